@@ -1,0 +1,6 @@
+## The property registry and one fragment per family.
+libfoldcheck_la_SOURCES += \
+	props/props.h \
+	props/registry.c
+
+include $(srcdir)/props/f1f2.mk

@@ -1,0 +1,19 @@
+/* props.h -- shared by the property families (internal).
+ *
+ * One file per family of SPEC.md (props/commutant2d.c ...), each exporting a
+ * NULL-terminated array of properties that props/registry.c lists. */
+#ifndef FC_PROPS_H
+#define FC_PROPS_H
+
+#include "foldcheck.h"
+#include "kernels/kernels.h"
+#include "oracle.h"
+
+/* The family arrays, in SPEC.md order (registry.c). */
+extern const fc_property *const fc_family_commutant2d[]; /* F1 */
+extern const fc_property *const fc_family_schur[];       /* F2 */
+
+/* Extract the "lin" sub-table of the kernels under test. */
+#define FC_LIN(x) ((x)->kernels->lin)
+
+#endif

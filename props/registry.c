@@ -1,0 +1,36 @@
+/* registry.c -- every built-in property, family by family in SPEC.md order. */
+#include <string.h>
+#include "props.h"
+
+static const fc_property *const *const families[] = {
+    fc_family_commutant2d, /* F1 */
+    fc_family_schur,       /* F2 */
+};
+
+size_t fc_properties_count(void)
+{
+  size_t n = 0;
+  for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+    for (const fc_property *const *p = families[f]; *p; p++)
+      n++;
+  return n;
+}
+
+const fc_property *fc_properties_at(size_t i)
+{
+  for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+    for (const fc_property *const *p = families[f]; *p; p++)
+      if (i-- == 0)
+        return *p;
+  return NULL;
+}
+
+const fc_property *fc_properties_find(const char *id)
+{
+  if (id == NULL)
+    return NULL;
+  for (size_t i = 0, n = fc_properties_count(); i < n; i++)
+    if (strcmp(fc_properties_at(i)->id, id) == 0)
+      return fc_properties_at(i);
+  return NULL;
+}

@@ -1,0 +1,8 @@
+## Report writers: read result records only.
+libfoldcheck_la_SOURCES += \
+	reports/reports_internal.h \
+	reports/format.c \
+	reports/text.c \
+	reports/json.c \
+	reports/tap.c \
+	reports/junit.c

@@ -1,0 +1,25 @@
+/* cli.h -- subcommands of the foldcheck program.  Each takes the arguments
+ * after its name (argv[0] is the subcommand name) and returns the exit
+ * status: 0 success, 1 a property fell short / regression, 2 bad usage or
+ * input.  Bad input prints one clear line on stderr starting "foldcheck: ". */
+#ifndef FC_CLI_H
+#define FC_CLI_H
+
+typedef struct fc_cli_cmd {
+  const char *name;
+  const char *summary;
+  int (*run)(int argc, char **argv);
+} fc_cli_cmd;
+
+int fc_cli_run(int argc, char **argv);       /* main.c */
+int fc_cli_list(int argc, char **argv);      /* main.c */
+int fc_cli_replay(int argc, char **argv);    /* main.c */
+int fc_cli_kernels(int argc, char **argv);   /* main.c */
+int fc_cli_mutants(int argc, char **argv);   /* main.c */
+int fc_cli_schedules(int argc, char **argv); /* schedules_cmd.c (issue 3) */
+
+/* Shared by subcommands: print "foldcheck: <msg>" and return 2. */
+int fc_cli_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+#endif

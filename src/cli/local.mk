@@ -1,0 +1,4 @@
+## The command-line program.
+foldcheck_SOURCES += \
+	src/cli/cli.h \
+	src/cli/main.c

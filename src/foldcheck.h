@@ -1,0 +1,463 @@
+/* foldcheck.h -- the public API of libfoldcheck, in one header.
+ *
+ * foldcheck checks Lean theorem statements about RoPE-commuting rotations and
+ * 1-bit sign quantisation on randomised cases: an MPFR oracle validates each
+ * statement, double kernels are checked against the oracle and against
+ * a-priori error bounds, and failures are shrunk to minimal counterexamples.
+ *
+ * Conventions (MPFR's): outputs first, then inputs, then precision.  Every
+ * function that can fail returns an int: FC_OK (0) or a negative fc_err code.
+ * No function aborts or exits; no function keeps mutable global state.
+ */
+#ifndef FOLDCHECK_H
+#define FOLDCHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ errors */
+
+/* X-macro: name, value, message (libuv's UV_ERRNO_MAP). */
+#define FC_ERRNO_MAP(X)                                                     \
+  X(OK, 0, "success")                                                       \
+  X(EINVAL, -1, "invalid argument")                                         \
+  X(ENOMEM, -2, "out of memory")                                            \
+  X(EIO, -3, "input/output error")                                          \
+  X(EPARSE, -4, "malformed input")                                          \
+  X(ERANGE, -5, "value out of range")                                       \
+  X(EOVERRUN, -6, "choice sequence longer than the draw limit")             \
+  X(ENOTFOUND, -7, "not found")                                             \
+  X(EVERSION, -8, "record written by an incompatible foldcheck version")    \
+  X(EORACLE, -9, "oracle fault (P and P+64 bit results disagree)")          \
+  X(EINTERNAL, -10, "internal error")
+
+typedef enum {
+#define FC_ERR_ENUM_(name, val, msg) FC_##name = val,
+  FC_ERRNO_MAP(FC_ERR_ENUM_)
+#undef FC_ERR_ENUM_
+} fc_err;
+
+/* The message for an error code; never NULL. */
+const char *fc_strerror(int code);
+
+/* Human-readable error with a message buffer, for calls that parse user
+ * input (tokens, files, options).  Functions taking an fc_error* fill it on
+ * failure and leave it untouched on success; it may be NULL. */
+typedef struct fc_error {
+  int code;
+  char msg[256];
+} fc_error;
+
+/* Sets e (if non-NULL) and returns code. printf-style. */
+int fc_error_set(fc_error *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* --------------------------------------------------------------- versions */
+
+const char *fc_version(void); /* "0.1.0" */
+
+/* ------------------------------------------------------------------- PRNG */
+
+/* Counter-based generator: the stream of case i of property p under seed s
+ * is a pure function of (s, p, i), so results do not depend on thread count
+ * or order.  Output is SplitMix64's finaliser over a Weyl sequence. */
+typedef struct fc_rng {
+  uint64_t key;
+  uint64_t ctr;
+} fc_rng;
+
+/* 64-bit FNV-1a of a string (used to key streams by property id). */
+uint64_t fc_hash_str(const char *s);
+/* Stream for case `index` of the property named `prop_id` under `seed`. */
+void fc_rng_stream(fc_rng *r, uint64_t seed, const char *prop_id,
+                   uint64_t index);
+void fc_rng_seed(fc_rng *r, uint64_t key);
+uint64_t fc_rng_next(fc_rng *r);
+/* Uniform in [0, bound] inclusive, unbiased (rejection). */
+uint64_t fc_rng_below(fc_rng *r, uint64_t bound_inclusive);
+/* Uniform in [0, 1) with 53 random bits. */
+double fc_rng_unit(fc_rng *r);
+
+/* ---------------------------------------------------------------- the case */
+
+/* A case is a list of named fields: real or integer matrices (a vector is a
+ * 1-column matrix, a scalar 1x1).  Integer fields flagged as dimensions are
+ * the case's "size" in reports.  Generators fill a case; checks read it;
+ * reports print it; replay records store it with hex floats, so a replay
+ * reproduces the values exactly whatever the generator does in later
+ * versions. */
+typedef struct fc_case fc_case;
+
+typedef enum { FC_FIELD_REAL = 0, FC_FIELD_INT = 1 } fc_field_type;
+
+fc_case *fc_case_new(void);             /* NULL on allocation failure */
+void fc_case_free(fc_case *c);          /* NULL is fine */
+void fc_case_reset(fc_case *c);         /* drop all fields */
+/* Add a rows x cols field, zero-filled; NULL on ENOMEM or a duplicate name
+ * or a size over FC_CASE_MAX_ELEMS.  The pointer stays valid until the case
+ * is reset or freed. */
+double *fc_case_add_reals(fc_case *c, const char *name, size_t rows,
+                          size_t cols);
+long *fc_case_add_ints(fc_case *c, const char *name, size_t rows,
+                       size_t cols);
+/* An integer scalar that is one of the case's dimensions (reported as its
+ * size, e.g. "d", "T", "heads"). */
+int fc_case_add_dim(fc_case *c, const char *name, long value);
+/* Readers: NULL when absent or of the other type. rows/cols may be NULL. */
+const double *fc_case_reals(const fc_case *c, const char *name, size_t *rows,
+                            size_t *cols);
+const long *fc_case_ints(const fc_case *c, const char *name, size_t *rows,
+                         size_t *cols);
+/* A dimension or 1x1 integer field; `dflt` when absent. */
+long fc_case_dim(const fc_case *c, const char *name, long dflt);
+/* Iteration over fields, in insertion order. */
+size_t fc_case_nfields(const fc_case *c);
+const char *fc_case_field_name(const fc_case *c, size_t i);
+fc_field_type fc_case_field_type(const fc_case *c, size_t i);
+int fc_case_field_is_dim(const fc_case *c, size_t i);
+void fc_case_field_shape(const fc_case *c, size_t i, size_t *rows,
+                         size_t *cols);
+const double *fc_case_field_reals(const fc_case *c, size_t i);
+const long *fc_case_field_ints(const fc_case *c, size_t i);
+/* Deep copy into dst (reset first). */
+int fc_case_copy(fc_case *dst, const fc_case *src);
+/* Print readably: each field with decimals and hex floats (%a). */
+void fc_case_print(FILE *out, const fc_case *c, const char *indent);
+
+#define FC_CASE_MAX_ELEMS ((size_t)1 << 26)
+
+/* ------------------------------------------------- draws (choice sequence) */
+
+/* Generators never call the PRNG: they call fc_draw_*, which records every
+ * raw choice (a uint64 in [0, max]).  A case is a pure function of its
+ * choice sequence; the shrinker edits the sequence and regenerates.  Smaller
+ * choices mean simpler values: sizes shrink to their minimum, doubles to 0,
+ * then small integers, then short dyadic fractions; rotations to the
+ * identity.
+ *
+ * Errors inside draws are sticky (fc_draw_status): a draw past the limit
+ * returns the simplest value and the engine discards the case afterwards,
+ * so generator code need not test every draw. */
+typedef struct fc_draw fc_draw;
+
+/* Raw choice in [0, max]; shrinks toward 0. */
+uint64_t fc_draw_raw(fc_draw *d, uint64_t max);
+/* Integer in [lo, hi]; shrinks toward lo. */
+long fc_draw_int(fc_draw *d, long lo, long hi);
+/* Size in [lo, hi] whose generated range grows with the case index (small
+ * cases first); shrinks toward lo. */
+long fc_draw_size(fc_draw *d, long lo, long hi);
+/* Boolean, true with probability p when generating; shrinks to false. */
+int fc_draw_bool(fc_draw *d, double p);
+/* Index in [0, n) drawn with the given weights when generating; shrinks
+ * toward 0 (put the simplest alternative first). */
+size_t fc_draw_weighted(fc_draw *d, const double *weights, size_t n);
+
+/* Special values a double draw may produce on request. */
+enum {
+  FC_SPECIAL_SIGNED_ZERO = 1 << 0, /* +0, -0 */
+  FC_SPECIAL_SUBNORMAL = 1 << 1,   /* 2^-1074, DBL_MIN/3, ... */
+  FC_SPECIAL_TINY = 1 << 2,        /* 1e-300, DBL_MIN */
+  FC_SPECIAL_HUGE = 1 << 3,        /* 1e300, DBL_MAX/4 */
+  FC_SPECIAL_NONFINITE = 1 << 4    /* inf, nan */
+};
+
+typedef struct fc_double_spec {
+  double max_abs;  /* finite non-special values lie in [-max_abs, max_abs] */
+  int specials;    /* FC_SPECIAL_* mask; 0 for none */
+  int nonnegative; /* 1: no sign draw */
+} fc_double_spec;
+
+/* A double.  Simplicity order (what shrinking reaches first): 0, small
+ * non-negative integers, short dyadic fractions m/2^e, general values with
+ * wide exponent range, then the specials; positive before negative. */
+double fc_draw_double(fc_draw *d, const fc_double_spec *spec);
+/* Fill x[0..n) with fc_draw_double. */
+void fc_draw_doubles(fc_draw *d, double *x, size_t n,
+                     const fc_double_spec *spec);
+/* A fraction of a turn t in (-1/2, 1/2]: the angle is 2 pi t.  Shrinks to 0,
+ * then to short dyadics (1/2, 1/4, 1/8 ...), which are exact multiples of
+ * pi/2^k in the oracle. */
+double fc_draw_turns(fc_draw *d);
+
+/* Status of the draw source: FC_OK, or FC_EOVERRUN / FC_ENOMEM. */
+int fc_draw_status(const fc_draw *d);
+/* The case size parameter in [0, 1] (grows with the case index). */
+double fc_draw_sizefrac(const fc_draw *d);
+
+/* ------------------------------------------------------ rotations (params) */
+
+/* An orthogonal n x n matrix parametrised as a product of Givens rotations
+ * G(i, j, 2 pi t) (applied in order: Q = G_k ... G_1), optionally followed by
+ * a reflection of coordinate 0.  All-zero draws give the identity; a single
+ * nonzero rotation gives one plane rotation.  Kernels build the double
+ * matrix (fc_givens_build_d), oracles build it at precision P. */
+typedef struct fc_givens {
+  size_t n;       /* dimension */
+  size_t count;   /* number of rotations */
+  long *i, *j;    /* planes, i != j, in [0, n) */
+  double *turns;  /* angle of each rotation in turns (exact double) */
+  int reflect;    /* 1: Q <- Q * diag(-1, 1, ..., 1) */
+} fc_givens;
+
+/* Draw up to max_count rotations on an n x n matrix and store them as case
+ * fields "<prefix>.planes" (count x 2 ints), "<prefix>.turns" (count x 1)
+ * and "<prefix>.reflect" (1x1 int).  allow_reflect: whether a reflection
+ * may be drawn. */
+int fc_draw_givens(fc_case *c, fc_draw *d, const char *prefix, size_t n,
+                   size_t max_count, int allow_reflect);
+/* View the rotations stored under prefix (no copy; pointers into the case).
+ * FC_ENOTFOUND when absent, FC_EINVAL when malformed. */
+int fc_givens_view(fc_givens *g, const fc_case *c, const char *prefix,
+                   size_t n);
+/* Q (n x n, row-major) = the double-precision product (cos/sin from libm,
+ * angle fl(2 pi t)). */
+void fc_givens_build_d(double *Q, const fc_givens *g);
+
+/* ------------------------------------------------------------- properties */
+
+typedef enum {
+  FC_EXPECT_HOLDS = 0, /* the theorem holds: no case may fail */
+  FC_EXPECT_DETECT = 1 /* negative control: a counterexample must be found */
+} fc_expect;
+
+/* The three levels of every check (SPEC.md). */
+typedef enum {
+  FC_LEVEL_STATEMENT = 0,   /* oracle residual vs 2^(-P+s) * scale */
+  FC_LEVEL_CONFORMANCE = 1, /* identity in double vs a-priori bound */
+  FC_LEVEL_ACCURACY = 2,    /* double kernel vs oracle vs the same bound */
+  FC_NLEVELS = 3
+} fc_level;
+
+const char *fc_level_name(fc_level l); /* "statement", ... */
+
+typedef struct fc_measure {
+  int present;  /* 0: this level does not apply to the case */
+  double err;   /* observed residual / error (may underflow for large P) */
+  double bound; /* its bound (may underflow for large P) */
+  double ratio; /* err / bound, computed by the producer (authoritative:
+                   the oracle computes it in MPFR, so it survives P where
+                   2^-P underflows a double) */
+  double ulps;  /* accuracy level: error in ulps of the exact result (or 0) */
+} fc_measure;
+
+/* Set a measure from doubles: present = 1, ratio = err / bound (0 when both
+ * are 0, +inf when only bound is 0).  Keeps the worse of an existing present
+ * measure and the new one (by ratio), so checks can fold many outputs. */
+void fc_measure_fold(fc_measure *m, double err, double bound, double ulps);
+
+typedef struct fc_kernels fc_kernels; /* a table of double kernels */
+
+typedef struct fc_check_ctx {
+  long prec;                  /* oracle precision P in bits */
+  long slack_bits;            /* s: statement bound is 2^(-P+s) * scale */
+  const fc_kernels *kernels;  /* the kernel table under test */
+} fc_check_ctx;
+
+typedef struct fc_check_result {
+  fc_measure level[FC_NLEVELS];
+  int oracle_fault;     /* 1: oracle at P and P+64 disagreed */
+  double selfcheck_err; /* |r_P - r_{P+64}| (as a double) */
+  double selfcheck_bound;
+  char note[160];       /* optional one-line remark, e.g. "gap = 3.1e-05" */
+} fc_check_result;
+
+/* A property is data plus callbacks.  The engine knows no theorem. */
+typedef struct fc_property {
+  const char *id;            /* "commutant2d.span": family.name */
+  const char *title;         /* one line */
+  const char *const *anchors;/* NULL-terminated Lean names; may be empty */
+  const char *lean_file;     /* "Symmetry.lean" */
+  fc_expect expect;
+  const char *extension;     /* non-NULL: a check beyond the anchors */
+  /* Fill c from draws.  Return FC_OK, or an error (discards the case). */
+  int (*generate)(fc_case *c, fc_draw *d);
+  /* Evaluate the case: oracle and kernels.  Return FC_OK with r filled, or
+   * an error code (the run reports status "error"). */
+  int (*check)(fc_check_result *r, const fc_case *c, const fc_check_ctx *x);
+  /* Optional: extra readable lines about a case (e.g. decompositions). */
+  void (*describe)(FILE *out, const fc_case *c);
+} fc_property;
+
+/* The registry of built-in properties. */
+size_t fc_properties_count(void);
+const fc_property *fc_properties_at(size_t i);
+const fc_property *fc_properties_find(const char *id);
+/* Glob match (*, ?) of a property id against a pattern; a pattern with no
+ * glob characters also matches as a prefix of "family." */
+int fc_pattern_match(const char *pattern, const char *id);
+
+/* ------------------------------------------------------------ kernel tables */
+
+size_t fc_kernels_count(void);
+const fc_kernels *fc_kernels_at(size_t i);
+const fc_kernels *fc_kernels_find(const char *name);
+const fc_kernels *fc_kernels_reference(void);
+const char *fc_kernels_name(const fc_kernels *k);
+const char *fc_kernels_description(const fc_kernels *k);
+/* For a mutant: the property pattern that must catch it; NULL for the
+ * reference table. */
+const char *fc_kernels_targets(const fc_kernels *k);
+int fc_kernels_is_mutant(const fc_kernels *k);
+
+/* ------------------------------------------------------------- the runner */
+
+typedef struct fc_run_config {
+  uint64_t seed;
+  long cases;            /* case budget per property (>= 1) */
+  double time_budget;    /* seconds per property (> 0) */
+  int threads;           /* >= 1 */
+  long prec;             /* MPFR precision, bits */
+  long slack_bits;       /* statement slack s */
+  long shrink_steps;     /* candidate evaluations per shrink */
+  double shrink_seconds; /* wall time per shrink */
+  double shrink_margin;  /* a shrink candidate fails only if its ratio
+                            exceeds this factor (>= 1) */
+  double detect_factor;  /* a negative control detects a case when the
+                            statement ratio exceeds this */
+  size_t max_choices;    /* draw limit per case */
+  const char *db_dir;    /* failure database, or NULL */
+  const char *kernels;   /* kernel table name; NULL = reference */
+  const char *profile;   /* "default", "ci", "nightly" (informational) */
+  int progress;          /* 1: progress lines on stderr */
+} fc_run_config;
+
+/* Fill a profile's defaults ("default", "ci", "nightly"); FC_ENOTFOUND for
+ * an unknown name.  The seed of "default" and "nightly" is fresh (from the
+ * clock and pid); "ci" is derandomised. */
+int fc_run_config_profile(fc_run_config *cfg, const char *profile);
+
+typedef enum {
+  FC_STATUS_PASS = 0,  /* met its expectation */
+  FC_STATUS_FAIL = 1,  /* fell short: a failure found, or a negative control
+                          that found nothing */
+  FC_STATUS_ERROR = 2  /* could not run: generator/oracle error, oracle
+                          fault */
+} fc_status;
+
+const char *fc_status_name(fc_status s); /* "pass", "fail", "error" */
+
+typedef struct fc_worst {
+  int present;
+  double ratio, err, bound, ulps;
+  long case_index;
+} fc_worst;
+
+typedef struct fc_counterexample {
+  fc_case *values;        /* the shrunk case */
+  uint64_t *choices;      /* its choice sequence */
+  size_t nchoices;
+  size_t orig_nchoices;   /* length before shrinking */
+  long case_index;        /* which case first failed (-1: database) */
+  int level;              /* the level that failed (FC_LEVEL_*) */
+  fc_check_result check;  /* the shrunk case's check */
+  fc_check_result orig_check;
+  long shrink_steps;      /* candidates evaluated */
+  long shrink_accepted;   /* candidates that improved */
+  double shrink_seconds;
+  char *token;            /* replay token (fc_replay_encode) */
+} fc_counterexample;
+
+typedef struct fc_prop_result {
+  const fc_property *prop;
+  fc_status status;
+  long cases;            /* cases checked */
+  long discarded;        /* cases the generator discarded */
+  long failures;         /* failing (or detected) cases among them */
+  long db_replayed;      /* database entries replayed first */
+  long oracle_faults;
+  int stopped_by_time;   /* the time budget ended the run early */
+  double seconds;
+  fc_worst worst[FC_NLEVELS];
+  fc_counterexample *cex; /* NULL if none */
+  char message[256];     /* why, for fail/error */
+} fc_prop_result;
+
+typedef struct fc_env {
+  char foldcheck[32], mpfr[32], gmp[32], openblas[64];
+  char openblas_config[256], compiler[128], cpu[128];
+  int threads;
+} fc_env;
+
+void fc_env_collect(fc_env *env, int threads);
+
+typedef struct fc_report {
+  fc_run_config cfg;
+  char kernels[64];
+  fc_env env;
+  size_t n;
+  fc_prop_result *results;
+  double seconds;
+} fc_report;
+
+/* Run the selected properties (NULL-terminated patterns; NULL or empty =
+ * all).  Fills *rep (free with fc_report_clear).  Returns FC_OK when the run
+ * happened (whatever the verdicts), an error for bad configuration. */
+int fc_run(fc_report *rep, const fc_run_config *cfg,
+           const char *const *patterns, fc_error *err);
+/* Run one property (exposed for tests). */
+int fc_run_property(fc_prop_result *res, const fc_property *p,
+                    const fc_run_config *cfg, fc_error *err);
+void fc_prop_result_clear(fc_prop_result *res);
+void fc_report_clear(fc_report *rep);
+/* 1 if every property met its expectation. */
+int fc_report_ok(const fc_report *rep);
+
+/* Evaluate one case of p from a choice sequence: regenerate, check, judge.
+ * *failed gets 1 when the case fails (holds) / is detected (detect) with
+ * ratio above `margin` at *level.  c receives the case (may be NULL). */
+int fc_eval_choices(fc_check_result *r, int *failed, int *level, fc_case *c,
+                    const fc_property *p, const uint64_t *choices, size_t n,
+                    const fc_run_config *cfg, double margin);
+/* Judge a check result: returns 1 if it fails/detects above margin and sets
+ * *level.  For FC_EXPECT_DETECT only the statement level counts. */
+int fc_judge(int *level, const fc_check_result *r, const fc_property *p,
+             const fc_run_config *cfg, double margin);
+
+/* --------------------------------------------------------------- replay */
+
+/* A replay record holds the foldcheck version, the property, precision,
+ * slack, kernel table, seed, case index, choice sequence and the case's
+ * values (hex floats).  A token is "fc1-" + base64url(JSON). */
+int fc_replay_encode(char **token, const fc_prop_result *res,
+                     const fc_run_config *cfg);
+/* Parse a token or the contents of a replay file (JSON or token text).
+ * Fills the property, the config fields it holds (prec, slack, kernels
+ * name copied into kernels_buf), and the case values and choices. */
+typedef struct fc_replay {
+  const fc_property *prop;
+  long prec, slack_bits;
+  char kernels[64];
+  char version[32];
+  uint64_t seed;
+  long case_index;
+  uint64_t *choices;
+  size_t nchoices;
+  fc_case *values;
+} fc_replay;
+int fc_replay_decode(fc_replay *rp, const char *text, fc_error *err);
+void fc_replay_clear(fc_replay *rp);
+
+/* --------------------------------------------------------------- reports */
+
+typedef enum {
+  FC_FORMAT_TEXT = 0,
+  FC_FORMAT_JSON,
+  FC_FORMAT_TAP,
+  FC_FORMAT_JUNIT
+} fc_format;
+
+/* Parse "text", "json", "tap", "junit"; FC_EINVAL otherwise. */
+int fc_format_parse(fc_format *f, const char *name);
+/* Write the report in the given format. */
+int fc_report_write(FILE *out, const fc_report *rep, fc_format f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FOLDCHECK_H */

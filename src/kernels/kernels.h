@@ -1,0 +1,41 @@
+/* kernels.h -- the kernel table (internal).
+ *
+ * Double kernels are reached only through a table of function pointers
+ * (DESIGN.md).  The table is a composite of per-family sub-tables, each
+ * declared in its own header, so a mutant replaces one sub-table (or one
+ * function in a copy of it) and leaves the rest as the reference.
+ *
+ * A kernel never consults the oracle.  Each kernel documents its a-priori
+ * error bound next to its code, and where it can, computes a running error
+ * bound alongside its result. */
+#ifndef FC_KERNELS_H
+#define FC_KERNELS_H
+
+#include "foldcheck.h"
+
+/* Unit roundoff of binary64 and Higham's gamma_n = n u / (1 - n u). */
+#define FC_U 0x1p-53
+static inline double fc_gamma(double n) { return n * FC_U / (1.0 - n * FC_U); }
+
+struct fc_kern_lin;   /* small dense linear algebra: src/kernels/lin.h */
+struct fc_kern_rope;  /* RoPE application: src/kernels/rope.h */
+struct fc_kern_attn;  /* attention: src/kernels/attn.h */
+struct fc_kern_quant; /* quantisation geometry: src/kernels/quant.h */
+
+struct fc_kernels {
+  const char *name;        /* "reference", "mutant-..." */
+  const char *description; /* one line: what is wrong with it */
+  const char *targets;     /* mutant: property pattern that must catch it */
+  const struct fc_kern_lin *lin;
+  const struct fc_kern_rope *rope;
+  const struct fc_kern_attn *attn;
+  const struct fc_kern_quant *quant;
+};
+
+/* Reference sub-tables (defined in the family files). */
+extern const struct fc_kern_lin fc_kern_lin_ref;
+extern const struct fc_kern_rope fc_kern_rope_ref;
+extern const struct fc_kern_attn fc_kern_attn_ref;
+extern const struct fc_kern_quant fc_kern_quant_ref;
+
+#endif

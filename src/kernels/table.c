@@ -1,0 +1,45 @@
+/* table.c -- the kernel tables: the reference and its mutants.
+ *
+ * A mutant is the reference with one realistic bug injected into one
+ * sub-table.  Each names the property pattern that must catch it; the test
+ * suite (tests/t-mutants) and `foldcheck mutants` prove each is caught and
+ * shrunk. */
+#include <string.h>
+#include "kernels.h"
+#include "lin.h"
+
+/* The reference sub-tables of every family, for mutants to start from. */
+#define FC_REF_TABLES .lin = &fc_kern_lin_ref
+
+static const fc_kernels tables[] = {
+    {.name = "reference",
+     .description = "the reference double kernels (OpenBLAS where it fits)",
+     .targets = NULL,
+     FC_REF_TABLES},
+    /* F1/F2 mutants (src/kernels/lin.c). */
+    FC_LIN_MUTANTS
+};
+
+size_t fc_kernels_count(void) { return sizeof tables / sizeof tables[0]; }
+
+const fc_kernels *fc_kernels_at(size_t i)
+{
+  return i < fc_kernels_count() ? &tables[i] : NULL;
+}
+
+const fc_kernels *fc_kernels_reference(void) { return &tables[0]; }
+
+const fc_kernels *fc_kernels_find(const char *name)
+{
+  if (name == NULL)
+    return NULL;
+  for (size_t i = 0; i < fc_kernels_count(); i++)
+    if (strcmp(tables[i].name, name) == 0)
+      return &tables[i];
+  return NULL;
+}
+
+const char *fc_kernels_name(const fc_kernels *k) { return k ? k->name : "(none)"; }
+const char *fc_kernels_description(const fc_kernels *k) { return k ? k->description : ""; }
+const char *fc_kernels_targets(const fc_kernels *k) { return k ? k->targets : NULL; }
+int fc_kernels_is_mutant(const fc_kernels *k) { return k != NULL && k->targets != NULL; }
