@@ -200,14 +200,14 @@ double fc_draw_sizefrac(const fc_draw *d);
 typedef struct fc_givens {
   size_t n;       /* dimension */
   size_t count;   /* number of rotations */
-  long *i, *j;    /* planes, i != j, in [0, n) */
-  double *turns;  /* angle of each rotation in turns (exact double) */
+  const long *i, *j;     /* planes, i != j, in [0, n) */
+  const double *turns;   /* angle of each rotation in turns (exact double) */
   int reflect;    /* 1: Q <- Q * diag(-1, 1, ..., 1) */
 } fc_givens;
 
 /* Draw up to max_count rotations on an n x n matrix and store them as case
- * fields "<prefix>.planes" (count x 2 ints), "<prefix>.turns" (count x 1)
- * and "<prefix>.reflect" (1x1 int).  allow_reflect: whether a reflection
+ * fields "<prefix>.i", "<prefix>.j" (count x 1 ints), "<prefix>.turns"
+ * (count x 1 reals) and "<prefix>.reflect" (1x1 int).  allow_reflect: whether a reflection
  * may be drawn. */
 int fc_draw_givens(fc_case *c, fc_draw *d, const char *prefix, size_t n,
                    size_t max_count, int allow_reflect);
@@ -327,6 +327,10 @@ typedef struct fc_run_config {
   int progress;          /* 1: progress lines on stderr */
 } fc_run_config;
 
+/* Largest oracle precision the CLI accepts (the P + 64 self-check and the
+ * per-case allocation stay reasonable; MPFR allows far more). */
+#define FC_PREC_MAX 65536L
+
 /* Fill a profile's defaults ("default", "ci", "nightly"); FC_ENOTFOUND for
  * an unknown name.  The seed of "default" and "nightly" is fresh (from the
  * clock and pid); "ci" is derandomised. */
@@ -441,6 +445,10 @@ typedef struct fc_replay {
   fc_case *values;
 } fc_replay;
 int fc_replay_decode(fc_replay *rp, const char *text, fc_error *err);
+/* The same, looking the property up first in `extra` (NULL-terminated; may
+ * be NULL), then in the registry: for properties defined outside it. */
+int fc_replay_decode_ex(fc_replay *rp, const char *text,
+                        const fc_property *const *extra, fc_error *err);
 void fc_replay_clear(fc_replay *rp);
 
 /* --------------------------------------------------------------- reports */

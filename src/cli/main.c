@@ -1,0 +1,719 @@
+/* main.c -- the foldcheck command.
+ *
+ *   foldcheck list | run | replay | kernels | mutants | schedules | explain
+ *
+ * Exit status: 0 every selected property met its expectation, 1 one fell
+ * short (or a mutant escaped, or a replayed case fails), 2 bad usage or
+ * input (one line on stderr). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "foldcheck.h"
+#include "cli.h"
+
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+void openblas_set_num_threads(int);
+#endif
+
+int fc_cli_usage_error(const char *fmt, ...)
+{
+  va_list ap;
+  fputs("foldcheck: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return 2;
+}
+
+/* ------------------------------------------------------- option parsing */
+
+static int parse_long(long *out, const char *s, long lo, long hi,
+                      const char *what)
+{
+  char *end;
+  errno = 0;
+  long v = s ? strtol(s, &end, 10) : 0;
+  if (s == NULL || *s == '\0' || *end != '\0' || errno || v < lo || v > hi)
+    return fc_cli_usage_error("%s expects an integer in [%ld, %ld], got '%s'",
+                              what, lo, hi, s ? s : "");
+  *out = v;
+  return 0;
+}
+
+static int parse_double(double *out, const char *s, double lo, double hi,
+                        const char *what)
+{
+  char *end;
+  errno = 0;
+  double v = s ? strtod(s, &end) : 0;
+  if (s == NULL || *s == '\0' || *end != '\0' || errno || !(v >= lo) ||
+      !(v <= hi))
+    return fc_cli_usage_error("%s expects a number in [%g, %g], got '%s'",
+                              what, lo, hi, s ? s : "");
+  *out = v;
+  return 0;
+}
+
+static int parse_seed(uint64_t *out, const char *s)
+{
+  char *end;
+  errno = 0;
+  if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+    return fc_cli_usage_error("--seed expects a non-negative integer, got '%s'",
+                              s ? s : "");
+  unsigned long long v = strtoull(s, &end, 0);
+  if (*end != '\0' || errno)
+    return fc_cli_usage_error("--seed expects an integer below 2^64, got '%s'",
+                              s);
+  *out = v;
+  return 0;
+}
+
+static int ncpus(void)
+{
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+/* ------------------------------------------------------------------ list */
+
+int fc_cli_list(int argc, char **argv)
+{
+  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    printf("usage: foldcheck list [PATTERN...]\n"
+           "List the properties: id, expectation (holds, or detect for a\n"
+           "negative control), Lean anchors and title.\n");
+    return 0;
+  }
+  for (int a = 1; a < argc; a++)
+    if (argv[a][0] == '-')
+      return fc_cli_usage_error("list: unknown option '%s'", argv[a]);
+  size_t shown = 0;
+  for (size_t i = 0, n = fc_properties_count(); i < n; i++) {
+    const fc_property *p = fc_properties_at(i);
+    int sel = argc <= 1;
+    for (int a = 1; a < argc && !sel; a++)
+      sel = fc_pattern_match(argv[a], p->id);
+    if (!sel)
+      continue;
+    shown++;
+    printf("%-40s %-6s %s\n", p->id,
+           p->expect == FC_EXPECT_HOLDS ? "holds" : "detect", p->title);
+    printf("%-40s        anchors: ", "");
+    if (p->anchors == NULL || p->anchors[0] == NULL)
+      printf("(none%s)", p->extension ? ": extension beyond the Lean anchors" : "");
+    for (const char *const *a = p->anchors; a && *a; a++)
+      printf("%s%s", *a, a[1] ? ", " : "");
+    printf("%s%s%s\n", p->lean_file ? "  [" : "",
+           p->lean_file ? p->lean_file : "", p->lean_file ? "]" : "");
+  }
+  if (shown == 0)
+    return fc_cli_usage_error("no property matches the given patterns");
+  return 0;
+}
+
+/* ------------------------------------------------------------------- run */
+
+static void run_help(void)
+{
+  printf(
+      "usage: foldcheck run [PATTERN...] [options]\n"
+      "Run the properties whose ids match the patterns (globs; a bare family\n"
+      "name such as 'schur' selects the family); all of them by default.\n"
+      "\n"
+      "  --profile NAME      default | ci | nightly (ci when $CI is set)\n"
+      "  --cases N           case budget per property\n"
+      "  --time-budget SEC   time budget per property\n"
+      "  --seed S            the run's seed (printed in every report)\n"
+      "  --threads N         worker threads (results do not depend on N)\n"
+      "  --prec BITS         oracle precision P (default 256; self-check at P+64)\n"
+      "  --kernels NAME      kernel table to check (see 'foldcheck kernels')\n"
+      "  --format F          text | json | tap | junit\n"
+      "  --output FILE       write the report there (text still goes to stdout)\n"
+      "  --db DIR            failure database (default .foldcheck/db in the\n"
+      "                      default profile, off in ci and nightly)\n"
+      "  --no-db             no failure database\n"
+      "  --shrink-steps N    shrink candidate budget\n"
+      "  --shrink-time SEC   shrink time budget\n"
+      "  --quiet             no progress, no text report when --output is given\n"
+      "\n"
+      "Exit status: 0 every property met its expectation, 1 otherwise, 2 bad\n"
+      "usage.\n");
+}
+
+enum {
+  OPT_CASES = 256, OPT_SEED, OPT_THREADS, OPT_PREC, OPT_TIME, OPT_FORMAT,
+  OPT_OUTPUT, OPT_DB, OPT_NODB, OPT_PROFILE, OPT_KERNELS, OPT_SSTEPS,
+  OPT_STIME, OPT_QUIET, OPT_HELP, OPT_CHOICES
+};
+
+static const struct option run_opts[] = {
+    {"cases", required_argument, NULL, OPT_CASES},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"prec", required_argument, NULL, OPT_PREC},
+    {"time-budget", required_argument, NULL, OPT_TIME},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"db", required_argument, NULL, OPT_DB},
+    {"no-db", no_argument, NULL, OPT_NODB},
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"kernels", required_argument, NULL, OPT_KERNELS},
+    {"shrink-steps", required_argument, NULL, OPT_SSTEPS},
+    {"shrink-time", required_argument, NULL, OPT_STIME},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0}};
+
+typedef struct run_opts_out {
+  fc_run_config cfg;
+  fc_format format;
+  const char *output;
+  int quiet;
+  int help;
+} run_opts_out;
+
+/* Parse run-style options into o; patterns are collected in pats (argv
+ * entries).  Returns 0 or the exit status of a usage error. */
+static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
+                          int argc, char **argv)
+{
+  /* The profile first: every other flag overrides it. */
+  const char *profile = getenv("CI") && *getenv("CI") ? "ci" : "default";
+  for (int a = 1; a < argc; a++) {
+    if (strcmp(argv[a], "--profile") == 0 && a + 1 < argc)
+      profile = argv[a + 1];
+    else if (strncmp(argv[a], "--profile=", 10) == 0)
+      profile = argv[a] + 10;
+  }
+  memset(o, 0, sizeof *o);
+  if (fc_run_config_profile(&o->cfg, profile) != FC_OK)
+    return fc_cli_usage_error("unknown profile '%s' (default, ci, nightly)",
+                              profile);
+  o->cfg.threads = ncpus();
+  if (strcmp(profile, "default") == 0)
+    o->cfg.db_dir = ".foldcheck/db";
+  o->format = FC_FORMAT_TEXT;
+  *npats = 0;
+  long v;
+  double x;
+  int c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "+h", run_opts, NULL)) != -1) {
+    const char *arg = optarg;
+    switch (c) {
+    case OPT_CASES:
+      if (parse_long(&v, arg, 1, 100000000L, "--cases"))
+        return 2;
+      o->cfg.cases = v;
+      break;
+    case OPT_SEED:
+      if (parse_seed(&o->cfg.seed, arg))
+        return 2;
+      break;
+    case OPT_THREADS:
+      if (parse_long(&v, arg, 1, 1024, "--threads"))
+        return 2;
+      o->cfg.threads = (int)v;
+      break;
+    case OPT_PREC:
+      if (parse_long(&v, arg, 53, FC_PREC_MAX, "--prec"))
+        return 2;
+      o->cfg.prec = v;
+      break;
+    case OPT_TIME:
+      if (parse_double(&x, arg, 1e-3, 1e7, "--time-budget"))
+        return 2;
+      o->cfg.time_budget = x;
+      break;
+    case OPT_FORMAT:
+      if (fc_format_parse(&o->format, arg) != FC_OK)
+        return fc_cli_usage_error("unknown format '%s' (text, json, tap, junit)",
+                                  arg);
+      break;
+    case OPT_OUTPUT:
+      o->output = arg;
+      break;
+    case OPT_DB:
+      if (*arg == '\0')
+        return fc_cli_usage_error("--db expects a directory");
+      o->cfg.db_dir = arg;
+      break;
+    case OPT_NODB:
+      o->cfg.db_dir = NULL;
+      break;
+    case OPT_PROFILE:
+      break; /* handled above */
+    case OPT_KERNELS:
+      if (fc_kernels_find(arg) == NULL)
+        return fc_cli_usage_error("unknown kernel table '%s' (see 'foldcheck "
+                                  "kernels')", arg);
+      o->cfg.kernels = arg;
+      break;
+    case OPT_SSTEPS:
+      if (parse_long(&v, arg, 0, 100000000L, "--shrink-steps"))
+        return 2;
+      o->cfg.shrink_steps = v;
+      break;
+    case OPT_STIME:
+      if (parse_double(&x, arg, 0, 1e7, "--shrink-time"))
+        return 2;
+      o->cfg.shrink_seconds = x;
+      break;
+    case OPT_QUIET:
+      o->quiet = 1;
+      break;
+    case 'h':
+    case OPT_HELP:
+      o->help = 1;
+      return 0;
+    case ':':
+      return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+    default:
+      return fc_cli_usage_error("unknown option '%s' (see '%s --help')",
+                                argv[optind - 1], argv[0]);
+    }
+    (void)arg;
+  }
+  for (int a = optind; a < argc; a++) {
+    if (argv[a][0] == '-' && argv[a][1] != '\0')
+      return fc_cli_usage_error("unknown option '%s' (options go before "
+                                "patterns? see '%s --help')", argv[a], argv[0]);
+    pats[(*npats)++] = argv[a];
+  }
+  pats[*npats] = NULL;
+  o->cfg.progress = !o->quiet && isatty(STDERR_FILENO);
+  return 0;
+}
+
+int fc_cli_run(int argc, char **argv)
+{
+  run_opts_out o;
+  const char **pats = calloc((size_t)argc + 1, sizeof *pats);
+  if (pats == NULL)
+    return fc_cli_usage_error("out of memory");
+  int npats = 0;
+  int rc = parse_run_opts(&o, pats, &npats, argc, argv);
+  if (rc || o.help) {
+    if (o.help)
+      run_help();
+    free(pats);
+    return rc;
+  }
+  FILE *out = NULL;
+  if (o.output) {
+    out = fopen(o.output, "w");
+    if (out == NULL) {
+      free(pats);
+      return fc_cli_usage_error("cannot write '%s': %s", o.output,
+                                strerror(errno));
+    }
+  }
+  fc_report rep;
+  fc_error err = {0, ""};
+  rc = fc_run(&rep, &o.cfg, npats ? pats : NULL, &err);
+  free(pats);
+  if (rc != FC_OK) {
+    if (out)
+      fclose(out);
+    return fc_cli_usage_error("%s", err.msg);
+  }
+  int status = fc_report_ok(&rep) ? 0 : 1;
+  int wrc = FC_OK;
+  if (out) {
+    wrc = fc_report_write(out, &rep, o.format);
+    if (fclose(out) != 0)
+      wrc = FC_EIO;
+    if (!o.quiet)
+      fc_report_write(stdout, &rep, FC_FORMAT_TEXT);
+  } else {
+    wrc = fc_report_write(stdout, &rep, o.format);
+  }
+  fc_report_clear(&rep);
+  if (wrc != FC_OK) {
+    fc_cli_usage_error("writing the report failed: %s", fc_strerror(wrc));
+    return 2;
+  }
+  return status;
+}
+
+/* ---------------------------------------------------------------- replay */
+
+static char *read_file(const char *path, fc_error *err)
+{
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    fc_error_set(err, FC_EIO, "cannot read '%s': %s", path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 0, len = 0;
+  char *buf = NULL;
+  for (;;) {
+    if (len + 65536 + 1 > cap) {
+      cap = cap ? cap * 2 : 131072;
+      if (cap > ((size_t)256 << 20)) {
+        fc_error_set(err, FC_ERANGE, "'%s' is larger than 256 MiB", path);
+        free(buf);
+        fclose(f);
+        return NULL;
+      }
+      char *nb = realloc(buf, cap);
+      if (nb == NULL) {
+        fc_error_set(err, FC_ENOMEM, "out of memory reading '%s'", path);
+        free(buf);
+        fclose(f);
+        return NULL;
+      }
+      buf = nb;
+    }
+    size_t got = fread(buf + len, 1, 65536, f);
+    len += got;
+    if (got < 65536) {
+      if (ferror(f)) {
+        fc_error_set(err, FC_EIO, "error reading '%s'", path);
+        free(buf);
+        fclose(f);
+        return NULL;
+      }
+      break;
+    }
+  }
+  fclose(f);
+  buf[len] = '\0';
+  if (strlen(buf) != len) {
+    fc_error_set(err, FC_EPARSE, "'%s' contains NUL bytes", path);
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
+static void print_levels(const fc_check_result *r)
+{
+  for (int l = 0; l < FC_NLEVELS; l++) {
+    const fc_measure *m = &r->level[l];
+    if (!m->present) {
+      printf("  %-12s  -\n", fc_level_name((fc_level)l));
+      continue;
+    }
+    printf("  %-12s  error %.3e  bound %.3e  error/bound %.3e", fc_level_name((fc_level)l),
+           m->err, m->bound, m->ratio);
+    if (l == FC_LEVEL_ACCURACY)
+      printf("  (%.3g ulps)", m->ulps);
+    printf("\n");
+  }
+  if (r->oracle_fault)
+    printf("  ORACLE FAULT: P and P+64 results differ by %.3e (bound %.3e)\n",
+           r->selfcheck_err, r->selfcheck_bound);
+  if (r->note[0])
+    printf("  note: %s\n", r->note);
+}
+
+int fc_cli_replay(int argc, char **argv)
+{
+  static const struct option opts[] = {
+      {"prec", required_argument, NULL, OPT_PREC},
+      {"kernels", required_argument, NULL, OPT_KERNELS},
+      {"choices", no_argument, NULL, OPT_CHOICES},
+      {"help", no_argument, NULL, OPT_HELP},
+      {NULL, 0, NULL, 0}};
+  long prec = 0;
+  const char *kernels = NULL;
+  int from_choices = 0, c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    switch (c) {
+    case OPT_PREC:
+      if (parse_long(&prec, optarg, 53, FC_PREC_MAX, "--prec"))
+        return 2;
+      break;
+    case OPT_KERNELS:
+      if (fc_kernels_find(optarg) == NULL)
+        return fc_cli_usage_error("unknown kernel table '%s'", optarg);
+      kernels = optarg;
+      break;
+    case OPT_CHOICES:
+      from_choices = 1;
+      break;
+    case 'h':
+    case OPT_HELP:
+      printf("usage: foldcheck replay TOKEN|FILE [--prec BITS] [--kernels NAME] "
+             "[--choices]\n"
+             "Re-check one counterexample alone.  TOKEN is the fc1-... token a\n"
+             "report prints; FILE holds a token or a JSON replay record (as the\n"
+             "failure database stores them).  The case's recorded values are\n"
+             "used; --choices regenerates it from its choice sequence instead.\n"
+             "Exit status: 0 the case meets its property's expectation (holds:\n"
+             "passes; negative control: detected), 1 it does not, 2 bad input.\n");
+      return 0;
+    case ':':
+      return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+    default:
+      return fc_cli_usage_error("replay: unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  if (optind != argc - 1)
+    return fc_cli_usage_error("replay expects one TOKEN or FILE (see "
+                              "'foldcheck replay --help')");
+  const char *arg = argv[optind];
+  fc_error err = {0, ""};
+  char *text = NULL;
+  struct stat st;
+  if (strncmp(arg, "fc", 2) != 0 || stat(arg, &st) == 0) {
+    text = read_file(arg, &err);
+    if (text == NULL)
+      return fc_cli_usage_error("%s", err.msg);
+  }
+  fc_replay rp;
+  int rc = fc_replay_decode(&rp, text ? text : arg, &err);
+  free(text);
+  if (rc != FC_OK)
+    return fc_cli_usage_error("%s", err.msg);
+  if (strcmp(rp.version, fc_version()) != 0)
+    fprintf(stderr, "foldcheck: warning: record written by foldcheck %s, this "
+            "is %s; replaying its recorded values\n", rp.version, fc_version());
+  fc_run_config cfg;
+  fc_run_config_profile(&cfg, "ci");
+  cfg.prec = prec ? prec : rp.prec;
+  cfg.slack_bits = rp.slack_bits;
+  cfg.kernels = kernels ? kernels : rp.kernels;
+  if (fc_kernels_find(cfg.kernels) == NULL) {
+    fc_replay_clear(&rp);
+    return fc_cli_usage_error("the record names kernel table '%s', which this "
+                              "foldcheck does not have", cfg.kernels);
+  }
+  const fc_property *p = rp.prop;
+  fc_check_result r;
+  memset(&r, 0, sizeof r);
+  int failed = 0, level = -1;
+  fc_case *regen = NULL;
+  if (from_choices) {
+    regen = fc_case_new();
+    rc = regen ? fc_eval_choices(&r, &failed, &level, regen, p, rp.choices,
+                                 rp.nchoices, &cfg, 1.0)
+               : FC_ENOMEM;
+  } else {
+    fc_check_ctx x = {cfg.prec, cfg.slack_bits, fc_kernels_find(cfg.kernels)};
+    rc = p->check(&r, rp.values, &x);
+    if (rc == FC_OK)
+      failed = fc_judge(&level, &r, p, &cfg, 1.0);
+  }
+  if (rc != FC_OK) {
+    fc_case_free(regen);
+    fc_replay_clear(&rp);
+    fprintf(stderr, "foldcheck: the case could not be checked: %s\n",
+            fc_strerror(rc));
+    return 1;
+  }
+  const fc_case *shown = from_choices ? regen : rp.values;
+  printf("property   %s (%s)\n", p->id,
+         p->expect == FC_EXPECT_HOLDS ? "must hold" : "negative control");
+  printf("           %s\n", p->title);
+  printf("anchors    ");
+  if (!p->anchors || !p->anchors[0])
+    printf("(none)");
+  for (const char *const *a = p->anchors; a && *a; a++)
+    printf("%s%s", *a, a[1] ? ", " : "");
+  printf("%s%s%s\n", p->lean_file ? " (" : "", p->lean_file ? p->lean_file : "",
+         p->lean_file ? ")" : "");
+  printf("record     foldcheck %s, seed %" PRIu64 ", case %ld, %zu choices\n",
+         rp.version, rp.seed, rp.case_index, rp.nchoices);
+  printf("checked    precision %ld bits, slack %ld, kernels %s\n", cfg.prec,
+         cfg.slack_bits, cfg.kernels);
+  printf("case%s\n", from_choices ? " (regenerated from its choices)" : "");
+  fc_case_print(stdout, shown, "  ");
+  if (p->describe)
+    p->describe(stdout, shown);
+  printf("levels\n");
+  print_levels(&r);
+  int meets = p->expect == FC_EXPECT_HOLDS ? !failed && !r.oracle_fault
+                                           : failed;
+  if (p->expect == FC_EXPECT_HOLDS)
+    printf("verdict    %s\n", failed ? "FAILS (the property does not hold on "
+                                       "this case)"
+                                     : r.oracle_fault ? "ORACLE FAULT"
+                                                      : "passes");
+  else
+    printf("verdict    %s\n", failed ? "detected (the dropped hypothesis "
+                                       "matters on this case)"
+                                     : "NOT detected");
+  if (failed)
+    printf("           at the %s level\n", fc_level_name((fc_level)level));
+  fc_case_free(regen);
+  fc_replay_clear(&rp);
+  return meets ? 0 : 1;
+}
+
+/* --------------------------------------------------------------- kernels */
+
+int fc_cli_kernels(int argc, char **argv)
+{
+  if (argc > 1) {
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+      printf("usage: foldcheck kernels\nList the kernel tables: the reference "
+             "and the mutants (deliberately broken\nkernels, each with the "
+             "properties that must catch it).\n");
+      return 0;
+    }
+    return fc_cli_usage_error("kernels takes no arguments");
+  }
+  for (size_t i = 0; i < fc_kernels_count(); i++) {
+    const fc_kernels *k = fc_kernels_at(i);
+    printf("%-32s %s\n", fc_kernels_name(k), fc_kernels_description(k));
+    if (fc_kernels_is_mutant(k))
+      printf("%-32s   caught by: %s\n", "", fc_kernels_targets(k));
+  }
+  return 0;
+}
+
+/* --------------------------------------------------------------- mutants */
+
+int fc_cli_mutants(int argc, char **argv)
+{
+  run_opts_out o;
+  const char **pats = calloc((size_t)argc + 1, sizeof *pats);
+  if (pats == NULL)
+    return fc_cli_usage_error("out of memory");
+  int npats = 0;
+  int rc = parse_run_opts(&o, pats, &npats, argc, argv);
+  if (rc || o.help) {
+    if (o.help)
+      printf("usage: foldcheck mutants [MUTANT-PATTERN...] [run options]\n"
+             "Run every mutant kernel table (or those matching) against the\n"
+             "properties that must catch it, and report whether each is caught\n"
+             "and how far its counterexample shrank.  Exit 1 if any escapes.\n");
+    free(pats);
+    return rc;
+  }
+  o.cfg.db_dir = NULL; /* mutants never pollute the failure database */
+  int escaped = 0, ran = 0;
+  printf("%-34s %-8s %-34s %s\n", "mutant", "verdict", "caught by",
+         "shrunk case");
+  for (size_t i = 0; i < fc_kernels_count(); i++) {
+    const fc_kernels *k = fc_kernels_at(i);
+    if (!fc_kernels_is_mutant(k))
+      continue;
+    int sel = npats == 0;
+    for (int a = 0; a < npats && !sel; a++)
+      sel = fc_pattern_match(pats[a], fc_kernels_name(k));
+    if (!sel)
+      continue;
+    ran++;
+    fc_run_config cfg = o.cfg;
+    cfg.kernels = fc_kernels_name(k);
+    const char *targets[2] = {fc_kernels_targets(k), NULL};
+    fc_report rep;
+    fc_error err = {0, ""};
+    rc = fc_run(&rep, &cfg, targets, &err);
+    if (rc != FC_OK) {
+      free(pats);
+      return fc_cli_usage_error("%s: %s", fc_kernels_name(k), err.msg);
+    }
+    const fc_prop_result *by = NULL;
+    for (size_t r = 0; r < rep.n && !by; r++)
+      if (rep.results[r].prop->expect == FC_EXPECT_HOLDS &&
+          rep.results[r].status == FC_STATUS_FAIL && rep.results[r].cex)
+        by = &rep.results[r];
+    if (by) {
+      char size[128] = "";
+      size_t o2 = 0;
+      const fc_case *c = by->cex->values;
+      for (size_t f = 0; f < fc_case_nfields(c) && o2 < sizeof size - 24; f++)
+        if (fc_case_field_is_dim(c, f))
+          o2 += (size_t)snprintf(size + o2, sizeof size - o2, "%s%s=%ld",
+                                 o2 ? " " : "", fc_case_field_name(c, f),
+                                 fc_case_dim(c, fc_case_field_name(c, f), 0));
+      printf("%-34s %-8s %-34s %s (%zu choices, %ld steps)\n",
+             fc_kernels_name(k), "caught", by->prop->id, size,
+             by->cex->nchoices, by->cex->shrink_steps);
+    } else {
+      escaped++;
+      printf("%-34s %-8s %-34s\n", fc_kernels_name(k), "ESCAPED",
+             fc_kernels_targets(k));
+    }
+    fc_report_clear(&rep);
+  }
+  free(pats);
+  if (ran == 0)
+    return fc_cli_usage_error("no mutant matches");
+  printf("%d mutants: %d caught, %d escaped\n", ran, ran - escaped, escaped);
+  return escaped ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static const fc_cli_cmd commands[] = {
+    {"run", "run properties and report", fc_cli_run},
+    {"list", "list the properties and their Lean anchors", fc_cli_list},
+    {"replay", "re-check one counterexample from its token or file",
+     fc_cli_replay},
+    {"kernels", "list the kernel tables (reference and mutants)",
+     fc_cli_kernels},
+    {"mutants", "prove every mutant kernel is caught", fc_cli_mutants},
+#ifdef FC_HAVE_SCHEDULES_CMD
+    {"schedules", "RoPE schedules: presets, classes, spectral gap",
+     fc_cli_schedules},
+#endif
+#ifdef FC_HAVE_EXPLAIN_CMD
+    {"explain", "the foldability checker: which invariance levels hold",
+     fc_cli_explain},
+#endif
+};
+
+static void usage(FILE *f)
+{
+  fprintf(f,
+          "usage: foldcheck COMMAND [ARGS]\n"
+          "foldcheck checks Lean theorem statements about RoPE-commuting\n"
+          "rotations and 1-bit sign quantisation: MPFR oracles validate each\n"
+          "statement, double kernels are checked against the oracles and\n"
+          "a-priori error bounds, failures shrink to minimal counterexamples.\n"
+          "\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "\n'foldcheck COMMAND --help' for a command's options;\n"
+             "'foldcheck --version' for the version.\n");
+}
+
+int main(int argc, char **argv)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  /* foldcheck runs its own threads; one BLAS thread each keeps results
+   * independent of the thread count and avoids oversubscription. */
+  openblas_set_num_threads(1);
+#endif
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+    fc_env env;
+    fc_env_collect(&env, 1);
+    printf("foldcheck %s\nMPFR %s, GMP %s, OpenBLAS %s\n", fc_version(),
+           env.mpfr, env.gmp, env.openblas);
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].run(argc - 1, argv + 1);
+  return fc_cli_usage_error("unknown command '%s' (see 'foldcheck --help')",
+                            argv[1]);
+}

@@ -1,0 +1,95 @@
+/* config.c -- run profiles and configuration checks.
+ *
+ * Profiles, as Hypothesis has them:
+ *   ci       derandomised (fixed seed), no database, small budgets: the
+ *            whole default run stays within about a minute on 2 cores.
+ *   nightly  a fresh seed (printed in the report), large budgets and sizes.
+ *   default  interactive use: a fresh seed, moderate budgets; the CLI adds
+ *            a failure database in .foldcheck/db.
+ * Flags override the profile. */
+#include <mpfr.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "engine_internal.h"
+
+/* The fixed seed of the ci profile. */
+#define FC_CI_SEED UINT64_C(20261123)
+
+static uint64_t fresh_seed(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  fc_rng r;
+  fc_rng_seed(&r, (uint64_t)ts.tv_sec * UINT64_C(1000000007) ^
+                      (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32));
+  /* Keep seeds short enough to type: 48 bits. */
+  return fc_rng_next(&r) >> 16;
+}
+
+int fc_run_config_profile(fc_run_config *cfg, const char *profile)
+{
+  if (cfg == NULL)
+    return FC_EINVAL;
+  memset(cfg, 0, sizeof *cfg);
+  cfg->prec = 256;
+  cfg->slack_bits = 8;
+  cfg->threads = 1;
+  cfg->shrink_margin = 2.0;
+  cfg->detect_factor = 0x1p32;
+  cfg->max_choices = 1u << 20;
+  if (profile == NULL || strcmp(profile, "default") == 0) {
+    cfg->profile = "default";
+    cfg->seed = fresh_seed();
+    cfg->cases = 200;
+    cfg->time_budget = 20;
+    cfg->shrink_steps = 5000;
+    cfg->shrink_seconds = 30;
+  } else if (strcmp(profile, "ci") == 0) {
+    cfg->profile = "ci";
+    cfg->seed = FC_CI_SEED;
+    cfg->cases = 100;
+    cfg->time_budget = 10;
+    cfg->shrink_steps = 2000;
+    cfg->shrink_seconds = 10;
+  } else if (strcmp(profile, "nightly") == 0) {
+    cfg->profile = "nightly";
+    cfg->seed = fresh_seed();
+    cfg->cases = 5000;
+    cfg->time_budget = 300;
+    cfg->shrink_steps = 20000;
+    cfg->shrink_seconds = 120;
+  } else {
+    return FC_ENOTFOUND;
+  }
+  return FC_OK;
+}
+
+int fc_run_config_check(const fc_run_config *cfg, fc_error *err)
+{
+  if (cfg->cases < 1 || cfg->cases > 100000000L)
+    return fc_error_set(err, FC_ERANGE, "--cases must be in [1, 1e8], got %ld",
+                        cfg->cases);
+  if (!(cfg->time_budget > 0) || cfg->time_budget > 1e7)
+    return fc_error_set(err, FC_ERANGE,
+                        "--time-budget must be positive seconds (<= 1e7)");
+  if (cfg->threads < 1 || cfg->threads > 1024)
+    return fc_error_set(err, FC_ERANGE, "--threads must be in [1, 1024], got %d",
+                        cfg->threads);
+  if (cfg->prec < 53 || cfg->prec > FC_PREC_MAX ||
+      cfg->prec + 64 > (long)MPFR_PREC_MAX)
+    return fc_error_set(err, FC_ERANGE,
+                        "--prec must be in [53, %ld] bits, got %ld",
+                        (long)FC_PREC_MAX, cfg->prec);
+  if (cfg->slack_bits < 0 || cfg->slack_bits > cfg->prec / 2)
+    return fc_error_set(err, FC_ERANGE, "slack must be in [0, prec/2] bits");
+  if (cfg->shrink_steps < 0 || !(cfg->shrink_seconds >= 0))
+    return fc_error_set(err, FC_ERANGE, "shrink budgets must be >= 0");
+  if (!(cfg->shrink_margin >= 1))
+    return fc_error_set(err, FC_ERANGE, "shrink margin must be >= 1");
+  if (!(cfg->detect_factor >= 1))
+    return fc_error_set(err, FC_ERANGE, "detect factor must be >= 1");
+  if (cfg->max_choices < 16)
+    return fc_error_set(err, FC_ERANGE, "draw limit too small");
+  return FC_OK;
+}

@@ -1,0 +1,64 @@
+/* engine_internal.h -- shared inside the engine (src/engine/). */
+#ifndef FC_ENGINE_INTERNAL_H
+#define FC_ENGINE_INTERNAL_H
+
+#include "foldcheck.h"
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+enum { FC_DRAW_GENERATE = 0, FC_DRAW_REPLAY = 1 };
+
+struct fc_draw {
+  int mode;
+  int status;
+  fc_rng rng;               /* generate mode */
+  double sizefrac;          /* generate mode: case size in [0, 1] */
+  const uint64_t *src;      /* replay mode: the sequence to read */
+  size_t nsrc;
+  uint64_t *rec;            /* every choice consumed, as used */
+  size_t nrec, caprec;
+  size_t max_choices;
+};
+
+void fc_draw_init_generate(fc_draw *d, const fc_rng *rng, double sizefrac,
+                           size_t max_choices);
+void fc_draw_init_replay(fc_draw *d, const uint64_t *src, size_t n,
+                         size_t max_choices);
+void fc_draw_clear(fc_draw *d);
+
+/* Monotonic seconds. */
+double fc_now(void);
+
+/* Validate a run configuration; message in err. */
+int fc_run_config_check(const fc_run_config *cfg, fc_error *err);
+
+/* One evaluation from a choice sequence (replay mode).  On FC_OK: *rec /
+ * *nrec hold the consumed sequence (malloc'd; caller frees), *failed and
+ * *level the verdict at `margin`.  A generator overrun is FC_OK with
+ * *failed = 0 and *discarded = 1. */
+int fc_eval_internal(fc_check_result *r, int *failed, int *level,
+                     int *discarded, uint64_t **rec, size_t *nrec,
+                     fc_case *c, const fc_property *p, const uint64_t *src,
+                     size_t n, const fc_run_config *cfg,
+                     const fc_kernels *k, double margin);
+
+/* Shrink a failing choice sequence.  In: the failing sequence and the
+ * level it failed at.  Out: the shrunk sequence (replaces *seq), its
+ * check result, and statistics in cex. */
+int fc_shrink(fc_counterexample *cex, uint64_t **seq, size_t *n, int level,
+              const fc_property *p, const fc_run_config *cfg,
+              const fc_kernels *k);
+
+/* Failure database. */
+int fc_db_load(uint64_t **seq, size_t *n, const char *dir, const char *id);
+int fc_db_save(const char *dir, const char *id, const char *record_json);
+int fc_db_remove(const char *dir, const char *id);
+
+/* The replay record of a counterexample as JSON text (malloc'd). */
+int fc_replay_record_json(char **json, const fc_property *p,
+                          const fc_counterexample *cex,
+                          const fc_run_config *cfg, int indent);
+
+#endif

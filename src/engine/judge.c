@@ -1,0 +1,71 @@
+/* judge.c -- measures and verdicts. */
+#include <math.h>
+#include "engine_internal.h"
+
+const char *fc_level_name(fc_level l)
+{
+  switch (l) {
+  case FC_LEVEL_STATEMENT: return "statement";
+  case FC_LEVEL_CONFORMANCE: return "conformance";
+  case FC_LEVEL_ACCURACY: return "accuracy";
+  default: return "?";
+  }
+}
+
+const char *fc_status_name(fc_status s)
+{
+  switch (s) {
+  case FC_STATUS_PASS: return "pass";
+  case FC_STATUS_FAIL: return "fail";
+  case FC_STATUS_ERROR: return "error";
+  default: return "?";
+  }
+}
+
+void fc_measure_fold(fc_measure *m, double err, double bound, double ulps)
+{
+  double ratio;
+  if (isnan(err) || isnan(bound))
+    ratio = NAN;
+  else if (bound > 0)
+    ratio = err / bound;
+  else
+    ratio = err > 0 ? INFINITY : 0;
+  /* NaN is the worst outcome: it must never hide behind a finite ratio. */
+  if (m->present && !isnan(m->ratio) && !(isnan(ratio) || ratio > m->ratio))
+    return;
+  if (m->present && isnan(m->ratio))
+    return;
+  m->present = 1;
+  m->err = err;
+  m->bound = bound;
+  m->ratio = ratio;
+  m->ulps = ulps;
+}
+
+int fc_judge(int *level, const fc_check_result *r, const fc_property *p,
+             const fc_run_config *cfg, double margin)
+{
+  if (r == NULL || p == NULL || cfg == NULL)
+    return 0;
+  if (r->oracle_fault)
+    return 0; /* an oracle fault is an error, never a verdict */
+  if (p->expect == FC_EXPECT_DETECT) {
+    const fc_measure *m = &r->level[FC_LEVEL_STATEMENT];
+    if (m->present && (m->ratio > cfg->detect_factor || isnan(m->ratio))) {
+      if (level)
+        *level = FC_LEVEL_STATEMENT;
+      return 1;
+    }
+    return 0;
+  }
+  for (int l = 0; l < FC_NLEVELS; l++) {
+    const fc_measure *m = &r->level[l];
+    if (m->present && (m->ratio > margin || isnan(m->ratio))) {
+      if (level)
+        *level = l;
+      return 1;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,332 @@
+/* shrink.c -- shrinking a failing choice sequence (Hypothesis's approach).
+ *
+ * Candidates are edits of the current sequence: delete spans, zero spans,
+ * minimise single choices (binary search), lower a choice and delete what
+ * follows it (shorter lists), move value between nearby choices (keeping
+ * their sum), and sort adjacent choices.  A candidate replaces the current
+ * sequence only if it still fails at the same level with its ratio above
+ * the configured margin, and if the sequence it actually consumed is
+ * smaller in shortlex order (shorter, or as long and lexicographically
+ * smaller), so shrinking always terminates.  Budgets: candidate count and
+ * wall time. */
+#include <stdlib.h>
+#include <string.h>
+#include "engine_internal.h"
+#include "kernels/kernels.h"
+
+typedef struct shrinker {
+  const fc_property *p;
+  const fc_run_config *cfg;
+  const fc_kernels *k;
+  int level;
+  uint64_t *best;
+  size_t nbest;
+  fc_check_result best_r;
+  fc_case *scratch;
+  uint64_t *cand;
+  size_t capcand;
+  long steps, accepted;
+  double t0, last_progress;
+  int stop;
+  int err;
+} shrinker;
+
+static int shortlex_less(const uint64_t *a, size_t na, const uint64_t *b,
+                         size_t nb)
+{
+  if (na != nb)
+    return na < nb;
+  for (size_t i = 0; i < na; i++)
+    if (a[i] != b[i])
+      return a[i] < b[i];
+  return 0;
+}
+
+static void progress(shrinker *s)
+{
+  if (!s->cfg->progress)
+    return;
+  double now = fc_now();
+  if (now - s->last_progress < 0.2)
+    return;
+  s->last_progress = now;
+  fprintf(stderr, "\r  shrinking %s: %ld candidates, %ld accepted, %zu choices   ",
+          s->p->id, s->steps, s->accepted, s->nbest);
+  fflush(stderr);
+}
+
+/* Evaluate cand[0..n); adopt it if it is a smaller failing sequence. */
+static int try_cand(shrinker *s, const uint64_t *cand, size_t n)
+{
+  if (s->stop)
+    return 0;
+  if (s->steps >= s->cfg->shrink_steps ||
+      fc_now() - s->t0 > s->cfg->shrink_seconds) {
+    s->stop = 1;
+    return 0;
+  }
+  /* A candidate can only help if it is shortlex-smaller than the best. */
+  if (!shortlex_less(cand, n, s->best, s->nbest))
+    return 0;
+  s->steps++;
+  progress(s);
+  fc_check_result r;
+  int failed = 0, level = -1, discarded = 0;
+  uint64_t *rec = NULL;
+  size_t nrec = 0;
+  int rc = fc_eval_internal(&r, &failed, &level, &discarded, &rec, &nrec,
+                            s->scratch, s->p, cand, n, s->cfg, s->k,
+                            s->cfg->shrink_margin);
+  if (rc == FC_ENOMEM) {
+    s->err = rc;
+    s->stop = 1;
+  }
+  if (rc == FC_OK && failed && level == s->level &&
+      shortlex_less(rec, nrec, s->best, s->nbest)) {
+    free(s->best);
+    s->best = rec;
+    s->nbest = nrec;
+    s->best_r = r;
+    s->accepted++;
+    return 1;
+  }
+  free(rec);
+  return 0;
+}
+
+static uint64_t *cand_buf(shrinker *s, size_t n)
+{
+  if (n > s->capcand) {
+    uint64_t *c = realloc(s->cand, (n ? n : 1) * sizeof *c);
+    if (c == NULL) {
+      s->err = FC_ENOMEM;
+      s->stop = 1;
+      return NULL;
+    }
+    s->cand = c;
+    s->capcand = n;
+  }
+  return s->cand;
+}
+
+static int pass_delete(shrinker *s)
+{
+  int improved = 0;
+  static const size_t ks[] = {16, 8, 4, 2, 1};
+  for (size_t kk = 0; kk < sizeof ks / sizeof ks[0] && !s->stop; kk++) {
+    size_t k = ks[kk];
+    for (size_t i = s->nbest >= k ? s->nbest - k + 1 : 0; i-- > 0 && !s->stop;) {
+      if (i + k > s->nbest)
+        continue;
+      uint64_t *c = cand_buf(s, s->nbest);
+      if (!c)
+        break;
+      memcpy(c, s->best, i * sizeof *c);
+      memcpy(c + i, s->best + i + k, (s->nbest - i - k) * sizeof *c);
+      improved |= try_cand(s, c, s->nbest - k);
+    }
+  }
+  return improved;
+}
+
+static int pass_zero(shrinker *s)
+{
+  int improved = 0;
+  static const size_t ks[] = {16, 8, 4, 2};
+  for (size_t kk = 0; kk < sizeof ks / sizeof ks[0] && !s->stop; kk++) {
+    size_t k = ks[kk];
+    for (size_t i = 0; i + k <= s->nbest && !s->stop; i++) {
+      int nonzero = 0;
+      for (size_t j = i; j < i + k; j++)
+        nonzero |= s->best[j] != 0;
+      if (!nonzero)
+        continue;
+      uint64_t *c = cand_buf(s, s->nbest);
+      if (!c)
+        break;
+      memcpy(c, s->best, s->nbest * sizeof *c);
+      memset(c + i, 0, k * sizeof *c);
+      improved |= try_cand(s, c, s->nbest);
+    }
+  }
+  return improved;
+}
+
+/* Minimise choice i by binary search between a passing lower value and the
+ * current (failing) one. */
+static int minimise_at(shrinker *s, size_t i)
+{
+  int improved = 0;
+  if (i >= s->nbest || s->best[i] == 0)
+    return 0;
+  uint64_t *c = cand_buf(s, s->nbest);
+  if (!c)
+    return 0;
+  size_t n = s->nbest;
+  memcpy(c, s->best, n * sizeof *c);
+  c[i] = 0;
+  if (try_cand(s, c, n))
+    return 1;
+  uint64_t lo = 0, hi = s->best[i];
+  while (lo + 1 < hi && !s->stop) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    c = cand_buf(s, s->nbest);
+    if (!c)
+      break;
+    n = s->nbest;
+    memcpy(c, s->best, n * sizeof *c);
+    c[i] = mid;
+    if (try_cand(s, c, n)) {
+      improved = 1;
+      if (i >= s->nbest || s->best[i] != mid)
+        break; /* the structure changed: stop searching this index */
+      hi = mid;
+    } else {
+      lo = mid;
+    }
+  }
+  return improved;
+}
+
+static int pass_minimise(shrinker *s)
+{
+  int improved = 0;
+  for (size_t i = 0; i < s->nbest && !s->stop; i++)
+    improved |= minimise_at(s, i);
+  return improved;
+}
+
+/* Lower choice i by one and delete k choices after it: shortens lists whose
+ * length is a size choice followed by the elements. */
+static int pass_lower_delete(shrinker *s)
+{
+  int improved = 0;
+  for (size_t i = 0; i < s->nbest && !s->stop; i++) {
+    if (s->best[i] == 0)
+      continue;
+    for (size_t k = 1; k <= 8 && i + 1 + k <= s->nbest && !s->stop; k++) {
+      for (size_t at = i + 1; at + k <= s->nbest && at <= i + 8 && !s->stop; at++) {
+        uint64_t *c = cand_buf(s, s->nbest);
+        if (!c)
+          return improved;
+        memcpy(c, s->best, at * sizeof *c);
+        c[i] -= 1;
+        memcpy(c + at, s->best + at + k, (s->nbest - at - k) * sizeof *c);
+        if (try_cand(s, c, s->nbest - k)) {
+          improved = 1;
+          break;
+        }
+      }
+    }
+  }
+  return improved;
+}
+
+/* Move value from choice i to a later choice j (up to 4 apart) keeping the
+ * sum: lets [50, 50] become [0, 100], which deletion then shortens. */
+static int pass_redistribute(shrinker *s)
+{
+  int improved = 0;
+  for (size_t i = 0; i < s->nbest && !s->stop; i++) {
+    for (size_t j = i + 1; j < s->nbest && j <= i + 4 && !s->stop; j++) {
+      uint64_t a = s->best[i], b = s->best[j];
+      if (a == 0 || a > (UINT64_C(1) << 40) || b > (UINT64_C(1) << 40))
+        continue;
+      uint64_t *c = cand_buf(s, s->nbest);
+      if (!c)
+        return improved;
+      memcpy(c, s->best, s->nbest * sizeof *c);
+      c[i] = 0;
+      c[j] = a + b;
+      if (try_cand(s, c, s->nbest)) {
+        improved = 1;
+        continue;
+      }
+      /* Otherwise move halves, quarters, ... of it. */
+      for (uint64_t amt = a / 2; amt > 0 && !s->stop; amt /= 2) {
+        c = cand_buf(s, s->nbest);
+        if (!c || i >= s->nbest || j >= s->nbest || s->best[i] != a)
+          break;
+        memcpy(c, s->best, s->nbest * sizeof *c);
+        c[i] = a - amt;
+        c[j] = b + amt;
+        if (try_cand(s, c, s->nbest)) {
+          improved = 1;
+          break;
+        }
+      }
+    }
+  }
+  return improved;
+}
+
+static int pass_sort(shrinker *s)
+{
+  int improved = 0;
+  for (size_t i = 0; i + 1 < s->nbest && !s->stop; i++) {
+    if (s->best[i] <= s->best[i + 1])
+      continue;
+    uint64_t *c = cand_buf(s, s->nbest);
+    if (!c)
+      break;
+    memcpy(c, s->best, s->nbest * sizeof *c);
+    c[i] = s->best[i + 1];
+    c[i + 1] = s->best[i];
+    improved |= try_cand(s, c, s->nbest);
+  }
+  return improved;
+}
+
+int fc_shrink(fc_counterexample *cex, uint64_t **seq, size_t *n, int level,
+              const fc_property *p, const fc_run_config *cfg,
+              const fc_kernels *k)
+{
+  shrinker s;
+  memset(&s, 0, sizeof s);
+  s.p = p;
+  s.cfg = cfg;
+  s.k = k;
+  s.level = level;
+  s.t0 = fc_now();
+  s.best = *seq;
+  s.nbest = *n;
+  s.scratch = fc_case_new();
+  if (s.scratch == NULL)
+    return FC_ENOMEM;
+  /* Re-evaluate the start so best_r is the check of best (and so a start
+   * that does not fail above the margin is kept as it is). */
+  {
+    int failed = 0, lv = -1, disc = 0;
+    uint64_t *rec = NULL;
+    size_t nrec = 0;
+    int rc = fc_eval_internal(&s.best_r, &failed, &lv, &disc, &rec, &nrec,
+                              s.scratch, p, s.best, s.nbest, cfg, k, 1.0);
+    free(rec);
+    if (rc != FC_OK) {
+      fc_case_free(s.scratch);
+      return rc;
+    }
+  }
+  cex->orig_check = s.best_r;
+  int improved = 1;
+  while (improved && !s.stop) {
+    improved = 0;
+    improved |= pass_delete(&s);
+    improved |= pass_zero(&s);
+    improved |= pass_lower_delete(&s);
+    improved |= pass_minimise(&s);
+    improved |= pass_redistribute(&s);
+    improved |= pass_sort(&s);
+  }
+  if (cfg->progress)
+    fprintf(stderr, "\r%*s\r", 78, "");
+  cex->check = s.best_r;
+  cex->shrink_steps = s.steps;
+  cex->shrink_accepted = s.accepted;
+  cex->shrink_seconds = fc_now() - s.t0;
+  *seq = s.best;
+  *n = s.nbest;
+  free(s.cand);
+  fc_case_free(s.scratch);
+  return s.err;
+}

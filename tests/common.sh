@@ -1,0 +1,37 @@
+# common.sh -- TAP helpers for the shell tests.  Source it; $FOLDCHECK is the
+# program under test (exported by the test harness).
+: "${FOLDCHECK:?FOLDCHECK must name the foldcheck program}"
+tap_n=0
+tap_failed=0
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/fctest.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+unset CI || true
+
+ok() { # ok COND-STATUS DESCRIPTION
+  tap_n=$((tap_n + 1))
+  if [ "$1" -eq 0 ]; then
+    echo "ok $tap_n - $2"
+  else
+    echo "not ok $tap_n - $2"
+    tap_failed=$((tap_failed + 1))
+  fi
+}
+
+# expect_exit CODE DESCRIPTION -- COMMAND...: the command exits with CODE;
+# its stderr is kept in $TMP/err, stdout in $TMP/out.
+expect_exit() {
+  want=$1; desc=$2; shift 3
+  set +e
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  got=$?
+  set -e
+  if [ "$got" -eq "$want" ]; then ok 0 "$desc (exit $got)"; else
+    ok 1 "$desc (exit $got, wanted $want)"
+    sed 's/^/# /' "$TMP/err" | head -5
+  fi
+}
+
+done_testing() {
+  echo "1..$tap_n"
+  [ "$tap_failed" -eq 0 ]
+}

@@ -1,0 +1,237 @@
+/* t-engine.c -- PRNG, cases, draws, runner verdicts and determinism. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fctest.h"
+#include "toys.h"
+
+static void test_rng(void)
+{
+  fc_rng a, b;
+  fc_rng_stream(&a, 1, "p", 7);
+  fc_rng_stream(&b, 1, "p", 7);
+  int same = 1;
+  for (int i = 0; i < 100; i++)
+    same &= fc_rng_next(&a) == fc_rng_next(&b);
+  fct_ok(same, "rng: the same (seed, property, index) gives the same stream");
+  fc_rng_stream(&a, 1, "p", 7);
+  fc_rng_stream(&b, 1, "p", 8);
+  fct_ok(fc_rng_next(&a) != fc_rng_next(&b), "rng: case streams differ");
+  fc_rng_stream(&b, 1, "q", 7);
+  fc_rng_stream(&a, 1, "p", 7);
+  fct_ok(fc_rng_next(&a) != fc_rng_next(&b), "rng: property streams differ");
+  /* fc_rng_below: range and rough uniformity (chi-square on 10 bins, 10^5
+   * draws: 99.9% quantile of chi2(9) is 27.9). */
+  long bins[10] = {0};
+  int inrange = 1;
+  for (int i = 0; i < 100000; i++) {
+    uint64_t v = fc_rng_below(&a, 9);
+    inrange &= v <= 9;
+    if (v <= 9)
+      bins[v]++;
+  }
+  double chi = 0;
+  for (int i = 0; i < 10; i++)
+    chi += (bins[i] - 1e4) * (bins[i] - 1e4) / 1e4;
+  fct_ok(inrange && chi < 27.9, "rng: below(9) uniform (chi2 %.1f < 27.9)", chi);
+  double u = fc_rng_unit(&a);
+  fct_ok(u >= 0 && u < 1, "rng: unit in [0, 1)");
+}
+
+static void test_case(void)
+{
+  fc_case *c = fc_case_new();
+  double *x = fc_case_add_reals(c, "x", 2, 3);
+  long *n = fc_case_add_ints(c, "n", 1, 1);
+  fct_ok(x && n, "case: add fields");
+  fct_ok(fc_case_add_reals(c, "x", 1, 1) == NULL, "case: duplicate name refused");
+  fct_ok(fc_case_add_reals(c, "big", FC_CASE_MAX_ELEMS, 2) == NULL,
+         "case: absurd size refused");
+  fct_ok(fc_case_add_reals(c, "huge", SIZE_MAX / 2, SIZE_MAX / 2) == NULL,
+         "case: overflowing size refused");
+  char longname[100];
+  memset(longname, 'a', 99);
+  longname[99] = 0;
+  fct_ok(fc_case_add_reals(c, longname, 1, 1) == NULL, "case: long name refused");
+  fct_ok(fc_case_add_dim(c, "d", 4) == FC_OK && fc_case_dim(c, "d", 0) == 4,
+         "case: dimension");
+  fct_ok(fc_case_add_reals(c, "empty", 0, 2) != NULL, "case: empty field");
+  x[5] = -0.0;
+  fc_case *d = fc_case_new();
+  fct_ok(fc_case_copy(d, c) == FC_OK && fc_case_nfields(d) == fc_case_nfields(c),
+         "case: copy");
+  const double *y = fc_case_reals(d, "x", NULL, NULL);
+  fct_ok(y && signbit(y[5]), "case: copy keeps -0");
+  fct_ok(fc_case_reals(d, "n", NULL, NULL) == NULL, "case: type checked on read");
+  fc_case_free(c);
+  fc_case_free(d);
+  fc_case_free(NULL);
+}
+
+/* Draw from generate mode, then replay the recorded choices: same values. */
+typedef struct drawn {
+  long i, s;
+  int b;
+  double x, t;
+  size_t w;
+} drawn;
+
+static void draw_some(drawn *o, fc_draw *d)
+{
+  static const double w[3] = {1, 2, 3};
+  fc_double_spec spec = {8, FC_SPECIAL_HUGE | FC_SPECIAL_SUBNORMAL, 0};
+  o->i = fc_draw_int(d, -5, 5);
+  o->s = fc_draw_size(d, 2, 40);
+  o->b = fc_draw_bool(d, 0.5);
+  o->x = fc_draw_double(d, &spec);
+  o->t = fc_draw_turns(d);
+  o->w = fc_draw_weighted(d, w, 3);
+}
+
+/* A property whose generator exercises every draw kind, recording the
+ * values so the test can compare generation and replay. */
+static int gen_all(fc_case *c, fc_draw *d)
+{
+  drawn o;
+  draw_some(&o, d);
+  double *v = fc_case_add_reals(c, "v", 6, 1);
+  if (!v)
+    return FC_ENOMEM;
+  v[0] = (double)o.i;
+  v[1] = (double)o.s;
+  v[2] = o.b;
+  v[3] = o.x;
+  v[4] = o.t;
+  v[5] = (double)o.w;
+  return FC_OK;
+}
+static int check_ranges(fc_check_result *r, const fc_case *c,
+                        const fc_check_ctx *x)
+{
+  const double *v = fc_case_reals(c, "v", NULL, NULL);
+  int ok = v[0] >= -5 && v[0] <= 5 && v[1] >= 2 && v[1] <= 40 &&
+           (v[2] == 0 || v[2] == 1) &&
+           (fabs(v[3]) <= 8 || v[3] == 1e300 || v[3] == 1e200 ||
+            v[3] == DBL_MAX / 4 || fabs(v[3]) < DBL_MIN) &&
+           v[4] > -0.5 && v[4] <= 0.5 && v[5] >= 0 && v[5] <= 2;
+  fc_measure_fold(&r->level[FC_LEVEL_STATEMENT], ok ? 0 : 2, 1, 0);
+  return FC_OK;
+}
+static const char *const none[] = {NULL};
+static const fc_property draw_ranges = {
+    "toy.draw_ranges", "every draw stays in its range", none, NULL,
+    FC_EXPECT_HOLDS, NULL, gen_all, check_ranges, NULL};
+
+static void test_runner(void)
+{
+  fc_run_config cfg;
+  fct_config(&cfg);
+  cfg.cases = 2000;
+  fc_prop_result res;
+  fc_error err = {0, ""};
+  int rc = fc_run_property(&res, &draw_ranges, &cfg, &err);
+  fct_ok(rc == FC_OK && res.status == FC_STATUS_PASS && res.cases == 2000,
+         "draws stay in range over 2000 cases (%s)", fc_status_name(res.status));
+  fc_prop_result_clear(&res);
+
+  /* Zero choices replay to the simplest values. */
+  fc_check_result r;
+  int failed = 1, level = -1;
+  fc_case *c = fc_case_new();
+  rc = fc_eval_choices(&r, &failed, &level, c, &draw_ranges, NULL, 0, &cfg, 1);
+  const double *v = fc_case_reals(c, "v", NULL, NULL);
+  fct_ok(rc == FC_OK && v && v[0] == -5 && v[1] == 2 && v[2] == 0 &&
+             v[3] == 0 && v[4] == 0 && v[5] == 0,
+         "the empty choice sequence gives the simplest values");
+  fc_case_free(c);
+
+  rc = fc_run_property(&res, &toy_always_holds, &cfg, &err);
+  fct_ok(rc == FC_OK && res.status == FC_STATUS_PASS &&
+             res.worst[FC_LEVEL_STATEMENT].present &&
+             res.worst[FC_LEVEL_STATEMENT].ratio <= 1,
+         "a holding property passes, worst ratio %.3f",
+         res.worst[FC_LEVEL_STATEMENT].ratio);
+  fc_prop_result_clear(&res);
+
+  rc = fc_run_property(&res, &toy_detect_never, &cfg, &err);
+  fct_ok(rc == FC_OK && res.status == FC_STATUS_FAIL && res.cex == NULL,
+         "a negative control that detects nothing fails: %s", res.message);
+  fc_prop_result_clear(&res);
+
+  fc_run_config bad = cfg;
+  bad.cases = 0;
+  fct_ok(fc_run_property(&res, &toy_always_holds, &bad, &err) == FC_ERANGE,
+         "cases = 0 refused: %s", err.msg);
+  bad = cfg;
+  bad.prec = 10;
+  fct_ok(fc_run_property(&res, &toy_always_holds, &bad, &err) == FC_ERANGE,
+         "prec = 10 refused: %s", err.msg);
+  bad = cfg;
+  bad.kernels = "no-such-table";
+  fct_ok(fc_run_property(&res, &toy_always_holds, &bad, &err) == FC_ENOTFOUND,
+         "unknown kernel table refused: %s", err.msg);
+}
+
+/* Same seed, same report, whatever the thread count. */
+static void test_determinism(void)
+{
+  fc_run_config cfg;
+  fct_config(&cfg);
+  cfg.cases = 400;
+  const fc_property *props[] = {&toy_always_holds, &toy_sum_below_100,
+                                &toy_givens_identity};
+  for (size_t k = 0; k < 3; k++) {
+    fc_prop_result r1, r4;
+    cfg.threads = 1;
+    fc_run_property(&r1, props[k], &cfg, NULL);
+    cfg.threads = 4;
+    fc_run_property(&r4, props[k], &cfg, NULL);
+    int same = r1.status == r4.status && r1.cases == r4.cases &&
+               memcmp(r1.worst, r4.worst, sizeof r1.worst) == 0 &&
+               (r1.cex == NULL) == (r4.cex == NULL);
+    if (same && r1.cex)
+      same = strcmp(r1.cex->token, r4.cex->token) == 0;
+    fct_ok(same, "%s: threads 1 and 4 give the same result (%ld cases)",
+           props[k]->id, r1.cases);
+    fc_prop_result_clear(&r1);
+    fc_prop_result_clear(&r4);
+  }
+}
+
+static void test_patterns(void)
+{
+  fct_ok(fc_pattern_match("schur", "schur.vanishing"), "pattern: family name");
+  fct_ok(!fc_pattern_match("schu", "schur.vanishing"), "pattern: not a prefix");
+  fct_ok(fc_pattern_match("fold.*", "fold.single"), "pattern: glob");
+  fct_ok(fc_pattern_match("*.neg_?", "a.neg_x"), "pattern: ? glob");
+  fct_ok(!fc_pattern_match("fold.*", "gauge.x"), "pattern: glob mismatch");
+  fct_ok(fc_pattern_match("*", "anything"), "pattern: *");
+}
+
+static void test_errors(void)
+{
+  fct_ok(strcmp(fc_strerror(FC_OK), "success") == 0, "strerror OK");
+  fct_ok(strcmp(fc_strerror(12345), "unknown error") == 0, "strerror unknown");
+  fc_error e;
+  fct_ok(fc_error_set(&e, FC_EPARSE, "x=%d", 3) == FC_EPARSE &&
+             strcmp(e.msg, "x=3") == 0,
+         "error_set formats");
+  fc_run_config cfg;
+  fct_ok(fc_run_config_profile(&cfg, "nope") == FC_ENOTFOUND, "unknown profile");
+  fct_ok(fc_run_config_profile(&cfg, "ci") == FC_OK && cfg.seed == 20261123,
+         "ci profile is derandomised");
+}
+
+int main(void)
+{
+  fct_start("t-engine");
+  test_rng();
+  test_case();
+
+  test_runner();
+  test_determinism();
+  test_patterns();
+  test_errors();
+  return fct_end();
+}

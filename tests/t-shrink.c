@@ -1,0 +1,115 @@
+/* t-shrink.c -- the shrinker reaches the known minimal counterexamples. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fctest.h"
+#include "toys.h"
+#include "engine/engine_internal.h"
+
+static void expect_min(const fc_property *p, const fc_run_config *cfg,
+                       const char *what, int (*ok)(const fc_case *))
+{
+  fc_prop_result res;
+  fc_error err = {0, ""};
+  int rc = fc_run_property(&res, p, cfg, &err);
+  if (!fct_ok(rc == FC_OK && res.cex != NULL, "%s finds a counterexample", p->id)) {
+    fct_diag("%s", err.msg);
+    fc_prop_result_clear(&res);
+    return;
+  }
+  int good = ok(res.cex->values);
+  fct_ok(good, "%s shrinks to %s (%ld candidates, %zu -> %zu choices)", p->id,
+         what, res.cex->shrink_steps, res.cex->orig_nchoices,
+         res.cex->nchoices);
+  if (!good)
+    fc_case_print(stdout, res.cex->values, "#   ");
+  fct_ok(res.status == FC_STATUS_FAIL, "%s: status fail", p->id);
+  fc_prop_result_clear(&res);
+}
+
+static int is_1000(const fc_case *c) { return fc_case_dim(c, "n", -1) == 1000; }
+static int is_2000(const fc_case *c) { return fc_case_dim(c, "n", -1) == 2000; }
+static int is_100(const fc_case *c)
+{
+  size_t n;
+  const long *v = fc_case_ints(c, "xs", &n, NULL);
+  return v && n == 1 && v[0] == 100;
+}
+static int is_two(const fc_case *c)
+{
+  const double *x = fc_case_reals(c, "x", NULL, NULL);
+  return x && x[0] == 2.0;
+}
+static int is_half_turn(const fc_case *c)
+{
+  size_t n;
+  const long *i = fc_case_ints(c, "Q.i", &n, NULL);
+  const long *j = fc_case_ints(c, "Q.j", NULL, NULL);
+  const double *t = fc_case_reals(c, "Q.turns", NULL, NULL);
+  /* Any angle with |cos w - 1| > 1/2 fails; the simplest is a quarter turn
+   * (t = 1/4 is m/2^e with e = 2, m = 1; a half turn needs e = 1, m = 1,
+   * which sorts first). */
+  return n == 1 && i[0] == 0 && j[0] == 1 && (t[0] == 0.5 || t[0] == 0.25);
+}
+
+int main(void)
+{
+  fct_start("t-shrink");
+  fc_run_config cfg;
+  fct_config(&cfg);
+  cfg.shrink_margin = 1; /* exact minimal counterexamples */
+  expect_min(&toy_int_below_1000, &cfg, "exactly 1000", is_1000);
+  expect_min(&toy_sum_below_100, &cfg, "the one-element list [100]", is_100);
+  expect_min(&toy_double_below, &cfg, "2.0 (integers before fractions)", is_two);
+  expect_min(&toy_givens_identity, &cfg,
+             "one rotation of planes (0,1) by a simple angle", is_half_turn);
+
+  /* With a margin of 2 the shrunk case stays clear of the tolerance edge:
+   * n + 1 > 2 * 1000. */
+  cfg.shrink_margin = 2;
+  expect_min(&toy_int_below_1000, &cfg, "2000 with margin 2", is_2000);
+
+  /* Several seeds: the minimal counterexample does not depend on the seed. */
+  int all = 1;
+  for (uint64_t s = 1; s <= 5; s++) {
+    fc_run_config c2 = cfg;
+    c2.seed = s;
+    c2.shrink_margin = 1;
+    fc_prop_result res;
+    if (fc_run_property(&res, &toy_sum_below_100, &c2, NULL) != FC_OK ||
+        !res.cex || !is_100(res.cex->values))
+      all = 0;
+    fc_prop_result_clear(&res);
+  }
+  fct_ok(all, "toy.sum_below_100 shrinks to [100] under seeds 1..5");
+
+  /* From a large start: 20 elements of 50 (sum 1000) must shrink to the
+   * one-element list [100] too, so lists really get shorter. */
+  {
+    fc_run_config c3 = cfg;
+    c3.shrink_margin = 1;
+    size_t n = 21;
+    uint64_t *seq = malloc(n * sizeof *seq);
+    seq[0] = 20;
+    for (size_t i = 1; i < n; i++)
+      seq[i] = 50;
+    fc_counterexample cex;
+    memset(&cex, 0, sizeof cex);
+    int rc = fc_shrink(&cex, &seq, &n, FC_LEVEL_STATEMENT, &toy_sum_below_100,
+                       &c3, fc_kernels_reference());
+    fct_ok(rc == FC_OK && n == 2 && seq[0] == 1 && seq[1] == 100,
+           "20 x 50 shrinks to [100] (%zu choices, %ld candidates)", n,
+           cex.shrink_steps);
+    free(seq);
+  }
+
+  /* Budget: a shrink of 0 steps keeps the original failure. */
+  cfg.shrink_steps = 0;
+  fc_prop_result res;
+  fc_run_property(&res, &toy_int_below_1000, &cfg, NULL);
+  fct_ok(res.cex && res.cex->shrink_steps == 0 &&
+             res.cex->nchoices == res.cex->orig_nchoices,
+         "a zero shrink budget keeps the original counterexample");
+  fc_prop_result_clear(&res);
+  return fct_end();
+}

@@ -1,0 +1,133 @@
+/* toys.c -- see toys.h. */
+#include <math.h>
+#include <string.h>
+#include "toys.h"
+
+static const char *const no_anchors[] = {NULL};
+
+static void set_stmt(fc_check_result *r, double err, double bound)
+{
+  fc_measure_fold(&r->level[FC_LEVEL_STATEMENT], err, bound, 0);
+}
+
+static int gen_int(fc_case *c, fc_draw *d)
+{
+  long *n = fc_case_add_ints(c, "n", 1, 1);
+  if (!n)
+    return FC_ENOMEM;
+  *n = fc_draw_int(d, 0, 1000000);
+  return FC_OK;
+}
+/* n < 1000 fails at n >= 1000: err = n + 1 vs bound 1000. */
+static int check_int(fc_check_result *r, const fc_case *c, const fc_check_ctx *x)
+{
+  set_stmt(r, (double)fc_case_dim(c, "n", 0) + 1, 1000);
+  return FC_OK;
+}
+const fc_property toy_int_below_1000 = {
+    "toy.int_below_1000", "an integer draw is below 1000", no_anchors, NULL,
+    FC_EXPECT_HOLDS, NULL, gen_int, check_int, NULL};
+
+static int gen_list(fc_case *c, fc_draw *d)
+{
+  long n = fc_draw_size(d, 0, 30);
+  if (fc_case_add_dim(c, "len", n))
+    return FC_ENOMEM;
+  long *v = fc_case_add_ints(c, "xs", (size_t)n, 1);
+  if (!v)
+    return FC_ENOMEM;
+  for (long i = 0; i < n; i++)
+    v[i] = fc_draw_int(d, 0, 1000);
+  return FC_OK;
+}
+static int check_list(fc_check_result *r, const fc_case *c, const fc_check_ctx *x)
+{
+  size_t n;
+  const long *v = fc_case_ints(c, "xs", &n, NULL);
+  double s = 0;
+  for (size_t i = 0; i < n; i++)
+    s += (double)v[i];
+  set_stmt(r, s + 1, 100);
+  return FC_OK;
+}
+const fc_property toy_sum_below_100 = {
+    "toy.sum_below_100", "a list's sum is below 100", no_anchors, NULL,
+    FC_EXPECT_HOLDS, NULL, gen_list, check_list, NULL};
+
+static int gen_double(fc_case *c, fc_draw *d)
+{
+  double *x = fc_case_add_reals(c, "x", 1, 1);
+  if (!x)
+    return FC_ENOMEM;
+  fc_double_spec spec = {1e6, 0, 0};
+  *x = fc_draw_double(d, &spec);
+  return FC_OK;
+}
+static int check_double(fc_check_result *r, const fc_case *c, const fc_check_ctx *x)
+{
+  double v = fc_case_reals(c, "x", NULL, NULL)[0];
+  set_stmt(r, v >= 1.5 ? 4 : 0, 1);
+  return FC_OK;
+}
+const fc_property toy_double_below = {
+    "toy.double_below", "a double is below 1.5", no_anchors, NULL,
+    FC_EXPECT_HOLDS, NULL, gen_double, check_double, NULL};
+
+static int gen_vec(fc_case *c, fc_draw *d)
+{
+  long n = fc_draw_size(d, 1, 8);
+  if (fc_case_add_dim(c, "n", n))
+    return FC_ENOMEM;
+  double *x = fc_case_add_reals(c, "v", (size_t)n, 1);
+  if (!x)
+    return FC_ENOMEM;
+  fc_double_spec spec = {4, FC_SPECIAL_SIGNED_ZERO | FC_SPECIAL_TINY, 0};
+  fc_draw_doubles(d, x, (size_t)n, &spec);
+  return FC_OK;
+}
+static int check_holds(fc_check_result *r, const fc_case *c, const fc_check_ctx *x)
+{
+  size_t n;
+  const double *v = fc_case_reals(c, "v", &n, NULL);
+  double s = 0;
+  for (size_t i = 0; i < n; i++)
+    s += fabs(v[i]);
+  /* |v_i| <= 4: the sum is at most 4n, a ratio that varies per case. */
+  set_stmt(r, s, 4.0 * (double)n + 1);
+  return FC_OK;
+}
+const fc_property toy_always_holds = {
+    "toy.always_holds", "sum |v_i| <= 4 n", no_anchors, NULL, FC_EXPECT_HOLDS,
+    NULL, gen_vec, check_holds, NULL};
+const fc_property toy_detect_never = {
+    "toy.detect_never", "a negative control that never detects", no_anchors,
+    NULL, FC_EXPECT_DETECT, NULL, gen_vec, check_holds, NULL};
+
+static int gen_rot(fc_case *c, fc_draw *d)
+{
+  if (fc_case_add_dim(c, "n", 5))
+    return FC_ENOMEM;
+  return fc_draw_givens(c, d, "Q", 5, 6, 0);
+}
+/* "Q = I": err = max |Q - I|, bound 1/2: the simplest failure is one
+ * rotation of the plane (0, 1) by a half turn (|cos - 1| = 2). */
+static int check_rot(fc_check_result *r, const fc_case *c, const fc_check_ctx *x)
+{
+  fc_givens g;
+  int rc = fc_givens_view(&g, c, "Q", 5);
+  if (rc)
+    return rc;
+  double Q[25], m = 0;
+  fc_givens_build_d(Q, &g);
+  for (int i = 0; i < 25; i++)
+    m = fmax(m, fabs(Q[i] - (i % 6 == 0)));
+  set_stmt(r, m, 0.5);
+  return FC_OK;
+}
+const fc_property toy_givens_identity = {
+    "toy.givens_identity", "a rotation is far from the identity", no_anchors,
+    NULL, FC_EXPECT_HOLDS, NULL, gen_rot, check_rot, NULL};
+
+const fc_property *const toy_props[] = {
+    &toy_int_below_1000, &toy_sum_below_100, &toy_double_below,
+    &toy_always_holds, &toy_detect_never, &toy_givens_identity, NULL};
