@@ -389,6 +389,11 @@ typedef struct fc_env {
 } fc_env;
 
 void fc_env_collect(fc_env *env, int threads);
+/* Set the BLAS library's own thread count (OpenBLAS; a no-op for another
+ * CBLAS).  foldcheck runs its own threads, so programs call this with 1:
+ * it avoids oversubscription and keeps dgemm's summation order, hence its
+ * results, independent of the machine.  Process-wide (OpenBLAS's state). */
+void fc_env_blas_threads(int n);
 
 typedef struct fc_report {
   fc_run_config cfg;

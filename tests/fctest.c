@@ -9,9 +9,6 @@
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-void openblas_set_num_threads(int);
-#endif
 
 static struct {
   const char *name;
@@ -23,9 +20,7 @@ void fct_start(const char *name)
   st.name = name;
   st.n = st.failed = 0;
   setvbuf(stdout, NULL, _IOLBF, 0);
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-  openblas_set_num_threads(1);
-#endif
+  fc_env_blas_threads(1);
   printf("# %s: seed %" PRIu64 ", multiplier %ld (FC_TEST_SEED, "
          "FC_TEST_MULTIPLIER)\n", name, fct_seed(), fct_multiplier());
 }

@@ -16,6 +16,7 @@ int fc_cli_list(int argc, char **argv);      /* main.c */
 int fc_cli_replay(int argc, char **argv);    /* main.c */
 int fc_cli_kernels(int argc, char **argv);   /* main.c */
 int fc_cli_mutants(int argc, char **argv);   /* main.c */
+int fc_cli_bench(int argc, char **argv);     /* main.c */
 int fc_cli_schedules(int argc, char **argv); /* schedules_cmd.c (issue 3) */
 
 /* Shared by subcommands: print "foldcheck: <msg>" and return 2. */

@@ -21,9 +21,6 @@
 #include "foldcheck.h"
 #include "cli.h"
 
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-void openblas_set_num_threads(int);
-#endif
 
 int fc_cli_usage_error(const char *fmt, ...)
 {
@@ -653,6 +650,64 @@ int fc_cli_mutants(int argc, char **argv)
   return escaped ? 1 : 0;
 }
 
+/* ----------------------------------------------------------------- bench */
+
+/* Throughput is measured, never asserted: bench prints cases per second
+ * (generation, oracle at P and P+64, kernels) per property and, for a
+ * counterexample, what shrinking it cost. */
+int fc_cli_bench(int argc, char **argv)
+{
+  run_opts_out o;
+  const char **pats = calloc((size_t)argc + 1, sizeof *pats);
+  if (pats == NULL)
+    return fc_cli_usage_error("out of memory");
+  int npats = 0;
+  /* bench defaults: the ci profile's seed, one thread, no database. */
+  int rc = parse_run_opts(&o, pats, &npats, argc, argv);
+  if (rc || o.help) {
+    if (o.help)
+      printf("usage: foldcheck bench [PATTERN...] [run options]\n"
+             "Measure each property: cases per second (generation, MPFR oracle\n"
+             "at P and P+64 bits, double kernels) and, where a counterexample is\n"
+             "found, the shrink steps and time.  Defaults: --threads 1, no\n"
+             "database, the ci profile's seed and budgets.\n");
+    free(pats);
+    return rc;
+  }
+  int threads_given = 0, profile_given = 0;
+  for (int a = 1; a < argc; a++) {
+    threads_given |= strncmp(argv[a], "--threads", 9) == 0;
+    profile_given |= strncmp(argv[a], "--profile", 9) == 0;
+  }
+  if (!threads_given)
+    o.cfg.threads = 1;
+  if (!profile_given)
+    o.cfg.seed = 20261123;
+  o.cfg.db_dir = NULL;
+  fc_report rep;
+  fc_error err = {0, ""};
+  rc = fc_run(&rep, &o.cfg, npats ? pats : NULL, &err);
+  free(pats);
+  if (rc != FC_OK)
+    return fc_cli_usage_error("%s", err.msg);
+  printf("foldcheck %s bench: seed %" PRIu64 ", precision %ld, threads %d, "
+         "kernels %s\n", fc_version(), o.cfg.seed, o.cfg.prec, o.cfg.threads,
+         rep.kernels);
+  printf("%-44s %7s %9s %11s %9s %9s\n", "property", "cases", "seconds",
+         "cases/s", "shrink", "shrink s");
+  for (size_t i = 0; i < rep.n; i++) {
+    const fc_prop_result *r = &rep.results[i];
+    double check_s = r->seconds - (r->cex ? r->cex->shrink_seconds : 0);
+    printf("%-44s %7ld %9.3f %11.1f", r->prop->id, r->cases, check_s,
+           check_s > 0 ? (double)r->cases / check_s : 0.0);
+    if (r->cex)
+      printf(" %9ld %9.3f", r->cex->shrink_steps, r->cex->shrink_seconds);
+    printf("\n");
+  }
+  fc_report_clear(&rep);
+  return 0;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static const fc_cli_cmd commands[] = {
@@ -663,6 +718,7 @@ static const fc_cli_cmd commands[] = {
     {"kernels", "list the kernel tables (reference and mutants)",
      fc_cli_kernels},
     {"mutants", "prove every mutant kernel is caught", fc_cli_mutants},
+    {"bench", "measure cases per second and shrink cost", fc_cli_bench},
 #ifdef FC_HAVE_SCHEDULES_CMD
     {"schedules", "RoPE schedules: presets, classes, spectral gap",
      fc_cli_schedules},
@@ -690,11 +746,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
   /* foldcheck runs its own threads; one BLAS thread each keeps results
    * independent of the thread count and avoids oversubscription. */
-  openblas_set_num_threads(1);
-#endif
+  fc_env_blas_threads(1);
   if (argc < 2) {
     usage(stderr);
     return 2;

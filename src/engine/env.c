@@ -8,6 +8,18 @@
 #ifdef HAVE_OPENBLAS_GET_CONFIG
 char *openblas_get_config(void);
 #endif
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+void openblas_set_num_threads(int);
+#endif
+
+void fc_env_blas_threads(int n)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  openblas_set_num_threads(n < 1 ? 1 : n);
+#else
+  (void)n;
+#endif
+}
 
 static void cpu_model(char *out, size_t n)
 {
