@@ -1,6 +1,8 @@
 ## The property registry and one fragment per family.
 libfoldcheck_la_SOURCES += \
 	props/props.h \
-	props/registry.c
+	props/registry.c \
+	props/anchors.c \
+	props/lean_scan.c
 
 include $(srcdir)/props/f1f2.mk

@@ -5,4 +5,5 @@ libfoldcheck_la_SOURCES += \
 	reports/text.c \
 	reports/json.c \
 	reports/tap.c \
-	reports/junit.c
+	reports/junit.c \
+	reports/diff.c

@@ -456,6 +456,60 @@ int fc_replay_decode_ex(fc_replay *rp, const char *text,
                         const fc_property *const *extra, fc_error *err);
 void fc_replay_clear(fc_replay *rp);
 
+/* ----------------------------------------------------- Lean anchors */
+
+/* Lean statuses, in the seed pages' vocabulary. */
+typedef enum {
+  FC_LEAN_PROVEN = 0,   /* complete proof, no sorry */
+  FC_LEAN_DEFERRED = 1, /* real statement, sorry in the proof body */
+  FC_LEAN_STUB = 2,     /* `: True := sorry` placeholder */
+  FC_LEAN_AXIOM = 3,    /* taken on faith */
+  FC_LEAN_MISSING = 4   /* not found (in a scanned tree) */
+} fc_lean_status;
+
+const char *fc_lean_status_name(fc_lean_status s); /* "proven", ... */
+
+/* One Lean declaration that foldcheck's properties stand for (SPEC.md, "The
+ * anchor list"). */
+typedef struct fc_anchor {
+  const char *name;      /* exactly as the Lean source spells it */
+  const char *library;   /* "VerifiedNeuralCompilation", "NeuralGeometry" */
+  const char *file;      /* "Symmetry.lean", ...; NULL when the seed pages
+                            do not name it */
+  fc_lean_status status; /* as the seed pages give it */
+  const char *family;    /* SPEC.md family: "F1" ... */
+} fc_anchor;
+
+size_t fc_anchors_count(void);
+const fc_anchor *fc_anchors_at(size_t i);
+const fc_anchor *fc_anchors_find(const char *name);
+/* The registered properties that name the anchor: writes up to max of them
+ * to out and returns how many there are (holds and detect counted apart if
+ * the pointers are non-NULL). */
+size_t fc_anchor_properties(const fc_property **out, size_t max,
+                            size_t *holds, size_t *detect,
+                            const char *anchor);
+
+/* A declaration found in a Lean source tree. */
+typedef struct fc_lean_decl {
+  char name[160];   /* last component of the declared name */
+  char kind[16];    /* theorem, lemma, def, axiom, ... */
+  char file[512];   /* path relative to the scanned directory */
+  int line;
+  fc_lean_status status;
+} fc_lean_decl;
+
+/* Scan every *.lean file under dir (recursively): each theorem, lemma,
+ * def, abbrev, instance or axiom with its status (axiom; a body of `True :=
+ * sorry` is a stub; a `sorry` elsewhere in the body deferred; otherwise
+ * proven).  Comments and strings are ignored.  *decls is malloc'd.
+ * FC_EIO (unreadable dir, message in err), FC_ENOMEM. */
+int fc_lean_scan(fc_lean_decl **decls, size_t *n, const char *dir,
+                 fc_error *err);
+/* Status of one Lean source text's declarations (for tests). */
+int fc_lean_scan_text(fc_lean_decl **decls, size_t *n, const char *text,
+                      const char *file, fc_error *err);
+
 /* --------------------------------------------------------------- reports */
 
 typedef enum {
@@ -469,6 +523,26 @@ typedef enum {
 int fc_format_parse(fc_format *f, const char *name);
 /* Write the report in the given format. */
 int fc_report_write(FILE *out, const fc_report *rep, fc_format f);
+
+/* ------------------------------------------------------ regression diff */
+
+typedef struct fc_diff_opts {
+  double factor; /* flag a worst error/bound that grew by more (default 4) */
+  double floor;  /* ratios below this count as this (default 1e-6): growth
+                    among negligible errors is not a regression */
+} fc_diff_opts;
+
+/* Compare two JSON reports (the text of `foldcheck run --format json`):
+ * per property, status changes and the change of the worst error/bound per
+ * level; regressions: a property that newly fails or errors, a property or
+ * an anchor that lost coverage, a worst ratio that grew by more than
+ * `factor` (or became inf/nan), whatever the verdict.  Environment changes
+ * (BLAS, its configuration, threads, compiler, MPFR, GMP, CPU) are reported.
+ * Writes text or JSON (f) to out and the regression count to *regressions.
+ * FC_EPARSE (message in err) for a text that is not a foldcheck report. */
+int fc_report_diff(FILE *out, int *regressions, const char *old_json,
+                   const char *new_json, const fc_diff_opts *opts,
+                   fc_format f, fc_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,15 +1,18 @@
 ## The harness's own tests.  Every test prints TAP.
 check_LTLIBRARIES += tests/libfctest.la
-tests_libfctest_la_SOURCES = tests/fctest.h tests/fctest.c
+tests_libfctest_la_SOURCES = tests/fctest.h tests/fctest.c tests/toys.h tests/toys.c
 tests_libfctest_la_LIBADD = libfoldcheck.la
 
 FCTEST_LDADD = tests/libfctest.la libfoldcheck.la
 
-check_PROGRAMS += tests/t-engine tests/t-shrink tests/t-replay
+check_PROGRAMS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean
+tests_t_lean_LDADD = $(FCTEST_LDADD)
 tests_t_engine_LDADD = $(FCTEST_LDADD)
 tests_t_shrink_LDADD = $(FCTEST_LDADD)
 tests_t_replay_LDADD = $(FCTEST_LDADD)
 
-TESTS += tests/t-engine tests/t-shrink tests/t-replay \
+TESTS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
 	tests/cli-usage.sh tests/cli-run.sh
-EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh
+EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
+	tests/lean/Fixture/Symmetry.lean
+include $(srcdir)/tests/reports.mk

@@ -17,6 +17,10 @@ int fc_cli_replay(int argc, char **argv);    /* main.c */
 int fc_cli_kernels(int argc, char **argv);   /* main.c */
 int fc_cli_mutants(int argc, char **argv);   /* main.c */
 int fc_cli_bench(int argc, char **argv);     /* main.c */
+int fc_cli_anchors(int argc, char **argv);   /* conformance_cmd.c */
+int fc_cli_diff(int argc, char **argv);      /* conformance_cmd.c */
+/* Where the default profile keeps the last run's JSON report. */
+const char *fc_cli_last_report(void);        /* conformance_cmd.c */
 int fc_cli_schedules(int argc, char **argv); /* schedules_cmd.c (issue 3) */
 
 /* Shared by subcommands: print "foldcheck: <msg>" and return 2. */

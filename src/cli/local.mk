@@ -1,4 +1,5 @@
 ## The command-line program.
 foldcheck_SOURCES += \
 	src/cli/cli.h \
-	src/cli/main.c
+	src/cli/main.c \
+	src/cli/conformance_cmd.c

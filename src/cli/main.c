@@ -329,6 +329,17 @@ int fc_cli_run(int argc, char **argv)
   }
   int status = fc_report_ok(&rep) ? 0 : 1;
   int wrc = FC_OK;
+  if (o.cfg.db_dir != NULL && strcmp(o.cfg.profile, "default") == 0) {
+    /* The default profile keeps the last report for 'foldcheck anchors'. */
+    mkdir(".foldcheck", 0777); /* may exist; fopen reports the rest */
+    FILE *last = fopen(fc_cli_last_report(), "w");
+    if (last) {
+      if (fc_report_write(last, &rep, FC_FORMAT_JSON) != FC_OK)
+        fprintf(stderr, "foldcheck: warning: could not write %s\n",
+                fc_cli_last_report());
+      fclose(last);
+    }
+  }
   if (out) {
     wrc = fc_report_write(out, &rep, o.format);
     if (fclose(out) != 0)
@@ -719,6 +730,9 @@ static const fc_cli_cmd commands[] = {
      fc_cli_kernels},
     {"mutants", "prove every mutant kernel is caught", fc_cli_mutants},
     {"bench", "measure cases per second and shrink cost", fc_cli_bench},
+    {"anchors", "the Lean anchors, their status and numeric verdicts",
+     fc_cli_anchors},
+    {"diff", "regression check between two JSON reports", fc_cli_diff},
 #ifdef FC_HAVE_SCHEDULES_CMD
     {"schedules", "RoPE schedules: presets, classes, spectral gap",
      fc_cli_schedules},

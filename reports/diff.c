@@ -1,0 +1,298 @@
+/* diff.c -- regression check between two JSON reports.
+ *
+ * Reads the reports as JSON (jansson), never the live records: a diff works
+ * on reports written by another machine or another foldcheck version with
+ * the same schema. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "foldcheck.h"
+
+static const char *const levels[] = {"statement", "conformance", "accuracy"};
+static const char *const env_keys[] = {"foldcheck", "mpfr", "gmp", "openblas",
+                                       "openblas_config", "compiler", "cpu",
+                                       "threads", NULL};
+
+static json_t *load(const char *text, const char *which, fc_error *err)
+{
+  json_error_t je;
+  json_t *r = json_loads(text, 0, &je);
+  if (r == NULL) {
+    fc_error_set(err, FC_EPARSE, "%s report is not valid JSON: %s (line %d)",
+                 which, je.text, je.line);
+    return NULL;
+  }
+  json_t *props = json_object_get(r, "properties");
+  if (!json_is_object(r) || !json_is_array(props) ||
+      json_integer_value(json_object_get(r, "schema")) != 1) {
+    fc_error_set(err, FC_EPARSE, "%s report is not a foldcheck JSON report "
+                 "(schema 1 with a 'properties' array)", which);
+    json_decref(r);
+    return NULL;
+  }
+  return r;
+}
+
+static json_t *find_prop(json_t *rep, const char *id)
+{
+  size_t i;
+  json_t *p;
+  json_array_foreach(json_object_get(rep, "properties"), i, p) {
+    const char *pid = json_string_value(json_object_get(p, "id"));
+    if (pid && strcmp(pid, id) == 0)
+      return p;
+  }
+  return NULL;
+}
+
+/* A ratio from a report: a number, or "inf"/"-inf"/"nan", or absent. */
+static int ratio_of(double *r, json_t *prop, const char *level)
+{
+  json_t *w = json_object_get(json_object_get(prop, "worst"), level);
+  json_t *v = json_object_get(w, "ratio");
+  if (json_is_number(v)) {
+    *r = json_number_value(v);
+    return 1;
+  }
+  if (json_is_string(v)) {
+    const char *s = json_string_value(v);
+    *r = strcmp(s, "nan") == 0 ? NAN : strcmp(s, "-inf") == 0 ? -INFINITY
+                                                               : INFINITY;
+    return 1;
+  }
+  return 0;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+  const char *s = json_string_value(json_object_get(o, k));
+  return s ? s : "";
+}
+
+static int has_anchor(json_t *rep, const char *anchor)
+{
+  size_t i, j;
+  json_t *p, *a;
+  json_array_foreach(json_object_get(rep, "properties"), i, p)
+    json_array_foreach(json_object_get(p, "anchors"), j, a)
+      if (json_is_string(a) && strcmp(json_string_value(a), anchor) == 0)
+        return 1;
+  return 0;
+}
+
+/* A ratio as JSON: a number, or the string "inf" / "nan". */
+static json_t *jratio(double x)
+{
+  if (isnan(x))
+    return json_string("nan");
+  if (isinf(x))
+    return json_string(x > 0 ? "inf" : "-inf");
+  return json_real(x);
+}
+
+/* Print a ratio written by jratio. */
+static int print_ratio(FILE *out, json_t *v)
+{
+  if (json_is_string(v))
+    return fprintf(out, "%s", json_string_value(v));
+  return fprintf(out, "%.3g", json_number_value(v));
+}
+
+/* Append a change record; returns -1 on allocation failure. */
+static int add(json_t *arr, json_t *o) { return o ? json_array_append_new(arr, o) : -1; }
+
+int fc_report_diff(FILE *out, int *regressions, const char *old_json,
+                   const char *new_json, const fc_diff_opts *opts,
+                   fc_format f, fc_error *err)
+{
+  if (out == NULL || regressions == NULL || old_json == NULL ||
+      new_json == NULL)
+    return fc_error_set(err, FC_EINVAL, "fc_report_diff: NULL argument");
+  if (f != FC_FORMAT_TEXT && f != FC_FORMAT_JSON)
+    return fc_error_set(err, FC_EINVAL, "diff writes text or json");
+  fc_diff_opts o = {4.0, 1e-6};
+  if (opts)
+    o = *opts;
+  if (!(o.factor > 1) || !(o.floor > 0))
+    return fc_error_set(err, FC_ERANGE, "diff: factor must be > 1 and floor > 0");
+  json_t *a = load(old_json, "old", err);
+  if (a == NULL)
+    return FC_EPARSE;
+  json_t *b = load(new_json, "new", err);
+  if (b == NULL) {
+    json_decref(a);
+    return FC_EPARSE;
+  }
+  int nreg = 0, oom = 0;
+  json_t *envc = json_array(), *props = json_array(), *anch = json_array();
+  oom |= !envc || !props || !anch;
+
+  /* The environment, and the run settings that change what is measured. */
+  json_t *ea = json_object_get(a, "environment"), *eb = json_object_get(b, "environment");
+  for (const char *const *k = env_keys; *k && !oom; k++) {
+    char *va = json_dumps(json_object_get(ea, *k), JSON_ENCODE_ANY);
+    char *vb = json_dumps(json_object_get(eb, *k), JSON_ENCODE_ANY);
+    if (va && vb && strcmp(va, vb) != 0)
+      oom |= add(envc, json_pack("{s:s, s:s, s:s}", "what", *k, "old", va,
+                                 "new", vb)) < 0;
+    free(va);
+    free(vb);
+  }
+  static const char *const run_keys[] = {"kernels", "precision", "slack_bits", NULL};
+  for (const char *const *k = run_keys; *k && !oom; k++) {
+    char *va = json_dumps(json_object_get(a, *k), JSON_ENCODE_ANY);
+    char *vb = json_dumps(json_object_get(b, *k), JSON_ENCODE_ANY);
+    if (va && vb && strcmp(va, vb) != 0)
+      oom |= add(envc, json_pack("{s:s, s:s, s:s}", "what", *k, "old", va,
+                                 "new", vb)) < 0;
+    free(va);
+    free(vb);
+  }
+
+  /* Properties of the old report, then those only in the new one. */
+  for (int pass = 0; pass < 2 && !oom; pass++) {
+    json_t *src = pass ? b : a, *p;
+    size_t i;
+    json_array_foreach(json_object_get(src, "properties"), i, p) {
+      const char *id = str(p, "id");
+      json_t *pa = pass ? find_prop(a, id) : p;
+      json_t *pb = pass ? p : find_prop(b, id);
+      if (pass && pa)
+        continue; /* already compared */
+      json_t *ch = json_array();
+      json_t *rec = json_pack("{s:s, s:s, s:s, s:o}", "id", id, "old_status",
+                              pa ? str(pa, "status") : "absent", "new_status",
+                              pb ? str(pb, "status") : "absent", "changes", ch);
+      if (ch == NULL || rec == NULL) {
+        oom = 1;
+        json_decref(rec);
+        break;
+      }
+      int preg = 0;
+      if (pa && !pb) {
+        add(ch, json_pack("{s:s, s:b}", "what", "property removed: coverage lost",
+                          "regression", 1));
+        preg++;
+      } else if (!pa && pb) {
+        add(ch, json_pack("{s:s, s:b}", "what", "property added", "regression", 0));
+      } else {
+        const char *sa = str(pa, "status"), *sb = str(pb, "status");
+        if (strcmp(sa, sb) != 0) {
+          int bad = strcmp(sa, "pass") == 0;
+          add(ch, json_pack("{s:s, s:b}", "what",
+                            bad ? "newly falls short of its expectation"
+                                : strcmp(sb, "pass") == 0 ? "now passes"
+                                                          : "status changed",
+                            "regression", bad));
+          preg += bad;
+        }
+        int detect = strcmp(str(pb, "expect"), "detect") == 0;
+        for (int l = 0; l < 3; l++) {
+          double ra, rb;
+          int ha = ratio_of(&ra, pa, levels[l]), hb = ratio_of(&rb, pb, levels[l]);
+          if (!ha || !hb)
+            continue;
+          /* A negative control's statement ratio measures how clearly it
+           * detects: its growth is no regression. */
+          if (detect && l == 0)
+            continue;
+          double fa = isnan(ra) ? INFINITY : fmax(ra, o.floor);
+          double fb = isnan(rb) ? INFINITY : fmax(rb, o.floor);
+          double g = isinf(fb) && isinf(fa) ? 1 : fb / fa;
+          int bad = g > o.factor || ((isnan(rb) || isinf(rb)) && !(isnan(ra) || isinf(ra)));
+          if (g > o.factor || g < 1 / o.factor || bad) {
+            json_t *c = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "what",
+                                  "worst error/bound changed", "level",
+                                  levels[l], "old", jratio(ra), "new",
+                                  jratio(rb), "factor", jratio(g),
+                                  "regression", bad);
+            add(ch, c);
+            preg += bad;
+          }
+        }
+      }
+      nreg += preg;
+      if (json_array_size(ch) > 0)
+        oom |= add(props, rec) < 0;
+      else
+        json_decref(rec);
+    }
+  }
+  /* Anchors covered in the old report and not in the new one. */
+  {
+    size_t i, j;
+    json_t *p, *an;
+    json_array_foreach(json_object_get(a, "properties"), i, p)
+      json_array_foreach(json_object_get(p, "anchors"), j, an) {
+        const char *name = json_string_value(an);
+        if (name == NULL || has_anchor(b, name))
+          continue;
+        int dup = 0;
+        size_t k;
+        json_t *x;
+        json_array_foreach(anch, k, x)
+          dup |= strcmp(json_string_value(x), name) == 0;
+        if (!dup) {
+          oom |= json_array_append_new(anch, json_string(name)) != 0;
+          nreg++;
+        }
+      }
+  }
+  int rc = FC_OK;
+  if (oom) {
+    rc = fc_error_set(err, FC_ENOMEM, "out of memory comparing reports");
+  } else if (f == FC_FORMAT_JSON) {
+    json_t *root = json_pack("{s:i, s:f, s:f, s:O, s:O, s:O}", "regressions",
+                             nreg, "factor", o.factor, "floor", o.floor,
+                             "environment_changes", envc, "anchors_lost", anch,
+                             "properties", props);
+    if (root == NULL || json_dumpf(root, out, JSON_INDENT(2)) != 0 ||
+        fputc('\n', out) == EOF)
+      rc = fc_error_set(err, FC_EIO, "writing the diff failed");
+    json_decref(root);
+  } else {
+    int w = 0;
+    w |= fprintf(out, "foldcheck diff: %s (seed %s) -> %s (seed %s)\n",
+                 str(a, "version"), str(a, "seed"), str(b, "version"),
+                 str(b, "seed")) < 0;
+    size_t i, j;
+    json_t *x, *c;
+    json_array_foreach(envc, i, x)
+      w |= fprintf(out, "environment: %s changed: %s -> %s\n", str(x, "what"),
+                   str(x, "old"), str(x, "new")) < 0;
+    json_array_foreach(anch, i, x)
+      w |= fprintf(out, "REGRESSION anchor %s lost its coverage\n",
+                   json_string_value(x)) < 0;
+    json_array_foreach(props, i, x) {
+      w |= fprintf(out, "%s: %s -> %s\n", str(x, "id"), str(x, "old_status"),
+                   str(x, "new_status")) < 0;
+      json_array_foreach(json_object_get(x, "changes"), j, c) {
+        int bad = json_is_true(json_object_get(c, "regression"));
+        if (json_object_get(c, "level")) {
+          w |= fprintf(out, "  %s%s: %s ", bad ? "REGRESSION " : "",
+                       str(c, "level"), str(c, "what")) < 0;
+          w |= print_ratio(out, json_object_get(c, "old")) < 0;
+          w |= fputs(" -> ", out) < 0;
+          w |= print_ratio(out, json_object_get(c, "new")) < 0;
+          w |= fputs(" (x", out) < 0;
+          w |= print_ratio(out, json_object_get(c, "factor")) < 0;
+          w |= fputs(")\n", out) < 0;
+        } else
+          w |= fprintf(out, "  %s%s\n", bad ? "REGRESSION " : "",
+                       str(c, "what")) < 0;
+      }
+    }
+    w |= fprintf(out, "%d regression%s (factor %g, floor %g)\n", nreg,
+                 nreg == 1 ? "" : "s", o.factor, o.floor) < 0;
+    if (w)
+      rc = fc_error_set(err, FC_EIO, "writing the diff failed");
+  }
+  json_decref(envc);
+  json_decref(props);
+  json_decref(anch);
+  json_decref(a);
+  json_decref(b);
+  *regressions = nreg;
+  return rc;
+}

@@ -1,0 +1,327 @@
+/* conformance_cmd.c -- `foldcheck anchors` and `foldcheck diff`: turning
+ * results into what users act on (the Lean anchor table with numeric
+ * verdicts, and the regression check between two runs). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "foldcheck.h"
+#include "cli.h"
+
+#define FC_LAST_REPORT ".foldcheck/last.json"
+
+const char *fc_cli_last_report(void) { return FC_LAST_REPORT; }
+
+static char *slurp(const char *path, fc_error *err)
+{
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    fc_error_set(err, FC_EIO, "cannot read '%s': %s", path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 1 << 16, len = 0;
+  char *b = malloc(cap);
+  while (b) {
+    len += fread(b + len, 1, cap - len - 1, f);
+    if (len + 1 < cap)
+      break;
+    char *nb = cap < ((size_t)256 << 20) ? realloc(b, cap * 2) : NULL;
+    if (nb == NULL) {
+      fc_error_set(err, FC_ERANGE, "'%s' is too large (over 256 MiB)", path);
+      free(b);
+      b = NULL;
+      break;
+    }
+    b = nb;
+    cap *= 2;
+  }
+  if (b && ferror(f)) {
+    fc_error_set(err, FC_EIO, "error reading '%s'", path);
+    free(b);
+    b = NULL;
+  }
+  fclose(f);
+  if (b)
+    b[len] = '\0';
+  else if (err && err->msg[0] == '\0')
+    fc_error_set(err, FC_ENOMEM, "out of memory reading '%s'", path);
+  return b;
+}
+
+/* ---------------------------------------------------------------- anchors */
+
+/* The numeric verdict of an anchor in a JSON report: "pass" when every
+ * property naming it met its expectation, "fail" when one fell short,
+ * "not run" when none ran. */
+static const char *verdict(json_t *rep, const char *anchor, long *cases)
+{
+  size_t i, j;
+  json_t *p, *a;
+  int ran = 0, bad = 0;
+  *cases = 0;
+  json_array_foreach(json_object_get(rep, "properties"), i, p)
+    json_array_foreach(json_object_get(p, "anchors"), j, a) {
+      if (!json_is_string(a) || strcmp(json_string_value(a), anchor) != 0)
+        continue;
+      ran++;
+      *cases += (long)json_integer_value(json_object_get(p, "cases"));
+      const char *st = json_string_value(json_object_get(p, "status"));
+      bad |= st == NULL || strcmp(st, "pass") != 0;
+    }
+  return !ran ? "not run" : bad ? "FAIL" : "pass";
+}
+
+int fc_cli_anchors(int argc, char **argv)
+{
+  enum { O_FORMAT = 1, O_LEAN, O_REPORT, O_HELP };
+  static const struct option opts[] = {
+      {"format", required_argument, NULL, O_FORMAT},
+      {"lean", required_argument, NULL, O_LEAN},
+      {"report", required_argument, NULL, O_REPORT},
+      {"help", no_argument, NULL, O_HELP},
+      {NULL, 0, NULL, 0}};
+  const char *lean = NULL, *report = NULL;
+  int json = 0, c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    switch (c) {
+    case O_FORMAT:
+      if (strcmp(optarg, "json") == 0)
+        json = 1;
+      else if (strcmp(optarg, "text") != 0)
+        return fc_cli_usage_error("anchors: unknown format '%s' (text, json)",
+                                  optarg);
+      break;
+    case O_LEAN:
+      lean = optarg;
+      break;
+    case O_REPORT:
+      report = optarg;
+      break;
+    case 'h':
+    case O_HELP:
+      printf("usage: foldcheck anchors [--format text|json] [--report FILE] "
+             "[--lean DIR]\n"
+             "The Lean anchors (SPEC.md's 19 declarations): file, Lean status,\n"
+             "the properties that check each (holds / negative controls) and\n"
+             "the numeric verdict of the last run (--report FILE, default\n"
+             "%s, which 'foldcheck run' writes in the default\n"
+             "profile).  --lean DIR scans a Lean source tree: each anchor's\n"
+             "declaration and status there, anchors missing from the tree, and\n"
+             "theorems in the tree that no property checks.\n"
+             "Exit 1 when an anchor has no property or no negative control, or\n"
+             "(with --lean) is missing from the tree.\n", FC_LAST_REPORT);
+      return 0;
+    case ':':
+      return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+    default:
+      return fc_cli_usage_error("anchors: unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  if (optind != argc)
+    return fc_cli_usage_error("anchors takes no arguments besides options");
+  fc_error err = {0, ""};
+  json_t *rep = NULL;
+  const char *rpath = report ? report : FC_LAST_REPORT;
+  FILE *probe = report ? NULL : fopen(FC_LAST_REPORT, "rb");
+  if (probe)
+    fclose(probe);
+  if (report || probe) {
+    char *text = slurp(rpath, &err);
+    if (text == NULL)
+      return fc_cli_usage_error("%s", err.msg);
+    json_error_t je;
+    rep = json_loads(text, 0, &je);
+    free(text);
+    if (rep == NULL || !json_is_array(json_object_get(rep, "properties"))) {
+      json_decref(rep);
+      return fc_cli_usage_error("'%s' is not a foldcheck JSON report", rpath);
+    }
+  }
+  fc_lean_decl *decls = NULL;
+  size_t ndecl = 0;
+  if (lean && fc_lean_scan(&decls, &ndecl, lean, &err) != FC_OK) {
+    json_decref(rep);
+    return fc_cli_usage_error("%s", err.msg);
+  }
+  int problems = 0;
+  json_t *out = json_array();
+  if (!json)
+    printf("%-76s %-9s %-6s %-8s %s\n", "anchor", "lean", "props", "verdict",
+           lean ? "in the Lean tree" : "file");
+  for (size_t i = 0; i < fc_anchors_count(); i++) {
+    const fc_anchor *a = fc_anchors_at(i);
+    size_t holds = 0, detect = 0;
+    size_t np = fc_anchor_properties(NULL, 0, &holds, &detect, a->name);
+    long cases = 0;
+    const char *v = rep ? verdict(rep, a->name, &cases) : "not run";
+    const fc_lean_decl *d = NULL;
+    for (size_t k = 0; k < ndecl && !d; k++)
+      if (strcmp(decls[k].name, a->name) == 0)
+        d = &decls[k];
+    int uncovered = holds == 0 || detect == 0;
+    problems += uncovered || (lean && d == NULL);
+    char where[600];
+    if (lean)
+      snprintf(where, sizeof where, "%s",
+               d ? "" : "MISSING from the tree");
+    else
+      snprintf(where, sizeof where, "%s/%s", a->library,
+               a->file ? a->file : "(file not named by the seeds)");
+    if (lean && d)
+      snprintf(where, sizeof where, "%s:%d %s, %s%s", d->file, d->line,
+               d->kind, fc_lean_status_name(d->status),
+               d->status != a->status ? " (table says otherwise)" : "");
+    if (json) {
+      json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:i, s:i, s:s, s:I}",
+                            "name", a->name, "library", a->library, "file",
+                            a->file, "lean_status",
+                            fc_lean_status_name(a->status), "family",
+                            a->family, "holds", (int)holds, "detect",
+                            (int)detect, "verdict", v, "cases",
+                            (json_int_t)cases);
+      if (o && lean)
+        json_object_set_new(o, "tree", d ? json_pack("{s:s, s:i, s:s, s:s}",
+                                                     "file", d->file, "line",
+                                                     d->line, "kind", d->kind,
+                                                     "status",
+                                                     fc_lean_status_name(d->status))
+                                         : json_null());
+      if (o == NULL || json_array_append_new(out, o) != 0) {
+        free(decls);
+        json_decref(out);
+        json_decref(rep);
+        return fc_cli_usage_error("out of memory");
+      }
+    } else {
+      printf("%-76s %-9s %zu/%zu%s %-8s %s\n", a->name,
+             fc_lean_status_name(a->status), holds, detect,
+             np < 10 ? "  " : " ", v, where);
+      if (uncovered)
+        printf("%-76s   ^ %s\n", "",
+               holds == 0 ? "NO PROPERTY checks this anchor"
+                          : "no negative control drops its hypotheses");
+    }
+  }
+  /* Theorems in the tree that no property checks. */
+  size_t extra = 0;
+  for (size_t k = 0; k < ndecl; k++) {
+    if (strcmp(decls[k].kind, "theorem") != 0 && strcmp(decls[k].kind, "lemma") != 0)
+      continue;
+    if (fc_anchors_find(decls[k].name) != NULL)
+      continue;
+    if (extra++ == 0 && !json)
+      printf("\ndeclarations in the Lean tree that no property checks:\n");
+    if (!json)
+      printf("  %s:%d %s %s (%s)\n", decls[k].file, decls[k].line,
+             decls[k].kind, decls[k].name, fc_lean_status_name(decls[k].status));
+  }
+  if (json) {
+    json_t *root = json_pack("{s:o, s:s?}", "anchors", out, "report",
+                             rep ? rpath : NULL);
+    json_t *unc = json_array();
+    for (size_t k = 0; root && unc && k < ndecl; k++)
+      if ((strcmp(decls[k].kind, "theorem") == 0 ||
+           strcmp(decls[k].kind, "lemma") == 0) &&
+          fc_anchors_find(decls[k].name) == NULL)
+        json_array_append_new(unc, json_string(decls[k].name));
+    if (root && lean)
+      json_object_set_new(root, "unchecked_declarations", unc);
+    else
+      json_decref(unc);
+    if (root == NULL || json_dumpf(root, stdout, JSON_INDENT(2)) != 0)
+      problems = -1;
+    putchar('\n');
+    json_decref(root);
+  } else {
+    json_decref(out);
+    printf("\n%zu anchors; %d with a problem%s\n", fc_anchors_count(), problems,
+           rep ? "" : "; verdicts: no report (run 'foldcheck run' or give --report)");
+  }
+  free(decls);
+  json_decref(rep);
+  return problems < 0 ? 2 : problems ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------- diff */
+
+int fc_cli_diff(int argc, char **argv)
+{
+  enum { O_FACTOR = 1, O_FLOOR, O_FORMAT, O_HELP };
+  static const struct option opts[] = {
+      {"factor", required_argument, NULL, O_FACTOR},
+      {"floor", required_argument, NULL, O_FLOOR},
+      {"format", required_argument, NULL, O_FORMAT},
+      {"help", no_argument, NULL, O_HELP},
+      {NULL, 0, NULL, 0}};
+  fc_diff_opts o = {4.0, 1e-6};
+  fc_format f = FC_FORMAT_TEXT;
+  int c;
+  char *end;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    switch (c) {
+    case O_FACTOR:
+    case O_FLOOR: {
+      errno = 0;
+      double v = strtod(optarg, &end);
+      if (*optarg == '\0' || *end != '\0' || errno || !(v > 0) || v > 1e300 ||
+          (c == O_FACTOR && !(v > 1)))
+        return fc_cli_usage_error("--%s expects a number %s, got '%s'",
+                                  c == O_FACTOR ? "factor" : "floor",
+                                  c == O_FACTOR ? "> 1" : "> 0", optarg);
+      if (c == O_FACTOR)
+        o.factor = v;
+      else
+        o.floor = v;
+      break;
+    }
+    case O_FORMAT:
+      if (strcmp(optarg, "text") == 0)
+        f = FC_FORMAT_TEXT;
+      else if (strcmp(optarg, "json") == 0)
+        f = FC_FORMAT_JSON;
+      else
+        return fc_cli_usage_error("diff: unknown format '%s' (text, json)",
+                                  optarg);
+      break;
+    case 'h':
+    case O_HELP:
+      printf("usage: foldcheck diff OLD.json NEW.json [--factor F] [--floor X] "
+             "[--format text|json]\n"
+             "Compare two JSON reports: status changes, worst error/bound per\n"
+             "level, lost coverage, environment changes (BLAS, its config,\n"
+             "threads, compiler, MPFR, GMP, CPU).  A regression: a property that\n"
+             "newly falls short, a property or anchor no longer covered, or a\n"
+             "worst error/bound that grew by more than F (default 4) even while\n"
+             "passing; ratios below X (default 1e-6) count as X.\n"
+             "Exit 1 on a regression, 0 otherwise, 2 on bad input.\n");
+      return 0;
+    case ':':
+      return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+    default:
+      return fc_cli_usage_error("diff: unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  if (argc - optind != 2)
+    return fc_cli_usage_error("diff expects two JSON reports: OLD NEW");
+  fc_error err = {0, ""};
+  char *a = slurp(argv[optind], &err);
+  char *b = a ? slurp(argv[optind + 1], &err) : NULL;
+  if (a == NULL || b == NULL) {
+    free(a);
+    return fc_cli_usage_error("%s", err.msg);
+  }
+  int nreg = 0;
+  int rc = fc_report_diff(stdout, &nreg, a, b, &o, f, &err);
+  free(a);
+  free(b);
+  if (rc != FC_OK)
+    return fc_cli_usage_error("%s", err.msg);
+  return nreg ? 1 : 0;
+}
