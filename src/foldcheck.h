@@ -265,6 +265,10 @@ typedef struct fc_check_result {
   double selfcheck_err; /* |r_P - r_{P+64}| (as a double) */
   double selfcheck_bound;
   char note[160];       /* optional one-line remark, e.g. "gap = 3.1e-05" */
+  /* Optional plot point of this case (the property's plot_x / plot_y
+   * axes), e.g. (position, error/bound) for the RoPE kernel. */
+  int has_point;
+  double point_x, point_y;
 } fc_check_result;
 
 /* A property is data plus callbacks.  The engine knows no theorem. */
@@ -282,6 +286,10 @@ typedef struct fc_property {
   int (*check)(fc_check_result *r, const fc_case *c, const fc_check_ctx *x);
   /* Optional: extra readable lines about a case (e.g. decompositions). */
   void (*describe)(FILE *out, const fc_case *c);
+  /* Optional: axis labels (with units) of the points checks report in
+   * fc_check_result.point_*; NULL: the property reports no points. */
+  const char *plot_x, *plot_y;
+  int plot_logx, plot_logy; /* 1: logarithmic axis */
 } fc_property;
 
 /* The registry of built-in properties. */
@@ -367,6 +375,23 @@ typedef struct fc_counterexample {
   char *token;            /* replay token (fc_replay_encode) */
 } fc_counterexample;
 
+/* Distribution of a level's error/bound ratios over the cases: bin 0 holds
+ * ratio 0 (exact), bins 1..FC_HIST_DECADES one decade each from
+ * 10^FC_HIST_LO up, the last bin everything above (and inf, nan); ratios
+ * below 10^FC_HIST_LO fall in bin 1. */
+#define FC_HIST_LO (-20)
+#define FC_HIST_DECADES 24
+#define FC_HIST_BINS (FC_HIST_DECADES + 2)
+/* The most points a result keeps (the first cases, in index order). */
+#define FC_MAX_POINTS 4096
+
+typedef struct fc_point {
+  double x, y;
+} fc_point;
+
+/* The bin of a ratio in the histogram above. */
+int fc_hist_bin(double ratio);
+
 typedef struct fc_prop_result {
   const fc_property *prop;
   fc_status status;
@@ -380,6 +405,9 @@ typedef struct fc_prop_result {
   fc_worst worst[FC_NLEVELS];
   fc_counterexample *cex; /* NULL if none */
   char message[256];     /* why, for fail/error */
+  long hist[FC_NLEVELS][FC_HIST_BINS]; /* ratio distribution per level */
+  fc_point *points;      /* plot points (property's plot_x/plot_y), or NULL */
+  size_t npoints;
 } fc_prop_result;
 
 typedef struct fc_env {
@@ -516,10 +544,13 @@ typedef enum {
   FC_FORMAT_TEXT = 0,
   FC_FORMAT_JSON,
   FC_FORMAT_TAP,
-  FC_FORMAT_JUNIT
+  FC_FORMAT_JUNIT,
+  FC_FORMAT_MARKDOWN,
+  FC_FORMAT_HTML
 } fc_format;
 
-/* Parse "text", "json", "tap", "junit"; FC_EINVAL otherwise. */
+/* Parse "text", "json", "tap", "junit", "markdown", "html"; FC_EINVAL
+ * otherwise. */
 int fc_format_parse(fc_format *f, const char *name);
 /* Write the report in the given format. */
 int fc_report_write(FILE *out, const fc_report *rep, fc_format f);

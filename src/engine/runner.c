@@ -212,8 +212,35 @@ static int record_case(uint64_t **seq, size_t *n, const fc_property *p,
   return FC_OK;
 }
 
+int fc_hist_bin(double ratio)
+{
+  if (ratio == 0)
+    return 0;
+  if (!(ratio < INFINITY)) /* inf and nan */
+    return FC_HIST_BINS - 1;
+  int b = (int)floor(log10(ratio)) - FC_HIST_LO + 1;
+  return b < 1 ? 1 : b > FC_HIST_BINS - 1 ? FC_HIST_BINS - 1 : b;
+}
+
+/* Keep the case's plot point (the first FC_MAX_POINTS cases). */
+static void add_point(fc_prop_result *res, const fc_check_result *r)
+{
+  if (!r->has_point || res->npoints >= FC_MAX_POINTS)
+    return;
+  if (res->points == NULL &&
+      (res->points = malloc(FC_MAX_POINTS * sizeof *res->points)) == NULL)
+    return; /* plots are optional: no memory, no points */
+  res->points[res->npoints].x = r->point_x;
+  res->points[res->npoints].y = r->point_y;
+  res->npoints++;
+}
+
 static void fold_worst(fc_prop_result *res, const fc_check_result *r, long i)
 {
+  for (int l = 0; l < FC_NLEVELS; l++)
+    if (r->level[l].present)
+      res->hist[l][fc_hist_bin(r->level[l].ratio)]++;
+  add_point(res, r);
   for (int l = 0; l < FC_NLEVELS; l++) {
     const fc_measure *m = &r->level[l];
     fc_worst *w = &res->worst[l];
@@ -442,6 +469,7 @@ void fc_prop_result_clear(fc_prop_result *res)
 {
   if (res == NULL)
     return;
+  free(res->points);
   if (res->cex) {
     fc_case_free(res->cex->values);
     free(res->cex->choices);
