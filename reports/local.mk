@@ -6,4 +6,7 @@ libfoldcheck_la_SOURCES += \
 	reports/json.c \
 	reports/tap.c \
 	reports/junit.c \
-	reports/diff.c
+	reports/diff.c \
+	reports/page.h \
+	reports/page.c \
+	reports/svg.c

@@ -120,8 +120,9 @@ static int check_ranges(fc_check_result *r, const fc_case *c,
 }
 static const char *const none[] = {NULL};
 static const fc_property draw_ranges = {
-    "toy.draw_ranges", "every draw stays in its range", none, NULL,
-    FC_EXPECT_HOLDS, NULL, gen_all, check_ranges, NULL};
+    .id = "toy.draw_ranges", .title = "every draw stays in its range",
+    .anchors = none, .expect = FC_EXPECT_HOLDS, .generate = gen_all,
+    .check = check_ranges};
 
 static void test_runner(void)
 {
@@ -189,6 +190,7 @@ static void test_determinism(void)
     fc_run_property(&r4, props[k], &cfg, NULL);
     int same = r1.status == r4.status && r1.cases == r4.cases &&
                memcmp(r1.worst, r4.worst, sizeof r1.worst) == 0 &&
+               memcmp(r1.hist, r4.hist, sizeof r1.hist) == 0 &&
                (r1.cex == NULL) == (r4.cex == NULL);
     if (same && r1.cex)
       same = strcmp(r1.cex->token, r4.cex->token) == 0;

@@ -25,8 +25,15 @@ static int check_int(fc_check_result *r, const fc_case *c, const fc_check_ctx *x
   return FC_OK;
 }
 const fc_property toy_int_below_1000 = {
-    "toy.int_below_1000", "an integer draw is below 1000", no_anchors, NULL,
-    FC_EXPECT_HOLDS, NULL, gen_int, check_int, NULL};
+    .id = "toy.int_below_1000",
+    .title = "an integer draw is below 1000",
+    .anchors = no_anchors,
+    .lean_file = NULL,
+    .expect = FC_EXPECT_HOLDS,
+    .extension = NULL,
+    .generate = gen_int,
+    .check = check_int,
+    .describe = NULL};
 
 static int gen_list(fc_case *c, fc_draw *d)
 {
@@ -51,8 +58,15 @@ static int check_list(fc_check_result *r, const fc_case *c, const fc_check_ctx *
   return FC_OK;
 }
 const fc_property toy_sum_below_100 = {
-    "toy.sum_below_100", "a list's sum is below 100", no_anchors, NULL,
-    FC_EXPECT_HOLDS, NULL, gen_list, check_list, NULL};
+    .id = "toy.sum_below_100",
+    .title = "a list's sum is below 100",
+    .anchors = no_anchors,
+    .lean_file = NULL,
+    .expect = FC_EXPECT_HOLDS,
+    .extension = NULL,
+    .generate = gen_list,
+    .check = check_list,
+    .describe = NULL};
 
 static int gen_double(fc_case *c, fc_draw *d)
 {
@@ -70,8 +84,15 @@ static int check_double(fc_check_result *r, const fc_case *c, const fc_check_ctx
   return FC_OK;
 }
 const fc_property toy_double_below = {
-    "toy.double_below", "a double is below 1.5", no_anchors, NULL,
-    FC_EXPECT_HOLDS, NULL, gen_double, check_double, NULL};
+    .id = "toy.double_below",
+    .title = "a double is below 1.5",
+    .anchors = no_anchors,
+    .lean_file = NULL,
+    .expect = FC_EXPECT_HOLDS,
+    .extension = NULL,
+    .generate = gen_double,
+    .check = check_double,
+    .describe = NULL};
 
 static int gen_vec(fc_case *c, fc_draw *d)
 {
@@ -97,11 +118,25 @@ static int check_holds(fc_check_result *r, const fc_case *c, const fc_check_ctx 
   return FC_OK;
 }
 const fc_property toy_always_holds = {
-    "toy.always_holds", "sum |v_i| <= 4 n", no_anchors, NULL, FC_EXPECT_HOLDS,
-    NULL, gen_vec, check_holds, NULL};
+    .id = "toy.always_holds",
+    .title = "sum |v_i| <= 4 n",
+    .anchors = no_anchors,
+    .lean_file = NULL,
+    .expect = FC_EXPECT_HOLDS,
+    .extension = NULL,
+    .generate = gen_vec,
+    .check = check_holds,
+    .describe = NULL};
 const fc_property toy_detect_never = {
-    "toy.detect_never", "a negative control that never detects", no_anchors,
-    NULL, FC_EXPECT_DETECT, NULL, gen_vec, check_holds, NULL};
+    .id = "toy.detect_never",
+    .title = "a negative control that never detects",
+    .anchors = no_anchors,
+    .lean_file = NULL,
+    .expect = FC_EXPECT_DETECT,
+    .extension = NULL,
+    .generate = gen_vec,
+    .check = check_holds,
+    .describe = NULL};
 
 static int gen_rot(fc_case *c, fc_draw *d)
 {
@@ -125,8 +160,15 @@ static int check_rot(fc_check_result *r, const fc_case *c, const fc_check_ctx *x
   return FC_OK;
 }
 const fc_property toy_givens_identity = {
-    "toy.givens_identity", "a rotation is far from the identity", no_anchors,
-    NULL, FC_EXPECT_HOLDS, NULL, gen_rot, check_rot, NULL};
+    .id = "toy.givens_identity",
+    .title = "a rotation is far from the identity",
+    .anchors = no_anchors,
+    .lean_file = NULL,
+    .expect = FC_EXPECT_HOLDS,
+    .extension = NULL,
+    .generate = gen_rot,
+    .check = check_rot,
+    .describe = NULL};
 
 const fc_property *const toy_props[] = {
     &toy_int_below_1000, &toy_sum_below_100, &toy_double_below,

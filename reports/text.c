@@ -1,0 +1,347 @@
+/* text.c -- the report for people.
+ *
+ *   foldcheck 0.1.0: profile ci, seed 42, precision 256 bits (slack 8), ...
+ *   environment: MPFR 4.2.1, GMP 6.3.0, ...
+ *
+ *   property          anchors            expect  cases verdict statement ...
+ *   commutant2d.span  RoPE.comm_span     holds     200 pass     3.10e-70 ...
+ *
+ *   notes: (extensions, properties with no Lean anchor, full anchor lists)
+ *   counterexamples: (one block each, fc_report_write_cex)
+ *   problems: (why each failing property without a counterexample failed)
+ *
+ *   6 properties: 2 passed, 3 failed, 1 errors (2 oracle faults), 3.21 s
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports_internal.h"
+
+/* Widest anchors column; longer lists are shortened to "A, B, +3 more". */
+#define ANCHORS_WIDTH 48
+
+/* pre, then s with control characters escaped (fc_rep_put_clean), then
+ * post. */
+static int put_field(FILE *out, const char *pre, const char *s,
+                     const char *post) {
+  FC_REP_TRY(fc_rep_puts(out, pre));
+  FC_REP_TRY(fc_rep_put_clean(out, s));
+  return fc_rep_puts(out, post);
+}
+
+static size_t count_anchors(const fc_property *p) {
+  size_t n = 0;
+  if (p->anchors != NULL)
+    while (p->anchors[n] != NULL)
+      n++;
+  return n;
+}
+
+/* The anchors column for p in buf (size > ANCHORS_WIDTH): every anchor
+ * comma-joined when it fits, else as many whole anchors as fit followed by
+ * ", +K more", else the first anchor cut with "..." and the count.  Returns
+ * 1 when the list was shortened. */
+static int anchors_short(char *buf, size_t size, const fc_property *p) {
+  size_t n = count_anchors(p), k, len = 0;
+  char more[32];
+  if (n == 0) {
+    snprintf(buf, size, "(none)");
+    return 0;
+  }
+  buf[0] = '\0';
+  for (k = 0; k < n; k++) {
+    size_t alen = strlen(p->anchors[k]);
+    size_t add = (k > 0 ? 2 : 0) + alen;
+    size_t suffix = 0;
+    if (k + 1 < n)
+      suffix = (size_t)snprintf(more, sizeof more, ", +%zu more", n - k - 1);
+    if (len + add + suffix > ANCHORS_WIDTH)
+      break;
+    snprintf(buf + len, size - len, "%s%s", k > 0 ? ", " : "",
+             p->anchors[k]);
+    len += add;
+  }
+  if (k == n)
+    return 0;
+  if (k == 0) {
+    /* Not even the first anchor fits: cut it. */
+    int keep;
+    if (n > 1)
+      snprintf(more, sizeof more, ", +%zu more", n - 1);
+    else
+      more[0] = '\0';
+    keep = (int)(ANCHORS_WIDTH - 3 - strlen(more));
+    snprintf(buf, size, "%.*s...%s", keep, p->anchors[0], more);
+  } else {
+    snprintf(buf + len, size - len, ", +%zu more", n - k);
+  }
+  return 1;
+}
+
+/* The ratio column of one level: "%.2e" or "-". */
+static void ratio_cell(char *buf, size_t size, const fc_worst *w) {
+  if (w->present)
+    snprintf(buf, size, "%.2e", w->ratio);
+  else
+    snprintf(buf, size, "-");
+}
+
+static int write_header(FILE *out, const fc_report *rep) {
+  const fc_env *e = &rep->env;
+  FC_REP_TRY(fc_rep_printf(
+      out,
+      "foldcheck %s: profile %s, seed %llu, precision %ld bits (slack %ld), "
+      "kernels %s, threads %d\n",
+      fc_rep_version(rep), fc_rep_str(rep->cfg.profile, "-"),
+      (unsigned long long)rep->cfg.seed, rep->cfg.prec, rep->cfg.slack_bits,
+      fc_rep_kernels(rep), rep->cfg.threads));
+  FC_REP_TRY(fc_rep_printf(
+      out, "environment: MPFR %s, GMP %s, OpenBLAS %s, compiler %s, cpu %s\n",
+      fc_rep_str(e->mpfr, "?"), fc_rep_str(e->gmp, "?"),
+      fc_rep_str(e->openblas, "?"), fc_rep_str(e->compiler, "?"),
+      fc_rep_str(e->cpu, "?")));
+  if (e->openblas_config[0] != '\0')
+    FC_REP_TRY(
+        fc_rep_printf(out, "openblas config: %s\n", e->openblas_config));
+  return fc_rep_puts(out, "\n");
+}
+
+/* The free-form last column: short flags explained under "notes". */
+static void flags_cell(char *buf, size_t size, const fc_prop_result *r,
+                       int shortened) {
+  size_t len = 0;
+  buf[0] = '\0';
+#define FLAG(...)                                                           \
+  do {                                                                      \
+    if (len < size)                                                         \
+      len += (size_t)snprintf(buf + len, size - len, "%s", len ? ", " : ""); \
+    if (len < size)                                                         \
+      len += (size_t)snprintf(buf + len, size - len, __VA_ARGS__);          \
+  } while (0)
+  if (r->prop->extension != NULL)
+    FLAG("extension");
+  if (count_anchors(r->prop) == 0)
+    FLAG("no Lean anchor");
+  else if (shortened)
+    FLAG("anchors shortened");
+  if (r->oracle_faults > 0)
+    FLAG("%ld oracle faults", r->oracle_faults);
+  if (r->stopped_by_time)
+    FLAG("time budget");
+  if (r->discarded > 0)
+    FLAG("%ld discarded", r->discarded);
+  if (r->db_replayed > 0)
+    FLAG("%ld from db", r->db_replayed);
+#undef FLAG
+}
+
+static int write_table(FILE *out, const fc_report *rep) {
+  size_t i, wid = strlen("property"), wan = strlen("anchors");
+  char an[ANCHORS_WIDTH + 8];
+  for (i = 0; i < rep->n; i++) {
+    size_t l = strlen(rep->results[i].prop->id);
+    if (l > wid)
+      wid = l;
+    anchors_short(an, sizeof an, rep->results[i].prop);
+    l = strlen(an);
+    if (l > wan)
+      wan = l;
+  }
+  FC_REP_TRY(fc_rep_printf(out,
+                           "%-*s  %-*s  %-6s  %7s  %-7s  %-11s  %-11s  "
+                           "%-11s  %8s  %s\n",
+                           (int)wid, "property", (int)wan, "anchors",
+                           "expect", "cases", "verdict", "statement",
+                           "conformance", "accuracy", "time", "notes"));
+  for (i = 0; i < rep->n; i++) {
+    const fc_prop_result *r = &rep->results[i];
+    char cell[FC_NLEVELS][32], flags[160], verdict[16];
+    int l, shortened = anchors_short(an, sizeof an, r->prop);
+    for (l = 0; l < FC_NLEVELS; l++)
+      ratio_cell(cell[l], sizeof cell[l], &r->worst[l]);
+    flags_cell(flags, sizeof flags, r, shortened);
+    snprintf(verdict, sizeof verdict, "%s",
+             r->status == FC_STATUS_PASS
+                 ? "pass"
+                 : (r->status == FC_STATUS_FAIL ? "FAIL" : "ERROR"));
+    FC_REP_TRY(fc_rep_printf(
+        out, "%-*s  %-*s  %-6s  %7ld  %-7s  %-11s  %-11s  %-11s  %7.2fs%s%s\n",
+        (int)wid, r->prop->id, (int)wan, an,
+        fc_rep_expect_name(r->prop->expect), r->cases, verdict, cell[0],
+        cell[1], cell[2], r->seconds, flags[0] ? "  " : "", flags));
+  }
+  return FC_OK;
+}
+
+/* Extensions, missing anchors and the full lists behind shortened ones. */
+static int write_notes(FILE *out, const fc_report *rep) {
+  size_t i;
+  int any = 0;
+  char an[ANCHORS_WIDTH + 8];
+  for (i = 0; i < rep->n; i++) {
+    const fc_property *p = rep->results[i].prop;
+    size_t n = count_anchors(p), k;
+    int shortened = anchors_short(an, sizeof an, p);
+    if (p->extension == NULL && n > 0 && !shortened)
+      continue;
+    if (!any)
+      FC_REP_TRY(fc_rep_puts(out, "\nnotes:\n"));
+    any = 1;
+    if (p->extension != NULL) {
+      FC_REP_TRY(fc_rep_printf(
+          out, "  %s: extension, a check beyond the Lean anchors: ", p->id));
+      FC_REP_TRY(put_field(out, "", p->extension, "\n"));
+    }
+    if (n == 0)
+      FC_REP_TRY(fc_rep_printf(
+          out, "  %s: no Lean anchor (%s)\n", p->id,
+          fc_rep_str(p->lean_file, "no Lean file")));
+    if (shortened) {
+      FC_REP_TRY(fc_rep_printf(out, "  %s: anchors (%s): ", p->id,
+                               fc_rep_str(p->lean_file, "?")));
+      for (k = 0; k < n; k++)
+        FC_REP_TRY(fc_rep_printf(out, "%s%s", k ? ", " : "", p->anchors[k]));
+      FC_REP_TRY(fc_rep_puts(out, "\n"));
+    }
+  }
+  return FC_OK;
+}
+
+/* See reports_internal.h. */
+int fc_report_write_cex(FILE *out, const fc_report *rep,
+                        const fc_prop_result *res, const char *indent) {
+  const fc_counterexample *cx;
+  const fc_property *p;
+  const char *in = indent != NULL ? indent : "";
+  char sub[96];
+  int detect;
+  if (out == NULL || rep == NULL || res == NULL || res->cex == NULL ||
+      res->prop == NULL || res->prop->id == NULL)
+    return FC_EINVAL;
+  cx = res->cex;
+  p = res->prop;
+  detect = p->expect == FC_EXPECT_DETECT;
+  FC_REP_TRY(fc_rep_printf(out, "%s%s: ", in, p->id));
+  FC_REP_TRY(put_field(out, "", fc_rep_str(p->title, "(no title)"), "\n"));
+  if (cx->case_index >= 0)
+    FC_REP_TRY(fc_rep_printf(out, "%s  seed %llu, case %ld\n", in,
+                             (unsigned long long)rep->cfg.seed,
+                             cx->case_index));
+  else
+    FC_REP_TRY(fc_rep_printf(out,
+                             "%s  seed %llu, case from the failure database\n",
+                             in, (unsigned long long)rep->cfg.seed));
+  FC_REP_TRY(fc_rep_printf(
+      out, "%s  expectation: %s\n", in,
+      detect ? "detect (negative control: a counterexample must be found)"
+             : "holds (no case may fail)"));
+  if (cx->level >= 0 && cx->level < FC_NLEVELS &&
+      cx->check.level[cx->level].present) {
+    const fc_measure *m = &cx->check.level[cx->level];
+    FC_REP_TRY(fc_rep_printf(
+        out, "%s  %s at level %s: residual %.6e vs bound %.6e, ratio %.3e\n",
+        in, detect ? "detected" : "failed", fc_rep_level_name(cx->level),
+        m->err, m->bound, m->ratio));
+    if (cx->level == FC_LEVEL_ACCURACY && m->ulps != 0)
+      FC_REP_TRY(fc_rep_printf(out, "%s  error in ulps: %.3g\n", in,
+                               m->ulps));
+    if (cx->orig_check.level[cx->level].present)
+      FC_REP_TRY(fc_rep_printf(out,
+                               "%s  before shrinking: ratio %.3e\n", in,
+                               cx->orig_check.level[cx->level].ratio));
+  } else {
+    FC_REP_TRY(fc_rep_printf(out, "%s  %s at level %s (not measured)\n", in,
+                             detect ? "detected" : "failed",
+                             fc_rep_level_name(cx->level)));
+  }
+  if (cx->check.note[0] != '\0') {
+    FC_REP_TRY(fc_rep_printf(out, "%s  note: ", in));
+    FC_REP_TRY(put_field(out, "", cx->check.note, "\n"));
+  }
+  if (cx->check.oracle_fault)
+    FC_REP_TRY(fc_rep_printf(
+        out, "%s  oracle fault: |r_P - r_P+64| = %.3e > %.3e\n", in,
+        cx->check.selfcheck_err, cx->check.selfcheck_bound));
+  FC_REP_TRY(fc_rep_printf(out, "%s  case (shrunk, %zu fields):\n", in,
+                           fc_case_nfields(cx->values)));
+  snprintf(sub, sizeof sub, "%s    ", in);
+  fc_case_print(out, cx->values, sub);
+  if (ferror(out))
+    return FC_EIO;
+  if (p->describe != NULL) {
+    FC_REP_TRY(fc_rep_printf(out, "%s  about this case:\n", in));
+    p->describe(out, cx->values);
+    if (ferror(out))
+      return FC_EIO;
+  }
+  FC_REP_TRY(fc_rep_printf(
+      out,
+      "%s  shrink: %ld candidates, %ld accepted, %.2f s; choice sequence "
+      "%zu -> %zu\n",
+      in, cx->shrink_steps, cx->shrink_accepted, cx->shrink_seconds,
+      cx->orig_nchoices, cx->nchoices));
+  if (cx->token != NULL)
+    FC_REP_TRY(fc_rep_printf(out, "%s  replay: foldcheck replay %s\n", in,
+                             cx->token));
+  else
+    FC_REP_TRY(fc_rep_printf(out, "%s  replay: (no replay token)\n", in));
+  return FC_OK;
+}
+
+static int write_counterexamples(FILE *out, const fc_report *rep) {
+  size_t i;
+  int any = 0;
+  for (i = 0; i < rep->n; i++) {
+    const fc_prop_result *r = &rep->results[i];
+    if (r->cex == NULL)
+      continue;
+    FC_REP_TRY(fc_rep_puts(out, any ? "\n" : "\ncounterexamples:\n\n"));
+    any = 1;
+    FC_REP_TRY(fc_report_write_cex(out, rep, r, "  "));
+    if (r->status != FC_STATUS_PASS && r->message[0] != '\0') {
+      FC_REP_TRY(fc_rep_printf(out, "    %s: ", fc_rep_status_name(r->status)));
+      FC_REP_TRY(put_field(out, "", r->message, "\n"));
+    }
+  }
+  return FC_OK;
+}
+
+/* Failing or erroring properties without a counterexample: their message. */
+static int write_problems(FILE *out, const fc_report *rep) {
+  size_t i;
+  int any = 0;
+  for (i = 0; i < rep->n; i++) {
+    const fc_prop_result *r = &rep->results[i];
+    if (r->status == FC_STATUS_PASS || r->cex != NULL)
+      continue;
+    if (!any)
+      FC_REP_TRY(fc_rep_puts(out, "\nproblems:\n"));
+    any = 1;
+    FC_REP_TRY(fc_rep_printf(out, "  %s: %s: ", r->prop->id,
+                             r->status == FC_STATUS_FAIL ? "FAIL" : "ERROR"));
+    FC_REP_TRY(put_field(out, "", fc_rep_str(r->message, "(no message)"),
+                         "\n"));
+  }
+  return FC_OK;
+}
+
+/* See reports_internal.h. */
+int fc_report_write_text(FILE *out, const fc_report *rep) {
+  size_t passed, failed, errors;
+  long faults;
+  if (out == NULL || fc_report_validate(rep) != FC_OK)
+    return FC_EINVAL;
+  fc_report_counts(rep, &passed, &failed, &errors, &faults);
+  FC_REP_TRY(write_header(out, rep));
+  FC_REP_TRY(write_table(out, rep));
+  FC_REP_TRY(write_notes(out, rep));
+  FC_REP_TRY(write_counterexamples(out, rep));
+  FC_REP_TRY(write_problems(out, rep));
+  FC_REP_TRY(fc_rep_printf(out, "\n%zu properties: %zu passed, %zu failed, "
+                                "%zu errors",
+                           rep->n, passed, failed, errors));
+  if (faults > 0)
+    FC_REP_TRY(fc_rep_printf(out, " (%ld oracle faults)", faults));
+  FC_REP_TRY(fc_rep_printf(out, ", %.2f s\n", rep->seconds));
+  return fc_rep_finish(out);
+}
