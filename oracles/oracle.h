@@ -61,8 +61,8 @@ typedef int (*fc_statement_fn)(mpfr_t r, mpfr_t S, void *arg,
 
 /* Evaluate a statement at P = x->prec and at P + 64; fill the statement
  * level (err = r_P, bound = 2^(-P+s) S, ratio in MPFR) and the self-check
- * (oracle_fault set when |r_P - r_{P+64}| > 2^(-P+s) max(S, tiny)).  If
- * r_out is non-NULL it receives r_P/S as a double (for notes). */
+ * (oracle_fault set when |r_P - r_{P+64}| > 2^(-P+s) max(S, tiny)); a
+ * fault is a flag in res, not an error code (the runner reports it). */
 int fc_oracle_statement(fc_check_result *res, fc_statement_fn fn, void *arg,
                         const fc_check_ctx *x);
 

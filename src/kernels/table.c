@@ -7,9 +7,22 @@
 #include <string.h>
 #include "kernels.h"
 #include "lin.h"
+#include "rope.h"
 
-/* The reference sub-tables of every family, for mutants to start from. */
-#define FC_REF_TABLES .lin = &fc_kern_lin_ref
+/* The reference sub-table of each family, each ending in a comma, empty
+ * while the family has no kernels yet (a family fills in its own line).  A
+ * mutant of family X lists FC_REF_BUT_X and then its own sub-table, so no
+ * field is initialised twice (-Woverride-init stays quiet). */
+#define FC_REF_LIN .lin = &fc_kern_lin_ref,
+#define FC_REF_ROPE .rope = &fc_kern_rope_ref,
+#define FC_REF_ATTN
+#define FC_REF_QUANT
+
+#define FC_REF_TABLES FC_REF_LIN FC_REF_ROPE FC_REF_ATTN FC_REF_QUANT
+#define FC_REF_BUT_LIN FC_REF_ROPE FC_REF_ATTN FC_REF_QUANT
+#define FC_REF_BUT_ROPE FC_REF_LIN FC_REF_ATTN FC_REF_QUANT
+#define FC_REF_BUT_ATTN FC_REF_LIN FC_REF_ROPE FC_REF_QUANT
+#define FC_REF_BUT_QUANT FC_REF_LIN FC_REF_ROPE FC_REF_ATTN
 
 static const fc_kernels tables[] = {
     {.name = "reference",
@@ -17,7 +30,9 @@ static const fc_kernels tables[] = {
      .targets = NULL,
      FC_REF_TABLES},
     /* F1/F2 mutants (src/kernels/lin.c). */
-    FC_LIN_MUTANTS
+    FC_LIN_MUTANTS,
+    /* F3 mutants (src/kernels/rope.c). */
+    FC_ROPE_MUTANTS
 };
 
 size_t fc_kernels_count(void) { return sizeof tables / sizeof tables[0]; }
