@@ -34,7 +34,8 @@ extern "C" {
   X(ENOTFOUND, -7, "not found")                                             \
   X(EVERSION, -8, "record written by an incompatible foldcheck version")    \
   X(EORACLE, -9, "oracle fault (P and P+64 bit results disagree)")          \
-  X(EINTERNAL, -10, "internal error")
+  X(EINTERNAL, -10, "internal error")                                       \
+  X(EREJECT, -11, "case rejected by its generator")
 
 typedef enum {
 #define FC_ERR_ENUM_(name, val, msg) FC_##name = val,
@@ -185,7 +186,11 @@ void fc_draw_doubles(fc_draw *d, double *x, size_t n,
  * pi/2^k in the oracle. */
 double fc_draw_turns(fc_draw *d);
 
-/* Status of the draw source: FC_OK, or FC_EOVERRUN / FC_ENOMEM. */
+/* Discard the case being generated (Hypothesis's assume(False)): the
+ * runner counts it as discarded; the shrinker treats it as passing. */
+void fc_draw_reject(fc_draw *d);
+/* Status of the draw source: FC_OK, or FC_EOVERRUN / FC_EREJECT /
+ * FC_ENOMEM. */
 int fc_draw_status(const fc_draw *d);
 /* The case size parameter in [0, 1] (grows with the case index). */
 double fc_draw_sizefrac(const fc_draw *d);
@@ -279,7 +284,9 @@ typedef struct fc_property {
   const char *lean_file;     /* "Symmetry.lean" */
   fc_expect expect;
   const char *extension;     /* non-NULL: a check beyond the anchors */
-  /* Fill c from draws.  Return FC_OK, or an error (discards the case). */
+  /* Fill c from draws.  Return FC_OK; FC_EREJECT (or fc_draw_reject) to
+   * discard a case that misses a hypothesis (counted, not an error); any
+   * other code is an error of the run. */
   int (*generate)(fc_case *c, fc_draw *d);
   /* Evaluate the case: oracle and kernels.  Return FC_OK with r filled, or
    * an error code (the run reports status "error"). */
@@ -338,6 +345,9 @@ typedef struct fc_run_config {
 /* Largest oracle precision the CLI accepts (the P + 64 self-check and the
  * per-case allocation stay reasonable; MPFR allows far more). */
 #define FC_PREC_MAX 65536L
+/* Smallest: below it the oracle's own rounding (2^-P) is no longer
+ * negligible beside the kernels' bounds (>= u = 2^-53). */
+#define FC_PREC_MIN 64L
 
 /* Fill a profile's defaults ("default", "ci", "nightly"); FC_ENOTFOUND for
  * an unknown name.  The seed of "default" and "nightly" is fresh (from the

@@ -165,9 +165,9 @@ static void test_runner(void)
   fct_ok(fc_run_property(&res, &toy_always_holds, &bad, &err) == FC_ERANGE,
          "cases = 0 refused: %s", err.msg);
   bad = cfg;
-  bad.prec = 10;
+  bad.prec = 63;
   fct_ok(fc_run_property(&res, &toy_always_holds, &bad, &err) == FC_ERANGE,
-         "prec = 10 refused: %s", err.msg);
+         "prec = 63 refused: %s", err.msg);
   bad = cfg;
   bad.kernels = "no-such-table";
   fct_ok(fc_run_property(&res, &toy_always_holds, &bad, &err) == FC_ENOTFOUND,

@@ -134,7 +134,8 @@ static void run_help(void)
       "  --time-budget SEC   time budget per property\n"
       "  --seed S            the run's seed (printed in every report)\n"
       "  --threads N         worker threads (results do not depend on N)\n"
-      "  --prec BITS         oracle precision P (default 256; self-check at P+64)\n"
+      "  --prec BITS         oracle precision P, 64..65536 (default 256;\n"
+      "                      self-check at P+64)\n"
       "  --kernels NAME      kernel table to check (see 'foldcheck kernels')\n"
       "  --format F          text | json | tap | junit\n"
       "  --output FILE       write the report there (text still goes to stdout)\n"
@@ -208,7 +209,8 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
   int c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "+h", run_opts, NULL)) != -1) {
+  /* GNU order: options may come before or after the patterns. */
+  while ((c = getopt_long(argc, argv, "h", run_opts, NULL)) != -1) {
     const char *arg = optarg;
     switch (c) {
     case OPT_CASES:
@@ -226,7 +228,7 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
       o->cfg.threads = (int)v;
       break;
     case OPT_PREC:
-      if (parse_long(&v, arg, 53, FC_PREC_MAX, "--prec"))
+      if (parse_long(&v, arg, FC_PREC_MIN, FC_PREC_MAX, "--prec"))
         return 2;
       o->cfg.prec = v;
       break;
@@ -284,12 +286,8 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
     }
     (void)arg;
   }
-  for (int a = optind; a < argc; a++) {
-    if (argv[a][0] == '-' && argv[a][1] != '\0')
-      return fc_cli_usage_error("unknown option '%s' (options go before "
-                                "patterns? see '%s --help')", argv[a], argv[0]);
+  for (int a = optind; a < argc; a++)
     pats[(*npats)++] = argv[a];
-  }
   pats[*npats] = NULL;
   o->cfg.progress = !o->quiet && isatty(STDERR_FILENO);
   return 0;
@@ -445,7 +443,7 @@ int fc_cli_replay(int argc, char **argv)
   while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
     switch (c) {
     case OPT_PREC:
-      if (parse_long(&prec, optarg, 53, FC_PREC_MAX, "--prec"))
+      if (parse_long(&prec, optarg, FC_PREC_MIN, FC_PREC_MAX, "--prec"))
         return 2;
       break;
     case OPT_KERNELS:

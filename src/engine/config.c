@@ -76,11 +76,11 @@ int fc_run_config_check(const fc_run_config *cfg, fc_error *err)
   if (cfg->threads < 1 || cfg->threads > 1024)
     return fc_error_set(err, FC_ERANGE, "--threads must be in [1, 1024], got %d",
                         cfg->threads);
-  if (cfg->prec < 53 || cfg->prec > FC_PREC_MAX ||
+  if (cfg->prec < FC_PREC_MIN || cfg->prec > FC_PREC_MAX ||
       cfg->prec + 64 > (long)MPFR_PREC_MAX)
     return fc_error_set(err, FC_ERANGE,
-                        "--prec must be in [53, %ld] bits, got %ld",
-                        (long)FC_PREC_MAX, cfg->prec);
+                        "--prec must be in [%ld, %ld] bits, got %ld",
+                        FC_PREC_MIN, FC_PREC_MAX, cfg->prec);
   if (cfg->slack_bits < 0 || cfg->slack_bits > cfg->prec / 2)
     return fc_error_set(err, FC_ERANGE, "slack must be in [0, prec/2] bits");
   if (cfg->shrink_steps < 0 || !(cfg->shrink_seconds >= 0))

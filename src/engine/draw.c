@@ -43,6 +43,12 @@ void fc_draw_clear(fc_draw *d)
 }
 
 int fc_draw_status(const fc_draw *d) { return d ? d->status : FC_EINVAL; }
+
+void fc_draw_reject(fc_draw *d)
+{
+  if (d && d->status == FC_OK)
+    d->status = FC_EREJECT;
+}
 double fc_draw_sizefrac(const fc_draw *d) { return d ? d->sizefrac : 1; }
 
 /* Record one choice.  `gen` is the value generate mode proposes (ignored in
@@ -262,8 +268,12 @@ double fc_draw_turns(fc_draw *d)
     long m = fc_draw_int(d, 0, 1L << (e - 1));
     t = ldexp((double)m, -(int)e);
   } else {
-    /* A general fraction in [0, 1/2) with 52 bits. */
-    t = (double)fc_draw_raw(d, (UINT64_C(1) << 52) - 1) * 0x1p-53;
+    /* A general fraction in [0, 1/2) with 52 bits, drawn as two 26-bit
+     * halves so that a general angle takes as many choices as a short
+     * dyadic and shortlex order prefers the dyadic (1/4 before 2^-53). */
+    uint64_t hi = fc_draw_raw(d, (UINT64_C(1) << 26) - 1);
+    uint64_t lo = fc_draw_raw(d, (UINT64_C(1) << 26) - 1);
+    t = (double)(hi << 26 | lo) * 0x1p-53;
   }
   if (t != 0 && t != 0.5 && fc_draw_bool(d, 0.5))
     t = -t;

@@ -362,7 +362,7 @@ static int decode_json(fc_replay *rp, const char *text, size_t len,
                       "replay record names unknown property '%s'", prop);
     goto out;
   }
-  if (prec < 53 || prec > FC_PREC_MAX || slack < 0 || slack > prec / 2) {
+  if (prec < FC_PREC_MIN || prec > FC_PREC_MAX || slack < 0 || slack > prec / 2) {
     rc = fc_error_set(err, FC_ERANGE, "replay record: precision %lld or "
                       "slack %lld out of range", (long long)prec,
                       (long long)slack);

@@ -9,6 +9,7 @@
  * exception: it stops taking new cases, so how many ran depends on speed
  * (the report says so). */
 #include <math.h>
+#include <mpfr.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,8 @@ static int gen_and_check(fc_check_result *r, int *failed, int *level,
   fc_case_reset(c);
   int rc = p->generate(c, d);
   int ds = fc_draw_status(d);
-  if (ds == FC_EOVERRUN || (rc == FC_EOVERRUN)) {
+  if (ds == FC_EOVERRUN || ds == FC_EREJECT || rc == FC_EOVERRUN ||
+      rc == FC_EREJECT) {
     *discarded = 1;
     return FC_OK;
   }
@@ -182,6 +184,9 @@ static void *worker(void *arg)
     pthread_mutex_unlock(&j->mu);
   }
   fc_case_free(c);
+  /* MPFR keeps per-thread caches (constants such as pi); a worker thread
+   * frees its own before it ends. */
+  mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);
   return NULL;
 }
 
