@@ -269,10 +269,28 @@ int fc_report_write_cex(FILE *out, const fc_report *rep,
   if (ferror(out))
     return FC_EIO;
   if (p->describe != NULL) {
+    /* The property writes free text; indent each of its lines under the
+     * case (through a memory stream, so the callback needs no indent). */
     FC_REP_TRY(fc_rep_printf(out, "%s  about this case:\n", in));
-    p->describe(out, cx->values);
-    if (ferror(out))
-      return FC_EIO;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (mem == NULL)
+      return FC_ENOMEM;
+    p->describe(mem, cx->values);
+    if (fclose(mem) != 0) {
+      free(buf);
+      return FC_ENOMEM;
+    }
+    for (char *line = buf, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+      nl = strchr(line, '\n');
+      if (fc_rep_printf(out, "%s    %.*s\n", in,
+                        (int)(nl ? nl - line : (long)strlen(line)), line) != FC_OK) {
+        free(buf);
+        return FC_EIO;
+      }
+    }
+    free(buf);
   }
   FC_REP_TRY(fc_rep_printf(
       out,
