@@ -6,3 +6,4 @@ libfoldcheck_la_SOURCES += \
 	props/lean_scan.c
 
 include $(srcdir)/props/f1f2.mk
+include $(srcdir)/props/f3.mk

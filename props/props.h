@@ -12,6 +12,7 @@
 /* The family arrays, in SPEC.md order (registry.c). */
 extern const fc_property *const fc_family_commutant2d[]; /* F1 */
 extern const fc_property *const fc_family_schur[];       /* F2 */
+extern const fc_property *const fc_family_commutant[];   /* F3 */
 
 /* Extract the "lin" sub-table of the kernels under test. */
 #define FC_LIN(x) ((x)->kernels->lin)

@@ -5,6 +5,7 @@
 static const fc_property *const *const families[] = {
     fc_family_commutant2d, /* F1 */
     fc_family_schur,       /* F2 */
+    fc_family_commutant,   /* F3 */
 };
 
 size_t fc_properties_count(void)

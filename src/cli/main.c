@@ -731,10 +731,8 @@ static const fc_cli_cmd commands[] = {
     {"anchors", "the Lean anchors, their status and numeric verdicts",
      fc_cli_anchors},
     {"diff", "regression check between two JSON reports", fc_cli_diff},
-#ifdef FC_HAVE_SCHEDULES_CMD
     {"schedules", "RoPE schedules: presets, classes, spectral gap",
      fc_cli_schedules},
-#endif
 #ifdef FC_HAVE_EXPLAIN_CMD
     {"explain", "the foldability checker: which invariance levels hold",
      fc_cli_explain},

@@ -13,6 +13,41 @@
 struct fc_kern_rope {
   void (*apply)(double *out, double *err, const double *in,
                 const fc_schedule *s, long p);
+  /* Added (issue 3): Y = Pc(X), the projection of a d x d row-major X onto
+   * the commutant described by rel (fc_schedule_relations): each 2x2 block
+   * X_ij between planes i, j keeps its span{I, J} part
+   * ((x00+x11)/2, (x10-x01)/2) when rel has FC_REL_SAME, its span{K, L}
+   * part ((x00-x11)/2, (x01+x10)/2) when FC_REL_ANTI, both (the block
+   * unchanged) when both, nothing otherwise.  EY (may be NULL) receives a
+   * running absolute error bound per entry against the exact projection of
+   * X.  Y may alias X. */
+  void (*project)(double *Y, double *EY, const double *X,
+                  const fc_schedule *s, const unsigned char *rel);
 };
+
+/* Mutants (rope.c): the reference with one realistic bug in apply. */
+extern const struct fc_kern_rope fc_kern_rope_mut_phase_float;
+extern const struct fc_kern_rope fc_kern_rope_mut_layout;
+extern const struct fc_kern_rope fc_kern_rope_mut_off_by_one;
+
+/* Initialisers of fc_kernels entries for table.c (FC_REF_BUT_ROPE there
+ * gives every other family its reference sub-table). */
+#define FC_ROPE_MUTANT_(nm, desc, tgt, tab)                                  \
+  {.name = nm, .description = desc, .targets = tgt, FC_REF_BUT_ROPE .rope = &tab}
+
+#define FC_ROPE_MUTANTS                                                     \
+  FC_ROPE_MUTANT_("mutant-rope-phase-float",                                 \
+                  "RoPE phase p * theta formed in single precision (float), " \
+                  "as in the RoPE precision bugs reported against GPT-NeoX " \
+                  "and several inference engines",                           \
+                  "commutant.rope_accuracy", fc_kern_rope_mut_phase_float),   \
+  FC_ROPE_MUTANT_("mutant-rope-wrong-layout",                                \
+                  "RoPE pairs taken in the other layout (interleaved vs "    \
+                  "rotate_half)",                                            \
+                  "commutant.rope_accuracy", fc_kern_rope_mut_layout),        \
+  FC_ROPE_MUTANT_("mutant-rope-position-off-by-one",                         \
+                  "RoPE applied at position p + 1 (an off-by-one in the "    \
+                  "position ids)",                                           \
+                  "commutant.rope_accuracy", fc_kern_rope_mut_off_by_one)
 
 #endif
