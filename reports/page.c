@@ -165,7 +165,7 @@ static void anchors_table(page *g, const fc_report *rep)
     int np;
     const char *v = anchor_verdict(rep, a->name, &cases, &np);
     char file[200], n1[32], n2[32];
-    snprintf(file, sizeof file, "%s/%s", a->library, a->file ? a->file : "?");
+    snprintf(file, sizeof file, "%s/%s", a->library, a->file ? a->file : "(file not named in the seeds)");
     snprintf(n1, sizeof n1, "%d", np);
     snprintf(n2, sizeof n2, "%ld", cases);
     row_start(g);
@@ -219,13 +219,17 @@ static void results_table(page *g, const fc_report *rep)
 static void plots(page *g, const fc_report *rep)
 {
   heading(g, 2, "Plots");
+  para(g, "Per property: the distribution of error/bound over the cases, one "
+          "bar per decade and level (the dashed line is the bound); and, where "
+          "a property reports them, its own points (e.g. RoPE kernel error "
+          "against position).");
+  put(g, g->md ? "\n" : "<div class=\"plots\">\n");
   for (size_t i = 0; i < rep->n; i++) {
     const fc_prop_result *r = &rep->results[i];
-    put(g, g->md ? "\n" : "<div class=\"plots\">\n");
     if (fc_svg_histogram(g->out, r) != FC_OK || fc_svg_scatter(g->out, r) != FC_OK)
       g->err = 1;
-    put(g, g->md ? "\n" : "</div>\n");
   }
+  put(g, g->md ? "\n" : "</div>\n");
 }
 
 static void counterexamples(page *g, const fc_report *rep)
@@ -306,7 +310,7 @@ static const char css[] =
     ".pass{background:#dcfce7}.fail{background:#fee2e2}.warn{background:#fef9c3}"
     "pre{background:#f6f8fa;padding:8px;overflow-x:auto;font-size:85%}"
     "pre.replay{white-space:pre-wrap;word-break:break-all}"
-    ".plots svg{margin:4px}";
+    ".plots{display:flex;flex-wrap:wrap}.plots svg{margin:4px}";
 
 static int write_page(FILE *out, const fc_report *rep, int md)
 {

@@ -106,7 +106,7 @@ int fc_svg_histogram(FILE *out, const fc_prop_result *r)
       lab = "0";
     else if (b == FC_HIST_BINS - 1)
       lab = "&gt;";
-    else if ((b - 1 + FC_HIST_LO) % 4 == 0) {
+    else if ((b - 1 + FC_HIST_LO) % 4 == 0 && b >= 3) { /* clear of "0" */
       snprintf(buf, sizeof buf, "1e%d", b - 1 + FC_HIST_LO);
       lab = buf;
     }
@@ -119,15 +119,15 @@ int fc_svg_histogram(FILE *out, const fc_prop_result *r)
   w |= fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
                "stroke=\"#b91c1c\" stroke-dasharray=\"4 2\"/>\n<text x=\"%.1f\" "
                "y=\"%d\" fill=\"#b91c1c\">bound</text>\n", xb, MT, xb,
-               MT + ph, xb + 2, MT + 10) < 0;
+               MT + ph, xb + 2, MT + ph / 2) < 0;
   w |= fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%ld</text>\n"
                "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">0</text>\n",
                ML - 4, MT + 8, maxc, ML - 4, MT + ph) < 0;
   for (int l = 0; l < FC_NLEVELS; l++)
     w |= fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"8\" height=\"8\" "
                  "fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s</text>\n",
-                 W - MR - 250 + 85 * l, MT + 4, level_color[l],
-                 W - MR - 250 + 85 * l + 11, MT + 12,
+                 ML + 30 + 85 * l, MT + 4, level_color[l],
+                 ML + 30 + 85 * l + 11, MT + 12,
                  fc_level_name((fc_level)l)) < 0;
   w |= fputs("</svg>\n", out) < 0;
   return w ? FC_EIO : FC_OK;
@@ -182,8 +182,10 @@ int fc_svg_scatter(FILE *out, const fc_prop_result *r)
   for (int k = 0; k <= 2; k++) {
     double fx = x0 + (x1 - x0) * k / 2, fy = y0 + (y1 - y0) * k / 2;
     double vx = p->plot_logx ? pow(10, fx) : fx, vy = p->plot_logy ? pow(10, fy) : fy;
-    w |= fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.3g</text>\n",
-                 ML + pw * k / 2.0, MT + ph + 12, vx) < 0;
+    /* End ticks anchor inward so they stay inside the picture. */
+    w |= fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%.3g</text>\n",
+                 ML + pw * k / 2.0, MT + ph + 12,
+                 k == 0 ? "start" : k == 2 ? "end" : "middle", vx) < 0;
     w |= fprintf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n",
                  ML - 4, MT + ph - ph * k / 2.0 + 3, vy) < 0;
   }
