@@ -7,3 +7,4 @@ libfoldcheck_la_SOURCES += \
 
 include $(srcdir)/props/f1f2.mk
 include $(srcdir)/props/f3.mk
+include $(srcdir)/props/f4f6.mk

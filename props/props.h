@@ -13,6 +13,9 @@
 extern const fc_property *const fc_family_commutant2d[]; /* F1 */
 extern const fc_property *const fc_family_schur[];       /* F2 */
 extern const fc_property *const fc_family_commutant[];   /* F3 */
+extern const fc_property *const fc_family_fold[];        /* F4 */
+extern const fc_property *const fc_family_multihead[];   /* F5 */
+extern const fc_property *const fc_family_gauge[];       /* F6 */
 
 /* Extract the "lin" sub-table of the kernels under test. */
 #define FC_LIN(x) ((x)->kernels->lin)

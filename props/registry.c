@@ -6,6 +6,9 @@ static const fc_property *const *const families[] = {
     fc_family_commutant2d, /* F1 */
     fc_family_schur,       /* F2 */
     fc_family_commutant,   /* F3 */
+    fc_family_fold,        /* F4 */
+    fc_family_multihead,   /* F5 */
+    fc_family_gauge,       /* F6 */
 };
 
 size_t fc_properties_count(void)

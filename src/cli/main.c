@@ -733,10 +733,8 @@ static const fc_cli_cmd commands[] = {
     {"diff", "regression check between two JSON reports", fc_cli_diff},
     {"schedules", "RoPE schedules: presets, classes, spectral gap",
      fc_cli_schedules},
-#ifdef FC_HAVE_EXPLAIN_CMD
     {"explain", "the foldability checker: which invariance levels hold",
      fc_cli_explain},
-#endif
 };
 
 static void usage(FILE *f)

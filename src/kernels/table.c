@@ -8,6 +8,7 @@
 #include "kernels.h"
 #include "lin.h"
 #include "rope.h"
+#include "attn.h"
 
 /* The reference sub-table of each family, each ending in a comma, empty
  * while the family has no kernels yet (a family fills in its own line).  A
@@ -15,7 +16,7 @@
  * field is initialised twice (-Woverride-init stays quiet). */
 #define FC_REF_LIN .lin = &fc_kern_lin_ref,
 #define FC_REF_ROPE .rope = &fc_kern_rope_ref,
-#define FC_REF_ATTN
+#define FC_REF_ATTN .attn = &fc_kern_attn_ref,
 #define FC_REF_QUANT
 
 #define FC_REF_TABLES FC_REF_LIN FC_REF_ROPE FC_REF_ATTN FC_REF_QUANT
@@ -32,7 +33,9 @@ static const fc_kernels tables[] = {
     /* F1/F2 mutants (src/kernels/lin.c). */
     FC_LIN_MUTANTS,
     /* F3 mutants (src/kernels/rope.c). */
-    FC_ROPE_MUTANTS
+    FC_ROPE_MUTANTS,
+    /* F4-F6 mutants (src/kernels/attn.c). */
+    FC_ATTN_MUTANTS
 };
 
 size_t fc_kernels_count(void) { return sizeof tables / sizeof tables[0]; }
