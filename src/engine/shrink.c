@@ -196,26 +196,37 @@ static int pass_minimise(shrinker *s)
   return improved;
 }
 
-/* Lower choice i by one and delete k choices after it: shortens lists whose
- * length is a size choice followed by the elements. */
+/* Lower choice i by one and delete k choices right after it or at the
+ * end: shortens lists whose length is a size choice followed by the
+ * elements (each k choices long).  At most 12 candidates per choice. */
 static int pass_lower_delete(shrinker *s)
 {
+  static const size_t ks[] = {1, 2, 3, 4, 6, 8};
   int improved = 0;
   for (size_t i = 0; i < s->nbest && !s->stop; i++) {
     if (s->best[i] == 0)
       continue;
-    for (size_t k = 1; k <= 8 && i + 1 + k <= s->nbest && !s->stop; k++) {
-      for (size_t at = i + 1; at + k <= s->nbest && at <= i + 8 && !s->stop; at++) {
+    for (size_t kk = 0; kk < sizeof ks / sizeof ks[0] && !s->stop; kk++) {
+      size_t k = ks[kk];
+      if (i + 1 + k > s->nbest)
+        break;
+      size_t ats[2] = {i + 1, s->nbest - k};
+      int done = 0;
+      for (int a = 0; a < 2 && !done && !s->stop; a++) {
+        size_t at = ats[a];
+        if (a == 1 && at == ats[0])
+          break;
         uint64_t *c = cand_buf(s, s->nbest);
         if (!c)
           return improved;
         memcpy(c, s->best, at * sizeof *c);
         c[i] -= 1;
         memcpy(c + at, s->best + at + k, (s->nbest - at - k) * sizeof *c);
-        if (try_cand(s, c, s->nbest - k)) {
-          improved = 1;
-          break;
-        }
+        done = try_cand(s, c, s->nbest - k);
+      }
+      if (done) {
+        improved = 1;
+        break;
       }
     }
   }
@@ -308,13 +319,19 @@ int fc_shrink(fc_counterexample *cex, uint64_t **seq, size_t *n, int level,
     }
   }
   cex->orig_check = s.best_r;
+  /* Cheap passes to a fixed point first, then the costlier ones; any
+   * improvement from those sends shrinking back to the cheap passes. */
   int improved = 1;
   while (improved && !s.stop) {
+    int cheap = 1;
+    while (cheap && !s.stop) {
+      cheap = 0;
+      cheap |= pass_delete(&s);
+      cheap |= pass_zero(&s);
+      cheap |= pass_minimise(&s);
+    }
     improved = 0;
-    improved |= pass_delete(&s);
-    improved |= pass_zero(&s);
     improved |= pass_lower_delete(&s);
-    improved |= pass_minimise(&s);
     improved |= pass_redistribute(&s);
     improved |= pass_sort(&s);
   }
