@@ -19,8 +19,6 @@ tests_t_f4f6_LDADD = $(FCTEST_LDADD)
 TESTS += tests/t-f4f6 tests/cli-explain.sh
 EXTRA_DIST += tests/cli-explain.sh
 
-## main.c lists `explain` when this is defined.
-
 ## tests/bench-f4 [cases] [prec] [d] [T] [dm]: oracle-checked cases per
 ## second of single-head attention at a fixed size (not a test).
 check_PROGRAMS += tests/bench-f4

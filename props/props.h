@@ -16,6 +16,10 @@ extern const fc_property *const fc_family_commutant[];   /* F3 */
 extern const fc_property *const fc_family_fold[];        /* F4 */
 extern const fc_property *const fc_family_multihead[];   /* F5 */
 extern const fc_property *const fc_family_gauge[];       /* F6 */
+extern const fc_property *const fc_family_amplification[]; /* F7 */
+extern const fc_property *const fc_family_signquant[];     /* F8 */
+extern const fc_property *const fc_family_moment[];        /* F9 */
+extern const fc_property *const fc_family_allocator[];     /* F10 */
 
 /* Extract the "lin" sub-table of the kernels under test. */
 #define FC_LIN(x) ((x)->kernels->lin)

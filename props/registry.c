@@ -9,6 +9,10 @@ static const fc_property *const *const families[] = {
     fc_family_fold,        /* F4 */
     fc_family_multihead,   /* F5 */
     fc_family_gauge,       /* F6 */
+    fc_family_amplification, /* F7 */
+    fc_family_signquant,     /* F8 */
+    fc_family_moment,        /* F9 */
+    fc_family_allocator,     /* F10 */
 };
 
 size_t fc_properties_count(void)

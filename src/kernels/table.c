@@ -9,6 +9,7 @@
 #include "lin.h"
 #include "rope.h"
 #include "attn.h"
+#include "quant.h"
 
 /* The reference sub-table of each family, each ending in a comma, empty
  * while the family has no kernels yet (a family fills in its own line).  A
@@ -17,7 +18,7 @@
 #define FC_REF_LIN .lin = &fc_kern_lin_ref,
 #define FC_REF_ROPE .rope = &fc_kern_rope_ref,
 #define FC_REF_ATTN .attn = &fc_kern_attn_ref,
-#define FC_REF_QUANT
+#define FC_REF_QUANT .quant = &fc_kern_quant_ref,
 
 #define FC_REF_TABLES FC_REF_LIN FC_REF_ROPE FC_REF_ATTN FC_REF_QUANT
 #define FC_REF_BUT_LIN FC_REF_ROPE FC_REF_ATTN FC_REF_QUANT
@@ -35,7 +36,9 @@ static const fc_kernels tables[] = {
     /* F3 mutants (src/kernels/rope.c). */
     FC_ROPE_MUTANTS,
     /* F4-F6 mutants (src/kernels/attn.c). */
-    FC_ATTN_MUTANTS
+    FC_ATTN_MUTANTS,
+    /* F7/F8/F10 mutants (src/kernels/quant.c). */
+    FC_QUANT_MUTANTS
 };
 
 size_t fc_kernels_count(void) { return sizeof tables / sizeof tables[0]; }

@@ -1,0 +1,492 @@
+/* allocator.c -- F10: the horizontal-slice allocator (NeuralGeometry
+ * glossary; SPEC.md F10).  EXTENSION: no Lean declaration states it.
+ *
+ * Rule: 1 bit if d_l >= 512 and the layer angle <= 40 degrees; 2 bits if
+ * the angle <= 44; 3 bits otherwise.  The layer angle is the mean
+ * phase-collapse angle theta_k = acos(||k||_1 / (sqrt(d) ||k||_2)) of the
+ * layer's key sample.  Here d_l is the keys' dimension d (the kernels take
+ * it separately, so a caller may gate on another layer width).
+ *
+ * Crafted samples (fc_alloc_craft): n keys of the family
+ *   k = (1, ..., 1) with one coordinate x >= 1 (at a drawn position, with
+ *       drawn signs; signs do not change the angle),
+ * whose angle has the closed form cos theta = (x + m)/sqrt(d (x^2 + m)),
+ * m = d - 1, so x solves a quadratic for any target angle in
+ * (0, acos(1/sqrt(d))).  Keys 1..n-1 get angles T + delta_i (delta drawn in
+ * [-4, 4] degrees, shrinking to 0), the last makes the mean T up to the
+ * rounding of x; T = 40 or 44 degrees plus a drawn offset of -8..8 ulps.
+ * The true mean angle is then within a few tens of ulps of the threshold,
+ * where the plain double allocator (error ~ 1e-14 degrees) can decide
+ * either way.
+ *
+ * Properties.
+ *   allocator.rule_monotone (holds): the rule is non-decreasing in the
+ *     angle and non-increasing in d_l, in MPFR (statement) and in the
+ *     kernel (conformance); the kernel rule on an exact double angle
+ *     decides as the exact rule (accuracy, bound 0).
+ *   allocator.plain_exact (negative control): the plain double allocator
+ *     decides as the exact (MPFR) rule on crafted samples.  It does not:
+ *     the harness must find and shrink a misclassified sample.  Statement
+ *     residual |bits_plain - bits_exact| against 2^(-P+s).
+ *   allocator.certified_exact (holds): the certified allocator never
+ *     misclassifies.  Statement: the exact rule is decidable at P and
+ *     P + 64 (the mean angle is farther than 2^(-P+s) 64 from each
+ *     threshold).  Conformance: where the plain angle is outside its own
+ *     error bound of every threshold, certified and plain agree.
+ *     Accuracy: the certified bits equal the exact rule's (bound 0), and
+ *     the kernel's mean angle is within its running bound of the MPFR
+ *     angle (the bound the certified kernel decides with). */
+#include <float.h>
+#include <stdlib.h>
+#include <string.h>
+#include "quantp_internal.h"
+
+static const char *const anchors_none[] = {NULL};
+#define EXT "horizontal-slice allocator (NeuralGeometry glossary; no Lean " \
+            "declaration)"
+
+static const long dims[] = {512, 1024, 2048, 4096, 16, 64, 256};
+#define NDIMS (sizeof dims / sizeof dims[0])
+#define NMAX 4
+
+/* ------------------------------------------------------------ crafting */
+
+/* Angle (degrees) of the family key with coordinate x in dimension d. */
+static long double family_angle(long double x, size_t d)
+{
+  const long double m = (long double)d - 1;
+  const long double c = (x + m) / sqrtl((long double)d * (x * x + m));
+  return acosl(c > 1 ? 1 : c) * 180 / acosl(-1.0L);
+}
+
+/* x >= 1 with family_angle(x, d) = deg; FC_ERANGE when unreachable. */
+static int family_x(double *x, long double deg, size_t d)
+{
+  const long double pi = acosl(-1.0L);
+  const long double max = acosl(1 / sqrtl((long double)d)) * 180 / pi;
+  if (!(deg > 0.1L && deg < max - 0.1L))
+    return FC_ERANGE;
+  const long double c = cosl(deg * pi / 180), C = c * c;
+  const long double m = (long double)d - 1, dd = (long double)d;
+  const long double A = 1 - dd * C, B = 2 * m, Cc = m * m - dd * C * m;
+  const long double disc = B * B - 4 * A * Cc;
+  if (!(A < 0) || !(disc >= 0))
+    return FC_ERANGE;
+  long double r = (-B - sqrtl(disc)) / (2 * A);
+  if (!(r >= 1)) /* the small branch (x < 1): angle below theta(1) */
+    return FC_ERANGE;
+  *x = (double)r;
+  return FC_OK;
+}
+
+/* Fill keys (n x d): key i is the family key with its x at pos[i] and the
+ * signs neg[i d + j] (NULL: all positive); angles target + delta[i] for
+ * i < n - 1, the last making the mean equal target (in long double).
+ * Returns FC_ERANGE when an angle is out of the family's reach. */
+int fc_alloc_craft(double *keys, size_t n, size_t d, double target_deg,
+                   const double *delta_deg, const long *pos,
+                   const unsigned char *neg)
+{
+  if (keys == NULL || n == 0 || n > 64 || d < 2 || pos == NULL)
+    return FC_EINVAL;
+  long double acc = 0;
+  for (size_t i = 0; i < n; i++) {
+    long double want = i + 1 < n ? (long double)target_deg + delta_deg[i]
+                                 : (long double)target_deg * n - acc;
+    double x;
+    int rc = family_x(&x, want, d);
+    if (rc)
+      return rc;
+    acc += family_angle(x, d);
+    double *k = keys + i * d;
+    for (size_t j = 0; j < d; j++)
+      k[j] = 1.0;
+    k[(size_t)pos[i] % d] = x;
+    if (neg)
+      for (size_t j = 0; j < d; j++)
+        if (neg[i * d + j])
+          k[j] = -k[j];
+  }
+  return FC_OK;
+}
+
+static int gen_crafted(fc_case *c, fc_draw *dr)
+{
+  static const double wd[NDIMS] = {4, 2, 1, 1, 1, 1, 1};
+  const long d = dims[fc_draw_weighted(dr, wd, NDIMS)];
+  const long n = fc_draw_size(dr, 1, NMAX);
+  const int thr44 = fc_draw_bool(dr, 0.5);
+  const long off = fc_draw_int(dr, 0, 16); /* 0, -1, +1, -2, ... */
+  const long ulps = (off + 1) / 2 * ((off & 1) ? -1 : 1);
+  const double t = thr44 ? FC_ALLOC_ANGLE_2BIT : FC_ALLOC_ANGLE_1BIT;
+  double target = t;
+  for (long u = 0; u < labs(ulps); u++)
+    target = nextafter(target, ulps < 0 ? 0.0 : 90.0);
+  double delta[NMAX] = {0};
+  long pos[NMAX] = {0};
+  for (long i = 0; i < n; i++) {
+    const long v = fc_draw_int(dr, 0, 128);
+    delta[i] = (double)((v + 1) / 2) / 32 * ((v & 1) ? -1 : 1);
+    pos[i] = fc_draw_int(dr, 0, d - 1);
+  }
+  unsigned char *neg = NULL;
+  if (fc_draw_bool(dr, 0.3)) {
+    neg = calloc((size_t)(n * d), 1);
+    if (neg == NULL)
+      return FC_ENOMEM;
+    for (long j = 0; j < n * d; j++)
+      neg[j] = (unsigned char)fc_draw_bool(dr, 0.5);
+  }
+  int rc = fc_case_add_dim(c, "d_l", d);
+  if (rc == FC_OK)
+    rc = fc_case_add_dim(c, "n", n);
+  long *tt = rc == FC_OK ? fc_case_add_ints(c, "threshold", 2, 1) : NULL;
+  double *keys =
+      tt ? fc_case_add_reals(c, "keys", (size_t)n, (size_t)d) : NULL;
+  if (rc == FC_OK && keys == NULL)
+    rc = FC_ENOMEM;
+  if (rc == FC_OK) {
+    tt[0] = (long)t;
+    tt[1] = ulps;
+    rc = fc_alloc_craft(keys, (size_t)n, (size_t)d, target, delta, pos, neg);
+  }
+  free(neg);
+  return rc ? rc : fc_draw_status(dr);
+}
+
+typedef struct al_arg {
+  const double *keys;
+  size_t n, d;
+  long d_l;
+  int bits_kernel; /* the decision under test (plain_exact) */
+  int mode;        /* 0: |bits_kernel - exact|; 1: decidability */
+} al_arg;
+
+static int load(al_arg *a, const fc_case *c)
+{
+  memset(a, 0, sizeof *a);
+  size_t r, q;
+  a->keys = fc_qp_reals(c, "keys", &r, &q);
+  if (a->keys == NULL || r < 1 || q < 2)
+    return FC_EINVAL;
+  a->n = r;
+  a->d = q;
+  a->d_l = fc_case_dim(c, "d_l", (long)q);
+  return FC_OK;
+}
+
+/* The exact mean angle and decision at precision prec. */
+static int exact(mpfr_t ang, int *bits, const al_arg *a, mpfr_prec_t prec)
+{
+  fc_mp_keyws w;
+  int rc = fc_mp_keyws_init(&w, a->d, prec);
+  if (rc)
+    return rc;
+  rc = fc_mp_mean_angle_deg(ang, &w, a->keys, a->n);
+  fc_mp_keyws_clear(&w);
+  if (rc == FC_OK)
+    *bits = fc_mp_alloc_rule(ang, a->d_l);
+  return rc;
+}
+
+static int stmt(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
+{
+  const al_arg *a = argp;
+  mpfr_t ang, t;
+  mpfr_inits2(prec, ang, t, (mpfr_ptr)0);
+  int bits = 0;
+  int rc = exact(ang, &bits, a, prec);
+  if (rc == FC_OK) {
+    if (a->mode == 0) {
+      mpfr_set_si(r, abs(a->bits_kernel - bits), MPFR_RNDN);
+    } else {
+      /* 1 when a relevant threshold is within 2^(-prec+8) 64 degrees. */
+      int close = 0;
+      for (int th = 40; th <= 44; th += 4) {
+        if (th == 40 && a->d_l < FC_ALLOC_DIM_1BIT)
+          continue;
+        mpfr_sub_ui(t, ang, (unsigned long)th, MPFR_RNDN);
+        mpfr_abs(t, t, MPFR_RNDN);
+        mpfr_mul_2si(t, t, (long)prec - 8 - 6, MPFR_RNDN);
+        close |= mpfr_cmp_ui(t, 1) <= 0;
+      }
+      mpfr_set_ui(r, (unsigned long)close, MPFR_RNDN);
+    }
+    mpfr_set_ui(S, 1, MPFR_RNDN);
+  }
+  mpfr_clears(ang, t, (mpfr_ptr)0);
+  return rc;
+}
+
+/* The kernel's mean angle against the MPFR angle, and the distance of the
+ * exact angle to the nearest relevant threshold in ulps (for the note). */
+static int angle_accuracy(fc_check_result *r, double *dist_ulps,
+                          int *bits_exact, const struct fc_kern_quant *K,
+                          const al_arg *a, long prec)
+{
+  double ang, err;
+  const int rk = K->mean_angle(&ang, &err, a->keys, a->n, a->d);
+  mpfr_t ex;
+  mpfr_init2(ex, (mpfr_prec_t)prec);
+  int rc = exact(ex, bits_exact, a, (mpfr_prec_t)prec);
+  if (rc == FC_OK) {
+    if (rk == FC_OK)
+      fc_oracle_accuracy(r, ang, ex, err);
+    else
+      fc_qp_fold(&r->level[FC_LEVEL_ACCURACY], rk, INFINITY, 0, 0);
+    const double e = mpfr_get_d(ex, MPFR_RNDN);
+    const double t = fabs(e - 40) < fabs(e - 44) && a->d_l >= 512 ? 40 : 44;
+    *dist_ulps = (e - t) / 0x1p-47; /* ulp of [32, 64) */
+  }
+  mpfr_clear(ex);
+  return rc;
+}
+
+static int check_plain(fc_check_result *r, const fc_case *c,
+                       const fc_check_ctx *x)
+{
+  const struct fc_kern_quant *K = fc_qp_kern(x);
+  al_arg a;
+  int rc = load(&a, c);
+  if (rc)
+    return rc;
+  if (K == NULL)
+    return FC_EINVAL;
+  double ang = NAN;
+  rc = K->alloc_plain(&a.bits_kernel, &ang, a.keys, a.n, a.d, a.d_l);
+  if (rc)
+    return rc;
+  a.mode = 0;
+  rc = fc_oracle_statement(r, stmt, &a, x);
+  if (rc)
+    return rc;
+  double du = 0;
+  int be = 0;
+  rc = angle_accuracy(r, &du, &be, K, &a, x->prec);
+  snprintf(r->note, sizeof r->note,
+           "d_l=%ld n=%zu: plain %d bits at %.17g deg, exact %d bits "
+           "(%+.1f ulps from the threshold)",
+           a.d_l, a.n, a.bits_kernel, ang, be, du);
+  return rc;
+}
+
+static int check_cert(fc_check_result *r, const fc_case *c,
+                      const fc_check_ctx *x)
+{
+  const struct fc_kern_quant *K = fc_qp_kern(x);
+  al_arg a;
+  int rc = load(&a, c);
+  if (rc)
+    return rc;
+  if (K == NULL)
+    return FC_EINVAL;
+  a.mode = 1;
+  rc = fc_oracle_statement(r, stmt, &a, x);
+  if (rc)
+    return rc;
+  int bc = 0, esc = 0, bp = 0;
+  double ang = NAN, err = NAN;
+  const int rcc = K->alloc_certified(&bc, &esc, a.keys, a.n, a.d, a.d_l);
+  const int rcp = K->alloc_plain(&bp, &ang, a.keys, a.n, a.d, a.d_l);
+  const int rcm = K->mean_angle(&ang, &err, a.keys, a.n, a.d);
+  /* Conformance: away from every threshold (beyond the plain angle's own
+   * bound) the two kernels must agree. */
+  int far = 1;
+  for (int th = 40; th <= 44; th += 4)
+    if (!(th == 40 && a.d_l < FC_ALLOC_DIM_1BIT))
+      far &= fabs(ang - th) > 2 * err;
+  fc_qp_fold(&r->level[FC_LEVEL_CONFORMANCE], rcc | rcp | rcm,
+             far && bc != bp ? 1 : 0, 0, 0);
+  double du = 0;
+  int be = 0;
+  rc = angle_accuracy(r, &du, &be, K, &a, x->prec);
+  if (rc)
+    return rc;
+  fc_qp_fold(&r->level[FC_LEVEL_ACCURACY], rcc, abs(bc - be), 0, 0);
+  snprintf(r->note, sizeof r->note,
+           "d_l=%ld n=%zu: certified %d bits%s, plain %d, exact %d "
+           "(%+.1f ulps from the threshold)",
+           a.d_l, a.n, bc, esc ? " (escalated to MPFR)" : "", bp, be, du);
+  return FC_OK;
+}
+
+static void describe_crafted(FILE *out, const fc_case *c)
+{
+  al_arg a;
+  if (load(&a, c))
+    return;
+  size_t r, q;
+  const long *tt = fc_case_ints(c, "threshold", &r, &q);
+  double ang = NAN, err = NAN;
+  fc_kern_quant_ref.mean_angle(&ang, &err, a.keys, a.n, a.d);
+  fprintf(out, "    %zu key(s) of dimension %zu, crafted at %ld deg %+ld "
+          "ulps; double mean angle %.17g (%a) +- %.2g\n",
+          a.n, a.d, tt ? tt[0] : 0, tt ? tt[1] : 0, ang, ang, err);
+  for (size_t i = 0; i < a.n; i++) {
+    double x = 0;
+    size_t at = 0;
+    for (size_t j = 0; j < a.d; j++)
+      if (fabs(a.keys[i * a.d + j]) != 1)
+        x = a.keys[i * a.d + j], at = j;
+    fprintf(out, "    key %zu: all +-1 but k[%zu] = %.17g (%a)\n", i, at, x,
+            x);
+  }
+}
+
+/* ------------------------------------------------------- monotone rule */
+
+static double draw_angle(fc_draw *d)
+{
+  static const double w[3] = {1, 2, 2};
+  switch (fc_draw_weighted(d, w, 3)) {
+  case 0:
+    return (double)fc_draw_int(d, 0, 90);
+  case 1: {
+    double a = fc_draw_bool(d, 0.5) ? 44 : 40;
+    const long k = fc_draw_int(d, -4, 4);
+    for (long i = 0; i < labs(k); i++)
+      a = nextafter(a, k < 0 ? 0.0 : 90.0);
+    return a;
+  }
+  default:
+    return 90 * (double)fc_draw_raw(d, (UINT64_C(1) << 52) - 1) * 0x1p-52;
+  }
+}
+
+static long draw_dim(fc_draw *d)
+{
+  static const long sp[] = {512, 511, 513, 1, 4096, 8192, 64};
+  if (fc_draw_bool(d, 0.6))
+    return sp[fc_draw_int(d, 0, 6)];
+  return fc_draw_int(d, 1, 8192);
+}
+
+static int gen_rule(fc_case *c, fc_draw *d)
+{
+  double *ang = fc_case_add_reals(c, "angle", 2, 1);
+  long *dl = fc_case_add_ints(c, "d_l", 2, 1);
+  if (ang == NULL || dl == NULL)
+    return FC_ENOMEM;
+  ang[0] = draw_angle(d);
+  ang[1] = draw_angle(d);
+  dl[0] = draw_dim(d);
+  dl[1] = draw_dim(d);
+  return fc_draw_status(d);
+}
+
+typedef struct rl_arg {
+  double a1, a2; /* a1 <= a2 */
+  long d1, d2;   /* d1 <= d2 */
+} rl_arg;
+
+static int load_rule(rl_arg *a, const fc_case *c)
+{
+  size_t r, q;
+  const double *ang = fc_qp_reals(c, "angle", &r, &q);
+  const long *dl = fc_case_ints(c, "d_l", NULL, NULL);
+  if (ang == NULL || dl == NULL || r * q != 2)
+    return FC_EINVAL;
+  a->a1 = fmin(ang[0], ang[1]);
+  a->a2 = fmax(ang[0], ang[1]);
+  a->d1 = dl[0] < dl[1] ? dl[0] : dl[1];
+  a->d2 = dl[0] < dl[1] ? dl[1] : dl[0];
+  return FC_OK;
+}
+
+/* r = violations of monotonicity of the exact rule at both dims and both
+ * angles; S = 1. */
+static int stmt_rule(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
+{
+  const rl_arg *a = argp;
+  mpfr_t x1, x2;
+  mpfr_inits2(prec, x1, x2, (mpfr_ptr)0);
+  mpfr_set_d(x1, a->a1, MPFR_RNDN);
+  mpfr_set_d(x2, a->a2, MPFR_RNDN);
+  long v = 0;
+  const long ds[2] = {a->d1, a->d2};
+  for (int i = 0; i < 2; i++)
+    v += fc_mp_alloc_rule(x1, ds[i]) > fc_mp_alloc_rule(x2, ds[i]);
+  v += fc_mp_alloc_rule(x1, a->d1) < fc_mp_alloc_rule(x1, a->d2);
+  v += fc_mp_alloc_rule(x2, a->d1) < fc_mp_alloc_rule(x2, a->d2);
+  mpfr_set_si(r, v, MPFR_RNDN);
+  mpfr_set_ui(S, 1, MPFR_RNDN);
+  mpfr_clears(x1, x2, (mpfr_ptr)0);
+  return FC_OK;
+}
+
+static int check_rule(fc_check_result *r, const fc_case *c,
+                      const fc_check_ctx *x)
+{
+  const struct fc_kern_quant *K = fc_qp_kern(x);
+  rl_arg a;
+  int rc = load_rule(&a, c);
+  if (rc)
+    return rc;
+  if (K == NULL)
+    return FC_EINVAL;
+  rc = fc_oracle_statement(r, stmt_rule, &a, x);
+  if (rc)
+    return rc;
+  const double as[2] = {a.a1, a.a2};
+  const long ds[2] = {a.d1, a.d2};
+  int b[2][2], rk = FC_OK;
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++)
+      rk |= K->rule(&b[i][j], as[i], ds[j]);
+  const int v = (b[0][0] > b[1][0]) + (b[0][1] > b[1][1])
+                + (b[0][0] < b[0][1]) + (b[1][0] < b[1][1]);
+  fc_qp_fold(&r->level[FC_LEVEL_CONFORMANCE], rk, v, 0, 0);
+  mpfr_t e;
+  mpfr_init2(e, 64);
+  int mism = 0;
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++) {
+      mpfr_set_d(e, as[i], MPFR_RNDN);
+      mism += b[i][j] != fc_mp_alloc_rule(e, ds[j]);
+    }
+  mpfr_clear(e);
+  fc_qp_fold(&r->level[FC_LEVEL_ACCURACY], rk, mism, 0, 0);
+  snprintf(r->note, sizeof r->note,
+           "angles %.17g <= %.17g, d_l %ld <= %ld: bits %d %d / %d %d", a.a1,
+           a.a2, a.d1, a.d2, b[0][0], b[1][0], b[0][1], b[1][1]);
+  return FC_OK;
+}
+
+static const fc_property p_rule = {
+    .id = "allocator.rule_monotone",
+    .title = "the allocator rule is non-decreasing in the angle and "
+             "non-increasing in d_l; the kernel decides exactly as MPFR on "
+             "exact angles",
+    .anchors = anchors_none,
+    .expect = FC_EXPECT_HOLDS,
+    .extension = EXT,
+    .generate = gen_rule,
+    .check = check_rule,
+};
+
+static const fc_property p_plain = {
+    .id = "allocator.plain_exact",
+    .title = "negative control: the plain double allocator misclassifies "
+             "key samples crafted within ulps of 40 and 44 degrees",
+    .anchors = anchors_none,
+    .expect = FC_EXPECT_DETECT,
+    .extension = EXT,
+    .generate = gen_crafted,
+    .check = check_plain,
+    .describe = describe_crafted,
+};
+
+static const fc_property p_cert = {
+    .id = "allocator.certified_exact",
+    .title = "the certified allocator (error bound, MPFR escalation) decides "
+             "every crafted sample as the exact rule",
+    .anchors = anchors_none,
+    .expect = FC_EXPECT_HOLDS,
+    .extension = EXT,
+    .generate = gen_crafted,
+    .check = check_cert,
+    .describe = describe_crafted,
+};
+
+const fc_property *const fc_family_allocator[] = {&p_rule, &p_plain,
+                                                  &p_cert, NULL};

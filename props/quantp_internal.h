@@ -1,0 +1,64 @@
+/* quantp_internal.h -- helpers shared by the F7-F10 property families
+ * (props/amplification.c, signquant.c, moment.c, allocator.c). */
+#ifndef FC_QUANTP_INTERNAL_H
+#define FC_QUANTP_INTERNAL_H
+
+#include <math.h>
+#include <stdio.h>
+#include "props.h"
+#include "kernels/quant.h"
+#include "quant.h" /* oracles/quant.h */
+
+/* The quant sub-table of the kernels under test, or NULL. */
+static inline const struct fc_kern_quant *fc_qp_kern(const fc_check_ctx *x)
+{
+  return x && x->kernels ? x->kernels->quant : NULL;
+}
+
+/* Fold a measure; a kernel that failed (rc != FC_OK) or produced a
+ * non-finite value counts as an infinite error. */
+static inline void fc_qp_fold(fc_measure *m, int rc, double err,
+                              double bound, double ulps)
+{
+  if (rc != FC_OK || !isfinite(err))
+    err = INFINITY;
+  fc_measure_fold(m, err, bound, ulps);
+}
+
+/* Error bound of a computed quotient q = fl(a / b), a within ea of A, b
+ * within eb of B > eb:  |q - A/B| <= (ea + |a/b| eb) / (b - eb) + u |q|,
+ * inflated by 2^-40 for the bound's own rounding. */
+static inline double fc_qp_quot_err(double q, double a, double ea, double b,
+                                    double eb)
+{
+  (void)a;
+  const double den = fabs(b) - eb;
+  if (!(den > 0))
+    return INFINITY;
+  return ((ea + fabs(q) * eb) / den + FC_U * fabs(q)) * (1 + 0x1p-40);
+}
+
+/* A case field's reals with the expected element count, or NULL. */
+static inline const double *fc_qp_reals(const fc_case *c, const char *name,
+                                        size_t *rows, size_t *cols)
+{
+  size_t r = 0, q = 0;
+  const double *v = fc_case_reals(c, name, &r, &q);
+  if (rows)
+    *rows = r;
+  if (cols)
+    *cols = q;
+  return v;
+}
+
+/* Crafted key samples of F10 (props/allocator.c): fill keys (n x d, d >= 2)
+ * with n keys of the family (1, ..., 1) whose coordinate pos[i] is set to
+ * x_i >= 1 and whose signs are flipped where neg[i d + j] (neg may be
+ * NULL); key i < n - 1 has angle target + delta_deg[i] degrees, the last
+ * makes the mean angle target (computed in long double).  FC_EINVAL for
+ * bad arguments, FC_ERANGE when an angle is out of the family's reach. */
+int fc_alloc_craft(double *keys, size_t n, size_t d, double target_deg,
+                   const double *delta_deg, const long *pos,
+                   const unsigned char *neg);
+
+#endif
