@@ -297,6 +297,11 @@ typedef struct fc_property {
    * fc_check_result.point_*; NULL: the property reports no points. */
   const char *plot_x, *plot_y;
   int plot_logx, plot_logy; /* 1: logarithmic axis */
+  /* Optional cost cap: at most this many cases per run whatever --cases
+   * says (0: no cap), for properties whose case is a whole experiment
+   * (e.g. a Monte Carlo at full sizes), so case counts, not time budgets,
+   * bound a run and reports stay deterministic. */
+  long max_cases;
 } fc_property;
 
 /* The registry of built-in properties. */

@@ -318,6 +318,7 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
   size_t fail_n = 0;
   int fail_level = -1;
   long fail_index = -1;
+  long j_ncases = cfg->cases;
 
   /* 1. The failure database: replay the saved failure first. */
   if (cfg->db_dir != NULL) {
@@ -354,10 +355,11 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
     j.p = p;
     j.cfg = cfg;
     j.k = k;
-    j.ncases = cfg->cases;
-    j.first_stop = cfg->cases;
+    j.ncases = p->max_cases > 0 && p->max_cases < cfg->cases ? p->max_cases
+                                                             : cfg->cases;
+    j.first_stop = j.ncases;
     j.t0 = t0;
-    j.out = calloc((size_t)cfg->cases, sizeof *j.out);
+    j.out = calloc((size_t)j.ncases, sizeof *j.out);
     if (j.out == NULL)
       return fc_error_set(err, FC_ENOMEM, "out of memory for %ld cases",
                           cfg->cases);
@@ -414,11 +416,12 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
         break;
       }
     }
+    j_ncases = j.ncases;
     res->stopped_by_time = j.timed_out && fail_index < 0 &&
                            res->status != FC_STATUS_ERROR;
     free(j.out);
     if (res->status != FC_STATUS_ERROR && fail_index >= 0) {
-      rc = record_case(&fail_seq, &fail_n, p, cfg, k, fail_index, cfg->cases);
+      rc = record_case(&fail_seq, &fail_n, p, cfg, k, fail_index, j_ncases);
       if (rc != FC_OK) {
         res->status = FC_STATUS_ERROR;
         snprintf(res->message, sizeof res->message,
