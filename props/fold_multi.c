@@ -71,6 +71,23 @@ FC_FX_GENERATOR(n_bad, NEG_(2, 3, 4, 6),
 FC_FX_GENERATOR(n_split, NEG_(1, 4, 2, 6), .gqa = 1, .gqa_split = 1,
                 .kind = FX_KIND_COMMUTING, .rewrite = FX_QKVO,
                 .compare = FX_CMP_SCORES | FX_CMP_OUT)
+/* Each remaining anchor with its commutation hypothesis dropped, in that
+ * anchor's own configuration (shared R, residual, shell). */
+FC_FX_GENERATOR(n_lift, NEG_(1, 3, 4, 6), .shared = 1,
+                .kind = FX_KIND_MIXING, .rewrite = FX_QKVO,
+                .compare = FX_CMP_SCORES | FX_CMP_CTX)
+FC_FX_GENERATOR(n_mh, NEG_(1, 3, 4, 6), .shared = 1,
+                .kind = FX_KIND_MIXING, .rewrite = FX_QKVO,
+                .compare = FX_CMP_OUT)
+FC_FX_GENERATOR(n_rmh, NEG_(1, 3, 4, 6), .shared = 1, .residual = 1,
+                .kind = FX_KIND_MIXING, .rewrite = FX_QKVO,
+                .compare = FX_CMP_OUT)
+FC_FX_GENERATOR(n_rcp, NEG_(2, 3, 4, 6), .residual = 1, .bad_head = 1,
+                .kind = FX_KIND_COMMUTING, .rewrite = FX_QKVO,
+                .compare = FX_CMP_OUT)
+FC_FX_GENERATOR(n_shell, NEG_(2, 3, 4, 6), .residual = 1, .norm = 1,
+                .bad_head = 1, .kind = FX_KIND_COMMUTING,
+                .rewrite = FX_QKVO, .compare = FX_CMP_OUT)
 
 #define PROP(var, pid, ttl, anc, exp, ext, gen)                             \
   static const fc_property var = {.id = pid,                                 \
@@ -128,6 +145,27 @@ PROP(p_n_split, "fold.multi.neg.gqa_split_group",
      a_none, FC_EXPECT_DETECT,
      "grouped-query attention, split group", n_split_gen);
 
+PROP(p_n_lift, "fold.multi.neg.lift_noncommuting",
+     "negative control: a shared orthogonal R that does not commute, lifted "
+     "across the heads: scores or contexts change",
+     a_lift, FC_EXPECT_DETECT, NULL, n_lift_gen);
+PROP(p_n_mh, "fold.multi.neg.shared_noncommuting",
+     "negative control: one shared non-commuting R folded into every head "
+     "and Wo: the multi-head output changes",
+     a_mh, FC_EXPECT_DETECT, NULL, n_mh_gen);
+PROP(p_n_rmh, "fold.multi.neg.residual_shared_noncommuting",
+     "negative control: the same with the residual add", a_rmh,
+     FC_EXPECT_DETECT, NULL, n_rmh_gen);
+PROP(p_n_rcp, "fold.multi.neg.residual_one_head_noncommuting",
+     "negative control: per-head rotations with one non-commuting, concat, "
+     "Wo B(R)^T, residual add: the block changes",
+     a_rcp, FC_EXPECT_DETECT, NULL, n_rcp_gen);
+PROP(p_n_shell, "fold.multi.neg.shell_one_head_noncommuting",
+     "negative control: the transformer shell with one head's rotation "
+     "non-commuting: the shell output changes",
+     a_shell, FC_EXPECT_DETECT, NULL, n_shell_gen);
+
 const fc_property *const fc_family_multihead[] = {
     &p_lift,  &p_mh,    &p_rmh,   &p_cp,    &p_rcp,     &p_shell,
-    &p_gqa,   &p_n_order, &p_n_rows, &p_n_bad, &p_n_split, NULL};
+    &p_gqa,   &p_n_order, &p_n_rows, &p_n_bad, &p_n_split,
+    &p_n_lift, &p_n_mh, &p_n_rmh, &p_n_rcp, &p_n_shell, NULL};

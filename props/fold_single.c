@@ -39,6 +39,10 @@ static const char *const a_none[] = {NULL};
   .heads_min = 1, .heads_max = 1, .output = 1, .neg = 1, .grid = 1,         \
   .rope = 1, .d_min = dmin, .d_max = 6, .T_max = 3, .dm_max = 2
 #define NEG NEG_D(2)
+/* The same grid without RoPE (Theta = I), for the shared-rotation theorem. */
+#define NEG_NOROPE                                                           \
+  .heads_min = 1, .heads_max = 1, .output = 1, .neg = 1, .grid = 1,         \
+  .rope = 0, .d_min = 2, .d_max = 6, .T_max = 3, .dm_max = 2
 
 FC_FX_GENERATOR(shared, SINGLE, .rope = 0, .kind = FX_KIND_HAAR,
                 .rewrite = FX_QKVO,
@@ -75,6 +79,15 @@ FC_FX_GENERATOR(n_keys, NEG,
 FC_FX_GENERATOR(n_queries, NEG,
                 .kind = FX_KIND_COMMUTING, .rewrite = FX_Q,
                 .compare = FX_CMP_SCORES | FX_CMP_OUT)
+/* The shared-rotation theorem's one hypothesis dropped: no RoPE, R not
+ * orthogonal. */
+FC_FX_GENERATOR(n_shared, NEG_NOROPE,
+                .kind = FX_KIND_NONORTH_COMM, .rewrite = FX_QKVO,
+                .compare = FX_CMP_OUT)
+/* ropeAttentionHeadContext with commutation dropped: ctx' != R ctx. */
+FC_FX_GENERATOR(n_ctx, NEG_D(4),
+                .kind = FX_KIND_MIXING, .rewrite = FX_QKVO,
+                .compare = FX_CMP_CTX)
 
 #define PROP(var, pid, ttl, anc, exp, ext, gen)                             \
   static const fc_property var = {.id = pid,                                 \
@@ -142,6 +155,16 @@ PROP(p_n_queries, "fold.neg.queries_only",
      "scores",
      a_folded, FC_EXPECT_DETECT, NULL, n_queries_gen);
 
+PROP(p_n_shared, "fold.neg.shared_nonorthogonal",
+     "negative control: without RoPE, a non-orthogonal R (e.g. 2I on a "
+     "plane) folded into Wq, Wk, Wv and Wo R^T changes the block output",
+     a_shared, FC_EXPECT_DETECT, NULL, n_shared_gen);
+PROP(p_n_ctx, "fold.neg.context_noncommuting",
+     "negative control: an orthogonal R that does not commute with RoPE: "
+     "the folded head's context is not R ctx",
+     a_ctx, FC_EXPECT_DETECT, NULL, n_ctx_gen);
+
 const fc_property *const fc_family_fold[] = {
     &p_shared, &p_folded,   &p_ctx,    &p_vo,     &p_vind,      &p_kacc,
-    &p_n_noncomm, &p_n_nonorth, &p_n_wo, &p_n_keys, &p_n_queries, NULL};
+    &p_n_noncomm, &p_n_nonorth, &p_n_wo, &p_n_keys, &p_n_queries,
+    &p_n_shared, &p_n_ctx, NULL};

@@ -86,8 +86,18 @@ static long draw_rotation(fc_case *c, fc_draw *d, gen_slots *g, int kind,
   const long src = (long)g->n;
   if (pfx(p, sizeof p, "R%ld", src) != FC_OK)
     return FC_EINVAL;
-  if (s == NULL && kind != FX_KIND_HAAR)
-    kind = FX_KIND_HAAR; /* without RoPE every matrix commutes */
+  /* Without RoPE (Theta = I) every matrix commutes: a commuting rotation
+   * is any rotation, and a non-orthogonal member of the commutant is any
+   * matrix, drawn against the all-fixed schedule (theta = 0). */
+  double zeros[64] = {0};
+  fc_schedule ident = {dim, 0, FC_LAYOUT_INTERLEAVED, zeros};
+  if (s == NULL && kind == FX_KIND_NONORTH_COMM) {
+    if (dim % 2 != 0 || dim / 2 > sizeof zeros / sizeof zeros[0])
+      return FC_EREJECT;
+    s = &ident;
+  } else if (s == NULL && kind != FX_KIND_HAAR) {
+    kind = FX_KIND_HAAR;
+  }
   int rc = FC_OK;
   long slot_kind = SLOT_GIVENS;
   if ((kind == FX_KIND_MIXING || kind == FX_KIND_NONORTH_MIX)) {
