@@ -292,6 +292,66 @@ static void describe_dist(FILE *out, const fc_case *c)
   mpfr_clear(b);
 }
 
+/* ------------------------------------- negative controls: wrong family */
+
+/* Each closed value holds under its distributional hypothesis only: the
+ * Gaussian's 2/pi, the uniform's 3/4 or the Laplace's 1/2 claimed for a
+ * generalised normal of another shape s (drawn as in gen_gennorm) must be
+ * detected.  r = |beta_quad(s) - claimed|, S = 1. */
+typedef struct neg_arg {
+  fc_dist f;       /* the actual distribution */
+  fc_dist_kind claim;
+  int levels;
+} neg_arg;
+
+static int stmt_wrong_family(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
+{
+  neg_arg *a = argp;
+  mpfr_t q1, q2, b;
+  mpfr_inits2(prec + 16, q1, q2, b, (mpfr_ptr)0);
+  int rc = fc_mp_quad_moments(q1, q2, &a->f, &a->levels);
+  if (rc == FC_OK) {
+    const fc_dist claimed = {a->claim, 1.0, 0};
+    anchor_beta(b, &claimed);
+    mpfr_sqr(q1, q1, MPFR_RNDN);
+    mpfr_div(q1, q1, q2, MPFR_RNDN);
+    mpfr_sub(q1, q1, b, MPFR_RNDN);
+    mpfr_abs(r, q1, MPFR_RNDN);
+    mpfr_set_ui(S, 1, MPFR_RNDN);
+  }
+  mpfr_clears(q1, q2, b, (mpfr_ptr)0);
+  return rc;
+}
+
+static int check_wrong_family(fc_check_result *r, const fc_case *c,
+                              const fc_check_ctx *x, fc_dist_kind claim)
+{
+  neg_arg a = {{0, 0, 0}, claim, 0};
+  int rc = load_dist(&a.f, c);
+  if (rc)
+    return rc;
+  rc = fc_oracle_statement(r, stmt_wrong_family, &a, x);
+  snprintf(r->note, sizeof r->note, "the %s value claimed for %s(shape=%g)",
+           fc_dist_name(claim), fc_dist_name(a.f.kind), a.f.shape);
+  return rc;
+}
+
+static int check_wrong_gauss(fc_check_result *r, const fc_case *c,
+                             const fc_check_ctx *x)
+{
+  return check_wrong_family(r, c, x, FC_DIST_GAUSS);
+}
+static int check_wrong_unif(fc_check_result *r, const fc_case *c,
+                            const fc_check_ctx *x)
+{
+  return check_wrong_family(r, c, x, FC_DIST_UNIFORM);
+}
+static int check_wrong_lap(fc_check_result *r, const fc_case *c,
+                           const fc_check_ctx *x)
+{
+  return check_wrong_family(r, c, x, FC_DIST_LAPLACE);
+}
+
 /* ------------------------------------------- the generalised normal meets */
 
 /* Case "which": 0 s = 2 (2/pi), 1 s = 1 (1/2), 2 a large s = 2^j, j in
@@ -1201,6 +1261,25 @@ static const fc_property p_dep = {
     .describe = describe_mc,
 };
 
+#define WRONG_FAMILY(var, pid, what, anc, chk)                              \
+  static const fc_property var = {                                          \
+      .id = pid,                                                            \
+      .title = "negative control: the " what " value claimed for a "        \
+               "generalised normal of another shape (the distributional "   \
+               "hypothesis dropped)",                                       \
+      .anchors = anc,                                                       \
+      .expect = FC_EXPECT_DETECT,                                           \
+      .generate = gen_gennorm,                                              \
+      .check = chk,                                                         \
+      .describe = describe_dist}
+WRONG_FAMILY(p_neg_gauss, "moment.neg.gaussian_value_elsewhere",
+             "Gaussian 2/pi", anchors_gauss, check_wrong_gauss);
+WRONG_FAMILY(p_neg_unif, "moment.neg.uniform_value_elsewhere",
+             "uniform 3/4", anchors_unif, check_wrong_unif);
+WRONG_FAMILY(p_neg_lap, "moment.neg.laplace_value_elsewhere",
+             "Laplace 1/2", anchors_lap, check_wrong_lap);
+
 const fc_property *const fc_family_moment[] = {
     &p_gauss, &p_unif, &p_lap,  &p_gennorm, &p_student, &p_meets,
-    &p_figs,  &p_iid,  &p_full, &p_clt,     &p_dep,     NULL};
+    &p_figs,  &p_iid,  &p_full, &p_clt,     &p_dep,
+    &p_neg_gauss, &p_neg_unif, &p_neg_lap, NULL};

@@ -256,6 +256,53 @@ static int check_sign0(fc_check_result *r, const fc_case *c,
 
 /* ------------------------------------------------ residual_energy_formula */
 
+/* Negative control: residual_energy_formula with its convention sign(0) =
+ * +1 dropped.  With s = sign(k) under sign(0) = 0 and nnz nonzeros, the
+ * residual at the claimed alpha* = ||k||_1 / d is
+ *   1 - 2 ||k||_1^2 / (d ||k||^2) + nnz ||k||_1^2 / (d^2 ||k||^2),
+ * which differs from sin^2 theta_k = 1 - ||k||_1^2 / (d ||k||^2) by
+ * ||k||_1^2 (d - nnz) / (d^2 ||k||^2) whenever k has a zero.
+ * r = |residual(alpha*) - (1 - cos^2)|, S = 1. */
+static int stmt_res_sign0(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
+{
+  const sq_arg *a = argp;
+  fc_mp_keyws w;
+  int rc = fc_mp_keyws_init(&w, a->d, prec);
+  if (rc)
+    return rc;
+  mpfr_t cs, s2, al, r0, t;
+  mpfr_inits2(prec + 32, cs, s2, al, r0, t, (mpfr_ptr)0);
+  rc = fc_mp_key_geom(&w, a->k, cs, s2, al, NULL);
+  if (rc == FC_OK)
+    rc = fc_mp_residual(r0, &w, a->k, al, 1);
+  if (rc == FC_OK) {
+    mpfr_sqr(t, cs, MPFR_RNDN);
+    mpfr_ui_sub(t, 1, t, MPFR_RNDN);
+    mpfr_sub(t, r0, t, MPFR_RNDN);
+    mpfr_abs(r, t, MPFR_RNDN);
+    mpfr_set_ui(S, 1, MPFR_RNDN);
+  }
+  mpfr_clears(cs, s2, al, r0, t, (mpfr_ptr)0);
+  fc_mp_keyws_clear(&w);
+  return rc;
+}
+
+static int check_res_sign0(fc_check_result *r, const fc_case *c,
+                           const fc_check_ctx *x)
+{
+  sq_arg a;
+  int rc = load(&a, c);
+  if (rc)
+    return rc;
+  rc = fc_oracle_statement(r, stmt_res_sign0, &a, x);
+  size_t z = 0;
+  for (size_t i = 0; i < a.d; i++)
+    z += a.k[i] == 0;
+  snprintf(r->note, sizeof r->note, "d=%zu zeros=%zu: with sign(0) = 0 the "
+           "residual at ||k||_1/d misses sin^2 theta", a.d, z);
+  return rc;
+}
+
 /* The residual of the statement, the largest of
  *   |res(alpha*) - (1 - cos^2)|,  |sin2 - (1 - cos^2)|,
  *   |res(alpha*(1 +- eps)) - res(alpha*) - eps^2 alpha*^2 d / ||k||^2|
@@ -527,5 +574,18 @@ static const fc_property p_sign0 = {
     .describe = describe,
 };
 
-const fc_property *const fc_family_signquant[] = {&p_cos, &p_res,
-                                                  &p_lattice, &p_sign0, NULL};
+static const fc_property p_res_sign0 = {
+    .id = "signquant.residual_sign0_control",
+    .title = "negative control [reconstructed statement]: with sign(0) = 0 "
+             "the residual at alpha = ||k||_1/d is not sin^2 theta_k on keys "
+             "with zeros",
+    .anchors = anchors_res,
+    .lean_file = "JensenFloor.lean",
+    .expect = FC_EXPECT_DETECT,
+    .generate = gen_zeros,
+    .check = check_res_sign0,
+    .describe = describe,
+};
+
+const fc_property *const fc_family_signquant[] = {
+    &p_cos, &p_res, &p_lattice, &p_sign0, &p_res_sign0, NULL};
