@@ -5,13 +5,16 @@ tests_libfctest_la_LIBADD = libfoldcheck.la
 
 FCTEST_LDADD = tests/libfctest.la libfoldcheck.la
 
-check_PROGRAMS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean
+check_PROGRAMS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
+	tests/t-coverage
+tests_t_coverage_LDADD = $(FCTEST_LDADD)
 tests_t_lean_LDADD = $(FCTEST_LDADD)
 tests_t_engine_LDADD = $(FCTEST_LDADD)
 tests_t_shrink_LDADD = $(FCTEST_LDADD)
 tests_t_replay_LDADD = $(FCTEST_LDADD)
 
 TESTS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
+	tests/t-coverage \
 	tests/cli-usage.sh tests/cli-run.sh tests/cli-diff.sh
 EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 	tests/cli-diff.sh tests/diff/base.json tests/diff/newfail.json \

@@ -54,7 +54,7 @@ int fc_run_config_profile(fc_run_config *cfg, const char *profile)
      * for everything on 2 cores), so its report does not depend on the
      * machine's speed. */
     cfg->time_budget = 120;
-    cfg->shrink_steps = 2000;
+    cfg->shrink_steps = 5000; /* under 1 s for the largest controls */
     cfg->shrink_seconds = 10;
   } else if (strcmp(profile, "nightly") == 0) {
     cfg->profile = "nightly";
