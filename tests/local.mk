@@ -15,9 +15,10 @@ tests_t_replay_LDADD = $(FCTEST_LDADD)
 
 TESTS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
 	tests/t-coverage \
-	tests/cli-usage.sh tests/cli-run.sh tests/cli-diff.sh
+	tests/cli-usage.sh tests/cli-run.sh tests/cli-diff.sh \
+	tests/cli-conformance.sh
 EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
-	tests/cli-diff.sh tests/diff/base.json tests/diff/newfail.json \
+	tests/cli-diff.sh tests/cli-conformance.sh tests/diff/base.json tests/diff/newfail.json \
 	tests/diff/grow10.json tests/diff/grow2.json tests/diff/env.json \
 	tests/diff/lost.json tests/diff/nan.json \
 	tests/lean/Fixture/Symmetry.lean
