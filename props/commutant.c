@@ -48,28 +48,6 @@
 
 static const char *const anchors[] = {"intertwiner_zero_of_cos_ne", NULL};
 
-/* The engine runs checks and generators in worker threads.  MPFR keeps
- * per-thread caches (constants such as pi, and since MPFR 4 a pool of mpz
- * limbs) that are only released by mpfr_free_cache in the thread that
- * made them; a worker that exits without doing so leaks them (ASan's leak
- * checker reports it).  So every callback of this family releases its
- * thread's local caches before returning; the cost is recomputing pi at a
- * few hundred bits, microseconds per case.  (The engine's worker could do
- * this once per thread instead.) */
-#define F3_WRAP(name)                                                        \
-  static int generate_##name(fc_case *c, fc_draw *d)                        \
-  {                                                                         \
-    const int rc = gen_##name(c, d);                                        \
-    mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);                                \
-    return rc;                                                              \
-  }                                                                         \
-  static int run_##name(fc_check_result *r, const fc_case *c,               \
-                        const fc_check_ctx *x)                              \
-  {                                                                         \
-    const int rc = check_##name(r, c, x);                                   \
-    mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);                                \
-    return rc;                                                              \
-  }
 
 /* ------------------------------------------------------------ the case */
 
@@ -559,7 +537,6 @@ static int check_projection(fc_check_result *r, const fc_case *c,
   return rc;
 }
 
-F3_WRAP(projection)
 
 static const fc_property p_projection = {
     .id = "commutant.projection",
@@ -570,8 +547,8 @@ static const fc_property p_projection = {
     .lean_file = "Symmetry.lean",
     .expect = FC_EXPECT_HOLDS,
     .extension = NULL,
-    .generate = generate_projection,
-    .check = run_projection,
+    .generate = gen_projection,
+    .check = check_projection,
     .describe = describe,
 };
 
@@ -718,7 +695,6 @@ static int check_iff(fc_check_result *r, const fc_case *c,
   return rc;
 }
 
-F3_WRAP(iff)
 
 static const fc_property p_iff = {
     .id = "commutant.iff",
@@ -729,8 +705,8 @@ static const fc_property p_iff = {
     .lean_file = "Symmetry.lean",
     .expect = FC_EXPECT_HOLDS,
     .extension = NULL,
-    .generate = generate_iff,
-    .check = run_iff,
+    .generate = gen_iff,
+    .check = check_iff,
     .describe = describe,
 };
 
@@ -908,7 +884,6 @@ static int check_gap(fc_check_result *r, const fc_case *c,
   return rc;
 }
 
-F3_WRAP(gap)
 
 static const fc_property p_gap = {
     .id = "commutant.gap",
@@ -919,8 +894,8 @@ static const fc_property p_gap = {
     .lean_file = "Symmetry.lean",
     .expect = FC_EXPECT_HOLDS,
     .extension = NULL,
-    .generate = generate_gap,
-    .check = run_gap,
+    .generate = gen_gap,
+    .check = check_gap,
     .describe = describe,
 };
 
@@ -1036,7 +1011,6 @@ static int check_samples(fc_check_result *r, const fc_case *c,
   return rc;
 }
 
-F3_WRAP(samples)
 
 static const fc_property p_samples = {
     .id = "commutant.samples",
@@ -1048,8 +1022,8 @@ static const fc_property p_samples = {
     .lean_file = "Symmetry.lean",
     .expect = FC_EXPECT_HOLDS,
     .extension = NULL,
-    .generate = generate_samples,
-    .check = run_samples,
+    .generate = gen_samples,
+    .check = check_samples,
     .describe = describe,
 };
 
@@ -1193,7 +1167,6 @@ static int check_rope(fc_check_result *r, const fc_case *c,
   return rc;
 }
 
-F3_WRAP(rope)
 
 static const fc_property p_rope = {
     .id = "commutant.rope_accuracy",
@@ -1206,8 +1179,8 @@ static const fc_property p_rope = {
     .expect = FC_EXPECT_HOLDS,
     .extension =
     "kernel accuracy of RoPE against MPFR, error vs position (no Lean name)",
-    .generate = generate_rope,
-    .check = run_rope,
+    .generate = gen_rope,
+    .check = check_rope,
     .describe = describe,
     .plot_x = "position p",
     .plot_y = "error / bound",
@@ -1301,7 +1274,6 @@ static int check_mixing(fc_check_result *r, const fc_case *c,
   return check_noncommuting(r, c, x, "mixing Givens");
 }
 
-F3_WRAP(mixing)
 
 static const fc_property p_mixing = {
     .id = "commutant.mixing",
@@ -1312,8 +1284,8 @@ static const fc_property p_mixing = {
     .lean_file = "Symmetry.lean",
     .expect = FC_EXPECT_DETECT,
     .extension = NULL,
-    .generate = generate_mixing,
-    .check = run_mixing,
+    .generate = gen_mixing,
+    .check = check_mixing,
     .describe = describe,
 };
 
@@ -1377,7 +1349,6 @@ static int check_near(fc_check_result *r, const fc_case *c,
   return check_noncommuting(r, c, x, "near-collision");
 }
 
-F3_WRAP(near)
 
 static const fc_property p_near = {
     .id = "commutant.near_collision",
@@ -1389,8 +1360,8 @@ static const fc_property p_near = {
     .lean_file = "Symmetry.lean",
     .expect = FC_EXPECT_DETECT,
     .extension = NULL,
-    .generate = generate_near,
-    .check = run_near,
+    .generate = gen_near,
+    .check = check_near,
     .describe = describe,
 };
 
@@ -1411,7 +1382,6 @@ static int check_haar(fc_check_result *r, const fc_case *c,
   return check_noncommuting(r, c, x, "Haar-like rotation");
 }
 
-F3_WRAP(haar)
 
 static const fc_property p_haar = {
     .id = "commutant.haar",
@@ -1422,8 +1392,8 @@ static const fc_property p_haar = {
     .lean_file = "Symmetry.lean",
     .expect = FC_EXPECT_DETECT,
     .extension = NULL,
-    .generate = generate_haar,
-    .check = run_haar,
+    .generate = gen_haar,
+    .check = check_haar,
     .describe = describe,
 };
 
@@ -1473,7 +1443,6 @@ static int check_nonorth(fc_check_result *r, const fc_case *c,
   return rc;
 }
 
-F3_WRAP(nonorth)
 
 static const fc_property p_nonorth = {
     .id = "commutant.nonorthogonal",
@@ -1485,8 +1454,8 @@ static const fc_property p_nonorth = {
     .lean_file = "Symmetry.lean",
     .expect = FC_EXPECT_DETECT,
     .extension = NULL,
-    .generate = generate_nonorth,
-    .check = run_nonorth,
+    .generate = gen_nonorth,
+    .check = check_nonorth,
     .describe = describe,
 };
 

@@ -388,7 +388,7 @@ static int gen_rope(fc_case *cs, fc_draw *d)
 /* ------------------------------------------------------------- checks */
 
 /* ||[R,J]||^2 = 8 (c^2 + d^2) for general R. */
-static int check_norm_(fc_check_result *r, const fc_case *cs,
+static int check_norm(fc_check_result *r, const fc_case *cs,
                       const fc_check_ctx *x)
 {
   const struct fc_kern_lin *lin = lin_of(x);
@@ -427,7 +427,7 @@ static int check_norm_(fc_check_result *r, const fc_case *cs,
 }
 
 /* Members of span{I, J} commute with J and have R^T R = (a^2 + b^2) I. */
-static int check_span_(fc_check_result *r, const fc_case *cs,
+static int check_span(fc_check_result *r, const fc_case *cs,
                       const fc_check_ctx *x)
 {
   const struct fc_kern_lin *lin = lin_of(x);
@@ -467,7 +467,7 @@ static int check_span_(fc_check_result *r, const fc_case *cs,
 
 /* Orthogonal members: R = Rot(2 pi t) commutes with J, R^T R = I,
  * a^2 + b^2 = 1. */
-static int check_rotation_(fc_check_result *r, const fc_case *cs,
+static int check_rotation(fc_check_result *r, const fc_case *cs,
                           const fc_check_ctx *x)
 {
   const struct fc_kern_lin *lin = lin_of(x);
@@ -516,7 +516,7 @@ static int check_rotation_(fc_check_result *r, const fc_case *cs,
 }
 
 /* RoPE block: [R, Rot(w)] = sin(w) [R, J]. */
-static int check_rope_(fc_check_result *r, const fc_case *cs,
+static int check_rope(fc_check_result *r, const fc_case *cs,
                       const fc_check_ctx *x)
 {
   const struct fc_kern_lin *lin = lin_of(x);
@@ -561,7 +561,7 @@ static int check_rope_(fc_check_result *r, const fc_case *cs,
 }
 
 /* Negative control: "every R commutes with J" on general R. */
-static int check_neg_all_(fc_check_result *r, const fc_case *cs,
+static int check_neg_all(fc_check_result *r, const fc_case *cs,
                          const fc_check_ctx *x)
 {
   const struct fc_kern_lin *lin = lin_of(x);
@@ -586,23 +586,6 @@ static int check_neg_all_(fc_check_result *r, const fc_case *cs,
 }
 
 
-/* MPFR keeps per-thread caches (pi, constants of sin/cos) that leak when a
- * worker thread exits without mpfr_free_cache2; the checks run in the
- * runner's threads, so each releases its thread's cache before returning.
- * Recomputing pi at P + 64 bits costs microseconds per case. */
-#define FC_CHECK_WRAP(name)                                                \
-  static int name(fc_check_result *r, const fc_case *cs,                   \
-                  const fc_check_ctx *x)                                   \
-  {                                                                        \
-    const int rc = name##_(r, cs, x);                                      \
-    mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);                               \
-    return rc;                                                             \
-  }
-FC_CHECK_WRAP(check_norm)
-FC_CHECK_WRAP(check_span)
-FC_CHECK_WRAP(check_rotation)
-FC_CHECK_WRAP(check_rope)
-FC_CHECK_WRAP(check_neg_all)
 
 /* ----------------------------------------------------------- describe */
 

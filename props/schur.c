@@ -570,7 +570,7 @@ static double sq_err(double *e, double s, double es)
   return emul(e, s, es, s, es);
 }
 
-static int check_sv_(fc_check_result *r, const fc_case *cs,
+static int check_sv(fc_check_result *r, const fc_case *cs,
                     const fc_check_ctx *x)
 {
   const struct fc_kern_lin *lin = lin_of(x);
@@ -668,7 +668,7 @@ static void acc_common(fc_check_result *r, const f2_dbl *v, f2_ws *w)
   fc_oracle_accuracy(r, v->sig[1], w->sig1, v->esig[1]);
 }
 
-static int check_sandwich_(fc_check_result *r, const fc_case *cs,
+static int check_sandwich(fc_check_result *r, const fc_case *cs,
                           const fc_check_ctx *x)
 {
   const struct fc_kern_lin *lin = lin_of(x);
@@ -711,7 +711,7 @@ static int check_sandwich_(fc_check_result *r, const fc_case *cs,
   return FC_OK;
 }
 
-static int check_vanish_(fc_check_result *r, const fc_case *cs,
+static int check_vanish(fc_check_result *r, const fc_case *cs,
                         const fc_check_ctx *x)
 {
   const struct fc_kern_lin *lin = lin_of(x);
@@ -744,7 +744,7 @@ static int check_vanish_(fc_check_result *r, const fc_case *cs,
 
 /* Negative controls: statement "S(X) = 0 implies X = 0" (ST_IMPL), and
  * the accuracy of the kernel's S(X). */
-static int check_neg_(fc_check_result *r, const fc_case *cs,
+static int check_neg(fc_check_result *r, const fc_case *cs,
                      const fc_check_ctx *x)
 {
   const struct fc_kern_lin *lin = lin_of(x);
@@ -767,22 +767,6 @@ static int check_neg_(fc_check_result *r, const fc_case *cs,
 }
 
 
-/* MPFR keeps per-thread caches (pi, constants of sin/cos) that leak when a
- * worker thread exits without mpfr_free_cache2; the checks run in the
- * runner's threads, so each releases its thread's cache before returning.
- * Recomputing pi at P + 64 bits costs microseconds per case. */
-#define FC_CHECK_WRAP(name)                                                \
-  static int name(fc_check_result *r, const fc_case *cs,                   \
-                  const fc_check_ctx *x)                                   \
-  {                                                                        \
-    const int rc = name##_(r, cs, x);                                      \
-    mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);                               \
-    return rc;                                                             \
-  }
-FC_CHECK_WRAP(check_sv)
-FC_CHECK_WRAP(check_sandwich)
-FC_CHECK_WRAP(check_vanish)
-FC_CHECK_WRAP(check_neg)
 
 /* ----------------------------------------------------------- describe */
 

@@ -1,7 +1,6 @@
 /* schedule.c -- RoPE schedules in cases, their frequency classes, and the
  * schedule and position generators (schedule.h). */
 #include <math.h>
-#include <mpfr.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,10 +281,6 @@ static int kind_preset(double *theta, size_t r, fc_layout *lay, fc_draw *d)
     for (size_t i = 0; i < r; i++)
       theta[i] = i + start < pm ? all[i + start] : 0.0;
   free(all);
-  /* The frequencies came from MPFR: release this thread's MPFR caches, so
-   * a generator running in an engine worker thread leaves nothing behind
-   * when the thread exits. */
-  mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);
   *lay = p->layout;
   return rc;
 }
