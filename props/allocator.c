@@ -267,6 +267,8 @@ static int check_plain(fc_check_result *r, const fc_case *c,
            "d_l=%ld n=%zu: plain %d bits at %.17g deg, exact %d bits "
            "(%+.1f ulps from the threshold)",
            a.d_l, a.n, a.bits_kernel, ang, be, du);
+  if (fabs(du) <= 64) /* the plot shows decisions near the thresholds */
+    fc_check_add_point(r, 0, du, (double)(a.bits_kernel - be));
   return rc;
 }
 
@@ -307,6 +309,11 @@ static int check_cert(fc_check_result *r, const fc_case *c,
            "d_l=%ld n=%zu: certified %d bits%s, plain %d, exact %d "
            "(%+.1f ulps from the threshold)",
            a.d_l, a.n, bc, esc ? " (escalated to MPFR)" : "", bp, be, du);
+  /* Decisions near the thresholds: both allocators on the same sample. */
+  if (fabs(du) <= 64) {
+    fc_check_add_point(r, 0, du, (double)(bp - be));
+    fc_check_add_point(r, 1, du, (double)(bc - be));
+  }
   return FC_OK;
 }
 
@@ -474,6 +481,10 @@ static const fc_property p_plain = {
     .generate = gen_crafted,
     .check = check_plain,
     .describe = describe_crafted,
+    .plot_x = "exact mean angle - threshold (ulps of 40 degrees)",
+    .plot_y = "plain bits - exact bits",
+    .plot_ref_label = "exact decision",
+    .plot_ref_y = 0,
 };
 
 static const fc_property p_cert = {
@@ -486,6 +497,11 @@ static const fc_property p_cert = {
     .generate = gen_crafted,
     .check = check_cert,
     .describe = describe_crafted,
+    .plot_x = "exact mean angle - threshold (ulps of 40 degrees)",
+    .plot_y = "allocated bits - exact bits",
+    .plot_series = {"plain double", "certified"},
+    .plot_ref_label = "exact decision",
+    .plot_ref_y = 0,
 };
 
 const fc_property *const fc_family_allocator[] = {&p_rule, &p_plain,

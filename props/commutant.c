@@ -1143,11 +1143,10 @@ static int check_rope(fc_check_result *r, const fc_case *c,
         worst_err = e;
       }
     }
-    if (k.pos[q] > 0 && (!r->has_point || (double)k.pos[q] >= r->point_x)) {
+    if (k.pos[q] > 0 && (r->npoints == 0 || (double)k.pos[q] >= r->points[0].x)) {
       /* the plot point: the case's largest position and its err/bound */
-      r->has_point = 1;
-      r->point_x = (double)k.pos[q];
-      r->point_y = worst;
+      r->npoints = 0; /* one point per case: the largest position */
+      fc_check_add_point(r, 0, (double)k.pos[q], worst);
     }
     if (used < sizeof note) {
       int w = k.pos[q] >= (1L << 15)
@@ -1184,6 +1183,8 @@ static const fc_property p_rope = {
     .describe = describe,
     .plot_x = "position p",
     .plot_y = "error / bound",
+    .plot_ref_label = "bound",
+    .plot_ref_y = 1,
     .plot_logx = 1,
 };
 

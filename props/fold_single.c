@@ -101,6 +101,8 @@ FC_FX_GENERATOR(n_ctx, NEG_D(4),
                                    .describe = fc_fx_describe,               \
                                    .plot_x = "largest position p",           \
                                    .plot_y = "accuracy error / bound",       \
+                                   .plot_ref_label = "bound",                \
+                                   .plot_ref_y = 1,                          \
                                    .plot_logx = 1,                           \
                                    .plot_logy = 1}
 

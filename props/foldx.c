@@ -1352,9 +1352,8 @@ int fc_fx_check_with(fc_check_result *r, const fc_case *c,
     for (size_t t = 0; f.rope && t < f.T; t++)
       if (labs(f.pos[t]) > pmax)
         pmax = labs(f.pos[t]);
-    r->has_point = 1;
-    r->point_x = (double)pmax;
-    r->point_y = r->level[FC_LEVEL_ACCURACY].ratio;
+    fc_check_add_point(r, 0, (double)pmax,
+                       r->level[FC_LEVEL_ACCURACY].ratio);
   }
   free(SM);
   free(o1.mem);

@@ -398,7 +398,8 @@ static int hist_json(json_t **out, const fc_prop_result *r) {
   return FC_OK;
 }
 
-/* "plot": null, or {x, y (axis labels), logx, logy, points: [[x, y]...]}. */
+/* "plot": null, or {x, y (axis labels), logx, logy, reference: null or
+ * {label, y}, points: [[x, y, series]...]}. */
 static int plot_json(json_t **out, const fc_prop_result *r) {
   const fc_property *p = r->prop;
   if (r->npoints == 0 || p->plot_x == NULL || p->plot_y == NULL) {
@@ -411,7 +412,8 @@ static int plot_json(json_t **out, const fc_prop_result *r) {
     json_t *xy = json_array();
     rc = xy ? FC_OK : FC_ENOMEM;
     if (rc == FC_OK && (rc = push(xy, jnum(r->points[i].x))) == FC_OK &&
-        (rc = push(xy, jnum(r->points[i].y))) == FC_OK)
+        (rc = push(xy, jnum(r->points[i].y))) == FC_OK &&
+        (rc = push(xy, json_integer(r->points[i].series))) == FC_OK)
       rc = push(pts, xy);
     else
       json_decref(xy);
@@ -421,6 +423,11 @@ static int plot_json(json_t **out, const fc_prop_result *r) {
       (rc = put(o, "y", jstr(p->plot_y))) != FC_OK ||
       (rc = put(o, "logx", json_boolean(p->plot_logx))) != FC_OK ||
       (rc = put(o, "logy", json_boolean(p->plot_logy))) != FC_OK ||
+      (rc = put(o, "reference", p->plot_ref_label
+                                    ? json_pack("{s:s, s:f}", "label",
+                                                p->plot_ref_label, "y",
+                                                p->plot_ref_y)
+                                    : json_null())) != FC_OK ||
       (rc = put(o, "points", pts)) != FC_OK) {
     if (o == NULL)
       json_decref(pts);

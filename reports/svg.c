@@ -169,14 +169,21 @@ int fc_svg_scatter(FILE *out, const fc_prop_result *r)
   snprintf(xl, sizeof xl, "%s%s", p->plot_x, p->plot_logx ? " (log scale)" : "");
   snprintf(yl, sizeof yl, "%s%s", p->plot_y, p->plot_logy ? " (log)" : "");
   FC_REP_TRY(axes(out, title, xl, yl));
+  static const char *const series_color[4] = {"#1f6feb", "#d97706",
+                                               "#15803d", "#7c3aed"};
   int pw = W - ML - MR, ph = H - MT - MB, w = 0;
   for (size_t i = 0; i < r->npoints; i++) {
     double x = tr(r->points[i].x, p->plot_logx), y = tr(r->points[i].y, p->plot_logy);
     if (!isfinite(x) || !isfinite(y))
       continue;
-    w |= fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.8\" "
-                 "fill=\"#1f6feb\" fill-opacity=\"0.6\"/>\n",
-                 ML + pw * (x - x0) / (x1 - x0), MT + ph - ph * (y - y0) / (y1 - y0)) < 0;
+    int s = r->points[i].series;
+    s = s < 0 ? 0 : s > 3 ? 3 : s;
+    /* Later series are drawn smaller, so coinciding points stay visible. */
+    w |= fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" "
+                 "fill=\"%s\" fill-opacity=\"0.6\"/>\n",
+                 ML + pw * (x - x0) / (x1 - x0),
+                 MT + ph - ph * (y - y0) / (y1 - y0), 2.4 - 0.5 * s,
+                 series_color[s]) < 0;
   }
   /* Ticks at the ends and the middle, in the data's units. */
   for (int k = 0; k <= 2; k++) {
@@ -189,13 +196,34 @@ int fc_svg_scatter(FILE *out, const fc_prop_result *r)
     w |= fprintf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n",
                  ML - 4, MT + ph - ph * k / 2.0 + 3, vy) < 0;
   }
-  /* y = 1 is the bound when the y axis is error/bound. */
-  double yb = tr(1.0, p->plot_logy);
-  if (strstr(p->plot_y, "bound") && yb >= y0 && yb <= y1) {
+  /* The property's reference line (the bound, the floor 1 - beta, the
+   * exact decision). */
+  double yb = tr(p->plot_ref_y, p->plot_logy);
+  if (p->plot_ref_label && isfinite(yb) && yb >= y0 && yb <= y1) {
     double py = MT + ph - ph * (yb - y0) / (y1 - y0);
     w |= fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
-                 "stroke=\"#b91c1c\" stroke-dasharray=\"4 2\"/>\n", ML, py,
-                 ML + pw, py) < 0;
+                 "stroke=\"#b91c1c\" stroke-dasharray=\"4 2\"/>\n<text x=\"%d\" "
+                 "y=\"%.1f\" fill=\"#b91c1c\" text-anchor=\"end\">", ML, py,
+                 ML + pw, py, ML + pw - 4, py - 3) < 0;
+    w |= fc_svg_escape(out, p->plot_ref_label) != FC_OK;
+    w |= fputs("</text>\n", out) < 0;
+  }
+  /* Legend of the named series that occur. */
+  int lx = ML + 8;
+  for (int s = 0; s < 4; s++) {
+    if (p->plot_series[s] == NULL)
+      continue;
+    int used = 0;
+    for (size_t i = 0; i < r->npoints && !used; i++)
+      used = r->points[i].series == s;
+    if (!used)
+      continue;
+    w |= fprintf(out, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>"
+                 "<text x=\"%d\" y=\"%d\">", lx, MT + 9, series_color[s],
+                 lx + 6, MT + 12) < 0;
+    w |= fc_svg_escape(out, p->plot_series[s]) != FC_OK;
+    w |= fputs("</text>\n", out) < 0;
+    lx += 12 + 6 * (int)strlen(p->plot_series[s]);
   }
   w |= fputs("</svg>\n", out) < 0;
   return w ? FC_EIO : FC_OK;

@@ -264,17 +264,32 @@ typedef struct fc_check_ctx {
   const fc_kernels *kernels;  /* the kernel table under test */
 } fc_check_ctx;
 
+/* A plot point: x, y and the series it belongs to (the property's
+ * plot_series names them; 0 when there is one). */
+typedef struct fc_point {
+  double x, y;
+  int series;
+} fc_point;
+
+/* The most points one case may report (e.g. one per head dimension d). */
+#define FC_CASE_POINTS 8
+
 typedef struct fc_check_result {
   fc_measure level[FC_NLEVELS];
   int oracle_fault;     /* 1: oracle at P and P+64 disagreed */
   double selfcheck_err; /* |r_P - r_{P+64}| (as a double) */
   double selfcheck_bound;
   char note[160];       /* optional one-line remark, e.g. "gap = 3.1e-05" */
-  /* Optional plot point of this case (the property's plot_x / plot_y
-   * axes), e.g. (position, error/bound) for the RoPE kernel. */
-  int has_point;
-  double point_x, point_y;
+  /* Optional plot points of this case (the property's plot_x / plot_y
+   * axes), e.g. (position, error/bound) for the RoPE kernel; added with
+   * fc_check_add_point. */
+  int npoints;
+  fc_point points[FC_CASE_POINTS];
 } fc_check_result;
+
+/* Add a plot point to a check result; FC_ERANGE when it holds
+ * FC_CASE_POINTS already (the point is dropped). */
+int fc_check_add_point(fc_check_result *r, int series, double x, double y);
 
 /* A property is data plus callbacks.  The engine knows no theorem. */
 typedef struct fc_property {
@@ -297,6 +312,10 @@ typedef struct fc_property {
    * fc_check_result.point_*; NULL: the property reports no points. */
   const char *plot_x, *plot_y;
   int plot_logx, plot_logy; /* 1: logarithmic axis */
+  const char *plot_series[4]; /* names of the series (NULL: one, unnamed) */
+  const char *plot_ref_label; /* a horizontal reference line y = plot_ref_y,
+                                 e.g. "bound" at 1; NULL: none */
+  double plot_ref_y;
   /* Optional cost cap: at most this many cases per run whatever --cases
    * says (0: no cap), for properties whose case is a whole experiment
    * (e.g. a Monte Carlo at full sizes), so case counts, not time budgets,
@@ -399,10 +418,6 @@ typedef struct fc_counterexample {
 #define FC_HIST_BINS (FC_HIST_DECADES + 2)
 /* The most points a result keeps (the first cases, in index order). */
 #define FC_MAX_POINTS 4096
-
-typedef struct fc_point {
-  double x, y;
-} fc_point;
 
 /* The bin of a ratio in the histogram above. */
 int fc_hist_bin(double ratio);

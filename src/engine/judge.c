@@ -22,6 +22,19 @@ const char *fc_status_name(fc_status s)
   }
 }
 
+int fc_check_add_point(fc_check_result *r, int series, double x, double y)
+{
+  if (r == NULL || r->npoints < 0)
+    return FC_EINVAL;
+  if (r->npoints >= FC_CASE_POINTS)
+    return FC_ERANGE;
+  r->points[r->npoints].x = x;
+  r->points[r->npoints].y = y;
+  r->points[r->npoints].series = series;
+  r->npoints++;
+  return FC_OK;
+}
+
 void fc_measure_fold(fc_measure *m, double err, double bound, double ulps)
 {
   double ratio;

@@ -119,6 +119,7 @@ typedef struct job {
   int timed_out;
   double t0;
   long done_count;
+  long failing;       /* failing (or detected) cases so far, for progress */
   double last_progress;
 } job;
 
@@ -164,6 +165,7 @@ static void *worker(void *arg)
     pthread_mutex_lock(&j->mu);
     o->done = 1;
     j->done_count++;
+    j->failing += o->failed;
     if ((o->rc != FC_OK || o->failed || o->r.oracle_fault) &&
         i < j->first_stop)
       j->first_stop = i;
@@ -171,8 +173,14 @@ static void *worker(void *arg)
       double now = fc_now();
       if (now - j->last_progress > 0.25) {
         j->last_progress = now;
-        fprintf(stderr, "\r  %s: %ld/%ld cases   ", j->p->id, j->done_count,
-                j->ncases);
+        /* ETA from the rate so far, capped by the time budget left. */
+        double spent = now - j->t0;
+        double eta = spent / (double)j->done_count *
+                     (double)(j->ncases - j->done_count);
+        double left = j->cfg->time_budget - spent;
+        fprintf(stderr, "\r  %s: %ld/%ld cases, %ld failing, ETA %.0f s   ",
+                j->p->id, j->done_count, j->ncases, j->failing,
+                eta < left ? eta : (left > 0 ? left : 0));
         fflush(stderr);
       }
     }
@@ -227,17 +235,17 @@ int fc_hist_bin(double ratio)
   return b < 1 ? 1 : b > FC_HIST_BINS - 1 ? FC_HIST_BINS - 1 : b;
 }
 
-/* Keep the case's plot point (the first FC_MAX_POINTS cases). */
+/* Keep the case's plot points (up to FC_MAX_POINTS, in case order). */
 static void add_point(fc_prop_result *res, const fc_check_result *r)
 {
-  if (!r->has_point || res->npoints >= FC_MAX_POINTS)
-    return;
-  if (res->points == NULL &&
-      (res->points = malloc(FC_MAX_POINTS * sizeof *res->points)) == NULL)
-    return; /* plots are optional: no memory, no points */
-  res->points[res->npoints].x = r->point_x;
-  res->points[res->npoints].y = r->point_y;
-  res->npoints++;
+  for (int k = 0; k < r->npoints && k < FC_CASE_POINTS; k++) {
+    if (res->npoints >= FC_MAX_POINTS)
+      return;
+    if (res->points == NULL &&
+        (res->points = malloc(FC_MAX_POINTS * sizeof *res->points)) == NULL)
+      return; /* plots are optional: no memory, no points */
+    res->points[res->npoints++] = r->points[k];
+  }
 }
 
 static void fold_worst(fc_prop_result *res, const fc_check_result *r, long i)
