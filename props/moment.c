@@ -1210,6 +1210,14 @@ static const fc_property p_figs = {
     .describe = describe_figs,
 };
 
+/* The convergence plot of the Monte Carlo properties: E[sin^2 theta] at
+ * each d relative to 1 - beta, per distribution, the floor at 1. */
+#define MC_PLOT                                                              \
+  .plot_x = "head dimension d", .plot_y = "E[sin^2 theta] / (1 - beta)",     \
+  .plot_logx = 1,                                                            \
+  .plot_series = {"Gaussian", "uniform", "Laplace", "other"},                \
+  .plot_ref_label = "1 - beta (the floor)", .plot_ref_y = 1
+
 static const fc_property p_iid = {
     .id = "moment.iid_floor",
     .title = "E[sin^2 theta_K] -> 1 - beta for iid coordinates, d = 16..4096 "
@@ -1220,12 +1228,7 @@ static const fc_property p_iid = {
     .generate = gen_iid,
     .check = check_mc,
     .describe = describe_mc,
-    .plot_x = "head dimension d",
-    .plot_y = "E[sin^2 theta] / (1 - beta)",
-    .plot_logx = 1,
-    .plot_series = {"Gaussian", "uniform", "Laplace", "other"},
-    .plot_ref_label = "1 - beta (the floor)",
-    .plot_ref_y = 1,
+    MC_PLOT,
 };
 
 static const fc_property p_full = {
@@ -1239,12 +1242,7 @@ static const fc_property p_full = {
     .generate = gen_full,
     .check = check_mc,
     .describe = describe_mc,
-    .plot_x = "head dimension d",
-    .plot_y = "E[sin^2 theta] / (1 - beta)",
-    .plot_logx = 1,
-    .plot_series = {"Gaussian", "uniform", "Laplace", "other"},
-    .plot_ref_label = "1 - beta (the floor)",
-    .plot_ref_y = 1,
+    MC_PLOT,
     /* Each case is a full experiment (about 1 s optimised, 10 s under
      * sanitizers): a handful per run; nightly's budget still runs 8. */
     .max_cases = 8,
