@@ -1322,8 +1322,12 @@ static int gen_near(fc_case *c, fc_draw *d)
         anti = ds < dd;
       }
     }
-  if (!isfinite(bestd))
-    return FC_EINVAL; /* one class: nothing near-colliding to mix */
+  if (!isfinite(bestd)) {
+    /* One class: nothing near-colliding to mix.  The schedule is this
+     * case's own draw: discard the case, never an error. */
+    fc_draw_reject(d);
+    return FC_EREJECT;
+  }
   size_t ai, aj, bbi, bbj;
   fc_schedule_plane(&ai, &bbi, &s, bi);
   fc_schedule_plane(&aj, &bbj, &s, bj);

@@ -227,8 +227,13 @@ static int draw_mixing(glist *g, fc_draw *d, const fc_schedule *s,
   for (size_t i = 0; i < m; i++)
     for (size_t j = i + 1; j < m; j++)
       npairs += rel[i * m + j] == 0;
-  if (npairs == 0)
-    return FC_EINVAL; /* a single class: nothing to mix */
+  if (npairs == 0) {
+    /* A single class: nothing to mix.  The schedule came from the same
+     * draws, so this is a case that misses the hypothesis, not an error:
+     * discard it (the shrinker treats it as passing). */
+    fc_draw_reject(d);
+    return FC_EREJECT;
+  }
   size_t pick = (size_t)fc_draw_int(d, 0, (long)npairs - 1);
   size_t pi = 0, pj = 0;
   for (size_t i = 0; i < m; i++)

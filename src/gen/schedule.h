@@ -55,7 +55,11 @@ int fc_draw_positions(fc_case *c, fc_draw *d, const char *prefix, size_t n);
  *   O(2k) on fixed planes), as products of paired Givens.
  * - mixing: a single Givens rotation mixing two planes of different
  *   classes (a non-commuting rotation whose shrink is one plane pair).
- * - haar: a Haar-like rotation of O(d) (dense product of Givens). */
+ * - haar: a Haar-like rotation of O(d) (dense product of Givens).
+ * When s has a single frequency class (nothing to mix), the mixing and
+ * near-commuting generators reject the case (fc_draw_reject, FC_EREJECT):
+ * the schedule is the case's own draw, so it is a missed hypothesis, never
+ * an error of the run. */
 int fc_draw_commuting_rotation(fc_case *c, fc_draw *d, const char *prefix,
                                const fc_schedule *s);
 int fc_draw_mixing_rotation(fc_case *c, fc_draw *d, const char *prefix,
@@ -148,8 +152,9 @@ int fc_draw_schedule_kind(fc_case *c, fc_draw *d, const char *prefix,
 
 /* Near-commuting rotation: a commuting rotation of s (as
  * fc_draw_commuting_rotation) followed by one Givens rotation by
- * +-mix_turns mixing two planes of different classes (drawn).  FC_EINVAL
- * when s has a single class (nothing to mix) or mix_turns is not finite. */
+ * +-mix_turns mixing two planes of different classes (drawn).  FC_EREJECT
+ * (the case discarded) when s has a single class (nothing to mix);
+ * FC_EINVAL when mix_turns is not finite. */
 int fc_draw_near_commuting_rotation(fc_case *c, fc_draw *d,
                                     const char *prefix, const fc_schedule *s,
                                     double mix_turns);
