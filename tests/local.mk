@@ -6,7 +6,8 @@ tests_libfctest_la_LIBADD = libfoldcheck.la
 FCTEST_LDADD = tests/libfctest.la libfoldcheck.la
 
 check_PROGRAMS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
-	tests/t-coverage
+	tests/t-coverage tests/sweep
+tests_sweep_LDADD = $(FCTEST_LDADD)
 tests_t_coverage_LDADD = $(FCTEST_LDADD)
 tests_t_lean_LDADD = $(FCTEST_LDADD)
 tests_t_engine_LDADD = $(FCTEST_LDADD)
@@ -14,7 +15,7 @@ tests_t_shrink_LDADD = $(FCTEST_LDADD)
 tests_t_replay_LDADD = $(FCTEST_LDADD)
 
 TESTS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
-	tests/t-coverage \
+	tests/t-coverage tests/sweep \
 	tests/cli-usage.sh tests/cli-run.sh tests/cli-diff.sh \
 	tests/cli-conformance.sh
 EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
