@@ -21,5 +21,7 @@ EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 	tests/cli-diff.sh tests/cli-conformance.sh tests/diff/base.json tests/diff/newfail.json \
 	tests/diff/grow10.json tests/diff/grow2.json tests/diff/env.json \
 	tests/diff/lost.json tests/diff/nan.json \
+	tests/diff/hist-base.json tests/diff/seednoise.json tests/diff/shift.json \
+	tests/diff/undetected.json \
 	tests/lean/Fixture/Symmetry.lean
 include $(srcdir)/tests/reports.mk

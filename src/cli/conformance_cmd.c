@@ -251,21 +251,32 @@ int fc_cli_anchors(int argc, char **argv)
 
 int fc_cli_diff(int argc, char **argv)
 {
-  enum { O_FACTOR = 1, O_FLOOR, O_FORMAT, O_HELP };
+  enum { O_FACTOR = 1, O_FLOOR, O_FORMAT, O_HELP, O_MINABOVE };
   static const struct option opts[] = {
+      {"min-above", required_argument, NULL, O_MINABOVE},
       {"factor", required_argument, NULL, O_FACTOR},
       {"floor", required_argument, NULL, O_FLOOR},
       {"format", required_argument, NULL, O_FORMAT},
       {"help", no_argument, NULL, O_HELP},
       {NULL, 0, NULL, 0}};
-  fc_diff_opts o = {4.0, 1e-6};
+  fc_diff_opts o = {4.0, 1e-6, 10};
   fc_format f = FC_FORMAT_TEXT;
   int c;
   char *end;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+  /* GNU order: options may follow the operands (diff A B --format json). */
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
+    case O_MINABOVE: {
+      errno = 0;
+      long v = strtol(optarg, &end, 10);
+      if (*optarg == '\0' || *end != '\0' || errno || v < 1 || v > 1000000000L)
+        return fc_cli_usage_error("--min-above expects an integer >= 1, got "
+                                  "'%s'", optarg);
+      o.min_above = v;
+      break;
+    }
     case O_FACTOR:
     case O_FLOOR: {
       errno = 0;
@@ -293,13 +304,18 @@ int fc_cli_diff(int argc, char **argv)
     case 'h':
     case O_HELP:
       printf("usage: foldcheck diff OLD.json NEW.json [--factor F] [--floor X] "
-             "[--format text|json]\n"
-             "Compare two JSON reports: status changes, worst error/bound per\n"
-             "level, lost coverage, environment changes (BLAS, its config,\n"
+             "[--min-above K] [--format text|json]\n"
+             "Compare two JSON reports, of the same or of different seeds:\n"
+             "verdicts, worst error/bound per level of the properties that must\n"
+             "hold, lost coverage, environment changes (BLAS, its config,\n"
              "threads, compiler, MPFR, GMP, CPU).  A regression: a property that\n"
-             "newly falls short, a property or anchor no longer covered, or a\n"
-             "worst error/bound that grew by more than F (default 4) even while\n"
-             "passing; ratios below X (default 1e-6) count as X.\n"
+             "newly falls short (a negative control no longer detected), a\n"
+             "property or anchor no longer covered, a worst error/bound above\n"
+             "its bound or non-finite, or one that grew by more than F (default\n"
+             "4) with at least K (default 10) of the new cases in decades above\n"
+             "the old worst's -- a new seed moves the worst case, a regression\n"
+             "moves the distribution.  Ratios below X (default 1e-6) count as X.\n"
+             "Negative controls' ratios are not compared.\n"
              "Exit 1 on a regression, 0 otherwise, 2 on bad input.\n");
       return 0;
     case ':':
