@@ -86,15 +86,22 @@ static void ratio_cell(char *buf, size_t size, const fc_worst *w) {
     snprintf(buf, size, "-");
 }
 
-static int write_header(FILE *out, const fc_report *rep) {
+/* first: the run line; else the environment lines. */
+static int write_header(FILE *out, const fc_report *rep, int first) {
   const fc_env *e = &rep->env;
-  FC_REP_TRY(fc_rep_printf(
-      out,
-      "foldcheck %s: profile %s, seed %llu, precision %ld bits (slack %ld), "
-      "kernels %s, threads %d\n",
-      fc_rep_version(rep), fc_rep_str(rep->cfg.profile, "-"),
-      (unsigned long long)rep->cfg.seed, rep->cfg.prec, rep->cfg.slack_bits,
-      fc_rep_kernels(rep), rep->cfg.threads));
+  if (first) {
+    FC_REP_TRY(fc_rep_printf(
+        out,
+        "foldcheck %s: profile %s, seed %llu, precision %ld bits (slack %ld), "
+        "kernels %s, threads %d",
+        fc_rep_version(rep), fc_rep_str(rep->cfg.profile, "-"),
+        (unsigned long long)rep->cfg.seed, rep->cfg.prec, rep->cfg.slack_bits,
+        fc_rep_kernels(rep), rep->cfg.threads));
+    if (rep->cfg.shard_count > 1)
+      FC_REP_TRY(fc_rep_printf(out, ", shard %d/%d", rep->cfg.shard_index,
+                               rep->cfg.shard_count));
+    return fc_rep_puts(out, "\n");
+  }
   FC_REP_TRY(fc_rep_printf(
       out, "environment: MPFR %s, GMP %s, OpenBLAS %s, compiler %s, cpu %s\n",
       fc_rep_str(e->mpfr, "?"), fc_rep_str(e->gmp, "?"),
@@ -511,9 +518,11 @@ int fc_report_write_text_ex(FILE *out, const fc_report *rep,
     return FC_EINVAL;
   if (opts == NULL)
     opts = &dflt;
-  /* The verdict first, then the table, then what needs reading. */
+  /* The run and its verdict first, then the table, then what needs
+   * reading. */
+  FC_REP_TRY(write_header(out, rep, 1));
   FC_REP_TRY(write_summary_line(out, rep));
-  FC_REP_TRY(write_header(out, rep));
+  FC_REP_TRY(write_header(out, rep, 0));
   FC_REP_TRY(write_table(out, rep));
   FC_REP_TRY(write_notes(out, rep));
   FC_REP_TRY(write_detections(out, rep, opts));
