@@ -135,6 +135,10 @@ static void flags_cell(char *buf, size_t size, const fc_prop_result *r,
     FLAG("%ld oracle faults", r->oracle_faults);
   if (r->stopped_by_time)
     FLAG("time budget");
+  if (r->interrupted)
+    FLAG("INTERRUPTED after %ld cases", r->cases);
+  if (r->cex != NULL && r->cex->shrink_time_limited)
+    FLAG("shrink time-limited");
   if (r->discarded > 0)
     FLAG("%ld discarded", r->discarded);
   if (r->db_replayed > 0)

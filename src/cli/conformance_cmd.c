@@ -54,13 +54,17 @@ static char *slurp(const char *path, fc_error *err)
 /* ---------------------------------------------------------------- anchors */
 
 /* The numeric verdict of an anchor in a JSON report: "pass" when every
- * property naming it met its expectation, "fail" when one fell short,
- * "not run" when none ran. */
-static const char *verdict(json_t *rep, const char *anchor, long *cases)
+ * one of its nprops properties ran and met its expectation, "partial" when
+ * those that ran passed but some did not run (a partial run must not look
+ * like a full pass), "FAIL" when one fell short, "not run" when none ran.
+ * *ran gets how many of them the report covers. */
+static const char *verdict(json_t *rep, const char *anchor, long *cases,
+                           size_t nprops, size_t *ran_out)
 {
   size_t i, j;
   json_t *p, *a;
-  int ran = 0, bad = 0;
+  size_t ran = 0;
+  int bad = 0;
   *cases = 0;
   json_array_foreach(json_object_get(rep, "properties"), i, p)
     json_array_foreach(json_object_get(p, "anchors"), j, a) {
@@ -71,7 +75,8 @@ static const char *verdict(json_t *rep, const char *anchor, long *cases)
       const char *st = json_string_value(json_object_get(p, "status"));
       bad |= st == NULL || strcmp(st, "pass") != 0;
     }
-  return !ran ? "not run" : bad ? "FAIL" : "pass";
+  *ran_out = ran;
+  return !ran ? "not run" : bad ? "FAIL" : ran < nprops ? "partial" : "pass";
 }
 
 int fc_cli_anchors(int argc, char **argv)
@@ -87,7 +92,7 @@ int fc_cli_anchors(int argc, char **argv)
   int json = 0, c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case O_FORMAT:
       if (strcmp(optarg, "json") == 0)
@@ -110,7 +115,8 @@ int fc_cli_anchors(int argc, char **argv)
              "the properties that check each (holds / negative controls) and\n"
              "the numeric verdict of the last run (--report FILE, default\n"
              "%s, which 'foldcheck run' writes in the default\n"
-             "profile).  --lean DIR scans a Lean source tree: each anchor's\n"
+             "profile) with how many of the anchor's properties it covered:\n"
+             "'pass 5/5'; 'partial 2/5' when some did not run.  --lean DIR scans a Lean source tree: each anchor's\n"
              "declaration and status there, anchors missing from the tree, and\n"
              "theorems in the tree that no property checks.\n"
              "Exit 1 when an anchor has no property or no negative control, or\n"
@@ -151,14 +157,21 @@ int fc_cli_anchors(int argc, char **argv)
   int problems = 0;
   json_t *out = json_array();
   if (!json)
-    printf("%-76s %-9s %-6s %-8s %s\n", "anchor", "lean", "props", "verdict",
+    printf("%-76s %-9s %-6s %-13s %s\n", "anchor", "lean", "props", "verdict",
            lean ? "in the Lean tree" : "file");
   for (size_t i = 0; i < fc_anchors_count(); i++) {
     const fc_anchor *a = fc_anchors_at(i);
     size_t holds = 0, detect = 0;
     size_t np = fc_anchor_properties(NULL, 0, &holds, &detect, a->name);
     long cases = 0;
-    const char *v = rep ? verdict(rep, a->name, &cases) : "not run";
+    size_t ran = 0;
+    const char *v = rep ? verdict(rep, a->name, &cases, np, &ran) : "not run";
+    char vbuf[32];
+    if (rep && ran > 0) {
+      snprintf(vbuf, sizeof vbuf, "%s %zu/%zu", v, ran, np);
+      if (!json)
+        v = vbuf;
+    }
     const fc_lean_decl *d = NULL;
     for (size_t k = 0; k < ndecl && !d; k++)
       if (strcmp(decls[k].name, a->name) == 0)
@@ -177,13 +190,15 @@ int fc_cli_anchors(int argc, char **argv)
                d->kind, fc_lean_status_name(d->status),
                d->status != a->status ? " (table says otherwise)" : "");
     if (json) {
-      json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:i, s:i, s:s, s:I}",
+      json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:i, s:i, s:s, s:I, "
+                            "s:i, s:i}",
                             "name", a->name, "library", a->library, "file",
                             a->file, "lean_status",
                             fc_lean_status_name(a->status), "family",
                             a->family, "holds", (int)holds, "detect",
                             (int)detect, "verdict", v, "cases",
-                            (json_int_t)cases);
+                            (json_int_t)cases, "covered", (int)ran,
+                            "properties", (int)np);
       if (o && lean)
         json_object_set_new(o, "tree", d ? json_pack("{s:s, s:i, s:s, s:s}",
                                                      "file", d->file, "line",
@@ -198,7 +213,7 @@ int fc_cli_anchors(int argc, char **argv)
         return fc_cli_usage_error("out of memory");
       }
     } else {
-      printf("%-76s %-9s %zu/%zu%s %-8s %s\n", a->name,
+      printf("%-76s %-9s %zu/%zu%s %-13s %s\n", a->name,
              fc_lean_status_name(a->status), holds, detect,
              np < 10 ? "  " : " ", v, where);
       if (uncovered)
