@@ -293,6 +293,9 @@ int fc_report_diff(FILE *out, int *regressions, const char *old_json,
     w |= fprintf(out, "foldcheck diff: %s (seed %s) -> %s (seed %s)\n",
                  str(a, "version"), str(a, "seed"), str(b, "version"),
                  str(b, "seed")) < 0;
+    if (json_is_true(json_object_get(b, "interrupted")))
+      w |= fputs("note: the new run was interrupted: the properties it did "
+                 "not reach count as lost coverage\n", out) < 0;
     size_t i, j;
     json_t *x, *c;
     json_array_foreach(envc, i, x)
