@@ -293,8 +293,39 @@ static char *slurp(const char *path)
   return b;
 }
 
-static int walk(decls *d, const char *root, const char *rel, int depth,
-                fc_error *err)
+/* Directories (and files) already visited, by device and inode: symlink
+ * cycles (a -> b -> a, a self-loop) and several links to one tree are
+ * walked once, so the scan ends and reports each declaration once. */
+typedef struct visited {
+  struct {
+    dev_t dev;
+    ino_t ino;
+  } *v;
+  size_t n, cap;
+} visited;
+
+/* 1 when st was seen before; else records it and returns 0 (-1: ENOMEM). */
+static int seen_before(visited *vs, const struct stat *st)
+{
+  for (size_t i = 0; i < vs->n; i++)
+    if (vs->v[i].dev == st->st_dev && vs->v[i].ino == st->st_ino)
+      return 1;
+  if (vs->n == vs->cap) {
+    size_t cap = vs->cap ? 2 * vs->cap : 64;
+    void *nv = realloc(vs->v, cap * sizeof *vs->v);
+    if (nv == NULL)
+      return -1;
+    vs->v = nv;
+    vs->cap = cap;
+  }
+  vs->v[vs->n].dev = st->st_dev;
+  vs->v[vs->n].ino = st->st_ino;
+  vs->n++;
+  return 0;
+}
+
+static int walk(decls *d, visited *vs, const char *root, const char *rel,
+                int depth, fc_error *err)
 {
   char path[8200];
   int kp = snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel);
@@ -344,9 +375,18 @@ static int walk(decls *d, const char *root, const char *rel, int depth,
     }
     struct stat st;
     if (stat(full, &st) != 0)
-      continue;
+      continue; /* a dangling link, or a loop stat(2) itself refuses */
+    if ((S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+      int seen = seen_before(vs, &st);
+      if (seen < 0) {
+        rc = FC_ENOMEM;
+        break;
+      }
+      if (seen)
+        continue;
+    }
     if (S_ISDIR(st.st_mode) && depth < 32) {
-      rc = walk(d, root, sub, depth + 1, err);
+      rc = walk(d, vs, root, sub, depth + 1, err);
     } else if (S_ISREG(st.st_mode)) {
       size_t l = strlen(names[i]);
       if (l > 5 && strcmp(names[i] + l - 5, ".lean") == 0) {
@@ -373,7 +413,14 @@ int fc_lean_scan(fc_lean_decl **out, size_t *n, const char *dir,
   if (out == NULL || n == NULL || dir == NULL)
     return fc_error_set(err, FC_EINVAL, "fc_lean_scan: NULL argument");
   decls d = {NULL, 0, 0};
-  int rc = walk(&d, dir, "", 0, err);
+  visited vs = {NULL, 0, 0};
+  struct stat st;
+  int rc = FC_OK;
+  if (stat(dir, &st) == 0 && seen_before(&vs, &st) < 0)
+    rc = fc_error_set(err, FC_ENOMEM, "out of memory scanning '%s'", dir);
+  if (rc == FC_OK)
+    rc = walk(&d, &vs, dir, "", 0, err);
+  free(vs.v);
   if (rc != FC_OK) {
     free(d.v);
     return rc;

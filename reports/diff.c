@@ -111,11 +111,12 @@ int fc_report_diff(FILE *out, int *regressions, const char *old_json,
     return fc_error_set(err, FC_EINVAL, "fc_report_diff: NULL argument");
   if (f != FC_FORMAT_TEXT && f != FC_FORMAT_JSON)
     return fc_error_set(err, FC_EINVAL, "diff writes text or json");
-  fc_diff_opts o = {4.0, 1e-6};
+  fc_diff_opts o = {4.0, 1e-6, 10};
   if (opts)
     o = *opts;
-  if (!(o.factor > 1) || !(o.floor > 0))
-    return fc_error_set(err, FC_ERANGE, "diff: factor must be > 1 and floor > 0");
+  if (!(o.factor > 1) || !(o.floor > 0) || o.min_above < 1)
+    return fc_error_set(err, FC_ERANGE, "diff: factor must be > 1, floor > 0 "
+                        "and min-above >= 1");
   json_t *a = load(old_json, "old", err);
   if (a == NULL)
     return FC_EPARSE;
@@ -188,24 +189,59 @@ int fc_report_diff(FILE *out, int *regressions, const char *old_json,
           preg += bad;
         }
         int detect = strcmp(str(pb, "expect"), "detect") == 0;
-        for (int l = 0; l < 3; l++) {
+        /* A negative control is compared by its verdict (detected and
+         * shrunk, above) only: its ratios measure how clearly it detects
+         * and depend on which case it met first, so they say nothing about
+         * the code.  A time-limited shrink is noted: its size may differ
+         * between runs for reasons of machine speed. */
+        if (detect) {
+          json_t *sa2 = json_object_get(json_object_get(pa, "counterexample"), "shrink");
+          json_t *sb2 = json_object_get(json_object_get(pb, "counterexample"), "shrink");
+          if (json_is_true(json_object_get(sb2, "time_limited")) &&
+              !json_is_true(json_object_get(sa2, "time_limited")))
+            add(ch, json_pack("{s:s, s:b}", "what", "shrink stopped by its "
+                              "time budget in the new run (its size may "
+                              "differ)", "regression", 0));
+        }
+        for (int l = 0; l < 3 && !detect; l++) {
           double ra, rb;
           int ha = ratio_of(&ra, pa, levels[l]), hb = ratio_of(&rb, pb, levels[l]);
           if (!ha || !hb)
             continue;
-          /* A negative control's statement ratio measures how clearly it
-           * detects: its growth is no regression. */
-          if (detect && l == 0)
-            continue;
           double fa = isnan(ra) ? INFINITY : fmax(ra, o.floor);
           double fb = isnan(rb) ? INFINITY : fmax(rb, o.floor);
           double g = isinf(fb) && isinf(fa) ? 1 : fb / fa;
-          int bad = g > o.factor || ((isnan(rb) || isinf(rb)) && !(isnan(ra) || isinf(ra)));
-          if (g > o.factor || g < 1 / o.factor || bad) {
-            json_t *c = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "what",
-                                  "worst error/bound changed", "level",
-                                  levels[l], "old", jratio(ra), "new",
-                                  jratio(rb), "factor", jratio(g),
+          int nonfinite = (isnan(rb) || isinf(rb)) && !(isnan(ra) || isinf(ra));
+          int over = rb > 1 && !(ra > 1);
+          /* Growth beyond what a seed change gives: the worst ratio grew by
+           * more than the factor AND at least min_above of the new run's
+           * cases lie in decades above the old worst's decade.  A new seed
+           * moves the worst of N cases (one unlucky case can multiply it by
+           * 10^4: a ratio of exactly 0 turning 0.04), but if the code did
+           * not change, the number of new cases above the old maximum is
+           * rank statistics: P(>= k) <= 2^-k whatever the distribution.  A
+           * less accurate kernel moves the whole distribution, so many
+           * cases land there.  Without histograms (hand-written reports)
+           * growth alone decides. */
+          long above = -1;
+          json_t *hbj = json_object_get(json_object_get(pb, "histogram"), levels[l]);
+          if (json_is_array(hbj) && json_array_size(hbj) == FC_HIST_BINS &&
+              !isinf(fa)) {
+            above = 0;
+            for (int bin = fc_hist_bin(fa) + 1; bin < FC_HIST_BINS; bin++)
+              above += (long)json_integer_value(json_array_get(hbj, (size_t)bin));
+          }
+          int grew = g > o.factor && (above < 0 || above >= o.min_above);
+          int bad = nonfinite || over || grew;
+          if (g > o.factor || bad) {
+            json_t *c = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:b}", "what",
+                                  over ? "worst error/bound exceeds its bound"
+                                  : bad ? "worst error/bound changed"
+                                  : "worst error/bound changed (within seed "
+                                    "variation)",
+                                  "level", levels[l], "old", jratio(ra),
+                                  "new", jratio(rb), "factor", jratio(g),
+                                  "cases_above", (json_int_t)above,
                                   "regression", bad);
             add(ch, c);
             preg += bad;
@@ -243,8 +279,9 @@ int fc_report_diff(FILE *out, int *regressions, const char *old_json,
   if (oom) {
     rc = fc_error_set(err, FC_ENOMEM, "out of memory comparing reports");
   } else if (f == FC_FORMAT_JSON) {
-    json_t *root = json_pack("{s:i, s:f, s:f, s:O, s:O, s:O}", "regressions",
-                             nreg, "factor", o.factor, "floor", o.floor,
+    json_t *root = json_pack("{s:i, s:f, s:f, s:I, s:O, s:O, s:O}",
+                             "regressions", nreg, "factor", o.factor, "floor",
+                             o.floor, "min_above", (json_int_t)o.min_above,
                              "environment_changes", envc, "anchors_lost", anch,
                              "properties", props);
     if (root == NULL || json_dumpf(root, out, JSON_INDENT(2)) != 0 ||
@@ -256,6 +293,9 @@ int fc_report_diff(FILE *out, int *regressions, const char *old_json,
     w |= fprintf(out, "foldcheck diff: %s (seed %s) -> %s (seed %s)\n",
                  str(a, "version"), str(a, "seed"), str(b, "version"),
                  str(b, "seed")) < 0;
+    if (json_is_true(json_object_get(b, "interrupted")))
+      w |= fputs("note: the new run was interrupted: the properties it did "
+                 "not reach count as lost coverage\n", out) < 0;
     size_t i, j;
     json_t *x, *c;
     json_array_foreach(envc, i, x)
@@ -277,14 +317,19 @@ int fc_report_diff(FILE *out, int *regressions, const char *old_json,
           w |= print_ratio(out, json_object_get(c, "new")) < 0;
           w |= fputs(" (x", out) < 0;
           w |= print_ratio(out, json_object_get(c, "factor")) < 0;
+          json_int_t ab = json_integer_value(json_object_get(c, "cases_above"));
+          if (ab >= 0)
+            w |= fprintf(out, ", %lld new cases above the old worst's decade",
+                         (long long)ab) < 0;
           w |= fputs(")\n", out) < 0;
         } else
           w |= fprintf(out, "  %s%s\n", bad ? "REGRESSION " : "",
                        str(c, "what")) < 0;
       }
     }
-    w |= fprintf(out, "%d regression%s (factor %g, floor %g)\n", nreg,
-                 nreg == 1 ? "" : "s", o.factor, o.floor) < 0;
+    w |= fprintf(out, "%d regression%s (factor %g, floor %g, min-above %ld)\n",
+                 nreg, nreg == 1 ? "" : "s", o.factor, o.floor,
+                 o.min_above) < 0;
     if (w)
       rc = fc_error_set(err, FC_EIO, "writing the diff failed");
   }

@@ -17,6 +17,7 @@ static const struct {
     {"junit", FC_FORMAT_JUNIT},
     {"markdown", FC_FORMAT_MARKDOWN},
     {"html", FC_FORMAT_HTML},
+    {"summary", FC_FORMAT_SUMMARY},
 };
 
 /* Inputs: name, one of "text", "json", "tap", "junit", "markdown", "html"
@@ -42,6 +43,12 @@ int fc_format_parse(fc_format *f, const char *name) {
  * of the report); FC_ENOMEM when an allocation fails.
  * Notes: the stream is flushed but not closed. */
 int fc_report_write(FILE *out, const fc_report *rep, fc_format f) {
+  return fc_report_write_ex(out, rep, f, NULL);
+}
+
+/* As fc_report_write; opts (may be NULL) shape the text format. */
+int fc_report_write_ex(FILE *out, const fc_report *rep, fc_format f,
+                       const fc_write_opts *opts) {
   int rc;
   if (out == NULL || rep == NULL)
     return FC_EINVAL;
@@ -50,7 +57,9 @@ int fc_report_write(FILE *out, const fc_report *rep, fc_format f) {
     return rc;
   switch (f) {
   case FC_FORMAT_TEXT:
-    return fc_report_write_text(out, rep);
+    return fc_report_write_text_ex(out, rep, opts);
+  case FC_FORMAT_SUMMARY:
+    return fc_report_write_summary(out, rep);
   case FC_FORMAT_JSON:
     return fc_report_write_json(out, rep);
   case FC_FORMAT_TAP:

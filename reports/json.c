@@ -13,6 +13,10 @@
  *   profile        string | null
  *   kernels        string   kernel table under test
  *   seconds        number   wall time of the run
+ *   interrupted    bool     SIGINT/SIGTERM stopped the run: the properties
+ *                           listed are those run (the last one possibly
+ *                           partly, see its own "interrupted")
+ *   shard          string | null  "K/N" for `run --shard K/N`, else null
  *   config         object   cases, time_budget, threads, shrink_steps,
  *                           shrink_seconds, shrink_margin, detect_factor,
  *                           max_choices
@@ -24,7 +28,9 @@
  *     id, title, anchors (array of strings), lean_file (string | null),
  *     expect ("holds" | "detect"), extension (string | null),
  *     status ("pass" | "fail" | "error"), cases, discarded, failures,
- *     db_replayed, oracle_faults, stopped_by_time (bool), seconds, message,
+ *     db_replayed, oracle_faults, stopped_by_time (bool), interrupted
+ *     (bool: its cases stopped early), seconds, message, db_warning
+ *     (string: a failure-database problem, or ""),
  *     worst: {"statement": W | null, "conformance": W | null,
  *             "accuracy": W | null}
  *        with W = {ratio, err, bound, ulps, case}  (case: the case index)
@@ -32,7 +38,10 @@
  *       {replay (token string | null), case_index (-1: from the database),
  *        level (level name), ratio, err, bound, note,
  *        oracle_fault (bool),
- *        shrink: {steps, accepted, seconds, choices_before, choices_after},
+ *        ratio_before_shrink (the first failing case's ratio | null),
+ *        shrink: {steps, accepted, seconds, time_limited (bool: the time
+ *                 budget or an interruption ended it), choices_before,
+ *                 choices_after},
  *        size: {<dimension field name>: number, ...},
  *        values: {<field name>: {type ("real" | "int"), shape: [rows, cols],
  *                                values: [row-major elements]}}}
@@ -116,6 +125,15 @@ static json_t *jstr(const char *s) {
 static json_t *ju64(uint64_t x) {
   char buf[24];
   snprintf(buf, sizeof buf, "%llu", (unsigned long long)x);
+  return json_string(buf);
+}
+
+/* "K/N" of a sharded run, else null. */
+static json_t *shard_json(const fc_run_config *c) {
+  char buf[32];
+  if (c->shard_count <= 1)
+    return json_null();
+  snprintf(buf, sizeof buf, "%d/%d", c->shard_index, c->shard_count);
   return json_string(buf);
 }
 
@@ -328,6 +346,8 @@ static int shrink_json(json_t **out, const fc_counterexample *x) {
   if ((rc = put(o, "steps", json_integer(x->shrink_steps))) != FC_OK ||
       (rc = put(o, "accepted", json_integer(x->shrink_accepted))) != FC_OK ||
       (rc = put(o, "seconds", jnum(x->shrink_seconds))) != FC_OK ||
+      (rc = put(o, "time_limited", json_boolean(x->shrink_time_limited))) !=
+          FC_OK ||
       (rc = put(o, "choices_before",
                 json_integer((json_int_t)x->orig_nchoices))) != FC_OK ||
       (rc = put(o, "choices_after",
@@ -354,6 +374,11 @@ static int cex_json(json_t **out, const fc_counterexample *x) {
       (rc = put(o, "ratio", m ? jnum(m->ratio) : json_null())) != FC_OK ||
       (rc = put(o, "err", m ? jnum(m->err) : json_null())) != FC_OK ||
       (rc = put(o, "bound", m ? jnum(m->bound) : json_null())) != FC_OK ||
+      (rc = put(o, "ratio_before_shrink",
+                x->level >= 0 && x->level < FC_NLEVELS &&
+                        x->orig_check.level[x->level].present
+                    ? jnum(x->orig_check.level[x->level].ratio)
+                    : json_null())) != FC_OK ||
       (rc = put(o, "note", jstr(x->check.note))) != FC_OK ||
       (rc = put(o, "oracle_fault", json_boolean(x->check.oracle_fault))) !=
           FC_OK ||
@@ -474,8 +499,10 @@ static int prop_json(json_t **out, const fc_prop_result *r) {
       (rc = put(o, "oracle_faults", json_integer(r->oracle_faults))) != FC_OK ||
       (rc = put(o, "stopped_by_time", json_boolean(r->stopped_by_time))) !=
           FC_OK ||
+      (rc = put(o, "interrupted", json_boolean(r->interrupted))) != FC_OK ||
       (rc = put(o, "seconds", jnum(r->seconds))) != FC_OK ||
       (rc = put(o, "message", jstr(r->message))) != FC_OK ||
+      (rc = put(o, "db_warning", jstr(r->db_warning))) != FC_OK ||
       (rc = worst_json(&sub, r)) != FC_OK ||
       (rc = put(o, "worst", sub)) != FC_OK ||
       (rc = hist_json(&sub, r)) != FC_OK ||
@@ -523,6 +550,9 @@ int fc_report_to_json(json_t **out, const fc_report *rep) {
       (rc = put(root, "profile", jstr(rep->cfg.profile))) != FC_OK ||
       (rc = put(root, "kernels", jstr(fc_rep_kernels(rep)))) != FC_OK ||
       (rc = put(root, "seconds", jnum(rep->seconds))) != FC_OK ||
+      (rc = put(root, "interrupted", json_boolean(rep->interrupted))) !=
+          FC_OK ||
+      (rc = put(root, "shard", shard_json(&rep->cfg))) != FC_OK ||
       (rc = config_json(&sub, &rep->cfg)) != FC_OK ||
       (rc = put(root, "config", sub)) != FC_OK ||
       (rc = env_json(&sub, rep)) != FC_OK ||

@@ -4,6 +4,8 @@ libfoldcheck_la_SOURCES += \
 	reports/format.c \
 	reports/text.c \
 	reports/json.c \
+	reports/json_read.c \
+	reports/summary.c \
 	reports/tap.c \
 	reports/junit.c \
 	reports/diff.c \

@@ -82,8 +82,22 @@ size_t fc_rep_family_len(const char *id);
 
 /* ------------------------------------------------------------- text.c */
 
-/* The text report for people: header, table, counterexamples, summary. */
+/* The text report for people: summary line, header, table, notes, the
+ * negative controls' detections one line each, counterexamples of
+ * properties that fell short (long fields elided), problems, summary line
+ * again.  fc_report_write_text is fc_report_write_text_ex with default
+ * options (opts NULL). */
 int fc_report_write_text(FILE *out, const fc_report *rep);
+int fc_report_write_text_ex(FILE *out, const fc_report *rep,
+                            const fc_write_opts *opts);
+
+/* ---------------------------------------------------------- summary.c */
+
+/* The short Markdown summary for a pull-request comment or a CI job
+ * summary: verdict, counts per family, the properties that fell short
+ * (message and replay command), negative controls in one line; no SVG,
+ * below 64 KB whatever the report (long lists are cut with a count). */
+int fc_report_write_summary(FILE *out, const fc_report *rep);
 
 /* The block a person needs about one counterexample of res (which must
  * have res->cex != NULL): property, title, seed, case index, expectation,

@@ -86,15 +86,22 @@ static void ratio_cell(char *buf, size_t size, const fc_worst *w) {
     snprintf(buf, size, "-");
 }
 
-static int write_header(FILE *out, const fc_report *rep) {
+/* first: the run line; else the environment lines. */
+static int write_header(FILE *out, const fc_report *rep, int first) {
   const fc_env *e = &rep->env;
-  FC_REP_TRY(fc_rep_printf(
-      out,
-      "foldcheck %s: profile %s, seed %llu, precision %ld bits (slack %ld), "
-      "kernels %s, threads %d\n",
-      fc_rep_version(rep), fc_rep_str(rep->cfg.profile, "-"),
-      (unsigned long long)rep->cfg.seed, rep->cfg.prec, rep->cfg.slack_bits,
-      fc_rep_kernels(rep), rep->cfg.threads));
+  if (first) {
+    FC_REP_TRY(fc_rep_printf(
+        out,
+        "foldcheck %s: profile %s, seed %llu, precision %ld bits (slack %ld), "
+        "kernels %s, threads %d",
+        fc_rep_version(rep), fc_rep_str(rep->cfg.profile, "-"),
+        (unsigned long long)rep->cfg.seed, rep->cfg.prec, rep->cfg.slack_bits,
+        fc_rep_kernels(rep), rep->cfg.threads));
+    if (rep->cfg.shard_count > 1)
+      FC_REP_TRY(fc_rep_printf(out, ", shard %d/%d", rep->cfg.shard_index,
+                               rep->cfg.shard_count));
+    return fc_rep_puts(out, "\n");
+  }
   FC_REP_TRY(fc_rep_printf(
       out, "environment: MPFR %s, GMP %s, OpenBLAS %s, compiler %s, cpu %s\n",
       fc_rep_str(e->mpfr, "?"), fc_rep_str(e->gmp, "?"),
@@ -128,6 +135,10 @@ static void flags_cell(char *buf, size_t size, const fc_prop_result *r,
     FLAG("%ld oracle faults", r->oracle_faults);
   if (r->stopped_by_time)
     FLAG("time budget");
+  if (r->interrupted)
+    FLAG("INTERRUPTED after %ld cases", r->cases);
+  if (r->cex != NULL && r->cex->shrink_time_limited)
+    FLAG("shrink time-limited");
   if (r->discarded > 0)
     FLAG("%ld discarded", r->discarded);
   if (r->db_replayed > 0)
@@ -207,9 +218,99 @@ static int write_notes(FILE *out, const fc_report *rep) {
   return FC_OK;
 }
 
+/* Values of a field of more than ELIDE_AFTER elements are cut in the text
+ * report (all of them stay in the JSON report and the replay record). */
+#define ELIDE_AFTER 8
+
+static void print_real_short(FILE *out, double x) {
+  fprintf(out, "%.6g (%a)", x, x);
+}
+
+/* fc_case_print, with long fields cut to their first ELIDE_AFTER values
+ * and a count of the rest. */
+static void print_case_elided(FILE *out, const fc_case *c, const char *in) {
+  size_t n = fc_case_nfields(c);
+  for (size_t i = 0; i < n; i++) {
+    size_t rows = 0, cols = 0;
+    fc_case_field_shape(c, i, &rows, &cols);
+    size_t count = rows * cols;
+    if (count <= ELIDE_AFTER) {
+      /* Short fields exactly as fc_case_print writes them. */
+      fc_case *one = fc_case_new();
+      if (one == NULL)
+        return;
+      const char *name = fc_case_field_name(c, i);
+      if (fc_case_field_type(c, i) == FC_FIELD_REAL) {
+        double *d = fc_case_add_reals(one, name, rows, cols);
+        if (d != NULL && count > 0)
+          memcpy(d, fc_case_field_reals(c, i), count * sizeof *d);
+      } else if (fc_case_field_is_dim(c, i)) {
+        fc_case_add_dim(one, name, fc_case_field_ints(c, i)[0]);
+      } else {
+        long *d = fc_case_add_ints(one, name, rows, cols);
+        if (d != NULL && count > 0)
+          memcpy(d, fc_case_field_ints(c, i), count * sizeof *d);
+      }
+      fc_case_print(out, one, in);
+      fc_case_free(one);
+      continue;
+    }
+    fprintf(out, "%s%s [%zu x %zu]\n%s  ", in, fc_case_field_name(c, i), rows,
+            cols, in);
+    for (size_t k = 0; k < ELIDE_AFTER; k++) {
+      if (k)
+        fputs(", ", out);
+      if (fc_case_field_type(c, i) == FC_FIELD_REAL)
+        print_real_short(out, fc_case_field_reals(c, i)[k]);
+      else
+        fprintf(out, "%ld", fc_case_field_ints(c, i)[k]);
+    }
+    fprintf(out, ", ... (+%zu more; all values in the JSON report and the "
+                 "replay record, --verbose prints them)\n",
+            count - ELIDE_AFTER);
+  }
+}
+
+/* See foldcheck.h. */
+int fc_report_token_path(char *buf, size_t n, const char *dir,
+                         const char *id) {
+  if (buf == NULL || dir == NULL || id == NULL)
+    return FC_EINVAL;
+  int k = snprintf(buf, n, "%s/%s.token", dir, id);
+  return k > 0 && (size_t)k < n ? FC_OK : FC_ERANGE;
+}
+
+/* The replay command of a counterexample: the token inline, or the file it
+ * was saved to when it is long and opts has a token directory. */
+static int write_replay_cmd(FILE *out, const fc_prop_result *res,
+                            const fc_write_opts *opts) {
+  const char *tok = res->cex->token;
+  char path[4096];
+  if (tok == NULL)
+    return fc_rep_puts(out, "(no replay token)");
+  if (opts != NULL && opts->token_dir != NULL && !opts->verbose &&
+      strlen(tok) > FC_TOKEN_INLINE_MAX &&
+      fc_report_token_path(path, sizeof path, opts->token_dir,
+                           res->prop->id) == FC_OK)
+    return fc_rep_printf(out, "foldcheck replay %s  (token of %zu chars)",
+                         path, strlen(tok));
+  return fc_rep_printf(out, "foldcheck replay %s", tok);
+}
+
+static int write_cex_opts(FILE *out, const fc_report *rep,
+                          const fc_prop_result *res, const char *indent,
+                          const fc_write_opts *opts);
+
 /* See reports_internal.h. */
 int fc_report_write_cex(FILE *out, const fc_report *rep,
                         const fc_prop_result *res, const char *indent) {
+  fc_write_opts full = {1, NULL};
+  return write_cex_opts(out, rep, res, indent, &full);
+}
+
+static int write_cex_opts(FILE *out, const fc_report *rep,
+                          const fc_prop_result *res, const char *indent,
+                          const fc_write_opts *opts) {
   const fc_counterexample *cx;
   const fc_property *p;
   const char *in = indent != NULL ? indent : "";
@@ -265,7 +366,10 @@ int fc_report_write_cex(FILE *out, const fc_report *rep,
   FC_REP_TRY(fc_rep_printf(out, "%s  case (shrunk, %zu fields):\n", in,
                            fc_case_nfields(cx->values)));
   snprintf(sub, sizeof sub, "%s    ", in);
-  fc_case_print(out, cx->values, sub);
+  if (opts->verbose)
+    fc_case_print(out, cx->values, sub);
+  else
+    print_case_elided(out, cx->values, sub);
   if (ferror(out))
     return FC_EIO;
   if (p->describe != NULL) {
@@ -295,27 +399,60 @@ int fc_report_write_cex(FILE *out, const fc_report *rep,
   FC_REP_TRY(fc_rep_printf(
       out,
       "%s  shrink: %ld candidates, %ld accepted, %.2f s; choice sequence "
-      "%zu -> %zu\n",
+      "%zu -> %zu%s\n",
       in, cx->shrink_steps, cx->shrink_accepted, cx->shrink_seconds,
-      cx->orig_nchoices, cx->nchoices));
-  if (cx->token != NULL)
-    FC_REP_TRY(fc_rep_printf(out, "%s  replay: foldcheck replay %s\n", in,
-                             cx->token));
-  else
-    FC_REP_TRY(fc_rep_printf(out, "%s  replay: (no replay token)\n", in));
-  return FC_OK;
+      cx->orig_nchoices, cx->nchoices,
+      cx->shrink_time_limited ? " (TIME-LIMITED: stopped by the shrink time "
+                                "budget; another run may shrink further)"
+                              : ""));
+  FC_REP_TRY(fc_rep_printf(out, "%s  replay: ", in));
+  FC_REP_TRY(write_replay_cmd(out, res, opts));
+  return fc_rep_puts(out, "\n");
 }
 
-static int write_counterexamples(FILE *out, const fc_report *rep) {
+/* One line about a negative control's counterexample (expected: it shows
+ * the dropped hypothesis matters): level, ratio, shrunk size, replay. */
+static int write_cex_line(FILE *out, const fc_prop_result *r,
+                          const fc_write_opts *opts) {
+  const fc_counterexample *cx = r->cex;
+  char size[160] = "";
+  size_t o = 0;
+  for (size_t f = 0, n = fc_case_nfields(cx->values); f < n; f++)
+    if (fc_case_field_is_dim(cx->values, f) && o < sizeof size - 40)
+      o += (size_t)snprintf(size + o, sizeof size - o, "%s%s=%ld",
+                            o ? " " : "", fc_case_field_name(cx->values, f),
+                            fc_case_field_ints(cx->values, f)[0]);
+  FC_REP_TRY(fc_rep_printf(out, "  %s: detected at %s", r->prop->id,
+                           fc_rep_level_name(cx->level)));
+  if (cx->level >= 0 && cx->level < FC_NLEVELS &&
+      cx->check.level[cx->level].present)
+    FC_REP_TRY(fc_rep_printf(out, " (ratio %.2e)",
+                             cx->check.level[cx->level].ratio));
+  FC_REP_TRY(fc_rep_printf(out, ", shrunk to %s%s%zu choices%s; ", size,
+                           o ? ", " : "", cx->nchoices,
+                           cx->shrink_time_limited ? " (time-limited)" : ""));
+  FC_REP_TRY(write_replay_cmd(out, r, opts));
+  return fc_rep_puts(out, "\n");
+}
+
+/* A negative control that met its expectation: its counterexample is
+ * expected and gets one line unless verbose. */
+static int expected_cex(const fc_prop_result *r, const fc_write_opts *opts) {
+  return !opts->verbose && r->prop->expect == FC_EXPECT_DETECT &&
+         r->status == FC_STATUS_PASS;
+}
+
+static int write_counterexamples(FILE *out, const fc_report *rep,
+                                 const fc_write_opts *opts) {
   size_t i;
   int any = 0;
   for (i = 0; i < rep->n; i++) {
     const fc_prop_result *r = &rep->results[i];
-    if (r->cex == NULL)
+    if (r->cex == NULL || expected_cex(r, opts))
       continue;
     FC_REP_TRY(fc_rep_puts(out, any ? "\n" : "\ncounterexamples:\n\n"));
     any = 1;
-    FC_REP_TRY(fc_report_write_cex(out, rep, r, "  "));
+    FC_REP_TRY(write_cex_opts(out, rep, r, "  ", opts));
     if (r->status != FC_STATUS_PASS && r->message[0] != '\0') {
       FC_REP_TRY(fc_rep_printf(out, "    %s: ", fc_rep_status_name(r->status)));
       FC_REP_TRY(put_field(out, "", r->message, "\n"));
@@ -343,23 +480,64 @@ static int write_problems(FILE *out, const fc_report *rep) {
   return FC_OK;
 }
 
-/* See reports_internal.h. */
-int fc_report_write_text(FILE *out, const fc_report *rep) {
+/* The negative controls' expected counterexamples, one line each. */
+static int write_detections(FILE *out, const fc_report *rep,
+                            const fc_write_opts *opts) {
+  int any = 0;
+  for (size_t i = 0; i < rep->n; i++) {
+    const fc_prop_result *r = &rep->results[i];
+    if (r->cex == NULL || !expected_cex(r, opts))
+      continue;
+    if (!any)
+      FC_REP_TRY(fc_rep_puts(out, "\nnegative controls detected (expected; "
+                                  "--verbose shows each case):\n"));
+    any = 1;
+    FC_REP_TRY(write_cex_line(out, r, opts));
+  }
+  return FC_OK;
+}
+
+/* "N properties: ..." */
+static int write_summary_line(FILE *out, const fc_report *rep) {
   size_t passed, failed, errors;
   long faults;
-  if (out == NULL || fc_report_validate(rep) != FC_OK)
-    return FC_EINVAL;
   fc_report_counts(rep, &passed, &failed, &errors, &faults);
-  FC_REP_TRY(write_header(out, rep));
-  FC_REP_TRY(write_table(out, rep));
-  FC_REP_TRY(write_notes(out, rep));
-  FC_REP_TRY(write_counterexamples(out, rep));
-  FC_REP_TRY(write_problems(out, rep));
-  FC_REP_TRY(fc_rep_printf(out, "\n%zu properties: %zu passed, %zu failed, "
+  FC_REP_TRY(fc_rep_printf(out, "%zu properties: %zu passed, %zu failed, "
                                 "%zu errors",
                            rep->n, passed, failed, errors));
   if (faults > 0)
     FC_REP_TRY(fc_rep_printf(out, " (%ld oracle faults)", faults));
-  FC_REP_TRY(fc_rep_printf(out, ", %.2f s\n", rep->seconds));
+  FC_REP_TRY(fc_rep_printf(out, ", %.2f s", rep->seconds));
+  if (rep->interrupted)
+    FC_REP_TRY(fc_rep_puts(out, "; INTERRUPTED: the properties after the "
+                                "last one listed did not run"));
+  return fc_rep_puts(out, "\n");
+}
+
+/* Text with options (see foldcheck.h, fc_write_opts). */
+int fc_report_write_text_ex(FILE *out, const fc_report *rep,
+                            const fc_write_opts *opts) {
+  fc_write_opts dflt = {0, NULL};
+  if (out == NULL || fc_report_validate(rep) != FC_OK)
+    return FC_EINVAL;
+  if (opts == NULL)
+    opts = &dflt;
+  /* The run and its verdict first, then the table, then what needs
+   * reading. */
+  FC_REP_TRY(write_header(out, rep, 1));
+  FC_REP_TRY(write_summary_line(out, rep));
+  FC_REP_TRY(write_header(out, rep, 0));
+  FC_REP_TRY(write_table(out, rep));
+  FC_REP_TRY(write_notes(out, rep));
+  FC_REP_TRY(write_detections(out, rep, opts));
+  FC_REP_TRY(write_counterexamples(out, rep, opts));
+  FC_REP_TRY(write_problems(out, rep));
+  FC_REP_TRY(fc_rep_puts(out, "\n"));
+  FC_REP_TRY(write_summary_line(out, rep));
   return fc_rep_finish(out);
+}
+
+/* See reports_internal.h. */
+int fc_report_write_text(FILE *out, const fc_report *rep) {
+  return fc_report_write_text_ex(out, rep, NULL);
 }

@@ -12,6 +12,7 @@
 #ifndef FOLDCHECK_H
 #define FOLDCHECK_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -364,6 +365,14 @@ typedef struct fc_run_config {
   const char *kernels;   /* kernel table name; NULL = reference */
   const char *profile;   /* "default", "ci", "nightly" (informational) */
   int progress;          /* 1: progress lines on stderr */
+  /* Sharding: run only shard shard_index of shard_count (1-based), the
+   * properties fc_shard_assign gives it; shard_count 0 or 1 = all. */
+  int shard_index, shard_count;
+  /* Interruption: when non-NULL and *stop becomes non-zero (a signal
+   * handler sets it; the flag belongs to the caller), the runner takes no
+   * new case, ends shrinking, skips the remaining properties and marks the
+   * report interrupted. */
+  volatile sig_atomic_t *stop;
 } fc_run_config;
 
 /* Largest oracle precision the CLI accepts (the P + 64 self-check and the
@@ -406,6 +415,9 @@ typedef struct fc_counterexample {
   long shrink_steps;      /* candidates evaluated */
   long shrink_accepted;   /* candidates that improved */
   double shrink_seconds;
+  int shrink_time_limited; /* 1: the shrink's time budget (or an
+                              interruption) ended it: the case may be less
+                              simple than another run's */
   char *token;            /* replay token (fc_replay_encode) */
 } fc_counterexample;
 
@@ -438,6 +450,10 @@ typedef struct fc_prop_result {
   long hist[FC_NLEVELS][FC_HIST_BINS]; /* ratio distribution per level */
   fc_point *points;      /* plot points (property's plot_x/plot_y), or NULL */
   size_t npoints;
+  int interrupted;       /* the run was interrupted while this property ran:
+                            results cover the cases done before */
+  char db_warning[256];  /* failure database problem (unwritable directory,
+                            corrupt record), or "" */
 } fc_prop_result;
 
 typedef struct fc_env {
@@ -460,6 +476,10 @@ typedef struct fc_report {
   size_t n;
   fc_prop_result *results;
   double seconds;
+  int interrupted;       /* cfg.stop was raised: properties after the
+                            interrupted one were not run */
+  char profile_buf[16];  /* storage for cfg.profile in a report read back
+                            from JSON (fc_report_read_json) */
 } fc_report;
 
 /* Run the selected properties (NULL-terminated patterns; NULL or empty =
@@ -576,11 +596,12 @@ typedef enum {
   FC_FORMAT_TAP,
   FC_FORMAT_JUNIT,
   FC_FORMAT_MARKDOWN,
-  FC_FORMAT_HTML
+  FC_FORMAT_HTML,
+  FC_FORMAT_SUMMARY /* short Markdown for a PR comment / CI job summary */
 } fc_format;
 
-/* Parse "text", "json", "tap", "junit", "markdown", "html"; FC_EINVAL
- * otherwise. */
+/* Parse "text", "json", "tap", "junit", "markdown", "html", "summary";
+ * FC_EINVAL otherwise. */
 int fc_format_parse(fc_format *f, const char *name);
 /* Write the report in the given format. */
 int fc_report_write(FILE *out, const fc_report *rep, fc_format f);
@@ -591,19 +612,85 @@ typedef struct fc_diff_opts {
   double factor; /* flag a worst error/bound that grew by more (default 4) */
   double floor;  /* ratios below this count as this (default 1e-6): growth
                     among negligible errors is not a regression */
+  long min_above; /* a growth is a regression only when at least this many
+                     of the new run's cases (default 10) lie in decades
+                     above the old worst's: seed noise moves the worst case,
+                     a regression moves the distribution */
 } fc_diff_opts;
 
 /* Compare two JSON reports (the text of `foldcheck run --format json`):
- * per property, status changes and the change of the worst error/bound per
- * level; regressions: a property that newly fails or errors, a property or
- * an anchor that lost coverage, a worst ratio that grew by more than
- * `factor` (or became inf/nan), whatever the verdict.  Environment changes
+ * per property, status changes and, for properties that must hold, the
+ * change of the worst error/bound per level; regressions: a property that
+ * newly fails or errors (a negative control no longer detected), a
+ * property or an anchor that lost coverage, a worst ratio that exceeds its
+ * bound, became inf/nan, or grew by more than `factor` with `min_above`
+ * new cases above the old worst's decade (seed-aware, see diff.c).
+ * Negative controls' ratios are not compared.  Environment changes
  * (BLAS, its configuration, threads, compiler, MPFR, GMP, CPU) are reported.
  * Writes text or JSON (f) to out and the regression count to *regressions.
  * FC_EPARSE (message in err) for a text that is not a foldcheck report. */
 int fc_report_diff(FILE *out, int *regressions, const char *old_json,
                    const char *new_json, const fc_diff_opts *opts,
                    fc_format f, fc_error *err);
+
+/* ------------------------------------ reading, merging, writing options */
+
+/* Options of fc_report_write_ex. */
+typedef struct fc_write_opts {
+  int verbose;           /* text: every counterexample in full (default:
+                            negative controls one line each, long fields
+                            elided) */
+  const char *token_dir; /* text: replay tokens longer than
+                            FC_TOKEN_INLINE_MAX are shown as
+                            `foldcheck replay <token_dir>/<id>.token`
+                            (the caller writes those files, see
+                            fc_report_token_path); NULL: inline */
+} fc_write_opts;
+
+/* Tokens up to this length are printed inline. */
+#define FC_TOKEN_INLINE_MAX 160
+
+/* fc_report_write with options (opts NULL = defaults). */
+int fc_report_write_ex(FILE *out, const fc_report *rep, fc_format f,
+                       const fc_write_opts *opts);
+
+/* The path <dir>/<property id>.token into buf (size n); FC_ERANGE when it
+ * does not fit. */
+int fc_report_token_path(char *buf, size_t n, const char *dir,
+                         const char *id);
+
+/* Read a JSON report (the text fc_report_write(.., FC_FORMAT_JSON) wrote)
+ * back into *rep (free with fc_report_clear).  Properties are looked up in
+ * the registry by id; counterexamples get their values back bit-exact and
+ * their choice sequence from the replay token.  What JSON does not hold
+ * (a counterexample's pre-shrink check, plot point details beyond x, y,
+ * series) stays zero.  FC_EPARSE (message in err) for text that is not a
+ * foldcheck JSON report or names a property this foldcheck lacks;
+ * FC_ENOMEM. */
+int fc_report_read_json(fc_report *rep, const char *text, fc_error *err);
+
+/* Merge n shard reports into *out (free with fc_report_clear): results
+ * in registry order, as an unsharded run lists them.  The parts must share
+ * seed, precision, slack, kernel table and case budget, and no property may
+ * appear twice; FC_EINVAL (message in err) otherwise.  The parts' results
+ * are moved into *out (each part is cleared); the merged report's seconds
+ * are the sum of the parts', its shard is unset, and it is interrupted
+ * when a part was. */
+int fc_report_merge(fc_report *out, fc_report *parts, size_t n,
+                    fc_error *err);
+
+/* Estimated cost of one property under cfg, in milliseconds (a static
+ * table measured on the ci profile, times the case count; see
+ * src/engine/shard.c). */
+double fc_property_cost(const fc_property *p, const fc_run_config *cfg);
+
+/* Assign props[0..n) to cfg->shard_count shards, balanced by
+ * fc_property_cost: longest first, each to the least loaded shard (ties:
+ * the lower shard, then the registry order), so the split is
+ * deterministic.  shard_of[i] gets a shard in 1..shard_count.  FC_EINVAL for
+ * bad arguments. */
+int fc_shard_assign(int *shard_of, const fc_property *const *props, size_t n,
+                    const fc_run_config *cfg);
 
 #ifdef __cplusplus
 }

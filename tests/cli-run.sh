@@ -13,7 +13,7 @@ grep -q "commutesWithQuarterTurn_iff" "$TMP/out"; ok $? "list shows the Lean anc
 expect_exit 0 "kernels" -- $F kernels
 grep -q "^reference" "$TMP/out"; ok $? "kernels lists the reference table"
 
-expect_exit 0 "run F1/F2 (text)" -- $F $RUN
+expect_exit 0 "run F1/F2 (text, --verbose: tokens inline)" -- $F $RUN --verbose
 cp "$TMP/out" "$TMP/text1"
 grep -q "commutant2d" "$TMP/text1"; ok $? "text report names the properties"
 grep -q "foldcheck replay fc1-" "$TMP/text1"; ok $? "text report prints replay commands"

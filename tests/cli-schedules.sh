@@ -35,7 +35,7 @@ grep -q "Theta = I" "$TMP/out"; ok $? "position set {0}: everything commutes"
 
 expect_exit 0 "RoPE kernel error at 2^20" -- $F schedules llama3.1@exact --rope-error --positions 1048575,1048576
 grep -q "the bound holds" "$TMP/out"; ok $? "the reference kernel stays inside its bound at 2^20"
-expect_exit 0 "a mutant's RoPE error" -- $F schedules llama3.1@exact --rope-error --positions 1048575 --kernels mutant-rope-phase-float
+expect_exit 1 "a mutant's RoPE error exceeds the bound: exit 1" -- $F schedules llama3.1@exact --rope-error --positions 1048575 --kernels mutant-rope-phase-float
 grep -q "BOUND EXCEEDED" "$TMP/out"; ok $? "the float-phase mutant exceeds the bound"
 
 one_line() { [ "$(wc -l < "$TMP/err")" -eq 1 ] && grep -q '^foldcheck: ' "$TMP/err"; }

@@ -17,10 +17,13 @@ tests_t_replay_LDADD = $(FCTEST_LDADD)
 TESTS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
 	tests/t-coverage tests/sweep \
 	tests/cli-usage.sh tests/cli-run.sh tests/cli-diff.sh \
-	tests/cli-conformance.sh
+	tests/cli-conformance.sh tests/cli-output.sh tests/cli-lean-loops.sh
+EXTRA_DIST += tests/cli-output.sh tests/cli-lean-loops.sh
 EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 	tests/cli-diff.sh tests/cli-conformance.sh tests/diff/base.json tests/diff/newfail.json \
 	tests/diff/grow10.json tests/diff/grow2.json tests/diff/env.json \
 	tests/diff/lost.json tests/diff/nan.json \
+	tests/diff/hist-base.json tests/diff/seednoise.json tests/diff/shift.json \
+	tests/diff/undetected.json \
 	tests/lean/Fixture/Symmetry.lean
 include $(srcdir)/tests/reports.mk

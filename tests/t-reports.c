@@ -261,6 +261,9 @@ oom:
 
 /* Write rep as f into a temporary file and read it back (NUL-terminated;
  * caller frees).  *rc gets the writer's code; NULL if the file failed. */
+/* Options for text written by write_to_string (NULL: defaults). */
+static const fc_write_opts *text_opts;
+
 static char *write_to_string(const fc_report *rep, fc_format f, int *rc,
                              size_t *len) {
   FILE *t = tmpfile();
@@ -270,7 +273,7 @@ static char *write_to_string(const fc_report *rep, fc_format f, int *rc,
   *len = 0;
   if (t == NULL)
     return NULL;
-  *rc = fc_report_write(t, rep, f);
+  *rc = fc_report_write_ex(t, rep, f, text_opts);
   n = ftell(t);
   if (n >= 0 && fseek(t, 0, SEEK_SET) == 0) {
     buf = malloc((size_t)n + 1);
@@ -392,8 +395,29 @@ static void test_eio(const fc_report *rep) {
 static void test_text(const fc_report *rep) {
   int rc;
   size_t len;
+  /* Default text: the verdict on line 2, a detected negative control's
+   * counterexample (expected) in one line. */
   char *s = write_to_string(rep, FC_FORMAT_TEXT, &rc, &len);
   if (!fct_ok(rc == FC_OK && s != NULL, "text: written (%d)", rc)) {
+    free(s);
+    return;
+  }
+  const char *l2 = strchr(s, '\n');
+  fct_ok(l2 != NULL && strncmp(l2 + 1, "6 properties: 2 passed", 22) == 0,
+         "text: the summary leads (line 2)");
+  fct_ok(strstr(s, "negative controls detected (expected") != NULL &&
+             strstr(s, ": detected at statement (ratio") != NULL &&
+             strstr(s, "detected at level statement: residual") == NULL,
+         "text: a detected negative control in one line by default");
+  fct_ok(strstr(s, "failed at level accuracy") != NULL,
+         "text: a property that fell short in full by default");
+  free(s);
+  /* Verbose: every counterexample in full. */
+  static const fc_write_opts verbose = {1, NULL};
+  text_opts = &verbose;
+  s = write_to_string(rep, FC_FORMAT_TEXT, &rc, &len);
+  text_opts = NULL;
+  if (!fct_ok(rc == FC_OK && s != NULL, "text --verbose: written (%d)", rc)) {
     free(s);
     return;
   }

@@ -24,6 +24,64 @@ const char *fc_cli_last_report(void);        /* conformance_cmd.c */
 int fc_cli_schedules(int argc, char **argv); /* schedules_cmd.c (issue 3) */
 int fc_cli_explain(int argc, char **argv);   /* explain_cmd.c (issue 4) */
 
+int fc_cli_report(int argc, char **argv);    /* report_cmd.c */
+int fc_cli_merge(int argc, char **argv);     /* report_cmd.c */
+
+/* ------------------------------------------------ output.c: where reports go */
+#include <signal.h>
+#include "foldcheck.h"
+
+#define FC_CLI_MAX_OUTPUTS 16
+/* The --format/--output pairs of a command, in the order given.  Each
+ * --output FILE takes the --format given just before it (or just after
+ * it, when no other --output intervenes; or, without one, the format its
+ * name implies: .json, .xml junit, .html, .md markdown, .tap, else text);
+ * a --format with no --output is the format written to stdout. */
+typedef struct fc_cli_outputs {
+  int n;
+  struct {
+    fc_format format;
+    const char *path;
+  } item[FC_CLI_MAX_OUTPUTS];
+  fc_format stdout_format; /* text unless a lone --format says otherwise */
+  int stdout_given;        /* a lone --format was given */
+  /* parser state */
+  const char *pending_output;
+  fc_format pending_format;
+  int has_pending_format;
+} fc_cli_outputs;
+void fc_cli_outputs_init(fc_cli_outputs *o);
+/* Handle one --format NAME / --output FILE; 0 or 2 (message printed). */
+int fc_cli_outputs_format(fc_cli_outputs *o, const char *name);
+int fc_cli_outputs_output(fc_cli_outputs *o, const char *path);
+/* After the last option; 0 or 2. */
+int fc_cli_outputs_finish(fc_cli_outputs *o);
+/* "text, json, ..." for messages and --help. */
+const char *fc_cli_format_list(void);
+/* Write rep to path through a temporary file in the same directory and a
+ * rename: never an empty or partial file, the previous one kept on
+ * failure.  FC_OK or an error with its message in err. */
+int fc_cli_write_atomic(const char *path, const fc_report *rep, fc_format f,
+                        const fc_write_opts *wo, fc_error *err);
+/* Save every replay token longer than FC_TOKEN_INLINE_MAX to
+ * dir/<id>.token (fc_report_token_path); 0, or -1 when one could not be
+ * written (then print them inline). */
+int fc_cli_write_tokens(const fc_report *rep, const char *dir);
+/* Create the failure database directory and probe that it is writable;
+ * a warning line on stderr and -1 when not. */
+int fc_cli_check_db(const char *dir);
+/* Install the SIGINT/SIGTERM handler (one-shot: a second signal kills);
+ * returns the flag to put in fc_run_config.stop. */
+volatile sig_atomic_t *fc_cli_install_stop(void);
+/* Write rep to every --output file (atomically) and to stdout (the lone
+ * --format, else text unless quiet and files were given; long tokens of
+ * the text report saved under .foldcheck/replay).  0, or 2 after a
+ * message when a write failed. */
+int fc_cli_emit(const fc_report *rep, const fc_cli_outputs *outs, int quiet,
+                int verbose);
+/* 128 + the signal that stopped the run (130 SIGINT, 143 SIGTERM), or 0. */
+int fc_cli_stop_status(void);
+
 /* Shared by subcommands: print "foldcheck: <msg>" and return 2. */
 int fc_cli_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

@@ -54,13 +54,17 @@ static char *slurp(const char *path, fc_error *err)
 /* ---------------------------------------------------------------- anchors */
 
 /* The numeric verdict of an anchor in a JSON report: "pass" when every
- * property naming it met its expectation, "fail" when one fell short,
- * "not run" when none ran. */
-static const char *verdict(json_t *rep, const char *anchor, long *cases)
+ * one of its nprops properties ran and met its expectation, "partial" when
+ * those that ran passed but some did not run (a partial run must not look
+ * like a full pass), "FAIL" when one fell short, "not run" when none ran.
+ * *ran gets how many of them the report covers. */
+static const char *verdict(json_t *rep, const char *anchor, long *cases,
+                           size_t nprops, size_t *ran_out)
 {
   size_t i, j;
   json_t *p, *a;
-  int ran = 0, bad = 0;
+  size_t ran = 0;
+  int bad = 0;
   *cases = 0;
   json_array_foreach(json_object_get(rep, "properties"), i, p)
     json_array_foreach(json_object_get(p, "anchors"), j, a) {
@@ -71,7 +75,8 @@ static const char *verdict(json_t *rep, const char *anchor, long *cases)
       const char *st = json_string_value(json_object_get(p, "status"));
       bad |= st == NULL || strcmp(st, "pass") != 0;
     }
-  return !ran ? "not run" : bad ? "FAIL" : "pass";
+  *ran_out = ran;
+  return !ran ? "not run" : bad ? "FAIL" : ran < nprops ? "partial" : "pass";
 }
 
 int fc_cli_anchors(int argc, char **argv)
@@ -87,7 +92,7 @@ int fc_cli_anchors(int argc, char **argv)
   int json = 0, c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case O_FORMAT:
       if (strcmp(optarg, "json") == 0)
@@ -110,7 +115,8 @@ int fc_cli_anchors(int argc, char **argv)
              "the properties that check each (holds / negative controls) and\n"
              "the numeric verdict of the last run (--report FILE, default\n"
              "%s, which 'foldcheck run' writes in the default\n"
-             "profile).  --lean DIR scans a Lean source tree: each anchor's\n"
+             "profile) with how many of the anchor's properties it covered:\n"
+             "'pass 5/5'; 'partial 2/5' when some did not run.  --lean DIR scans a Lean source tree: each anchor's\n"
              "declaration and status there, anchors missing from the tree, and\n"
              "theorems in the tree that no property checks.\n"
              "Exit 1 when an anchor has no property or no negative control, or\n"
@@ -151,14 +157,21 @@ int fc_cli_anchors(int argc, char **argv)
   int problems = 0;
   json_t *out = json_array();
   if (!json)
-    printf("%-76s %-9s %-6s %-8s %s\n", "anchor", "lean", "props", "verdict",
+    printf("%-76s %-9s %-6s %-13s %s\n", "anchor", "lean", "props", "verdict",
            lean ? "in the Lean tree" : "file");
   for (size_t i = 0; i < fc_anchors_count(); i++) {
     const fc_anchor *a = fc_anchors_at(i);
     size_t holds = 0, detect = 0;
     size_t np = fc_anchor_properties(NULL, 0, &holds, &detect, a->name);
     long cases = 0;
-    const char *v = rep ? verdict(rep, a->name, &cases) : "not run";
+    size_t ran = 0;
+    const char *v = rep ? verdict(rep, a->name, &cases, np, &ran) : "not run";
+    char vbuf[32];
+    if (rep && ran > 0) {
+      snprintf(vbuf, sizeof vbuf, "%s %zu/%zu", v, ran, np);
+      if (!json)
+        v = vbuf;
+    }
     const fc_lean_decl *d = NULL;
     for (size_t k = 0; k < ndecl && !d; k++)
       if (strcmp(decls[k].name, a->name) == 0)
@@ -177,13 +190,15 @@ int fc_cli_anchors(int argc, char **argv)
                d->kind, fc_lean_status_name(d->status),
                d->status != a->status ? " (table says otherwise)" : "");
     if (json) {
-      json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:i, s:i, s:s, s:I}",
+      json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:i, s:i, s:s, s:I, "
+                            "s:i, s:i}",
                             "name", a->name, "library", a->library, "file",
                             a->file, "lean_status",
                             fc_lean_status_name(a->status), "family",
                             a->family, "holds", (int)holds, "detect",
                             (int)detect, "verdict", v, "cases",
-                            (json_int_t)cases);
+                            (json_int_t)cases, "covered", (int)ran,
+                            "properties", (int)np);
       if (o && lean)
         json_object_set_new(o, "tree", d ? json_pack("{s:s, s:i, s:s, s:s}",
                                                      "file", d->file, "line",
@@ -198,7 +213,7 @@ int fc_cli_anchors(int argc, char **argv)
         return fc_cli_usage_error("out of memory");
       }
     } else {
-      printf("%-76s %-9s %zu/%zu%s %-8s %s\n", a->name,
+      printf("%-76s %-9s %zu/%zu%s %-13s %s\n", a->name,
              fc_lean_status_name(a->status), holds, detect,
              np < 10 ? "  " : " ", v, where);
       if (uncovered)
@@ -251,21 +266,32 @@ int fc_cli_anchors(int argc, char **argv)
 
 int fc_cli_diff(int argc, char **argv)
 {
-  enum { O_FACTOR = 1, O_FLOOR, O_FORMAT, O_HELP };
+  enum { O_FACTOR = 1, O_FLOOR, O_FORMAT, O_HELP, O_MINABOVE };
   static const struct option opts[] = {
+      {"min-above", required_argument, NULL, O_MINABOVE},
       {"factor", required_argument, NULL, O_FACTOR},
       {"floor", required_argument, NULL, O_FLOOR},
       {"format", required_argument, NULL, O_FORMAT},
       {"help", no_argument, NULL, O_HELP},
       {NULL, 0, NULL, 0}};
-  fc_diff_opts o = {4.0, 1e-6};
+  fc_diff_opts o = {4.0, 1e-6, 10};
   fc_format f = FC_FORMAT_TEXT;
   int c;
   char *end;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+  /* GNU order: options may follow the operands (diff A B --format json). */
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
+    case O_MINABOVE: {
+      errno = 0;
+      long v = strtol(optarg, &end, 10);
+      if (*optarg == '\0' || *end != '\0' || errno || v < 1 || v > 1000000000L)
+        return fc_cli_usage_error("--min-above expects an integer >= 1, got "
+                                  "'%s'", optarg);
+      o.min_above = v;
+      break;
+    }
     case O_FACTOR:
     case O_FLOOR: {
       errno = 0;
@@ -293,13 +319,18 @@ int fc_cli_diff(int argc, char **argv)
     case 'h':
     case O_HELP:
       printf("usage: foldcheck diff OLD.json NEW.json [--factor F] [--floor X] "
-             "[--format text|json]\n"
-             "Compare two JSON reports: status changes, worst error/bound per\n"
-             "level, lost coverage, environment changes (BLAS, its config,\n"
+             "[--min-above K] [--format text|json]\n"
+             "Compare two JSON reports, of the same or of different seeds:\n"
+             "verdicts, worst error/bound per level of the properties that must\n"
+             "hold, lost coverage, environment changes (BLAS, its config,\n"
              "threads, compiler, MPFR, GMP, CPU).  A regression: a property that\n"
-             "newly falls short, a property or anchor no longer covered, or a\n"
-             "worst error/bound that grew by more than F (default 4) even while\n"
-             "passing; ratios below X (default 1e-6) count as X.\n"
+             "newly falls short (a negative control no longer detected), a\n"
+             "property or anchor no longer covered, a worst error/bound above\n"
+             "its bound or non-finite, or one that grew by more than F (default\n"
+             "4) with at least K (default 10) of the new cases in decades above\n"
+             "the old worst's -- a new seed moves the worst case, a regression\n"
+             "moves the distribution.  Ratios below X (default 1e-6) count as X.\n"
+             "Negative controls' ratios are not compared.\n"
              "Exit 1 on a regression, 0 otherwise, 2 on bad input.\n");
       return 0;
     case ':':

@@ -137,23 +137,38 @@ static void run_help(void)
       "  --prec BITS         oracle precision P, 64..65536 (default 256;\n"
       "                      self-check at P+64)\n"
       "  --kernels NAME      kernel table to check (see 'foldcheck kernels')\n"
-      "  --format F          text | json | tap | junit\n"
-      "  --output FILE       write the report there (text still goes to stdout)\n"
+      "  --format F          text | json | tap | junit | markdown | html |\n"
+      "                      summary (short Markdown for a PR comment)\n"
+      "  --output FILE       write the report there, in the --format given\n"
+      "                      just before it (or implied by the name: .json,\n"
+      "                      .xml, .html, .md, .tap); both may be repeated:\n"
+      "                      --format json --output r.json --format junit\n"
+      "                      --output r.xml.  Files are written whole or not\n"
+      "                      at all (temporary file, then rename); text still\n"
+      "                      goes to stdout unless --quiet\n"
+      "  --shard K/N         run only shard K of N (balanced by estimated\n"
+      "                      cost); 'foldcheck merge' joins the shard reports\n"
+      "  --verbose           text: every counterexample in full\n"
       "  --db DIR            failure database (default .foldcheck/db in the\n"
       "                      default profile, off in ci and nightly)\n"
       "  --no-db             no failure database\n"
       "  --shrink-steps N    shrink candidate budget\n"
       "  --shrink-time SEC   shrink time budget\n"
-      "  --quiet             no progress, no text report when --output is given\n"
+      "  --quiet             no progress line; no text on stdout when every\n"
+      "                      report goes to an --output file\n"
       "\n"
+      "Ctrl-C (SIGINT) or SIGTERM: no new case is taken, the reports are\n"
+      "written with what ran, marked interrupted (.foldcheck/last.json is\n"
+      "then left as it was), and the exit status is 130 (SIGINT) or 143\n"
+      "(SIGTERM); a second Ctrl-C kills at once.\n"
       "Exit status: 0 every property met its expectation, 1 otherwise, 2 bad\n"
-      "usage.\n");
+      "usage, 130/143 interrupted.\n");
 }
 
 enum {
   OPT_CASES = 256, OPT_SEED, OPT_THREADS, OPT_PREC, OPT_TIME, OPT_FORMAT,
   OPT_OUTPUT, OPT_DB, OPT_NODB, OPT_PROFILE, OPT_KERNELS, OPT_SSTEPS,
-  OPT_STIME, OPT_QUIET, OPT_HELP, OPT_CHOICES
+  OPT_STIME, OPT_QUIET, OPT_HELP, OPT_CHOICES, OPT_SHARD, OPT_VERBOSE
 };
 
 static const struct option run_opts[] = {
@@ -171,16 +186,30 @@ static const struct option run_opts[] = {
     {"shrink-steps", required_argument, NULL, OPT_SSTEPS},
     {"shrink-time", required_argument, NULL, OPT_STIME},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
 
 typedef struct run_opts_out {
   fc_run_config cfg;
-  fc_format format;
-  const char *output;
-  int quiet;
+  fc_cli_outputs outs; /* --format/--output pairs (output.c) */
+  int quiet, verbose;
   int help;
 } run_opts_out;
+
+/* "K/N" with 1 <= K <= N <= 1024. */
+static int parse_shard(fc_run_config *cfg, const char *s)
+{
+  int k, n, used = 0;
+  if (s == NULL || sscanf(s, "%d/%d%n", &k, &n, &used) != 2 ||
+      s[used] != '\0' || n < 1 || n > 1024 || k < 1 || k > n)
+    return fc_cli_usage_error("--shard expects K/N with 1 <= K <= N <= 1024, "
+                              "got '%s'", s ? s : "");
+  cfg->shard_index = k;
+  cfg->shard_count = n;
+  return 0;
+}
 
 /* Parse run-style options into o; patterns are collected in pats (argv
  * entries).  Returns 0 or the exit status of a usage error. */
@@ -202,7 +231,7 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
   o->cfg.threads = ncpus();
   if (strcmp(profile, "default") == 0)
     o->cfg.db_dir = ".foldcheck/db";
-  o->format = FC_FORMAT_TEXT;
+  fc_cli_outputs_init(&o->outs);
   *npats = 0;
   long v;
   double x;
@@ -238,12 +267,19 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
       o->cfg.time_budget = x;
       break;
     case OPT_FORMAT:
-      if (fc_format_parse(&o->format, arg) != FC_OK)
-        return fc_cli_usage_error("unknown format '%s' (text, json, tap, junit)",
-                                  arg);
+      if (fc_cli_outputs_format(&o->outs, arg))
+        return 2;
       break;
     case OPT_OUTPUT:
-      o->output = arg;
+      if (fc_cli_outputs_output(&o->outs, arg))
+        return 2;
+      break;
+    case OPT_SHARD:
+      if (parse_shard(&o->cfg, arg))
+        return 2;
+      break;
+    case OPT_VERBOSE:
+      o->verbose = 1;
       break;
     case OPT_DB:
       if (*arg == '\0')
@@ -286,6 +322,8 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
     }
     (void)arg;
   }
+  if (fc_cli_outputs_finish(&o->outs))
+    return 2;
   for (int a = optind; a < argc; a++)
     pats[(*npats)++] = argv[a];
   pats[*npats] = NULL;
@@ -307,51 +345,38 @@ int fc_cli_run(int argc, char **argv)
     free(pats);
     return rc;
   }
-  FILE *out = NULL;
-  if (o.output) {
-    out = fopen(o.output, "w");
-    if (out == NULL) {
-      free(pats);
-      return fc_cli_usage_error("cannot write '%s': %s", o.output,
-                                strerror(errno));
-    }
-  }
+  /* Probe the failure database now: a warning line, not a silent loss. */
+  if (o.cfg.db_dir != NULL && fc_cli_check_db(o.cfg.db_dir) != 0)
+    o.cfg.db_dir = NULL;
   fc_report rep;
   fc_error err = {0, ""};
+  o.cfg.stop = fc_cli_install_stop();
   rc = fc_run(&rep, &o.cfg, npats ? pats : NULL, &err);
   free(pats);
-  if (rc != FC_OK) {
-    if (out)
-      fclose(out);
+  if (rc != FC_OK)
     return fc_cli_usage_error("%s", err.msg);
-  }
+  for (size_t i = 0; i < rep.n; i++)
+    if (rep.results[i].db_warning[0])
+      fprintf(stderr, "foldcheck: warning: %s\n", rep.results[i].db_warning);
   int status = fc_report_ok(&rep) ? 0 : 1;
-  int wrc = FC_OK;
-  if (o.cfg.db_dir != NULL && strcmp(o.cfg.profile, "default") == 0) {
-    /* The default profile keeps the last report for 'foldcheck anchors'. */
-    mkdir(".foldcheck", 0777); /* may exist; fopen reports the rest */
-    FILE *last = fopen(fc_cli_last_report(), "w");
-    if (last) {
-      if (fc_report_write(last, &rep, FC_FORMAT_JSON) != FC_OK)
-        fprintf(stderr, "foldcheck: warning: could not write %s\n",
-                fc_cli_last_report());
-      fclose(last);
-    }
+  if (o.cfg.db_dir != NULL && strcmp(o.cfg.profile, "default") == 0 &&
+      !rep.interrupted) {
+    /* The default profile keeps the last report for 'foldcheck anchors'
+     * (an interrupted run leaves the previous one in place). */
+    mkdir(".foldcheck", 0777); /* may exist; the write reports the rest */
+    if (fc_cli_write_atomic(fc_cli_last_report(), &rep, FC_FORMAT_JSON, NULL,
+                            &err) != FC_OK)
+      fprintf(stderr, "foldcheck: warning: %s\n", err.msg);
   }
-  if (out) {
-    wrc = fc_report_write(out, &rep, o.format);
-    if (fclose(out) != 0)
-      wrc = FC_EIO;
-    if (!o.quiet)
-      fc_report_write(stdout, &rep, FC_FORMAT_TEXT);
-  } else {
-    wrc = fc_report_write(stdout, &rep, o.format);
-  }
+  int wrc = fc_cli_emit(&rep, &o.outs, o.quiet, o.verbose);
+  if (rep.interrupted)
+    fprintf(stderr, "foldcheck: interrupted: %zu properties reported, the "
+            "rest not run\n", rep.n);
   fc_report_clear(&rep);
-  if (wrc != FC_OK) {
-    fc_cli_usage_error("writing the report failed: %s", fc_strerror(wrc));
+  if (wrc)
     return 2;
-  }
+  if (fc_cli_stop_status())
+    return fc_cli_stop_status();
   return status;
 }
 
@@ -440,7 +465,7 @@ int fc_cli_replay(int argc, char **argv)
   int from_choices = 0, c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case OPT_PREC:
       if (parse_long(&prec, optarg, FC_PREC_MIN, FC_PREC_MAX, "--prec"))
@@ -735,6 +760,9 @@ static const fc_cli_cmd commands[] = {
      fc_cli_schedules},
     {"explain", "the foldability checker: which invariance levels hold",
      fc_cli_explain},
+    {"report", "write a saved JSON report in other formats", fc_cli_report},
+    {"merge", "merge shard reports (run --shard K/N) into one",
+     fc_cli_merge},
 };
 
 static void usage(FILE *f)

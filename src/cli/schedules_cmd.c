@@ -18,7 +18,7 @@
  *       best position found (searched in double, confirmed in MPFR).
  *       --rope-error measures the RoPE kernel (reference, or --kernels
  *       TABLE) against the MPFR oracle at positions of the set, as
- *       error / bound.
+ *       error / bound; the exit status is 1 when a ratio exceeds 1.
  * Bad input: one line "foldcheck: ..." on stderr and exit status 2. */
 #include <errno.h>
 #include <jansson.h>
@@ -788,7 +788,9 @@ static void usage(FILE *out)
           "--rope-error measure the RoPE kernel against the MPFR oracle at "
           "positions of the set\n"
           "--kernels T  the kernel table for --rope-error (default "
-          "reference)\n");
+          "reference)\n"
+          "Exit status: 0; 1 when --rope-error finds the kernel's error above\n"
+          "its bound (error/bound > 1); 2 bad usage.\n");
 }
 
 int fc_cli_schedules(int argc, char **argv)
@@ -920,6 +922,14 @@ int fc_cli_schedules(int argc, char **argv)
   } else {
     print_text(&r, name, &ps, pspec);
   }
+  /* --rope-error: exit 1 when the kernel's error exceeds its bound at a
+   * position (a ratio above 1, or not a number). */
+  int exceeded = 0;
+  for (size_t k = 0; k < r.nrows; k++)
+    exceeded |= !(r.rows[k].ratio <= 1);
   report_clear(&r);
-  return 0;
+  if (exceeded)
+    fprintf(stderr, "foldcheck: schedules: the RoPE kernel's error exceeds "
+            "its bound (error/bound > 1)\n");
+  return exceeded ? 1 : 0;
 }

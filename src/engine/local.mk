@@ -10,6 +10,7 @@ libfoldcheck_la_SOURCES += \
 	src/engine/judge.c \
 	src/engine/shrink.c \
 	src/engine/runner.c \
+	src/engine/shard.c \
 	src/engine/config.c \
 	src/engine/replay.c \
 	src/engine/db.c \

@@ -120,6 +120,7 @@ typedef struct job {
   double t0;
   long done_count;
   long failing;       /* failing (or detected) cases so far, for progress */
+  int interrupted;    /* cfg->stop was raised: no new case taken */
   double last_progress;
 } job;
 
@@ -140,7 +141,12 @@ static void *worker(void *arg)
     long i;
     pthread_mutex_lock(&j->mu);
     if (c == NULL || j->next >= j->ncases || j->next > j->first_stop ||
-        j->timed_out) {
+        j->timed_out || j->interrupted) {
+      pthread_mutex_unlock(&j->mu);
+      break;
+    }
+    if (j->cfg->stop != NULL && *j->cfg->stop) {
+      j->interrupted = 1;
       pthread_mutex_unlock(&j->mu);
       break;
     }
@@ -332,7 +338,12 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
   if (cfg->db_dir != NULL) {
     uint64_t *seq = NULL;
     size_t n = 0;
-    if (fc_db_load(&seq, &n, cfg->db_dir, p->id) == FC_OK) {
+    int lrc = fc_db_load(&seq, &n, cfg->db_dir, p->id);
+    if (lrc != FC_OK && lrc != FC_ENOTFOUND)
+      snprintf(res->db_warning, sizeof res->db_warning,
+               "failure database record %s/%s.json is unreadable or corrupt "
+               "(%s): ignored", cfg->db_dir, p->id, fc_strerror(lrc));
+    if (lrc == FC_OK) {
       fc_case *c = fc_case_new();
       fc_check_result r;
       int failed = 0, lv = -1, disc = 0;
@@ -427,6 +438,8 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
     j_ncases = j.ncases;
     res->stopped_by_time = j.timed_out && fail_index < 0 &&
                            res->status != FC_STATUS_ERROR;
+    res->interrupted = j.interrupted && fail_index < 0 &&
+                       res->status != FC_STATUS_ERROR;
     free(j.out);
     if (res->status != FC_STATUS_ERROR && fail_index >= 0) {
       rc = record_case(&fail_seq, &fail_n, p, cfg, k, fail_index, j_ncases);
@@ -450,8 +463,13 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
                fc_strerror(rc));
     } else if (cfg->db_dir != NULL && p->expect == FC_EXPECT_HOLDS) {
       char *json = NULL;
-      if (fc_replay_record_json(&json, p, res->cex, cfg, 1) == FC_OK)
-        fc_db_save(cfg->db_dir, p->id, json);
+      int src = fc_replay_record_json(&json, p, res->cex, cfg, 1);
+      if (src == FC_OK)
+        src = fc_db_save(cfg->db_dir, p->id, json);
+      if (src != FC_OK)
+        snprintf(res->db_warning, sizeof res->db_warning,
+                 "could not save the failure in the database %s: %s",
+                 cfg->db_dir, fc_strerror(src));
       free(json);
     }
   }
@@ -474,7 +492,9 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
       if (!res->cex)
         snprintf(res->message, sizeof res->message,
                  "negative control not detected in %ld cases%s", res->cases,
-                 res->stopped_by_time ? " (time budget reached)" : "");
+                 res->interrupted       ? " (interrupted)"
+                 : res->stopped_by_time ? " (time budget reached)"
+                                        : "");
     }
   }
   res->seconds = fc_now() - t0;
@@ -507,7 +527,7 @@ void fc_report_clear(fc_report *rep)
 
 int fc_report_ok(const fc_report *rep)
 {
-  if (rep == NULL)
+  if (rep == NULL || rep->interrupted)
     return 0;
   for (size_t i = 0; i < rep->n; i++)
     if (rep->results[i].status != FC_STATUS_PASS)
@@ -549,27 +569,59 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
                           "no property matches '%s' (see 'foldcheck list')",
                           *q);
   }
+  if (cfg->shard_count < 0 || cfg->shard_count > 1024 ||
+      (cfg->shard_count > 1 &&
+       (cfg->shard_index < 1 || cfg->shard_index > cfg->shard_count)))
+    return fc_error_set(err, FC_ERANGE, "shard must be K/N with 1 <= K <= N "
+                        "<= 1024, got %d/%d", cfg->shard_index,
+                        cfg->shard_count);
   size_t total = fc_properties_count(), n = 0;
-  for (size_t i = 0; i < total; i++)
-    n += selected(fc_properties_at(i)->id, patterns);
-  rep->results = calloc(n ? n : 1, sizeof *rep->results);
-  if (rep->results == NULL)
+  const fc_property **sel = calloc(total ? total : 1, sizeof *sel);
+  int *shard_of = calloc(total ? total : 1, sizeof *shard_of);
+  if (sel == NULL || shard_of == NULL) {
+    free(sel);
+    free(shard_of);
     return fc_error_set(err, FC_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < total; i++)
+    if (selected(fc_properties_at(i)->id, patterns))
+      sel[n++] = fc_properties_at(i);
+  if (cfg->shard_count > 1)
+    fc_shard_assign(shard_of, sel, n, cfg);
+  rep->results = calloc(n ? n : 1, sizeof *rep->results);
+  if (rep->results == NULL) {
+    free(sel);
+    free(shard_of);
+    return fc_error_set(err, FC_ENOMEM, "out of memory");
+  }
   rep->cfg = *cfg;
+  rep->cfg.stop = NULL; /* the caller's flag does not outlive the run */
   snprintf(rep->kernels, sizeof rep->kernels, "%s", fc_kernels_name(k));
   fc_env_collect(&rep->env, cfg->threads);
   double t0 = fc_now();
-  for (size_t i = 0; i < total; i++) {
-    const fc_property *p = fc_properties_at(i);
-    if (!selected(p->id, patterns))
+  for (size_t i = 0; i < n; i++) {
+    const fc_property *p = sel[i];
+    if (cfg->shard_count > 1 && shard_of[i] != cfg->shard_index)
       continue;
+    if (cfg->stop != NULL && *cfg->stop) {
+      rep->interrupted = 1;
+      break;
+    }
     rc = fc_run_property(&rep->results[rep->n], p, cfg, err);
     if (rc != FC_OK) {
+      free(sel);
+      free(shard_of);
       fc_report_clear(rep);
       return rc;
     }
     rep->n++;
+    if (cfg->stop != NULL && *cfg->stop) {
+      rep->interrupted = 1;
+      break;
+    }
   }
+  free(sel);
+  free(shard_of);
   rep->seconds = fc_now() - t0;
   return FC_OK;
 }

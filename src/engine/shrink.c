@@ -28,6 +28,7 @@ typedef struct shrinker {
   long steps, accepted;
   double t0, last_progress;
   int stop;
+  int time_limited; /* the wall-time budget or an interruption ended it */
   int err;
 } shrinker;
 
@@ -60,9 +61,17 @@ static int try_cand(shrinker *s, const uint64_t *cand, size_t n)
 {
   if (s->stop)
     return 0;
-  if (s->steps >= s->cfg->shrink_steps ||
-      fc_now() - s->t0 > s->cfg->shrink_seconds) {
+  if (s->steps >= s->cfg->shrink_steps) {
     s->stop = 1;
+    return 0;
+  }
+  /* The time budget and an interruption depend on the machine and the
+   * moment, not on the seed: flagged, as a source of cross-run
+   * differences. */
+  if (fc_now() - s->t0 > s->cfg->shrink_seconds ||
+      (s->cfg->stop != NULL && *s->cfg->stop)) {
+    s->stop = 1;
+    s->time_limited = 1;
     return 0;
   }
   /* A candidate can only help if it is shortlex-smaller than the best. */
@@ -341,6 +350,7 @@ int fc_shrink(fc_counterexample *cex, uint64_t **seq, size_t *n, int level,
   cex->shrink_steps = s.steps;
   cex->shrink_accepted = s.accepted;
   cex->shrink_seconds = fc_now() - s.t0;
+  cex->shrink_time_limited = s.time_limited;
   *seq = s.best;
   *n = s.nbest;
   free(s.cand);
