@@ -735,6 +735,8 @@ static const fc_cli_cmd commands[] = {
      fc_cli_schedules},
     {"explain", "the foldability checker: which invariance levels hold",
      fc_cli_explain},
+    {"audit", "audit a rewritten checkpoint: foldable, online or broken",
+     fc_cli_audit},
 };
 
 static void usage(FILE *f)
