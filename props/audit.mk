@@ -17,3 +17,6 @@ check_PROGRAMS += tests/mkckpt
 tests_mkckpt_LDADD = libfoldcheck.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
 TESTS += tests/cli-audit.sh
 EXTRA_DIST += tests/cli-audit.sh
+check_PROGRAMS += tests/t-ckpt
+tests_t_ckpt_LDADD = $(FCTEST_LDADD)
+TESTS += tests/t-ckpt
