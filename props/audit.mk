@@ -7,7 +7,8 @@ libfoldcheck_la_SOURCES += \
 	src/ckpt/hfconfig.c \
 	src/ckpt/audit.h \
 	src/ckpt/audit.c \
-	src/ckpt/audit_report.c
+	src/ckpt/audit_report.c \
+	src/ckpt/rotation.c
 
 foldcheck_SOURCES += src/cli/audit_cmd.c
 

@@ -100,6 +100,20 @@ mk neox+mixing
 expect_exit 1 "neox mixing is flagged" -- $F audit $TMP/neox+mixing/orig $TMP/neox+mixing/rew $A --cases 0
 [ "$(grep -c '^ *[0-9].* 1-5,.* online$' "$TMP/out")" -eq 12 ]; ok $? "neox+mixing: planes 1-5 named"
 
+# One checkpoint and a rotation file (the fold computed in double).
+expect_exit 0 "commuting rotation file folds" -- $F audit $C/orig --rotation $C/rotations.json
+[ "$(heads $TMP/out foldable)" -eq 12 ] && grep -q "folded in double by" "$TMP/out"
+ok $? "rotation file: 12 heads foldable"
+expect_exit 1 "mixing rotation file" -- $F audit $TMP/mixing/orig --rotation $TMP/mixing/rotations.json --cases 1
+[ "$(grep -c '^ *[0-9].* 1-5,.* online$' "$TMP/out")" -eq 12 ]; ok $? "rotation file: mixing planes 1-5 named"
+awk 'BEGIN { printf "{\"rotation\": ["; for (i = 0; i < 16; i++) { printf "%s[", i ? "," : ""; for (j = 0; j < 16; j++) printf "%s%d", j ? "," : "", i == j ? 2 : 0; printf "]" } print "]}" }' > $TMP/twoI.json
+expect_exit 1 "rotation 2I" -- $F audit $C/orig --rotation $TMP/twoI.json --cases 0
+[ "$(heads $TMP/out broken)" -eq 12 ]; ok $? "rotation 2I (not orthogonal): broken"
+echo '{"rotation": [[1, 0], [0, 1]]}' > $TMP/small.json
+expect_exit 2 "rotation of the wrong size" -- $F audit $C/orig --rotation $TMP/small.json
+grep -q "small.json: rotation is not a list of 16 rows" "$TMP/err"; ok $? "wrong-size rotation: clear message"
+expect_exit 2 "rotation with two directories" -- $F audit $C/orig $C/rew --rotation $TMP/small.json
+
 # Formats.
 expect_exit 0 "json" -- $F audit $C/orig $C/rew $A --format json --cases 1
 grep -q '"foldcheck_audit": 1' "$TMP/out" && grep -q '"verdict": "foldable"' "$TMP/out"

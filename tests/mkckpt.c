@@ -27,6 +27,8 @@
  *   corrupt-*   commuting pair, then rew broken: truncated, hdrlen,
  *               badjson, dtype, sizemismatch, missing, noheads, overlap,
  *               notobject, dupshard
+ * OUTDIR/rotations.json holds the Q/K rotation of every layer and KV group
+ * ({"rotations": [layer][group][d][d]}, for `audit --rotation`).
  *   big         32 layers, hidden 4096, 32 heads (8 KV) of d = 128, F16,
  *               only the q, k, v, o tensors (about 2.7 GB per checkpoint);
  *               commuting rewrite.  For the timing in README, not for
@@ -368,6 +370,7 @@ int main(int argc, char **argv)
     json_decref(bigmap[0]);
     json_decref(bigmap[1]);
   }
+  json_t *rots = json_array(); /* the Q/K rotation of every layer and group */
   for (size_t l = 0; l < m.L; l++) {
     double *wq = randmat(H * d, n), *wk = randmat(KV * d, n),
            *wv = randmat(KV * d, n), *wo = randmat(n, H * d);
@@ -386,6 +389,18 @@ int main(int argc, char **argv)
         plane(&a1, &b1, &m, 1);
         plane(&a5, &b5, &m, 5);
         givens(Rg, d, a1, a5, 0.3);
+      }
+      if (!big) {
+        if (g == 0)
+          json_array_append_new(rots, json_array());
+        json_t *mj = json_array();
+        for (size_t i = 0; i < d; i++) {
+          json_t *row = json_array();
+          for (size_t j = 0; j < d; j++)
+            json_array_append_new(row, json_real(Rg[i * d + j]));
+          json_array_append_new(mj, row);
+        }
+        json_array_append_new(json_array_get(rots, l), mj);
       }
       memcpy(Ag, Rg, d * d * sizeof *Ag);
       if (has(sc, "commuting") && l == 1)
@@ -483,11 +498,19 @@ int main(int argc, char **argv)
     }
     write_config(od, &m, 0);
     write_config(rd, &m, 0);
+    json_decref(rots);
     free(to); free(tr); free(R); free(A); free(Ai); free(tmp);
     return 0;
   }
   write_config(od, &m, 0);
   write_config(rd, &m, strcmp(corrupt, "noheads") == 0);
+  {
+    json_t *rf = json_pack("{s:o}", "rotations", rots);
+    snprintf(p, sizeof p, "%s/rotations.json", out);
+    if (json_dump_file(rf, p, JSON_COMPACT | JSON_REAL_PRECISION(17)) != 0)
+      die("cannot write %s", p);
+    json_decref(rf);
+  }
   size_t ntr = nt;
   double *dropped = NULL;
   if (strcmp(corrupt, "missing") == 0) { /* drop layer 1's k_proj */

@@ -520,13 +520,44 @@ static double now_s(void)
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* The F4/F5 fold of a rotation file, in double: per KV group g (and its
+ * query heads) Wq' = R_g Wq, Wk' = R_g Wk, Wv' = R_g Wv, Wo'_h = Wo_h R_g^T.
+ * Stored as F64 (no storage rounding beyond the double products). */
+static int fold_layer(double **w, fc_dtype *dt, const fc_audit_opts *o,
+                      size_t l, size_t H, size_t KV, size_t d, size_t n)
+{
+  size_t Gq = H / KV;
+  for (size_t g = 0; g < KV; g++) {
+    const double *R = o->rotation +
+        ((o->rot_layers > 1 ? l : 0) * o->rot_groups +
+         (o->rot_groups > 1 ? g : 0)) * d * d;
+    for (size_t h = g * Gq; h < (g + 1) * Gq; h++) {
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)n,
+                  (int)d, 1.0, R, (int)d, w[0] + h * d * n, (int)n, 0.0,
+                  w[4] + h * d * n, (int)n);
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)d,
+                  (int)d, 1.0, w[3] + h * d, (int)(H * d), R, (int)d, 0.0,
+                  w[7] + h * d, (int)(H * d));
+    }
+    for (int k = 1; k <= 2; k++)
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)n,
+                  (int)d, 1.0, R, (int)d, w[k] + g * d * n, (int)n, 0.0,
+                  w[4 + k] + g * d * n, (int)n);
+  }
+  *dt = FC_DT_F64;
+  return FC_OK;
+}
+
 int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
                  const fc_audit_opts *o, fc_error *err)
 {
   memset(a, 0, sizeof *a);
   double t0 = now_s();
   const fc_ckpt_config *c1 = fc_ckpt_config_get(orig),
-                       *c2 = fc_ckpt_config_get(rew);
+                       *c2 = rew ? fc_ckpt_config_get(rew) : c1;
+  if (rew == NULL && o->rotation == NULL)
+    return fc_error_set(err, FC_EINVAL, "no rewritten checkpoint and no "
+                        "rotation");
   if (c1->hidden != c2->hidden || c1->heads != c2->heads ||
       c1->kv_heads != c2->kv_heads || c1->head_dim != c2->head_dim ||
       c1->layers != c2->layers || c1->naming != c2->naming ||
@@ -535,11 +566,15 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
              c1->head_dim / 2 * sizeof(double)) != 0)
     return fc_error_set(err, FC_EPARSE, "%s/config.json and %s/config.json "
                         "describe different models (sizes, layout or RoPE)",
-                        fc_ckpt_dir(orig), fc_ckpt_dir(rew));
+                        fc_ckpt_dir(orig), rew ? fc_ckpt_dir(rew) : "");
   size_t d = c1->head_dim, H = c1->heads, KV = c1->kv_heads, n = c1->hidden,
          L = c1->layers, Gq = H / KV;
   snprintf(a->orig, sizeof a->orig, "%s", fc_ckpt_dir(orig));
-  snprintf(a->rew, sizeof a->rew, "%s", fc_ckpt_dir(rew));
+  if (rew)
+    snprintf(a->rew, sizeof a->rew, "%s", fc_ckpt_dir(rew));
+  else
+    snprintf(a->rew, sizeof a->rew, "%s folded in double by %s",
+             fc_ckpt_dir(orig), o->rotation_name ? o->rotation_name : "R");
   snprintf(a->model_type, sizeof a->model_type, "%s", c1->model_type);
   snprintf(a->sched_name, sizeof a->sched_name, "%s", c1->sched.name);
   a->d = d;
@@ -603,7 +638,8 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
     fc_dtype dt1, dt2;
     rc = fc_ckpt_layer(w[0], w[1], w[2], w[3], &dt1, orig, l, err);
     if (rc == FC_OK)
-      rc = fc_ckpt_layer(w[4], w[5], w[6], w[7], &dt2, rew, l, err);
+      rc = rew ? fc_ckpt_layer(w[4], w[5], w[6], w[7], &dt2, rew, l, err)
+               : fold_layer(w, &dt2, o, l, H, KV, d, n);
     if (rc)
       break;
     if (a->nhead == 0) {
@@ -616,7 +652,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
         a->dt_rew = dt2;
     }
     double us = fc_dtype_unit_roundoff(dt2), eta = fc_dtype_subnormal_eta(dt2);
-    double uc = fmax(o->u_arith, U_D);
+    double uc = rew ? fmax(o->u_arith, U_D) : U_D;
     fc_audit_group *grp = a->group + a->ngroup;
     for (size_t g = 0; g < KV; g++) {
       fc_audit_group *G = &grp[g];

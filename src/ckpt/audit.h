@@ -87,7 +87,19 @@ typedef struct fc_audit_opts {
   const unsigned char *cert_layers; /* NULL: the audited layers */
   double u_arith;      /* unit roundoff of the rewriter's arithmetic */
   int progress;        /* 1: a line per layer on stderr */
+  /* Rotation mode (rew == NULL): rot_layers x rot_groups matrices d x d
+   * (1 x 1: one R for every layer and KV group), folded in double. */
+  const double *rotation;
+  size_t rot_layers, rot_groups;
+  const char *rotation_name;
 } fc_audit_opts;
+
+/* Read a rotation file (JSON): {"rotation": [[...d...], ...]} one d x d
+ * matrix for every layer and KV group, or {"rotations": [layer][group]
+ * [d][d]} with layers x kv entries.  *R malloc'd.  FC_EIO, FC_EPARSE
+ * (message naming the file and the entry), FC_ENOMEM. */
+int fc_rotation_load(double **R, size_t *nl, size_t *ng, const char *path,
+                     size_t d, size_t layers, size_t kv, fc_error *err);
 
 typedef struct fc_audit {
   char orig[512], rew[512];
@@ -105,7 +117,8 @@ typedef struct fc_audit {
   double seconds;
 } fc_audit;
 
-/* Audit rewritten against original (same config figures, else FC_EPARSE).
+/* Audit rewritten against original (same config figures, else FC_EPARSE);
+ * rew may be NULL with o->rotation set: the rotation's fold is audited.
  * a is filled (clear with fc_audit_clear).  FC_OK whatever the verdicts;
  * errors of the checkpoints (FC_EPARSE, FC_ENOTFOUND, FC_EIO) with a
  * message naming file and tensor; FC_ENOMEM. */

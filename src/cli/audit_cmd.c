@@ -17,12 +17,17 @@
 static void help(void)
 {
   printf("usage: foldcheck audit ORIGINAL_DIR REWRITTEN_DIR [options]\n"
+         "       foldcheck audit CKPT_DIR --rotation FILE [options]\n"
          "Recover per layer and head the maps folded into Wq, Wk, Wv, Wo of a\n"
          "rewritten Hugging Face checkpoint (config.json + safetensors), judge\n"
          "them against the folding theorems (orthogonal? in the RoPE commutant?\n"
          "Wo compensated?) with bounds from the weights' storage precision, and\n"
          "certify the rewritten block against the original with the MPFR oracle.\n"
          "Verdicts: foldable, vo-only, online (F6 b), broken.\n\n"
+         "  --rotation FILE        audit the fold of a rotation file (JSON:\n"
+         "                         {\"rotation\": d x d} for every layer and KV\n"
+         "                         group, or {\"rotations\": [layer][group][d][d]})\n"
+         "                         into CKPT_DIR, computed in double\n"
          "  --layers LIST          layers to audit, e.g. 0,2-5 (default all)\n"
          "  --certify-layers LIST  layers to certify (default the audited ones)\n"
          "  --cases N              certification inputs per KV group (default 2;\n"
@@ -86,7 +91,7 @@ static int parse_l(long *v, const char *s, long lo, long hi, const char *what)
 int fc_cli_audit(int argc, char **argv)
 {
   enum { O_LAYERS = 256, O_CERT, O_CASES, O_TOKENS, O_SEED, O_PREC, O_ARITH,
-         O_FORMAT, O_OUTPUT, O_THREADS, O_PROGRESS, O_HELP };
+         O_FORMAT, O_OUTPUT, O_THREADS, O_PROGRESS, O_HELP, O_ROT };
   static const struct option lo[] = {
       {"layers", required_argument, 0, O_LAYERS},
       {"certify-layers", required_argument, 0, O_CERT},
@@ -100,8 +105,9 @@ int fc_cli_audit(int argc, char **argv)
       {"threads", required_argument, 0, O_THREADS},
       {"progress", no_argument, 0, O_PROGRESS},
       {"help", no_argument, 0, O_HELP},
+      {"rotation", required_argument, 0, O_ROT},
       {0, 0, 0, 0}};
-  const char *layers = NULL, *cert = NULL, *output = NULL;
+  const char *layers = NULL, *cert = NULL, *output = NULL, *rotf = NULL;
   long cases = 2, tokens = 4, prec = 128, threads = 1;
   uint64_t seed = 1;
   double uarith = ldexp(1, -24);
@@ -153,6 +159,7 @@ int fc_cli_audit(int argc, char **argv)
                                   "markdown, html)", optarg);
       break;
     case O_OUTPUT: output = optarg; break;
+    case O_ROT: rotf = optarg; break;
     case O_PROGRESS: progress = 1; break;
     case O_HELP:
     case 'h': help(); return 0;
@@ -162,16 +169,25 @@ int fc_cli_audit(int argc, char **argv)
                                 "audit --help')", argv[optind - 1]);
     }
   }
-  if (argc - optind != 2)
-    return fc_cli_usage_error("audit expects ORIGINAL_DIR REWRITTEN_DIR (see "
-                              "'foldcheck audit --help')");
+  if (argc - optind != (rotf ? 1 : 2))
+    return fc_cli_usage_error("audit expects ORIGINAL_DIR REWRITTEN_DIR, or "
+                              "CKPT_DIR --rotation FILE (see 'foldcheck audit "
+                              "--help')");
   fc_error err = {0, ""};
   fc_ckpt *a = NULL, *b = NULL;
+  double *rot = NULL;
+  size_t rl = 0, rg = 0;
   int rc = fc_ckpt_open(&a, argv[optind], &err);
-  if (rc == FC_OK)
+  if (rc == FC_OK && !rotf)
     rc = fc_ckpt_open(&b, argv[optind + 1], &err);
+  if (rc == FC_OK && rotf) {
+    const fc_ckpt_config *cf = fc_ckpt_config_get(a);
+    rc = fc_rotation_load(&rot, &rl, &rg, rotf, cf->head_dim, cf->layers,
+                          cf->kv_heads, &err);
+  }
   if (rc) {
     fc_ckpt_close(a);
+    fc_ckpt_close(b);
     return fc_cli_usage_error("%s", err.msg);
   }
   size_t L = fc_ckpt_config_get(a)->layers;
@@ -193,13 +209,14 @@ int fc_cli_audit(int argc, char **argv)
   if (st) {
     free(lm);
     free(cm);
+    free(rot);
     fc_ckpt_close(a);
     fc_ckpt_close(b);
     return st;
   }
   fc_env_blas_threads((int)threads);
   fc_audit_opts o = {seed, cases, tokens, prec, layers ? lm : NULL,
-                     cert ? cm : NULL, uarith, progress};
+                     cert ? cm : NULL, uarith, progress, rot, rl, rg, rotf};
   fc_audit au;
   rc = fc_audit_run(&au, a, b, &o, &err);
   if (rc == FC_OK) {
@@ -218,6 +235,7 @@ int fc_cli_audit(int argc, char **argv)
       status |= !au.cert[i].pass;
   }
   fc_audit_clear(&au);
+  free(rot);
   free(lm);
   free(cm);
   fc_ckpt_close(a);
