@@ -126,10 +126,12 @@ grep -q "^| 0 | 0 | 0 |.*\*\*online\*\* |" "$TMP/out" && grep -q "<svg" "$TMP/ou
 ok $? "markdown table and plot"
 
 # Corrupted files: exit 2, one line naming the file and the tensor.
+# (11 cases; intweight is a valid file whose weight is stored as I32.)
 for c in truncated:"rew/model.safetensors: tensor 'model.layers.1.self_attn.k_proj.weight': data_offsets" \
          hdrlen:"rew/model.safetensors: header length 1099511627776 beyond the file" \
          badjson:"rew/model.safetensors: header is not valid JSON" \
-         dtype:"rew/model.safetensors: tensor 'model.layers.0.self_attn.q_proj.weight': unsupported dtype 'I32'" \
+         dtype:"rew/model.safetensors: tensor 'model.layers.0.self_attn.q_proj.weight': unknown dtype 'F12'" \
+         intweight:"rew/model.safetensors: tensor 'model.layers.0.self_attn.q_proj.weight': dtype I32 is not a floating-point weight" \
          sizemismatch:"rew/model.safetensors: tensor 'model.layers.0.self_attn.q_proj.weight': shape needs 16640 bytes of F32, data_offsets give 16384" \
          missing:"rew: tensor 'model.layers.1.self_attn.k_proj.weight': missing" \
          noheads:"rew/config.json: no positive integer num_attention_heads" \

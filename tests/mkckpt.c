@@ -25,7 +25,8 @@
  *   gauge       Q by 2R, K by R/2 (a non-orthogonal score gauge R_q^T R_k = I
  *               in the commutant: foldable, beyond the Lean anchors)
  *   corrupt-*   commuting pair, then rew broken: truncated, hdrlen,
- *               badjson, dtype, sizemismatch, missing, noheads, overlap,
+ *               badjson, dtype (unknown F12), intweight (q_proj as I32),
+ *               sizemismatch, missing, noheads, overlap,
  *               notobject, dupshard
  * OUTDIR/rotations.json holds the Q/K rotation of every layer and KV group
  * ({"rotations": [layer][group][d][d]}, for `audit --rotation`).
@@ -230,7 +231,9 @@ static void write_st(const char *path, tens *t, size_t nt)
     if (i == 0 && strcmp(corrupt, "sizemismatch") == 0)
       cols += 1;
     if (i == 0 && strcmp(corrupt, "dtype") == 0)
-      dn = "I32";
+      dn = "F12";
+    if (i == 0 && strcmp(corrupt, "intweight") == 0)
+      dn = "I32"; /* a known dtype, same size, but no float weight */
     if (i == 1 && strcmp(corrupt, "overlap") == 0) {
       b -= 8;
       e -= 8;

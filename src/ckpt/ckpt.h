@@ -14,7 +14,8 @@
  *
  * Everything is validated when a file is opened: header length beyond the
  * file, JSON that does not parse or is not an object, an entry that is not
- * an object, unknown dtypes, shapes that are not arrays of non-negative
+ * an object, unknown dtypes (the integer, bool and 8-bit float dtypes of
+ * the format are accepted for buffers, but are no weights), shapes that are not arrays of non-negative
  * integers, offsets out of range, decreasing, overlapping another tensor or
  * not matching prod(shape) * sizeof(dtype), duplicate names (also across
  * shards).  Every error is FC_EPARSE or FC_EIO with one message naming the
@@ -52,7 +53,12 @@ uint16_t fc_d_to_bf16(double x);
 
 typedef struct fc_tensor {
   char *name;
-  fc_dtype dtype;
+  fc_dtype dtype;            /* valid when is_float */
+  int is_float;              /* 0: BOOL, U8, I8, ..., I64, F8_*: sized and
+                                validated, but no weight (reading it is
+                                FC_EPARSE) */
+  size_t esize;              /* bytes per element */
+  char dtname[12];           /* as the header spells it */
   size_t ndim;
   size_t shape[8];
   size_t nelem;

@@ -134,14 +134,24 @@ static int cmp_tensor(const void *a, const void *b)
   return strcmp(((const fc_tensor *)a)->name, ((const fc_tensor *)b)->name);
 }
 
-static int parse_dtype(fc_dtype *t, const char *s)
+/* The dtypes of the safetensors format (its Rust crate's Dtype). */
+static int parse_dtype(fc_tensor *t, const char *s)
 {
-  static const struct { const char *n; fc_dtype t; } tab[] = {
-      {"F64", FC_DT_F64}, {"F32", FC_DT_F32}, {"F16", FC_DT_F16},
-      {"BF16", FC_DT_BF16}};
+  static const struct { const char *n; int fl; fc_dtype t; size_t sz; } tab[] = {
+      {"F64", 1, FC_DT_F64, 8}, {"F32", 1, FC_DT_F32, 4},
+      {"F16", 1, FC_DT_F16, 2}, {"BF16", 1, FC_DT_BF16, 2},
+      {"BOOL", 0, FC_DT_F64, 1}, {"U8", 0, FC_DT_F64, 1},
+      {"I8", 0, FC_DT_F64, 1}, {"F8_E4M3", 0, FC_DT_F64, 1},
+      {"F8_E5M2", 0, FC_DT_F64, 1}, {"I16", 0, FC_DT_F64, 2},
+      {"U16", 0, FC_DT_F64, 2}, {"I32", 0, FC_DT_F64, 4},
+      {"U32", 0, FC_DT_F64, 4}, {"I64", 0, FC_DT_F64, 8},
+      {"U64", 0, FC_DT_F64, 8}};
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
     if (strcmp(s, tab[i].n) == 0) {
-      *t = tab[i].t;
+      t->dtype = tab[i].t;
+      t->is_float = tab[i].fl;
+      t->esize = tab[i].sz;
+      snprintf(t->dtname, sizeof t->dtname, "%s", tab[i].n);
       return 0;
     }
   return -1;
@@ -239,10 +249,9 @@ static int add_file(fc_ckpt *ck, const char *path, fc_error *err)
       rc = fc_error_set(err, FC_EPARSE, "%s: tensor '%s': no dtype", path, key);
       goto done;
     }
-    if (parse_dtype(&t.dtype, json_string_value(jd))) {
-      rc = fc_error_set(err, FC_EPARSE, "%s: tensor '%s': unsupported dtype "
-                        "'%s' (F64, F32, F16, BF16)", path, key,
-                        json_string_value(jd));
+    if (parse_dtype(&t, json_string_value(jd))) {
+      rc = fc_error_set(err, FC_EPARSE, "%s: tensor '%s': unknown dtype "
+                        "'%s'", path, key, json_string_value(jd));
       goto done;
     }
     if (!json_is_array(js) || json_array_size(js) > 8) {
@@ -283,11 +292,10 @@ static int add_file(fc_ckpt *ck, const char *path, fc_error *err)
                         data_len, b > e ? " or decreasing" : "");
       goto done;
     }
-    if (ovf || n * fc_dtype_size(t.dtype) != e - b) {
+    if (ovf || n * t.esize != e - b) {
       rc = fc_error_set(err, FC_EPARSE, "%s: tensor '%s': shape needs %zu "
                         "bytes of %s, data_offsets give %zu", path, key,
-                        ovf ? SIZE_MAX : n * fc_dtype_size(t.dtype),
-                        fc_dtype_name(t.dtype), e - b);
+                        ovf ? SIZE_MAX : n * t.esize, t.dtname, e - b);
       goto done;
     }
     t.nelem = n;
@@ -624,6 +632,10 @@ int fc_ckpt_find_2d(const fc_tensor **t, const fc_ckpt *ck, const char *name,
 int fc_ckpt_rows_d(double *out, const fc_ckpt *ck, const fc_tensor *t,
                    size_t r0, size_t nrows, fc_error *err)
 {
+  if (!t->is_float)
+    return fc_error_set(err, FC_EPARSE, "%s: tensor '%s': dtype %s is not a "
+                        "floating-point weight (F64, F32, F16, BF16)",
+                        fc_ckpt_file_of(ck, t), t->name, t->dtname);
   if (t->ndim != 2 || r0 > t->shape[0] || nrows > t->shape[0] - r0)
     return fc_error_set(err, FC_EINVAL, "%s: tensor '%s': rows %zu..%zu "
                         "outside the tensor", fc_ckpt_file_of(ck, t), t->name,
@@ -700,7 +712,6 @@ int fc_ckpt_layer(double *wq, double *wk, double *wv, double *wo,
     rc = fc_ckpt_find_2d(&t, ck, name, 3 * H * d, n, err);
     if (rc)
       return rc;
-    dt = coarser(dt, t->dtype);
     /* HF GPTNeoXAttention: qkv.view(..., heads, 3 * head_dim) then split:
      * rows of head h are [q_h; k_h; v_h], d rows each. */
     for (size_t h = 0; h < H && rc == FC_OK; h++) {
@@ -712,12 +723,14 @@ int fc_ckpt_layer(double *wq, double *wk, double *wv, double *wo,
     }
     if (rc)
       return rc;
+    dt = coarser(dt, t->dtype);
     snprintf(name, sizeof name, "gpt_neox.layers.%zu.attention.dense.weight",
              layer);
     rc = fc_ckpt_find_2d(&t, ck, name, n, H * d, err);
     if (rc == FC_OK)
       rc = fc_ckpt_rows_d(wo, ck, t, 0, n, err);
-    dt = rc == FC_OK ? coarser(dt, t->dtype) : dt;
+    if (rc == FC_OK)
+      dt = coarser(dt, t->dtype);
   } else {
     const char *fmt = c->naming == FC_NAMES_GPTJ ? "transformer.h.%zu.attn.%s.weight"
                                                  : "model.layers.%zu.self_attn.%s.weight";
