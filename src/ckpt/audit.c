@@ -434,6 +434,15 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
     fc_draw_init_generate(&dr, &r, 1.0, (size_t)1 << 24);
     fc_double_spec sp = {4.0, 0, 0};
     fc_draw_doubles(&dr, x, T * n, &sp);
+    /* The block's input is RMSNorm's output: each token scaled to RMS 1
+     * (gain 1; a zero token stays zero).  Exact enough: x is then an exact
+     * double input of both passes, whatever rounding the scaling did. */
+    for (size_t t = 0; t < T; t++) {
+      double rms = vnorm(x + t * n, n) / sqrt((double)n);
+      if (rms > 0)
+        for (size_t i = 0; i < n; i++)
+          x[t * n + i] /= rms;
+    }
     for (size_t t = 0; t < T; t++)
       pos[t] = fc_draw_position(&dr);
     rc = fc_draw_status(&dr);
@@ -483,6 +492,7 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
         ct->ratio = ratio;
         ct->diff = diff;
         ct->bound = bound;
+        ct->out_norm = sqrt(on / 2);
         ct->worst_case = c;
       }
       if (!(ratio <= 1))

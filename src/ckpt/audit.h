@@ -74,6 +74,8 @@ typedef struct fc_audit_cert {
   long cases, T;
   double diff, bound; /* worst max_t ||out'_t - out_t||_2 and its bound */
   double ratio;       /* worst diff / bound */
+  double out_norm;    /* RMS of ||out_t|| of the two passes at the worst
+                         token (for the relative difference) */
   long worst_case;    /* case index of the worst ratio (replay: seed, case) */
   int pass;
 } fc_audit_cert;

@@ -101,10 +101,11 @@ static int write_text(FILE *out, const fc_audit *a, int md)
                 c->ratio, c->pass ? "within" : "**exceeds**");
       else
         fprintf(out, "  layer %zu group %zu: %ld cases x T %ld: max "
-                "||out' - out|| = %.3g, bound %.3g (ratio %.3g, case %ld): %s\n",
-                c->layer, c->group, c->cases, c->T, c->diff, c->bound, c->ratio,
-                c->worst_case, c->pass ? "within the storage bound"
-                                       : "EXCEEDS the storage bound");
+                "||out' - out|| = %.3g (%.2g of ||out||), bound %.3g (ratio "
+                "%.3g, case %ld): %s\n", c->layer, c->group, c->cases, c->T,
+                c->diff, c->out_norm > 0 ? c->diff / c->out_norm : 0, c->bound,
+                c->ratio, c->worst_case, c->pass ? "within the storage bound"
+                                                 : "EXCEEDS the storage bound");
     }
   }
   fprintf(out, "\n%saudit time %.2f s\n", md ? "" : "", a->seconds);
@@ -186,10 +187,10 @@ static int write_json(FILE *out, const fc_audit *a)
   for (size_t i = 0; i < a->ncert; i++) {
     const fc_audit_cert *c = &a->cert[i];
     json_array_append_new(certs, json_pack(
-        "{s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:I,s:b}", "layer", (json_int_t)c->layer,
+        "{s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:I,s:b}", "layer", (json_int_t)c->layer,
         "kv_group", (json_int_t)c->group, "cases", (json_int_t)c->cases, "T",
         (json_int_t)c->T, "max_difference", num(c->diff), "bound",
-        num(c->bound), "ratio", num(c->ratio), "worst_case",
+        num(c->bound), "output_norm", num(c->out_norm), "ratio", num(c->ratio), "worst_case",
         (json_int_t)c->worst_case, "pass", c->pass));
   }
   json_object_set_new(r, "heads_detail", heads);
