@@ -23,6 +23,7 @@ int fc_cli_diff(int argc, char **argv);      /* conformance_cmd.c */
 const char *fc_cli_last_report(void);        /* conformance_cmd.c */
 int fc_cli_schedules(int argc, char **argv); /* schedules_cmd.c (issue 3) */
 int fc_cli_explain(int argc, char **argv);   /* explain_cmd.c (issue 4) */
+int fc_cli_audit(int argc, char **argv);     /* audit_cmd.c (issue 12) */
 
 int fc_cli_report(int argc, char **argv);    /* report_cmd.c */
 int fc_cli_merge(int argc, char **argv);     /* report_cmd.c */

@@ -763,6 +763,8 @@ static const fc_cli_cmd commands[] = {
     {"report", "write a saved JSON report in other formats", fc_cli_report},
     {"merge", "merge shard reports (run --shard K/N) into one",
      fc_cli_merge},
+    {"audit", "audit a rewritten checkpoint: foldable, online or broken",
+     fc_cli_audit},
 };
 
 static void usage(FILE *f)

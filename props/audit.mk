@@ -1,0 +1,23 @@
+## Checkpoint audit (issue 12): safetensors/config.json reader, recovery of
+## folded rotations, verdicts, certification, reports, `foldcheck audit`,
+## the synthetic checkpoint generator and its tests.
+libfoldcheck_la_SOURCES += \
+	src/ckpt/ckpt.h \
+	src/ckpt/safetensors.c \
+	src/ckpt/hfconfig.c \
+	src/ckpt/audit.h \
+	src/ckpt/audit.c \
+	src/ckpt/audit_report.c \
+	src/ckpt/rotation.c
+
+foldcheck_SOURCES += src/cli/audit_cmd.c
+
+## tests/mkckpt writes synthetic checkpoint pairs (make check uses small
+## ones; `tests/mkckpt --big DIR` writes the 32-layer timing pair).
+check_PROGRAMS += tests/mkckpt
+tests_mkckpt_LDADD = libfoldcheck.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
+TESTS += tests/cli-audit.sh
+EXTRA_DIST += tests/cli-audit.sh tests/bench-audit.sh
+check_PROGRAMS += tests/t-ckpt
+tests_t_ckpt_LDADD = $(FCTEST_LDADD)
+TESTS += tests/t-ckpt

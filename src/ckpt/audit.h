@@ -1,0 +1,135 @@
+/* audit.h -- audit a rewritten checkpoint against the folding theorems
+ * (issue 12): is the rotation folded into Q/K/V/O foldable (F3, F4, F5),
+ * must it stay online after RoPE (F6 (b)), or is the rewrite broken; and
+ * does the rewritten block compute what the original computes, within the
+ * storage precision of its weights (certified by the MPFR oracle).
+ *
+ * The method and every threshold are derived in audit.c next to the code.
+ * In short, per layer, query head h and KV group g:
+ *   R_h  = argmin ||Wq'_h - R Wq_h||_F (normal equations, Cholesky);
+ *   Rk_g, A_g the same for Wk, Wv;  Wo compensated iff Wo'_h A_g = Wo_h.
+ * Under the hypothesis "the rewrite is fl(R W) for an exact R", each
+ * recovered matrix lies within delta of R, delta computed from the storage
+ * unit roundoff of the rewritten tensors, their norms and the conditioning
+ * of the original weights; every test compares against such a bound. */
+#ifndef FC_CKPT_AUDIT_H
+#define FC_CKPT_AUDIT_H
+
+#include <stdint.h>
+#include "ckpt/ckpt.h"
+
+typedef enum {
+  FC_VERDICT_FOLDABLE = 0, /* R_q^T R_k = I (orthogonal R shared by Q and
+                              K, F4/F5; or a non-orthogonal score gauge),
+                              in the RoPE commutant (F3), V/O compensated */
+  FC_VERDICT_VO_ONLY = 1,  /* the V/O fold is consistent (A invertible, Wo
+                              compensated) but R_q^T R_k != I: scores change
+                              whether folded or applied online; only the V/O
+                              part of the rewrite is valid */
+  FC_VERDICT_ONLINE = 2,   /* R_q^T R_k = I but not in the commutant: the
+                              Q/K rotation must be applied online after RoPE
+                              (F6 (b)); folded it changes the scores */
+  FC_VERDICT_BROKEN = 3    /* a rewritten Wq/Wk/Wv that is no linear map of
+                              the original, a singular V map, Wo not
+                              compensated */
+} fc_verdict;
+
+const char *fc_verdict_name(fc_verdict v); /* "foldable", "vo-only", ... */
+
+/* One fitted map Y = M X (M d x d) and its figures. */
+typedef struct fc_audit_fit {
+  int ok;          /* 0: the original X is rank deficient (no fit) */
+  double res, res_tol;   /* ||Y - M X||_F / ||Y||_F and its bound */
+  double orth, orth_tol; /* ||M^T M - I||_F and its bound */
+  double comm, comm_tol; /* ||M - Pc(M)||_F / ||M||_F and its bound */
+  double delta;          /* ||M - M_exact||_F bound (absolute) */
+  double efro;           /* ||E||_F bound of the storage rounding of Y */
+  double normM;          /* ||M||_F */
+} fc_audit_fit;
+
+typedef struct fc_audit_head {
+  size_t layer, head, group;
+  fc_audit_fit q;            /* query head */
+  double gauge, gauge_tol;   /* ||R_h^T Rk_g - I||_F (score gauge) */
+  double comp, comp_tol;     /* ||Wo'_h A_g - Wo_h||_F / ||Wo_h||_F */
+  double eo;                 /* ||E_o,h||_F bound */
+  int nplanes;
+  int plane_i[3], plane_j[3]; /* offending plane pairs (largest first) */
+  double plane_norm[3];       /* ||block of M - Pc(M)||_F */
+  fc_verdict verdict;
+  char reason[200];
+} fc_audit_head;
+
+typedef struct fc_audit_group {
+  size_t layer, group;
+  fc_audit_fit k, v;
+  int v_invertible;
+  double inv_fro;      /* ||A^-1||_F */
+  double vk_diff;      /* ||A - Rk||_F (V/O rotation differs from Q/K?) */
+  double vk_tol;
+} fc_audit_group;
+
+typedef struct fc_audit_cert {
+  size_t layer, group;
+  long cases, T;
+  double diff, bound; /* worst max_t ||out'_t - out_t||_2 and its bound */
+  double ratio;       /* worst diff / bound */
+  double out_norm;    /* RMS of ||out_t|| of the two passes at the worst
+                         token (for the relative difference) */
+  long worst_case;    /* case index of the worst ratio (replay: seed, case) */
+  int pass;
+} fc_audit_cert;
+
+typedef struct fc_audit_opts {
+  uint64_t seed;
+  long cases;          /* certification inputs per group (0: no cert) */
+  long T;              /* tokens per input */
+  long prec;           /* oracle precision */
+  const unsigned char *layers;      /* NULL: all; else layers[i] != 0 */
+  const unsigned char *cert_layers; /* NULL: the audited layers */
+  double u_arith;      /* unit roundoff of the rewriter's arithmetic */
+  int progress;        /* 1: a line per layer on stderr */
+  /* Rotation mode (rew == NULL): rot_layers x rot_groups matrices d x d
+   * (1 x 1: one R for every layer and KV group), folded in double. */
+  const double *rotation;
+  size_t rot_layers, rot_groups;
+  const char *rotation_name;
+} fc_audit_opts;
+
+/* Read a rotation file (JSON): {"rotation": [[...d...], ...]} one d x d
+ * matrix for every layer and KV group, or {"rotations": [layer][group]
+ * [d][d]} with layers x kv entries.  *R malloc'd.  FC_EIO, FC_EPARSE
+ * (message naming the file and the entry), FC_ENOMEM. */
+int fc_rotation_load(double **R, size_t *nl, size_t *ng, const char *path,
+                     size_t d, size_t layers, size_t kv, fc_error *err);
+
+typedef struct fc_audit {
+  char orig[512], rew[512];
+  char model_type[64], sched_name[160];
+  size_t d, rotary_dim, heads, kv, hidden, layers;
+  fc_dtype dt_orig, dt_rew;
+  double gap;   long gap_p; int gap_i, gap_j, gap_sign; int gap_inf;
+  long max_pos;
+  fc_audit_head *head; size_t nhead;
+  fc_audit_group *group; size_t ngroup;
+  fc_audit_cert *cert; size_t ncert;
+  size_t count[4];
+  uint64_t seed;
+  double u_arith;
+  double seconds;
+} fc_audit;
+
+/* Audit rewritten against original (same config figures, else FC_EPARSE);
+ * rew may be NULL with o->rotation set: the rotation's fold is audited.
+ * a is filled (clear with fc_audit_clear).  FC_OK whatever the verdicts;
+ * errors of the checkpoints (FC_EPARSE, FC_ENOTFOUND, FC_EIO) with a
+ * message naming file and tensor; FC_ENOMEM. */
+int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
+                 const fc_audit_opts *o, fc_error *err);
+void fc_audit_clear(fc_audit *a);
+
+/* Writers: text table, JSON, Markdown and HTML with the plot of the
+ * distance to the commutant per layer and head (audit_report.c). */
+int fc_audit_write(FILE *out, const fc_audit *a, fc_format f);
+
+#endif

@@ -1,0 +1,81 @@
+/* rotation.c -- rotation files for `foldcheck audit CKPT --rotation FILE`
+ * (audit.h). */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ckpt/audit.h"
+
+static int matrix(double *out, json_t *m, size_t d, const char *path,
+                  const char *what, fc_error *err)
+{
+  if (!json_is_array(m) || json_array_size(m) != d)
+    return fc_error_set(err, FC_EPARSE, "%s: %s is not a list of %zu rows",
+                        path, what, d);
+  for (size_t i = 0; i < d; i++) {
+    json_t *r = json_array_get(m, i);
+    if (!json_is_array(r) || json_array_size(r) != d)
+      return fc_error_set(err, FC_EPARSE, "%s: %s row %zu is not a list of "
+                          "%zu numbers (head_dim)", path, what, i, d);
+    for (size_t j = 0; j < d; j++) {
+      json_t *x = json_array_get(r, j);
+      if (!json_is_number(x) || !isfinite(json_number_value(x)))
+        return fc_error_set(err, FC_EPARSE, "%s: %s entry (%zu, %zu) is not "
+                            "a finite number", path, what, i, j);
+      out[i * d + j] = json_number_value(x);
+    }
+  }
+  return FC_OK;
+}
+
+int fc_rotation_load(double **R, size_t *nl, size_t *ng, const char *path,
+                     size_t d, size_t layers, size_t kv, fc_error *err)
+{
+  *R = NULL;
+  json_error_t je;
+  json_t *j = json_load_file(path, 0, &je);
+  if (j == NULL)
+    return fc_error_set(err, je.line < 0 ? FC_EIO : FC_EPARSE,
+                        "%s: %s (line %d)", path, je.text, je.line);
+  int rc = FC_OK;
+  json_t *one = json_object_get(j, "rotation"), *many = json_object_get(j, "rotations");
+  if (one) {
+    *nl = *ng = 1;
+  } else if (json_is_array(many) && json_array_size(many) == layers) {
+    *nl = layers;
+    *ng = kv;
+  } else {
+    json_decref(j);
+    return fc_error_set(err, FC_EPARSE, "%s: needs \"rotation\" (a %zu x %zu "
+                        "matrix) or \"rotations\" (%zu layers x %zu KV groups "
+                        "of them)", path, d, d, layers, kv);
+  }
+  double *buf = malloc(*nl * *ng * d * d * sizeof *buf);
+  if (buf == NULL) {
+    json_decref(j);
+    return fc_error_set(err, FC_ENOMEM, "out of memory");
+  }
+  if (one)
+    rc = matrix(buf, one, d, path, "rotation", err);
+  for (size_t l = 0; many && !one && l < layers && rc == FC_OK; l++) {
+    json_t *gl = json_array_get(many, l);
+    if (!json_is_array(gl) || json_array_size(gl) != kv) {
+      rc = fc_error_set(err, FC_EPARSE, "%s: rotations[%zu] is not a list of "
+                        "%zu matrices (KV groups)", path, l, kv);
+      break;
+    }
+    for (size_t g = 0; g < kv && rc == FC_OK; g++) {
+      char what[64];
+      snprintf(what, sizeof what, "rotations[%zu][%zu]", l, g);
+      rc = matrix(buf + (l * kv + g) * d * d, json_array_get(gl, g), d, path,
+                  what, err);
+    }
+  }
+  json_decref(j);
+  if (rc) {
+    free(buf);
+    return rc;
+  }
+  *R = buf;
+  return FC_OK;
+}

@@ -1,0 +1,244 @@
+/* audit_cmd.c -- `foldcheck audit ORIGINAL_DIR REWRITTEN_DIR` (issue 12).
+ *
+ * Exit status: 0 every audited head is foldable and every certified block
+ * stays within its storage bound; 1 otherwise; 2 bad usage or a malformed
+ * checkpoint (one line on stderr naming the file and tensor). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "foldcheck.h"
+#include "cli.h"
+#include "ckpt/audit.h"
+
+static void help(void)
+{
+  printf("usage: foldcheck audit ORIGINAL_DIR REWRITTEN_DIR [options]\n"
+         "       foldcheck audit CKPT_DIR --rotation FILE [options]\n"
+         "Recover per layer and head the maps folded into Wq, Wk, Wv, Wo of a\n"
+         "rewritten Hugging Face checkpoint (config.json + safetensors), judge\n"
+         "them against the folding theorems (orthogonal? in the RoPE commutant?\n"
+         "Wo compensated?) with bounds from the weights' storage precision, and\n"
+         "certify the rewritten block against the original with the MPFR oracle.\n"
+         "Verdicts: foldable, vo-only, online (F6 b), broken.\n\n"
+         "  --rotation FILE        audit the fold of a rotation file (JSON:\n"
+         "                         {\"rotation\": d x d} for every layer and KV\n"
+         "                         group, or {\"rotations\": [layer][group][d][d]})\n"
+         "                         into CKPT_DIR, computed in double\n"
+         "  --layers LIST          layers to audit, e.g. 0,2-5 (default all)\n"
+         "  --certify-layers LIST  layers to certify (default the audited ones)\n"
+         "  --cases N              certification inputs per KV group (default 2;\n"
+         "                         0: no certification)\n"
+         "  --tokens T             tokens per input (default 4)\n"
+         "  --seed S               seed of the drawn inputs (default 1)\n"
+         "  --prec BITS            oracle precision (default 128)\n"
+         "  --rewrite-arith f32|f64  arithmetic the rewriter used (default f32)\n"
+         "  --format text|json|markdown|html  (default text)\n"
+         "  --output FILE          write the report there\n"
+         "  --threads N            BLAS threads (default 1)\n"
+         "  --progress             a line per layer on stderr\n");
+}
+
+/* "0,2-5" -> mask[0..n) */
+static int parse_list(unsigned char *mask, size_t n, const char *s,
+                      const char *what)
+{
+  memset(mask, 0, n);
+  const char *p = s;
+  if (*p == '\0')
+    return fc_cli_usage_error("%s expects a list like 0,2-5", what);
+  while (*p) {
+    char *e;
+    errno = 0;
+    long a = strtol(p, &e, 10), b = a;
+    if (e == p || errno || a < 0)
+      return fc_cli_usage_error("%s: bad layer list '%s'", what, s);
+    p = e;
+    if (*p == '-') {
+      b = strtol(p + 1, &e, 10);
+      if (e == p + 1 || errno || b < a)
+        return fc_cli_usage_error("%s: bad layer range in '%s'", what, s);
+      p = e;
+    }
+    if ((size_t)b >= n)
+      return fc_cli_usage_error("%s: layer %ld beyond the model's %zu layers",
+                                what, b, n);
+    for (long i = a; i <= b; i++)
+      mask[i] = 1;
+    if (*p == ',')
+      p++;
+    else if (*p)
+      return fc_cli_usage_error("%s: bad layer list '%s'", what, s);
+  }
+  return 0;
+}
+
+static int parse_l(long *v, const char *s, long lo, long hi, const char *what)
+{
+  char *e;
+  errno = 0;
+  long x = strtol(s, &e, 10);
+  if (*s == '\0' || *e || errno || x < lo || x > hi)
+    return fc_cli_usage_error("%s expects an integer in [%ld, %ld], got '%s'",
+                              what, lo, hi, s);
+  *v = x;
+  return 0;
+}
+
+int fc_cli_audit(int argc, char **argv)
+{
+  enum { O_LAYERS = 256, O_CERT, O_CASES, O_TOKENS, O_SEED, O_PREC, O_ARITH,
+         O_FORMAT, O_OUTPUT, O_THREADS, O_PROGRESS, O_HELP, O_ROT };
+  static const struct option lo[] = {
+      {"layers", required_argument, 0, O_LAYERS},
+      {"certify-layers", required_argument, 0, O_CERT},
+      {"cases", required_argument, 0, O_CASES},
+      {"tokens", required_argument, 0, O_TOKENS},
+      {"seed", required_argument, 0, O_SEED},
+      {"prec", required_argument, 0, O_PREC},
+      {"rewrite-arith", required_argument, 0, O_ARITH},
+      {"format", required_argument, 0, O_FORMAT},
+      {"output", required_argument, 0, O_OUTPUT},
+      {"threads", required_argument, 0, O_THREADS},
+      {"progress", no_argument, 0, O_PROGRESS},
+      {"help", no_argument, 0, O_HELP},
+      {"rotation", required_argument, 0, O_ROT},
+      {0, 0, 0, 0}};
+  const char *layers = NULL, *cert = NULL, *output = NULL, *rotf = NULL;
+  long cases = 2, tokens = 4, prec = 128, threads = 1;
+  uint64_t seed = 1;
+  double uarith = ldexp(1, -24);
+  fc_format fmt = FC_FORMAT_TEXT;
+  int progress = 0, c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    switch (c) {
+    case O_LAYERS: layers = optarg; break;
+    case O_CERT: cert = optarg; break;
+    case O_CASES:
+      if (parse_l(&cases, optarg, 0, 1000, "--cases")) return 2;
+      break;
+    case O_TOKENS:
+      if (parse_l(&tokens, optarg, 1, 64, "--tokens")) return 2;
+      break;
+    case O_PREC:
+      if (parse_l(&prec, optarg, FC_PREC_MIN, 4096, "--prec")) return 2;
+      break;
+    case O_THREADS:
+      if (parse_l(&threads, optarg, 1, 64, "--threads")) return 2;
+      break;
+    case O_SEED: {
+      char *e;
+      errno = 0;
+      if (*optarg == '-' || *optarg == '\0')
+        return fc_cli_usage_error("--seed expects a non-negative integer");
+      unsigned long long v = strtoull(optarg, &e, 0);
+      if (*e || errno)
+        return fc_cli_usage_error("--seed expects an integer below 2^64, got '%s'",
+                                  optarg);
+      seed = v;
+      break;
+    }
+    case O_ARITH:
+      if (strcmp(optarg, "f32") == 0)
+        uarith = ldexp(1, -24);
+      else if (strcmp(optarg, "f64") == 0)
+        uarith = ldexp(1, -53);
+      else
+        return fc_cli_usage_error("--rewrite-arith expects f32 or f64, got '%s'",
+                                  optarg);
+      break;
+    case O_FORMAT:
+      if (fc_format_parse(&fmt, optarg) != FC_OK || fmt == FC_FORMAT_TAP ||
+          fmt == FC_FORMAT_JUNIT)
+        return fc_cli_usage_error("unknown audit format '%s' (text, json, "
+                                  "markdown, html)", optarg);
+      break;
+    case O_OUTPUT: output = optarg; break;
+    case O_ROT: rotf = optarg; break;
+    case O_PROGRESS: progress = 1; break;
+    case O_HELP:
+    case 'h': help(); return 0;
+    case ':': return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+    default:
+      return fc_cli_usage_error("audit: unknown option '%s' (see 'foldcheck "
+                                "audit --help')", argv[optind - 1]);
+    }
+  }
+  if (argc - optind != (rotf ? 1 : 2))
+    return fc_cli_usage_error("audit expects ORIGINAL_DIR REWRITTEN_DIR, or "
+                              "CKPT_DIR --rotation FILE (see 'foldcheck audit "
+                              "--help')");
+  fc_error err = {0, ""};
+  fc_ckpt *a = NULL, *b = NULL;
+  double *rot = NULL;
+  size_t rl = 0, rg = 0;
+  int rc = fc_ckpt_open(&a, argv[optind], &err);
+  if (rc == FC_OK && !rotf)
+    rc = fc_ckpt_open(&b, argv[optind + 1], &err);
+  if (rc == FC_OK && rotf) {
+    const fc_ckpt_config *cf = fc_ckpt_config_get(a);
+    rc = fc_rotation_load(&rot, &rl, &rg, rotf, cf->head_dim, cf->layers,
+                          cf->kv_heads, &err);
+  }
+  if (rc) {
+    fc_ckpt_close(a);
+    fc_ckpt_close(b);
+    return fc_cli_usage_error("%s", err.msg);
+  }
+  size_t L = fc_ckpt_config_get(a)->layers;
+  unsigned char *lm = NULL, *cm = NULL;
+  int st = 0;
+  if (layers || cert) {
+    lm = malloc(L);
+    cm = malloc(L);
+    if (!lm || !cm)
+      st = fc_cli_usage_error("out of memory");
+    if (!st && layers)
+      st = parse_list(lm, L, layers, "--layers");
+    if (!st && cert)
+      st = parse_list(cm, L, cert, "--certify-layers");
+  }
+  FILE *out = stdout;
+  if (!st && output && (out = fopen(output, "w")) == NULL)
+    st = fc_cli_usage_error("cannot write '%s': %s", output, strerror(errno));
+  if (st) {
+    free(lm);
+    free(cm);
+    free(rot);
+    fc_ckpt_close(a);
+    fc_ckpt_close(b);
+    return st;
+  }
+  fc_env_blas_threads((int)threads);
+  fc_audit_opts o = {seed, cases, tokens, prec, layers ? lm : NULL,
+                     cert ? cm : NULL, uarith, progress, rot, rl, rg, rotf};
+  fc_audit au;
+  rc = fc_audit_run(&au, a, b, &o, &err);
+  if (rc == FC_OK) {
+    int wrc = fc_audit_write(out, &au, fmt);
+    if (wrc)
+      rc = fc_error_set(&err, wrc, "writing the report: %s", fc_strerror(wrc));
+  }
+  if (out != stdout && fclose(out) != 0 && rc == FC_OK)
+    rc = fc_error_set(&err, FC_EIO, "writing '%s' failed", output);
+  int status = 0;
+  if (rc)
+    status = fc_cli_usage_error("%s", err.msg);
+  else {
+    status = au.count[FC_VERDICT_FOLDABLE] != au.nhead;
+    for (size_t i = 0; i < au.ncert; i++)
+      status |= !au.cert[i].pass;
+  }
+  fc_audit_clear(&au);
+  free(rot);
+  free(lm);
+  free(cm);
+  fc_ckpt_close(a);
+  fc_ckpt_close(b);
+  return status;
+}
