@@ -93,7 +93,7 @@ static int gen_large(fc_case *c, fc_draw *d, int kind)
   sc = sc < 0 ? 0 : sc > 2 ? 2 : sc;
   const lsize *L = &limits[sc];
   /* Sizes first. */
-  /* Past half of the size curve, half the cases of the holds property are
+  /* Past half of the size curve, 3 cases in 4 of the holds property are
    * the profile's largest: every size at its maximum and a real preset (so
    * the nightly profile does check 32/8 heads at d = 128 and T = 4096).
    * Shrinks to false: the drawn sizes below.  The negative control never
@@ -102,7 +102,7 @@ static int gen_large(fc_case *c, fc_draw *d, int kind)
   /* The sizes are always drawn (the choice sequence keeps its shape, so
    * the shrinker can clear the flag and then lower each size). */
   const int big = fc_draw_bool(
-      d, kind == KIND_COMMUTING && fc_draw_sizefrac(d) >= 0.5 ? 0.5 : 0.0);
+      d, kind == KIND_COMMUTING && fc_draw_sizefrac(d) >= 0.5 ? 0.75 : 0.0);
   long logT = fc_draw_size(d, 1, L->logT);
   long logkv = fc_draw_int(d, 0, L->logkv);
   long loggrp = fc_draw_int(d, 0, L->loggrp);
