@@ -55,7 +55,7 @@ AC_DEFUN([FC_CHECK_CBLAS], [
     [AC_MSG_ERROR([no CBLAS library with cblas_dgemm: install the Debian package libopenblas-dev])])
   AC_CHECK_HEADER([cblas.h], [],
     [AC_MSG_ERROR([cblas.h not found: install the Debian package libopenblas-dev])])
-  AC_CHECK_FUNCS([openblas_get_config openblas_set_num_threads])
+  AC_CHECK_FUNCS([openblas_get_config openblas_set_num_threads openblas_get_num_threads blas_thread_shutdown_])
   dnl keep what the search added in OPENBLAS_LIBS, not in LIBS
   AS_IF([test "x$ac_cv_search_cblas_dgemm" != "xnone required"],
         [OPENBLAS_LIBS="$OPENBLAS_LIBS $ac_cv_search_cblas_dgemm"])

@@ -8,5 +8,6 @@ libfoldcheck_la_SOURCES += \
 include $(srcdir)/props/f1f2.mk
 include $(srcdir)/props/f3.mk
 include $(srcdir)/props/f4f6.mk
+include $(srcdir)/props/fold_large.mk
 include $(srcdir)/props/f7f10.mk
 include $(srcdir)/props/audit.mk

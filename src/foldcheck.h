@@ -195,6 +195,11 @@ void fc_draw_reject(fc_draw *d);
 int fc_draw_status(const fc_draw *d);
 /* The case size parameter in [0, 1] (grows with the case index). */
 double fc_draw_sizefrac(const fc_draw *d);
+/* The size class of the run's profile: 0 ci, 1 default, 2 nightly (1 when
+ * no run sets it, e.g. a bare replay).  Generators whose cases are whole
+ * experiments at realistic sizes (props/fold_large.c) bound their sizes by
+ * it, so each profile sizes its own cases. */
+int fc_draw_scale(const fc_draw *d);
 
 /* ------------------------------------------------------ rotations (params) */
 
@@ -322,6 +327,9 @@ typedef struct fc_property {
    * (e.g. a Monte Carlo at full sizes), so case counts, not time budgets,
    * bound a run and reports stay deterministic. */
   long max_cases;
+  /* Optional: the cap per profile size class (fc_draw_scale: ci, default,
+   * nightly), overriding max_cases when non-NULL. */
+  const long *max_cases_by_scale;
 } fc_property;
 
 /* The registry of built-in properties. */

@@ -21,6 +21,7 @@ void fc_draw_init_generate(fc_draw *d, const fc_rng *rng, double sizefrac,
   d->mode = FC_DRAW_GENERATE;
   d->rng = *rng;
   d->sizefrac = sizefrac < 0 ? 0 : sizefrac > 1 ? 1 : sizefrac;
+  d->scale = 1;
   d->max_choices = max_choices;
 }
 
@@ -32,6 +33,7 @@ void fc_draw_init_replay(fc_draw *d, const uint64_t *src, size_t n,
   d->src = src;
   d->nsrc = n;
   d->sizefrac = 1;
+  d->scale = 1;
   d->max_choices = max_choices;
 }
 
@@ -50,6 +52,17 @@ void fc_draw_reject(fc_draw *d)
     d->status = FC_EREJECT;
 }
 double fc_draw_sizefrac(const fc_draw *d) { return d ? d->sizefrac : 1; }
+
+int fc_draw_scale(const fc_draw *d) { return d ? d->scale : 1; }
+
+int fc_profile_scale(const char *profile)
+{
+  if (profile != NULL && strcmp(profile, "ci") == 0)
+    return 0;
+  if (profile != NULL && strcmp(profile, "nightly") == 0)
+    return 2;
+  return 1;
+}
 
 /* Record one choice.  `gen` is the value generate mode proposes (ignored in
  * replay mode); the result is in [0, max]. */

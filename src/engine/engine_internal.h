@@ -20,6 +20,7 @@ struct fc_draw {
   uint64_t *rec;            /* every choice consumed, as used */
   size_t nrec, caprec;
   size_t max_choices;
+  int scale;                /* the profile's size class (fc_draw_scale) */
 };
 
 void fc_draw_init_generate(fc_draw *d, const fc_rng *rng, double sizefrac,
@@ -27,6 +28,8 @@ void fc_draw_init_generate(fc_draw *d, const fc_rng *rng, double sizefrac,
 void fc_draw_init_replay(fc_draw *d, const uint64_t *src, size_t n,
                          size_t max_choices);
 void fc_draw_clear(fc_draw *d);
+/* The size class of the run's profile: 0 ci, 1 default, 2 nightly. */
+int fc_profile_scale(const char *profile);
 
 /* Monotonic seconds. */
 double fc_now(void);

@@ -11,11 +11,36 @@ char *openblas_get_config(void);
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
 void openblas_set_num_threads(int);
 #endif
+#ifdef HAVE_OPENBLAS_GET_NUM_THREADS
+int openblas_get_num_threads(void);
+#endif
+#ifdef HAVE_BLAS_THREAD_SHUTDOWN_
+int blas_thread_shutdown_(void);
+#endif
 
+/* Why the shutdown: OpenBLAS's pthread build starts its thread pool in a
+ * library constructor, before main, with one thread per core
+ * (OPENBLAS_NUM_THREADS is read then, not later).  openblas_set_num_threads(1)
+ * only lowers the count used for new calls: the pool's idle threads stay
+ * and each spins in sched_yield for OpenBLAS's thread timeout (2^28 cycles,
+ * about 0.1 s) before sleeping -- about 10% of the samples of a short run
+ * and a busy second core under every test process.  With one BLAS thread
+ * the pool is never used, so it is shut down (its threads joined); OpenBLAS
+ * restarts it lazily if a later call asks for more threads.  The count is
+ * set first: openblas_set_num_threads restarts a pool that was shut down. */
 void fc_env_blas_threads(int n)
 {
+  if (n < 1)
+    n = 1;
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-  openblas_set_num_threads(n < 1 ? 1 : n);
+#ifdef HAVE_OPENBLAS_GET_NUM_THREADS
+  if (openblas_get_num_threads() != n)
+#endif
+    openblas_set_num_threads(n);
+#ifdef HAVE_BLAS_THREAD_SHUTDOWN_
+  if (n == 1)
+    blas_thread_shutdown_();
+#endif
 #else
   (void)n;
 #endif

@@ -64,6 +64,7 @@ int fc_eval_internal(fc_check_result *r, int *failed, int *level,
 {
   fc_draw d;
   fc_draw_init_replay(&d, src, n, cfg->max_choices);
+  d.scale = fc_profile_scale(cfg->profile);
   int rc = gen_and_check(r, failed, level, discarded, c, &d, p, cfg, k,
                          margin);
   if (rc == FC_OK && rec != NULL) {
@@ -164,6 +165,7 @@ static void *worker(void *arg)
     fc_draw d;
     fc_draw_init_generate(&d, &rng, size_fraction(i, j->ncases),
                           j->cfg->max_choices);
+    d.scale = fc_profile_scale(j->cfg->profile);
     o->rc = gen_and_check(&o->r, &o->failed, &o->level, &o->discarded, c, &d,
                           j->p, j->cfg, j->k, 1.0);
     fc_draw_clear(&d);
@@ -216,6 +218,7 @@ static int record_case(uint64_t **seq, size_t *n, const fc_property *p,
   fc_rng_stream(&rng, cfg->seed, p->id, (uint64_t)i);
   fc_draw d;
   fc_draw_init_generate(&d, &rng, size_fraction(i, ncases), cfg->max_choices);
+  d.scale = fc_profile_scale(cfg->profile);
   int rc = p->generate(c, &d);
   if (rc == FC_OK)
     rc = fc_draw_status(&d);
@@ -374,8 +377,10 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
     j.p = p;
     j.cfg = cfg;
     j.k = k;
-    j.ncases = p->max_cases > 0 && p->max_cases < cfg->cases ? p->max_cases
-                                                             : cfg->cases;
+    long cap = p->max_cases_by_scale != NULL
+                   ? p->max_cases_by_scale[fc_profile_scale(cfg->profile)]
+                   : p->max_cases;
+    j.ncases = cap > 0 && cap < cfg->cases ? cap : cfg->cases;
     j.first_stop = j.ncases;
     j.t0 = t0;
     j.out = calloc((size_t)j.ncases, sizeof *j.out);

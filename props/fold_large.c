@@ -1,0 +1,760 @@
+/* fold_large.c -- F4/F5 at realistic sizes (issue 11): Llama-sized heads
+ * at long context, checked by the row-sampled oracle (oracles/attn_rows.h).
+ *
+ * A case is a grouped-query RoPE attention block with one schedule for
+ * every head: a real preset at its real head dimension (llama2, llama3.1,
+ * qwen2: d = 128; gpt-neox: d = 96 with partial rotary 24) or, first in the
+ * shrink order, a small custom schedule (geom:d=4); kv key/value heads and
+ * heads = kv * group query heads (up to 32/8 in the nightly profile), T
+ * tokens at consecutive positions p0 .. p0 + T - 1 with p0 up to 2^20 - T,
+ * a causal or full mask, dm-wide inputs, the output projection Wo
+ * (dm x heads d).  The fold rewrites Wq, Wk, Wv -> R W (per head) and
+ * Wo -> Wo B(R)^T with one rotation R for all heads.
+ *
+ * The double kernels run the whole block, original and folded (every
+ * entry: when heads T^2 is small in one block call, otherwise one query
+ * head at a time, the contexts concatenated and projected by the kernel's
+ * gemm, so that at most T^2 scores are held at once).  Levels:
+ *   conformance (holds only): |out - out'| <= E + E' over every entry of
+ *       the T x dm output (the kernels' running bounds);
+ *   statement: the oracle's original and folded outputs on the sampled
+ *       rows, every column: |out - out'| <= 2^(-P+s) (e + e'), and the
+ *       self-check at P + 64 (fc_oracle_statement);
+ *   accuracy: each double context and output entry of the sampled rows
+ *       (and, in one-call blocks, every score and probability of them)
+ *       against the oracle, both blocks, against the kernel's bound plus
+ *       the oracle's own 2^(-P+s) e.
+ * The sampled rows are drawn (fc_draw_*): shrinkable and replayable.  A
+ * kernel bug that corrupts a fraction f of the rows is missed by one case
+ * with probability (1 - f)^k, k the number of sampled rows; one that
+ * corrupts a row corrupts its outputs, which are all checked.
+ *
+ * Sizes per profile (fc_draw_scale): ci T <= 64, kv <= 2, group <= 4,
+ * dm <= 8, 2 sampled rows; default T <= 256, kv <= 4, dm <= 16, 3 rows;
+ * nightly T <= 4096, kv <= 8 (32 query heads), dm <= 32, 4 rows.  Sizes are
+ * drawn first and shrink first (T, heads, dm, the schedule down to d = 4),
+ * then positions, mask, sampled rows, the rotation, and the values, which
+ * come from one drawn seed and a drawn simplicity level (values in
+ * {-1, 0, 1}, short dyadics, wide dyadics): a T = 4096 case would need
+ * about 10^6 choices otherwise. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "foldx_internal.h"
+#include "gen/presets.h"
+#include "gen/schedule.h"
+#include "kernels/attn.h"
+#include "oracles/attn_rows.h"
+
+/* The schedules, simplest first. */
+static const char *const schedules[] = {"geom:d=4,base=10000", "llama2",
+                                        "llama3.1", "qwen2", "gpt-neox"};
+#define NSCHED (sizeof schedules / sizeof schedules[0])
+
+typedef struct lsize {
+  long logT, logkv, loggrp, logdm, rows;
+} lsize;
+static const lsize limits[3] = {
+    {6, 1, 2, 3, 2},   /* ci */
+    {8, 2, 2, 4, 3},   /* default */
+    {12, 3, 2, 5, 4}}; /* nightly */
+
+enum { KIND_COMMUTING = 0, KIND_MIXING = 1 };
+
+static uint64_t splitmix(uint64_t *s)
+{
+  uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}
+
+/* Values from a seed: level 0 in {-1, 0, 1}, 1 k/16 in [-1, 1], 2 wide
+ * dyadics (24-bit mantissas) in [-4, 4]; times scale (a power of two), so
+ * every value is an exact double. */
+static void fill(double *a, size_t n, uint64_t *s, long level, double scale)
+{
+  for (size_t i = 0; i < n; i++) {
+    const uint64_t r = splitmix(s);
+    double v;
+    if (level == 0)
+      v = (double)(long)(r % 3) - 1;
+    else if (level == 1)
+      v = ((double)(long)(r % 33) - 16) / 16;
+    else
+      v = ldexp((double)(int64_t)(r >> 39) - (double)(1 << 24), -22);
+    a[i] = v * scale;
+  }
+}
+
+static int gen_large(fc_case *c, fc_draw *d, int kind)
+{
+  int sc = fc_draw_scale(d);
+  sc = sc < 0 ? 0 : sc > 2 ? 2 : sc;
+  const lsize *L = &limits[sc];
+  /* Sizes first. */
+  /* Past half of the size curve, 3 cases in 4 of the holds property are
+   * the profile's largest: every size at its maximum and a real preset (so
+   * the nightly profile does check 32/8 heads at d = 128 and T = 4096).
+   * Shrinks to false: the drawn sizes below.  The negative control never
+   * sets it (its run stops at its first, small, failure anyway, and a
+   * shrink from T = 4096 would cost minutes). */
+  /* The sizes are always drawn (the choice sequence keeps its shape, so
+   * the shrinker can clear the flag and then lower each size). */
+  const int big = fc_draw_bool(
+      d, kind == KIND_COMMUTING && fc_draw_sizefrac(d) >= 0.5 ? 0.75 : 0.0);
+  long logT = fc_draw_size(d, 1, L->logT);
+  long logkv = fc_draw_int(d, 0, L->logkv);
+  long loggrp = fc_draw_int(d, 0, L->loggrp);
+  long logdm = fc_draw_int(d, 0, L->logdm);
+  long si = fc_draw_int(d, 0, (long)NSCHED - 1);
+  if (big) {
+    logT = L->logT;
+    logkv = L->logkv;
+    loggrp = L->loggrp;
+    logdm = L->logdm;
+    si = si == 0 ? 1 : si;
+  }
+  if (fc_draw_status(d) != FC_OK)
+    return FC_OK;
+  const size_t T = (size_t)1 << logT, kv = (size_t)1 << logkv,
+               heads = kv << loggrp, dm = (size_t)1 << logdm;
+  fc_schedule_buf sb;
+  fc_schedule_buf_zero(&sb);
+  fc_error err = {0, ""};
+  int rc = fc_schedule_parse(&sb, schedules[si], &err);
+  if (rc != FC_OK) {
+    fc_schedule_buf_clear(&sb);
+    return rc;
+  }
+  const size_t dh = sb.s.d, hd = heads * dh, kvd = kv * dh;
+  rc = fc_schedule_store(c, "s0", &sb.s);
+  fc_schedule_buf_clear(&sb);
+  if (rc != FC_OK)
+    return rc;
+  fc_schedule s;
+  rc = fc_schedule_view(&s, c, "s0");
+  if (rc != FC_OK)
+    return rc;
+  if (fc_case_add_dim(c, "T", (long)T) || fc_case_add_dim(c, "dm", (long)dm) ||
+      fc_case_add_dim(c, "d", (long)dh) ||
+      fc_case_add_dim(c, "heads", (long)heads) ||
+      fc_case_add_dim(c, "kv", (long)kv))
+    return FC_ENOMEM;
+  /* Positions: p0 + t, p0 = 0 or up to 2^20 - T (long contexts). */
+  const double pw[] = {1, 3};
+  long p0 = 0;
+  if (fc_draw_weighted(d, pw, 2) == 1)
+    p0 = fc_draw_int(d, 0, (1L << 20) - (long)T);
+  long *pos = fc_case_add_ints(c, "pos", T, 1);
+  long *cz = fc_case_add_ints(c, "causal", 1, 1);
+  long *ki = fc_case_add_ints(c, "schedule", 1, 1);
+  if (pos == NULL || cz == NULL || ki == NULL)
+    return FC_ENOMEM;
+  for (size_t t = 0; t < T; t++)
+    pos[t] = p0 + (long)t;
+  *cz = fc_draw_bool(d, 0.7);
+  *ki = si;
+  /* Sampled rows, counted back from the last (which sees every key). */
+  const long nr = fc_draw_int(d, 1, L->rows);
+  long *rows = fc_case_add_ints(c, "rows", (size_t)nr, 1);
+  if (rows == NULL)
+    return FC_ENOMEM;
+  for (long r = 0; r < nr; r++)
+    rows[r] = (long)T - 1 - fc_draw_int(d, 0, (long)T - 1);
+  /* The rotation. */
+  rc = kind == KIND_COMMUTING ? fc_draw_commuting_rotation(c, d, "R", &s)
+                              : fc_draw_mixing_rotation(c, d, "R", &s);
+  if (rc != FC_OK)
+    return rc;
+  /* Values. */
+  const long level = fc_draw_int(d, 0, 3);
+  uint64_t seed = fc_draw_raw(d, UINT32_MAX);
+  double *x = fc_case_add_reals(c, "x", T, dm);
+  double *wq = fc_case_add_reals(c, "wq", hd, dm);
+  double *wk = fc_case_add_reals(c, "wk", kvd, dm);
+  double *wv = fc_case_add_reals(c, "wv", kvd, dm);
+  double *wo = fc_case_add_reals(c, "wo", dm, hd);
+  if (!x || !wq || !wk || !wv || !wo)
+    return FC_ENOMEM;
+  /* Weights scaled by about 1/sqrt(fan-in) (a power of two), as trained
+   * models are, so that scores stay O(1)..O(10^2) at every size. */
+  const double sin_ = ldexp(1.0, -(int)((logdm + 1) / 2));
+  const double sout = ldexp(1.0, -(int)((ilogb((double)hd) + 1) / 2));
+  /* Level 3: inputs scaled by 2^6, score ranges of 10^3 and more (a
+   * saturated softmax; exp overflows without the max subtraction). */
+  fill(x, T * dm, &seed, level < 3 ? level : 2, level == 3 ? 64.0 : 1.0);
+  const long wl = level < 3 ? level : 2;
+  fill(wq, hd * dm, &seed, wl, sin_);
+  fill(wk, kvd * dm, &seed, wl, sin_);
+  fill(wv, kvd * dm, &seed, wl, sin_);
+  fill(wo, dm * hd, &seed, wl, sout);
+  return FC_OK;
+}
+
+static int gen_commuting(fc_case *c, fc_draw *d)
+{
+  return gen_large(c, d, KIND_COMMUTING);
+}
+static int gen_mixing(fc_case *c, fc_draw *d)
+{
+  return gen_large(c, d, KIND_MIXING);
+}
+
+/* ------------------------------------------------------------- the check */
+
+typedef struct lcase {
+  size_t T, dm, d, heads, kv, hd, kvd, nrows;
+  const double *x, *wq, *wk, *wv, *wo;
+  const long *pos, *rows;
+  int causal;
+  fc_schedule s;
+  fc_givens g;
+  int neg;
+} lcase;
+
+static int view(lcase *L, const fc_case *c)
+{
+  memset(L, 0, sizeof *L);
+  L->T = (size_t)fc_case_dim(c, "T", 0);
+  L->dm = (size_t)fc_case_dim(c, "dm", 0);
+  L->d = (size_t)fc_case_dim(c, "d", 0);
+  L->heads = (size_t)fc_case_dim(c, "heads", 0);
+  L->kv = (size_t)fc_case_dim(c, "kv", 0);
+  if (!L->T || !L->dm || !L->d || !L->heads || !L->kv ||
+      L->heads % L->kv)
+    return FC_EINVAL;
+  L->hd = L->heads * L->d;
+  L->kvd = L->kv * L->d;
+  size_t r, k;
+  L->pos = fc_case_ints(c, "pos", &r, &k);
+  if (L->pos == NULL || r * k != L->T)
+    return FC_EINVAL;
+  L->rows = fc_case_ints(c, "rows", &r, &k);
+  if (L->rows == NULL || r * k == 0)
+    return FC_EINVAL;
+  L->nrows = r * k;
+  for (size_t i = 0; i < L->nrows; i++)
+    if (L->rows[i] < 0 || (size_t)L->rows[i] >= L->T)
+      return FC_EINVAL;
+  L->causal = (int)fc_case_dim(c, "causal", 0);
+  if (fc_schedule_view(&L->s, c, "s0") != FC_OK || L->s.d != L->d)
+    return FC_EINVAL;
+  if (fc_givens_view(&L->g, c, "R", L->d) != FC_OK)
+    return FC_EINVAL;
+  const struct {
+    const double **p;
+    const char *name;
+    size_t n;
+  } f[] = {{&L->x, "x", L->T * L->dm},
+           {&L->wq, "wq", L->hd * L->dm},
+           {&L->wk, "wk", L->kvd * L->dm},
+           {&L->wv, "wv", L->kvd * L->dm},
+           {&L->wo, "wo", L->dm * L->hd}};
+  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+    *f[i].p = fc_case_reals(c, f[i].name, &r, &k);
+    if (*f[i].p == NULL || r * k != f[i].n)
+      return FC_EINVAL;
+  }
+  return FC_OK;
+}
+
+/* One block's double weights (and their bounds: NULL for the original). */
+typedef struct dweights {
+  const double *wq, *ewq, *wk, *ewk, *wv, *ewv, *wo, *ewo;
+} dweights;
+
+/* The kernels' results kept: the whole output, and for the sampled rows
+ * the contexts and (one-call blocks) scores and probabilities. */
+typedef struct dres {
+  double *out, *eout;    /* T x dm */
+  double *ctx, *ectx;    /* nrows x hd */
+  double *s, *es, *a, *ea; /* nrows x heads x T, or NULL */
+} dres;
+
+static void dres_free(dres *r)
+{
+  free(r->out);
+  free(r->eout);
+  free(r->ctx);
+  free(r->ectx);
+  free(r->s);
+  free(r->es);
+  free(r->a);
+  free(r->ea);
+  memset(r, 0, sizeof *r);
+}
+
+/* Whole-block calls while heads x T x T stays below this (4 arrays of it
+ * are held); above, one query head per call. */
+#define ONE_CALL_MAX ((size_t)1 << 21)
+
+static int run_kernels(dres *R, const fc_kernels *K, const lcase *L,
+                       const dweights *w)
+{
+  const size_t T = L->T, d = L->d, hd = L->hd, dm = L->dm, TT = T * T;
+  const int one_call = L->heads * TT <= ONE_CALL_MAX;
+  memset(R, 0, sizeof *R);
+  R->out = malloc(T * dm * sizeof *R->out);
+  R->eout = malloc(T * dm * sizeof *R->eout);
+  R->ctx = malloc(L->nrows * hd * sizeof *R->ctx);
+  R->ectx = malloc(L->nrows * hd * sizeof *R->ectx);
+  double *ctx = malloc(T * hd * sizeof *ctx);
+  double *ectx = malloc(T * hd * sizeof *ectx);
+  double *s = NULL, *es = NULL, *a = NULL, *ea = NULL;
+  int rc = FC_OK;
+  if (!R->out || !R->eout || !R->ctx || !R->ectx || !ctx || !ectx)
+    rc = FC_ENOMEM;
+  const size_t ns = L->nrows * L->heads * T;
+  if (rc == FC_OK && one_call) {
+    R->s = malloc(ns * sizeof *R->s);
+    R->es = malloc(ns * sizeof *R->es);
+    R->a = malloc(ns * sizeof *R->a);
+    R->ea = malloc(ns * sizeof *R->ea);
+    s = malloc(L->heads * TT * sizeof *s);
+    es = malloc(L->heads * TT * sizeof *es);
+    a = malloc(L->heads * TT * sizeof *a);
+    ea = malloc(L->heads * TT * sizeof *ea);
+    if (!R->s || !R->es || !R->a || !R->ea || !s || !es || !a || !ea)
+      rc = FC_ENOMEM;
+  }
+  fc_attn_block b;
+  memset(&b, 0, sizeof b);
+  b.x = L->x;
+  b.pos = L->pos;
+  b.causal = L->causal;
+  fc_schedule *sched = NULL;
+  if (rc == FC_OK) {
+    sched = malloc(L->kv * sizeof *sched);
+    if (sched == NULL)
+      rc = FC_ENOMEM;
+    else
+      for (size_t j = 0; j < L->kv; j++)
+        sched[j] = L->s;
+  }
+  if (rc == FC_OK && one_call) {
+    b.g = (fc_attn_geom){T, dm, d, L->heads, L->kv, dm};
+    b.sched = sched;
+    b.wq = w->wq, b.ewq = w->ewq, b.wk = w->wk, b.ewk = w->ewk;
+    b.wv = w->wv, b.ewv = w->ewv, b.wo = w->wo, b.ewo = w->ewo;
+    fc_attn_out o;
+    memset(&o, 0, sizeof o);
+    o.scores = s, o.escores = es, o.probs = a, o.eprobs = ea;
+    o.ctx = ctx, o.ectx = ectx, o.out = R->out, o.eout = R->eout;
+    rc = K->attn->block(K, &o, &b);
+    for (size_t r = 0; r < L->nrows && rc == FC_OK; r++)
+      for (size_t h = 0; h < L->heads; h++) {
+        const size_t src = h * TT + (size_t)L->rows[r] * T,
+                     dst = (r * L->heads + h) * T;
+        memcpy(R->s + dst, s + src, T * sizeof *s);
+        memcpy(R->es + dst, es + src, T * sizeof *s);
+        memcpy(R->a + dst, a + src, T * sizeof *s);
+        memcpy(R->ea + dst, ea + src, T * sizeof *s);
+      }
+  } else if (rc == FC_OK) {
+    /* One query head at a time: a one-head block reading its key/value
+     * head, no output projection; then the concat times Wo^T. */
+    const size_t grp = L->heads / L->kv;
+    double *hc = malloc(T * d * sizeof *hc), *ehc = malloc(T * d * sizeof *ehc);
+    if (!hc || !ehc)
+      rc = FC_ENOMEM;
+    for (size_t h = 0; h < L->heads && rc == FC_OK; h++) {
+      const size_t j = h / grp;
+      b.g = (fc_attn_geom){T, dm, d, 1, 1, 0};
+      b.sched = sched;
+      b.wq = w->wq + h * d * dm, b.ewq = w->ewq ? w->ewq + h * d * dm : NULL;
+      b.wk = w->wk + j * d * dm, b.ewk = w->ewk ? w->ewk + j * d * dm : NULL;
+      b.wv = w->wv + j * d * dm, b.ewv = w->ewv ? w->ewv + j * d * dm : NULL;
+      b.wo = NULL, b.ewo = NULL;
+      fc_attn_out o;
+      memset(&o, 0, sizeof o);
+      o.ctx = hc, o.ectx = ehc;
+      rc = K->attn->block(K, &o, &b);
+      for (size_t t = 0; t < T && rc == FC_OK; t++) {
+        memcpy(ctx + t * hd + h * d, hc + t * d, d * sizeof *hc);
+        memcpy(ectx + t * hd + h * d, ehc + t * d, d * sizeof *hc);
+      }
+    }
+    free(hc);
+    free(ehc);
+    if (rc == FC_OK)
+      rc = K->attn->gemm(R->out, R->eout, dm, ctx, ectx, hd, w->wo, w->ewo,
+                         hd, 1, T, dm, hd);
+  }
+  for (size_t r = 0; r < L->nrows && rc == FC_OK; r++) {
+    memcpy(R->ctx + r * hd, ctx + (size_t)L->rows[r] * hd, hd * sizeof *ctx);
+    memcpy(R->ectx + r * hd, ectx + (size_t)L->rows[r] * hd,
+           hd * sizeof *ctx);
+  }
+  free(sched);
+  free(ctx);
+  free(ectx);
+  free(s);
+  free(es);
+  free(a);
+  free(ea);
+  if (rc != FC_OK)
+    dres_free(R);
+  return rc;
+}
+
+/* The folded double weights: W -> R W per head, Wo -> Wo R^T per column
+ * block (the kernels' fold operators, with their bounds). */
+typedef struct dfold {
+  double *mem;
+  dweights w;
+} dfold;
+
+static int fold_double(dfold *F, const fc_kernels *K, const lcase *L)
+{
+  const size_t d = L->d, dm = L->dm, hd = L->hd, kvd = L->kvd, dd = d * d;
+  const size_t n = 2 * (hd * dm + 2 * kvd * dm + dm * hd + dd);
+  F->mem = malloc(n * sizeof *F->mem);
+  if (F->mem == NULL)
+    return FC_ENOMEM;
+  double *p = F->mem;
+  double *wq = p, *ewq = (p += hd * dm), *wk = (p += hd * dm),
+         *ewk = (p += kvd * dm), *wv = (p += kvd * dm), *ewv = (p += kvd * dm),
+         *wo = (p += kvd * dm), *ewo = (p += dm * hd), *Rm = (p += dm * hd),
+         *ER = (p += dd);
+  fc_givens_build_d(Rm, &L->g);
+  int rc = fc_attn_givens_bound(ER, Rm, &L->g);
+  const struct fc_kern_attn *A = K->attn;
+  for (size_t h = 0; h < L->heads && rc == FC_OK; h++)
+    rc = A->fold_left(K, wq + h * d * dm, ewq + h * d * dm, dm, Rm, ER,
+                      L->wq + h * d * dm, NULL, d, dm);
+  for (size_t j = 0; j < L->kv && rc == FC_OK; j++) {
+    rc = A->fold_left(K, wk + j * d * dm, ewk + j * d * dm, dm, Rm, ER,
+                      L->wk + j * d * dm, NULL, d, dm);
+    if (rc == FC_OK)
+      rc = A->fold_left(K, wv + j * d * dm, ewv + j * d * dm, dm, Rm, ER,
+                        L->wv + j * d * dm, NULL, d, dm);
+  }
+  for (size_t h = 0; h < L->heads && rc == FC_OK; h++)
+    rc = A->fold_right_t(K, wo + h * d, ewo + h * d, hd, L->wo + h * d, NULL,
+                         Rm, ER, dm, d);
+  F->w = (dweights){wq, ewq, wk, ewk, wv, ewv, wo, ewo};
+  return rc;
+}
+
+/* ------------------------------------------------------------ the oracle */
+
+typedef struct stmt_arg {
+  const lcase *L;
+  const dres *k0, *k1;   /* kernel results: original, folded */
+  fc_check_result *res;  /* accuracy folded in at the run's precision */
+  long prec, slack;
+} stmt_arg;
+
+/* Oracle weights at prec: exact, or folded by R with propagated
+ * coefficients.  R is the Givens product G_k .. G_1 D of the case (D the
+ * optional reflection of coordinate 0), so R W is formed by applying D,
+ * G_1, .., G_k to the rows of each head block, and Wo R^T = Wo D G_1^T ..
+ * G_k^T by applying them in the same order to the columns of each column
+ * block: 4 products per entry pair and rotation instead of a d x d matrix
+ * product (the fold of the d = 128 weights was most of a small case's
+ * oracle time).  One rotation step on a pair (w_i, w_j):
+ *   w_i' = fl(fma(c, w_i, -fl(s w_j))),  w_j' = fl(fma(s, w_i, fl(c w_j))),
+ * with c, s = cos, sin of 2 pi t at prec (fc_mp_sincos_turns, within 2 u of
+ * the exact values), |c|, |s| <= 1: two roundings (u |w'| and u |s w_j| <=
+ * u |w_j|), the errors of c and s (2 u (|w_i| + |w_j|)) and the carried
+ * ones:
+ *   e(w_i') = |w_i'| + 3 (|w_i| + |w_j|) + e(w_i) + e(w_j), same for w_j'. */
+typedef struct mw {
+  fc_mp_emat wq, wk, wv, wo;
+} mw;
+
+static void mw_clear(mw *m)
+{
+  fc_mp_emat_clear(&m->wq);
+  fc_mp_emat_clear(&m->wk);
+  fc_mp_emat_clear(&m->wv);
+  fc_mp_emat_clear(&m->wo);
+}
+
+/* Apply the rotations of g to the d rows starting at r0 (cols = 0) or to
+ * the d columns starting at c0 (cols = 1) of W. */
+static void givens_apply(fc_mp_emat *W, size_t off, int cols,
+                         const fc_givens *g, mpfr_t s, mpfr_t c, mpfr_t t)
+{
+  const size_t n = cols ? W->m->rows : W->m->cols, ld = W->m->cols;
+#define AT(k, l) (cols ? (l) * ld + off + (k) : (off + (k)) * ld + (l))
+  if (g->reflect)
+    for (size_t l = 0; l < n; l++) {
+      const size_t a = AT(0, l);
+      mpfr_neg(W->m->e[a], W->m->e[a], MPFR_RNDN);
+      W->d[a] = -W->d[a];
+    }
+  for (size_t k = 0; k < g->count; k++) {
+    fc_mp_sincos_turns(s, c, g->turns[k]);
+    const size_t i = (size_t)g->i[k], j = (size_t)g->j[k];
+    for (size_t l = 0; l < n; l++) {
+      const size_t a = AT(i, l), b = AT(j, l);
+      const double mi = fabs(W->d[a]), mj = fabs(W->d[b]);
+      const double ei = W->e[a], ej = W->e[b];
+      mpfr_ptr wi = W->m->e[a], wj = W->m->e[b];
+      /* t = s w_j; w_j <- fma(s, w_i, c w_j); w_i <- fma(c, w_i_old, -t):
+       * w_i is needed by both, so w_j is formed first into t's partner. */
+      mpfr_mul(t, s, wj, MPFR_RNDN);       /* s w_j */
+      mpfr_mul(wj, c, wj, MPFR_RNDN);      /* c w_j */
+      mpfr_fma(wj, s, wi, wj, MPFR_RNDN);  /* s w_i + c w_j */
+      mpfr_fms(wi, c, wi, t, MPFR_RNDN);   /* c w_i - s w_j */
+      W->d[a] = mpfr_get_d(wi, MPFR_RNDN);
+      W->d[b] = mpfr_get_d(wj, MPFR_RNDN);
+      const double carry = 3 * (mi + mj) + ei + ej;
+      W->e[a] = fabs(W->d[a]) + carry;
+      W->e[b] = fabs(W->d[b]) + carry;
+    }
+  }
+#undef AT
+}
+
+static int mw_make(mw *m, const lcase *L, int folded, mpfr_prec_t prec)
+{
+  memset(m, 0, sizeof *m);
+  const size_t d = L->d, dm = L->dm, hd = L->hd, kvd = L->kvd;
+  int rc = fc_mp_emat_init(&m->wq, hd, dm, prec);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_init(&m->wk, kvd, dm, prec);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_init(&m->wv, kvd, dm, prec);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_init(&m->wo, dm, hd, prec);
+  if (rc != FC_OK)
+    return rc;
+  fc_mp_emat_set_d(&m->wq, L->wq);
+  fc_mp_emat_set_d(&m->wk, L->wk);
+  fc_mp_emat_set_d(&m->wv, L->wv);
+  fc_mp_emat_set_d(&m->wo, L->wo);
+  if (!folded)
+    return FC_OK;
+  mpfr_t s, c, t;
+  mpfr_inits2(prec, s, c, t, (mpfr_ptr)0);
+  for (size_t h = 0; h < L->heads; h++) {
+    givens_apply(&m->wq, h * d, 0, &L->g, s, c, t);
+    givens_apply(&m->wo, h * d, 1, &L->g, s, c, t);
+  }
+  for (size_t j = 0; j < L->kv; j++) {
+    givens_apply(&m->wk, j * d, 0, &L->g, s, c, t);
+    givens_apply(&m->wv, j * d, 0, &L->g, s, c, t);
+  }
+  mpfr_clears(s, c, t, (mpfr_ptr)0);
+  return FC_OK;
+}
+
+static int oracle_block(fc_mp_rows *o, const lcase *L, int folded,
+                        size_t *rows, int keep, mpfr_prec_t prec)
+{
+  mw m;
+  int rc = mw_make(&m, L, folded, prec);
+  fc_mp_attn_dims g = {L->T, L->dm, L->d, L->heads, L->kv, L->dm};
+  if (rc == FC_OK)
+    rc = fc_mp_rows_init(o, &g, L->nrows, keep, prec);
+  if (rc == FC_OK) {
+    fc_mp_rows_in in = {g, L->x, L->pos, &L->s, L->causal, &m.wq, &m.wk,
+                        &m.wv, &m.wo, L->nrows, rows, keep};
+    rc = fc_mp_rows_forward(o, &in);
+  }
+  mw_clear(&m);
+  return rc;
+}
+
+/* Accuracy of the kernel entries of one block against the oracle's. */
+static void accuracy(fc_check_result *res, const lcase *L, const dres *k,
+                     const fc_mp_rows *o, long prec, long slack)
+{
+  const int sh = (int)(slack - prec);
+  for (size_t r = 0; r < L->nrows; r++) {
+    const size_t t = (size_t)L->rows[r];
+    for (size_t c = 0; c < L->dm; c++) {
+      const size_t io = r * L->dm + c;
+      fc_oracle_accuracy(res, k->out[t * L->dm + c], o->out[io],
+                         k->eout[t * L->dm + c] + ldexp(o->eout[io], sh));
+    }
+    for (size_t l = 0; l < L->hd; l++) {
+      const size_t ic = r * L->hd + l;
+      fc_oracle_accuracy(res, k->ctx[ic], o->ctx[ic],
+                         k->ectx[ic] + ldexp(o->ectx[ic], sh));
+    }
+    if (k->s == NULL || o->s == NULL)
+      continue;
+    for (size_t i = 0; i < L->heads * L->T; i++) {
+      const size_t is = r * L->heads * L->T + i;
+      if (mpfr_inf_p(o->s[is])) {
+        /* Masked: the kernel must mask it too (score -inf, probability
+         * exactly 0). */
+        if (!(isinf(k->s[is]) && k->s[is] < 0) || k->a[is] != 0)
+          fc_measure_fold(&res->level[FC_LEVEL_ACCURACY], INFINITY, 0, 0);
+        continue;
+      }
+      fc_oracle_accuracy(res, k->s[is], o->s[is],
+                         k->es[is] + ldexp(o->es[is], sh));
+      fc_oracle_accuracy(res, k->a[is], o->a[is],
+                         k->ea[is] + ldexp(o->ea[is], sh));
+    }
+  }
+}
+
+static int statement(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
+{
+  stmt_arg *A = argp;
+  const lcase *L = A->L;
+  size_t *rows = malloc(L->nrows * sizeof *rows);
+  if (rows == NULL)
+    return FC_ENOMEM;
+  for (size_t i = 0; i < L->nrows; i++)
+    rows[i] = (size_t)L->rows[i];
+  const int at_p = prec == (mpfr_prec_t)A->prec;
+  const int keep = at_p && A->k0->s != NULL;
+  fc_mp_rows o0, o1;
+  memset(&o0, 0, sizeof o0);
+  memset(&o1, 0, sizeof o1);
+  int rc = oracle_block(&o0, L, 0, rows, keep, prec);
+  if (rc == FC_OK)
+    rc = oracle_block(&o1, L, 1, rows, keep, prec);
+  if (rc == FC_OK) {
+    /* r = max |out - out'|, S = max (e + e') over the sampled entries. */
+    mpfr_t t;
+    mpfr_init2(t, prec);
+    mpfr_set_zero(r, 1);
+    mpfr_set_zero(S, 1);
+    double smax = 0;
+    for (size_t i = 0; i < L->nrows * L->dm; i++) {
+      mpfr_sub(t, o0.out[i], o1.out[i], MPFR_RNDN);
+      mpfr_abs(t, t, MPFR_RNDN);
+      if (mpfr_greater_p(t, r))
+        mpfr_set(r, t, MPFR_RNDN);
+      const double e = o0.eout[i] + o1.eout[i];
+      if (e > smax)
+        smax = e;
+    }
+    mpfr_set_d(S, smax, MPFR_RNDU);
+    mpfr_clear(t);
+    if (at_p) {
+      accuracy(A->res, L, A->k0, &o0, A->prec, A->slack);
+      accuracy(A->res, L, A->k1, &o1, A->prec, A->slack);
+    }
+  }
+  fc_mp_rows_clear(&o0);
+  fc_mp_rows_clear(&o1);
+  free(rows);
+  return rc;
+}
+
+static int check_large(fc_check_result *r, const fc_case *c,
+                       const fc_check_ctx *x, int neg)
+{
+  memset(r, 0, sizeof *r);
+  lcase L;
+  int rc = view(&L, c);
+  if (rc != FC_OK)
+    return rc;
+  const fc_kernels *K = x->kernels ? x->kernels : fc_kernels_reference();
+  dfold F = {0};
+  dres k0, k1;
+  memset(&k0, 0, sizeof k0);
+  memset(&k1, 0, sizeof k1);
+  const dweights w0 = {L.wq, NULL, L.wk, NULL, L.wv, NULL, L.wo, NULL};
+  rc = fold_double(&F, K, &L);
+  if (rc == FC_OK)
+    rc = run_kernels(&k0, K, &L, &w0);
+  if (rc == FC_OK)
+    rc = run_kernels(&k1, K, &L, &F.w);
+  /* Conformance: the identity in double over every output entry. */
+  if (rc == FC_OK && !neg)
+    for (size_t i = 0; i < L.T * L.dm; i++)
+      fc_measure_fold(&r->level[FC_LEVEL_CONFORMANCE],
+                      fabs(k0.out[i] - k1.out[i]), k0.eout[i] + k1.eout[i],
+                      0);
+  if (rc == FC_OK) {
+    stmt_arg A = {&L, &k0, &k1, r, x->prec, x->slack_bits};
+    rc = fc_oracle_statement(r, statement, &A, x);
+  }
+  if (rc == FC_OK)
+    snprintf(r->note, sizeof r->note,
+             "T=%zu d=%zu heads=%zu/%zu dm=%zu p<=%ld%s, %zu sampled rows",
+             L.T, L.d, L.heads, L.kv, L.dm, L.pos[L.T - 1],
+             L.causal ? " causal" : "", L.nrows);
+  if (rc == FC_OK)
+    fc_check_add_point(r, 0, (double)L.T,
+                       r->level[FC_LEVEL_ACCURACY].ratio);
+  free(F.mem);
+  dres_free(&k0);
+  dres_free(&k1);
+  return rc;
+}
+
+static int check_holds(fc_check_result *r, const fc_case *c,
+                       const fc_check_ctx *x)
+{
+  return check_large(r, c, x, 0);
+}
+static int check_neg(fc_check_result *r, const fc_case *c,
+                     const fc_check_ctx *x)
+{
+  return check_large(r, c, x, 1);
+}
+
+static void describe(FILE *out, const fc_case *c)
+{
+  lcase L;
+  if (view(&L, c) != FC_OK)
+    return;
+  const long si = fc_case_dim(c, "schedule", 0);
+  fprintf(out,
+          "    schedule %s (d = %zu, rotary %zu), heads %zu / kv %zu, T %zu, "
+          "dm %zu, positions %ld..%ld, %s mask; rotation: %zu Givens; "
+          "sampled rows:",
+          si >= 0 && (size_t)si < NSCHED ? schedules[si] : "?", L.d,
+          L.s.rotary_dim, L.heads, L.kv, L.T, L.dm, L.pos[0],
+          L.pos[L.T - 1], L.causal ? "causal" : "full", L.g.count);
+  for (size_t i = 0; i < L.nrows; i++)
+    fprintf(out, " %ld", L.rows[i]);
+  fprintf(out, "\n");
+}
+
+static const char *const a_folded[] = {
+    "multiHead_folded_qkvo_attention_block_invariant_of_commutes",
+    "concatProjectedMultiHeadRopeAttentionBlockOutput_invariant_of_commutes",
+    NULL};
+
+/* Cases per profile (ci, default, nightly): the size curve reaches the
+ * profile's largest sizes by 60% of them. */
+static const long caps_holds[3] = {12, 20, 8};
+static const long caps_neg[3] = {12, 20, 8};
+
+static const fc_property p_large = {
+    .id = "fold.large.folded_qkvo",
+    .title = "realistic sizes: RoPE presets at their head dimension "
+             "(d = 128), grouped-query heads (up to 32/8), T up to 4096, "
+             "positions up to 2^20: Q/K/V/O folding by a commuting "
+             "orthogonal R leaves the output unchanged (row-sampled oracle)",
+    .anchors = a_folded,
+    .lean_file = "Symmetry.lean",
+    .expect = FC_EXPECT_HOLDS,
+    .generate = gen_commuting,
+    .check = check_holds,
+    .describe = describe,
+    .plot_x = "T (tokens)",
+    .plot_y = "accuracy error / bound",
+    .plot_ref_label = "bound",
+    .plot_ref_y = 1,
+    .plot_logx = 1,
+    .plot_logy = 1,
+    .max_cases_by_scale = caps_holds};
+
+static const fc_property p_large_neg = {
+    .id = "fold.large.neg.noncommuting",
+    .title = "negative control at realistic sizes: an orthogonal R mixing "
+             "two frequency classes breaks the folded output (shrinks to "
+             "d = 4, T = 2, one head)",
+    .anchors = a_folded,
+    .lean_file = "Symmetry.lean",
+    .expect = FC_EXPECT_DETECT,
+    .generate = gen_mixing,
+    .check = check_neg,
+    .describe = describe,
+    .max_cases_by_scale = caps_neg};
+
+const fc_property *const fc_family_fold_large[] = {&p_large, &p_large_neg,
+                                                   NULL};

@@ -1,0 +1,10 @@
+## F4/F5 at realistic sizes (issue 11): the row-sampled attention oracle and
+## the fold.large.* properties.
+libfoldcheck_la_SOURCES += \
+	oracles/attn_rows.h \
+	oracles/attn_rows.c \
+	props/fold_large.c
+
+check_PROGRAMS += tests/t-fold-large
+tests_t_fold_large_LDADD = $(FCTEST_LDADD)
+TESTS += tests/t-fold-large
