@@ -9,3 +9,4 @@ include $(srcdir)/props/f1f2.mk
 include $(srcdir)/props/f3.mk
 include $(srcdir)/props/f4f6.mk
 include $(srcdir)/props/f7f10.mk
+include $(srcdir)/props/contract.mk

@@ -35,7 +35,10 @@ extern "C" {
   X(EVERSION, -8, "record written by an incompatible foldcheck version")    \
   X(EORACLE, -9, "oracle fault (P and P+64 bit results disagree)")          \
   X(EINTERNAL, -10, "internal error")                                       \
-  X(EREJECT, -11, "case rejected by its generator")
+  X(EREJECT, -11, "case rejected by its generator")                        \
+  X(ENOTPROVIDED, -12, "not provided: the kernels under test have no entry " \
+    "for this contract (never a pass)")                                     \
+  X(EKERNEL, -13, "the kernel under test failed (crash, timeout, status)")
 
 typedef enum {
 #define FC_ERR_ENUM_(name, val, msg) FC_##name = val,
@@ -262,6 +265,10 @@ typedef struct fc_check_ctx {
   long prec;                  /* oracle precision P in bits */
   long slack_bits;            /* s: statement bound is 2^(-P+s) * scale */
   const fc_kernels *kernels;  /* the kernel table under test */
+  /* Issue 9: the user's kernels (plugin or exec, a struct fc_kprov from
+   * src/contract/provider.h) for the contract.* properties; NULL: the
+   * contract properties adapt `kernels`. */
+  void *provider;
 } fc_check_ctx;
 
 /* A plot point: x, y and the series it belongs to (the property's
@@ -321,6 +328,11 @@ typedef struct fc_property {
    * (e.g. a Monte Carlo at full sizes), so case counts, not time budgets,
    * bound a run and reports stay deterministic. */
   long max_cases;
+  /* Optional (issue 9): a negative control whose statement level is judged
+   * against kernel-level bounds rather than 2^(-P+s) (e.g. an invariance
+   * evaluated through the user's kernels) detects a case when its ratio
+   * exceeds this factor instead of the run's detect_factor; 0: the run's. */
+  double detect_factor;
 } fc_property;
 
 /* The registry of built-in properties. */
@@ -361,9 +373,12 @@ typedef struct fc_run_config {
                             statement ratio exceeds this */
   size_t max_choices;    /* draw limit per case */
   const char *db_dir;    /* failure database, or NULL */
-  const char *kernels;   /* kernel table name; NULL = reference */
+  const char *kernels;   /* kernel table name; NULL = reference; with a
+                            provider, its --kernels spec (for replay) */
   const char *profile;   /* "default", "ci", "nightly" (informational) */
   int progress;          /* 1: progress lines on stderr */
+  void *provider;        /* issue 9: user kernels (fc_kprov), or NULL;
+                            the other properties then use the reference */
 } fc_run_config;
 
 /* Largest oracle precision the CLI accepts (the P + 64 self-check and the

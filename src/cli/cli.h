@@ -24,6 +24,18 @@ const char *fc_cli_last_report(void);        /* conformance_cmd.c */
 int fc_cli_schedules(int argc, char **argv); /* schedules_cmd.c (issue 3) */
 int fc_cli_explain(int argc, char **argv);   /* explain_cmd.c (issue 4) */
 
+/* Issue 9 (kernels_ext.c): --kernels PLUGIN | exec:CMD.  arg_ok: a
+ * built-in name or an external spec.  open: for an external spec, start
+ * the provider (handshake, ABI check; arith "STORAGE/ACCUM" overrides the
+ * declared accumulation), print its contracts on stderr and store it in
+ * *prov; NULL for a built-in name.  Returns 0 or the exit status 2 (after
+ * a message). */
+int fc_cli_kernels_arg_ok(const char *spec);
+int fc_cli_open_provider(void **prov, const char *spec, double timeout,
+                         const char *arith);
+void fc_cli_close_provider(void *prov);
+#define FC_CLI_KERNEL_TIMEOUT 10.0 /* default --kernel-timeout, seconds */
+
 /* Shared by subcommands: print "foldcheck: <msg>" and return 2. */
 int fc_cli_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

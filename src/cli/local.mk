@@ -2,4 +2,5 @@
 foldcheck_SOURCES += \
 	src/cli/cli.h \
 	src/cli/main.c \
-	src/cli/conformance_cmd.c
+	src/cli/conformance_cmd.c \
+	src/cli/kernels_ext.c

@@ -136,7 +136,13 @@ static void run_help(void)
       "  --threads N         worker threads (results do not depend on N)\n"
       "  --prec BITS         oracle precision P, 64..65536 (default 256;\n"
       "                      self-check at P+64)\n"
-      "  --kernels NAME      kernel table to check (see 'foldcheck kernels')\n"
+      "  --kernels NAME      kernel table to check (see 'foldcheck kernels'),\n"
+      "                      or your own: ./libmine.so (a C plugin, see\n"
+      "                      foldcheck/kernel.h) or 'exec:CMD ARGS' (a program\n"
+      "                      speaking the frame protocol); then the default\n"
+      "                      selection is the contract.* properties\n"
+      "  --kernel-timeout SEC  per call of a plugin/exec kernel (default 10)\n"
+      "  --kernel-arith S/A  judge at another accumulation format (what-if)\n"
       "  --format F          text | json | tap | junit\n"
       "  --output FILE       write the report there (text still goes to stdout)\n"
       "  --db DIR            failure database (default .foldcheck/db in the\n"
@@ -153,7 +159,7 @@ static void run_help(void)
 enum {
   OPT_CASES = 256, OPT_SEED, OPT_THREADS, OPT_PREC, OPT_TIME, OPT_FORMAT,
   OPT_OUTPUT, OPT_DB, OPT_NODB, OPT_PROFILE, OPT_KERNELS, OPT_SSTEPS,
-  OPT_STIME, OPT_QUIET, OPT_HELP, OPT_CHOICES
+  OPT_STIME, OPT_QUIET, OPT_HELP, OPT_CHOICES, OPT_KTIMEOUT, OPT_KARITH
 };
 
 static const struct option run_opts[] = {
@@ -172,10 +178,14 @@ static const struct option run_opts[] = {
     {"shrink-time", required_argument, NULL, OPT_STIME},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, OPT_HELP},
+    {"kernel-timeout", required_argument, NULL, OPT_KTIMEOUT},
+    {"kernel-arith", required_argument, NULL, OPT_KARITH},
     {NULL, 0, NULL, 0}};
 
 typedef struct run_opts_out {
   fc_run_config cfg;
+  double ktimeout;
+  const char *karith;
   fc_format format;
   const char *output;
   int quiet;
@@ -203,6 +213,7 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
   if (strcmp(profile, "default") == 0)
     o->cfg.db_dir = ".foldcheck/db";
   o->format = FC_FORMAT_TEXT;
+  o->ktimeout = FC_CLI_KERNEL_TIMEOUT;
   *npats = 0;
   long v;
   double x;
@@ -256,10 +267,18 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
     case OPT_PROFILE:
       break; /* handled above */
     case OPT_KERNELS:
-      if (fc_kernels_find(arg) == NULL)
+      if (!fc_cli_kernels_arg_ok(arg))
         return fc_cli_usage_error("unknown kernel table '%s' (see 'foldcheck "
-                                  "kernels')", arg);
+                                  "kernels'; a plugin path needs a '/')", arg);
       o->cfg.kernels = arg;
+      break;
+    case OPT_KTIMEOUT:
+      if (parse_double(&x, arg, 1e-3, 86400, "--kernel-timeout"))
+        return 2;
+      o->ktimeout = x;
+      break;
+    case OPT_KARITH:
+      o->karith = arg;
       break;
     case OPT_SSTEPS:
       if (parse_long(&v, arg, 0, 100000000L, "--shrink-steps"))
@@ -316,10 +335,21 @@ int fc_cli_run(int argc, char **argv)
                                 strerror(errno));
     }
   }
+  /* Issue 9: the user's kernels; the default selection is then contract.*. */
+  if ((rc = fc_cli_open_provider(&o.cfg.provider, o.cfg.kernels, o.ktimeout,
+                                 o.karith)) != 0) {
+    if (out)
+      fclose(out);
+    free(pats);
+    return rc;
+  }
+  static const char *const contract_pats[] = {"contract", NULL};
   fc_report rep;
   fc_error err = {0, ""};
-  rc = fc_run(&rep, &o.cfg, npats ? pats : NULL, &err);
+  rc = fc_run(&rep, &o.cfg,
+              npats ? pats : o.cfg.provider ? contract_pats : NULL, &err);
   free(pats);
+  fc_cli_close_provider(o.cfg.provider);
   if (rc != FC_OK) {
     if (out)
       fclose(out);
@@ -434,8 +464,10 @@ int fc_cli_replay(int argc, char **argv)
       {"kernels", required_argument, NULL, OPT_KERNELS},
       {"choices", no_argument, NULL, OPT_CHOICES},
       {"help", no_argument, NULL, OPT_HELP},
+      {"kernel-timeout", required_argument, NULL, OPT_KTIMEOUT},
       {NULL, 0, NULL, 0}};
   long prec = 0;
+  double ktimeout = FC_CLI_KERNEL_TIMEOUT;
   const char *kernels = NULL;
   int from_choices = 0, c;
   optind = 1;
@@ -447,9 +479,13 @@ int fc_cli_replay(int argc, char **argv)
         return 2;
       break;
     case OPT_KERNELS:
-      if (fc_kernels_find(optarg) == NULL)
+      if (!fc_cli_kernels_arg_ok(optarg))
         return fc_cli_usage_error("unknown kernel table '%s'", optarg);
       kernels = optarg;
+      break;
+    case OPT_KTIMEOUT:
+      if (parse_double(&ktimeout, optarg, 1e-3, 86400, "--kernel-timeout"))
+        return 2;
       break;
     case OPT_CHOICES:
       from_choices = 1;
@@ -496,10 +532,15 @@ int fc_cli_replay(int argc, char **argv)
   cfg.prec = prec ? prec : rp.prec;
   cfg.slack_bits = rp.slack_bits;
   cfg.kernels = kernels ? kernels : rp.kernels;
-  if (fc_kernels_find(cfg.kernels) == NULL) {
+  if (!fc_cli_kernels_arg_ok(cfg.kernels)) {
     fc_replay_clear(&rp);
     return fc_cli_usage_error("the record names kernel table '%s', which this "
                               "foldcheck does not have", cfg.kernels);
+  }
+  if ((rc = fc_cli_open_provider(&cfg.provider, cfg.kernels, ktimeout,
+                                 NULL)) != 0) {
+    fc_replay_clear(&rp);
+    return rc;
   }
   const fc_property *p = rp.prop;
   fc_check_result r;
@@ -512,11 +553,15 @@ int fc_cli_replay(int argc, char **argv)
                                  rp.nchoices, &cfg, 1.0)
                : FC_ENOMEM;
   } else {
-    fc_check_ctx x = {cfg.prec, cfg.slack_bits, fc_kernels_find(cfg.kernels)};
+    fc_check_ctx x = {cfg.prec, cfg.slack_bits,
+                      cfg.provider ? fc_kernels_reference()
+                                   : fc_kernels_find(cfg.kernels),
+                      cfg.provider};
     rc = p->check(&r, rp.values, &x);
     if (rc == FC_OK)
       failed = fc_judge(&level, &r, p, &cfg, 1.0);
   }
+  fc_cli_close_provider(cfg.provider);
   if (rc != FC_OK) {
     fc_case_free(regen);
     fc_replay_clear(&rp);
@@ -693,10 +738,18 @@ int fc_cli_bench(int argc, char **argv)
   if (!profile_given)
     o.cfg.seed = 20261123;
   o.cfg.db_dir = NULL;
+  if ((rc = fc_cli_open_provider(&o.cfg.provider, o.cfg.kernels, o.ktimeout,
+                                 o.karith)) != 0) {
+    free(pats);
+    return rc;
+  }
+  static const char *const contract_pats[] = {"contract", NULL};
   fc_report rep;
   fc_error err = {0, ""};
-  rc = fc_run(&rep, &o.cfg, npats ? pats : NULL, &err);
+  rc = fc_run(&rep, &o.cfg,
+              npats ? pats : o.cfg.provider ? contract_pats : NULL, &err);
   free(pats);
+  fc_cli_close_provider(o.cfg.provider);
   if (rc != FC_OK)
     return fc_cli_usage_error("%s", err.msg);
   printf("foldcheck %s bench: seed %" PRIu64 ", precision %ld, threads %d, "

@@ -48,7 +48,7 @@ static int gen_and_check(fc_check_result *r, int *failed, int *level,
     return ds;
   if (rc != FC_OK)
     return rc;
-  fc_check_ctx x = {cfg->prec, cfg->slack_bits, k};
+  fc_check_ctx x = {cfg->prec, cfg->slack_bits, k, cfg->provider};
   rc = p->check(r, c, &x);
   if (rc != FC_OK)
     return rc;
@@ -83,7 +83,8 @@ int fc_eval_choices(fc_check_result *r, int *failed, int *level, fc_case *c,
       (choices == NULL && n > 0))
     return FC_EINVAL;
   const fc_kernels *k =
-      cfg->kernels ? fc_kernels_find(cfg->kernels) : fc_kernels_reference();
+      cfg->kernels && cfg->provider == NULL ? fc_kernels_find(cfg->kernels)
+                                            : fc_kernels_reference();
   if (k == NULL)
     return FC_ENOTFOUND;
   fc_case *own = NULL;
@@ -314,7 +315,8 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
   if (rc != FC_OK)
     return rc;
   const fc_kernels *k =
-      cfg->kernels ? fc_kernels_find(cfg->kernels) : fc_kernels_reference();
+      cfg->kernels && cfg->provider == NULL ? fc_kernels_find(cfg->kernels)
+                                            : fc_kernels_reference();
   if (k == NULL)
     return fc_error_set(err, FC_ENOTFOUND, "unknown kernel table '%s'",
                         cfg->kernels);
@@ -535,7 +537,8 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
   if (rc != FC_OK)
     return rc;
   const fc_kernels *k =
-      cfg->kernels ? fc_kernels_find(cfg->kernels) : fc_kernels_reference();
+      cfg->kernels && cfg->provider == NULL ? fc_kernels_find(cfg->kernels)
+                                            : fc_kernels_reference();
   if (k == NULL)
     return fc_error_set(err, FC_ENOTFOUND, "unknown kernel table '%s'",
                         cfg->kernels);
@@ -556,7 +559,8 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
   if (rep->results == NULL)
     return fc_error_set(err, FC_ENOMEM, "out of memory");
   rep->cfg = *cfg;
-  snprintf(rep->kernels, sizeof rep->kernels, "%s", fc_kernels_name(k));
+  snprintf(rep->kernels, sizeof rep->kernels, "%s",
+           cfg->provider && cfg->kernels ? cfg->kernels : fc_kernels_name(k));
   fc_env_collect(&rep->env, cfg->threads);
   double t0 = fc_now();
   for (size_t i = 0; i < total; i++) {
