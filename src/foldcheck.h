@@ -265,10 +265,6 @@ typedef struct fc_check_ctx {
   long prec;                  /* oracle precision P in bits */
   long slack_bits;            /* s: statement bound is 2^(-P+s) * scale */
   const fc_kernels *kernels;  /* the kernel table under test */
-  /* Issue 9: the user's kernels (plugin or exec, a struct fc_kprov from
-   * src/contract/provider.h) for the contract.* properties; NULL: the
-   * contract properties adapt `kernels`. */
-  void *provider;
 } fc_check_ctx;
 
 /* A plot point: x, y and the series it belongs to (the property's

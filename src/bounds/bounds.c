@@ -151,6 +151,11 @@ double fc_arith_uout(const fc_kernel_arith *a)
 
 int fc_bnd_vacuous(double b) { return !(b < INFINITY); }
 
+/* a b with 0 * inf = 0: a zero magnitude contributes no error however
+ * vacuous its factor (e.g. a context of exactly-zero values is computed
+ * exactly whatever the weights' error). */
+static double mulz(double a, double b) { return a == 0 || b == 0 ? 0 : a * b; }
+
 /* ---------------------------------------------------------------- RoPE */
 
 /* One plane (a, b) at angle w = p theta, computed in accum (unit u_a):
@@ -277,12 +282,13 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
           if (ev > EVj)
             EVj = ev;
         }
-        double e = rho * Vj + (1 + rho) * EVj + gT * (1 + rho) * (Vj + EVj);
-        e += uo * (Vj + EVj + e);
+        double e = mulz(rho, Vj) + mulz(1 + rho, EVj) +
+                   mulz(gT * (1 + rho), Vj + EVj);
+        e += mulz(uo, Vj + EVj + e);
         e *= FC_BND_SAFETY;
         E[t * hd + h * d + j] = e;
-        if (C)
-          C[t * hd + h * d + j] = Vj + EVj + e;
+        if (C) /* |exact context| <= max |exact v| (weights sum to 1) */
+          C[t * hd + h * d + j] = Vj;
       }
     }
   }
@@ -293,8 +299,9 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
 /* y = A x-style products with propagated errors: for Y = W Xm (W r x c,
  * entries per row i: sum_j |W_ij| (X_j + EX_j)), the computed product has
  * error <= gamma_c sum_j |W_ij|(X_j + EX_j) + sum_j |W_ij| EX_j; then the
- * storage rounding u_out (|Y| + E).  Ymag receives sum_j |W_ij| (X_j +
- * EX_j) + E (an upper bound of |Y^|).  Rows of X are tokens: X is T x c,
+ * storage rounding u_out (|Y| + E).  X holds magnitudes of the exact
+ * inputs; Ymag receives sum_j |W_ij| X_j, an upper bound of the exact
+ * |Y| (the next stage's magnitude, its error carried in EY).  Rows of X are tokens: X is T x c,
  * Y is T x r. */
 static void bnd_proj(double *EY, double *Ymag, const double *W,
                      const double *X, const double *EX, size_t T, size_t r,
@@ -304,18 +311,19 @@ static void bnd_proj(double *EY, double *Ymag, const double *W,
   const double uo = fc_arith_uout(a);
   for (size_t t = 0; t < T; t++)
     for (size_t i = 0; i < r; i++) {
-      double S = 0, SE = 0;
+      double S0 = 0, S = 0, SE = 0;
       for (size_t j = 0; j < c; j++) {
         const double w = fabs(W[i * c + j]);
         const double ex = EX ? EX[t * c + j] : 0;
-        S += w * (fabs(X[t * c + j]) + ex);
-        SE += w * ex;
+        S0 += w * fabs(X[t * c + j]);
+        S += mulz(w, fabs(X[t * c + j]) + ex);
+        SE += mulz(w, ex);
       }
-      double e = gc * S + SE;
-      e += uo * (S + e);
+      double e = mulz(gc, S) + SE;
+      e += mulz(uo, S + e);
       e *= FC_BND_SAFETY;
       EY[t * r + i] = e;
-      Ymag[t * r + i] = S + e;
+      Ymag[t * r + i] = S0 * FC_BND_SAFETY;
     }
 }
 
@@ -398,15 +406,6 @@ int fc_bnd_block(double *E, const fc_bnd_block_in *in,
   bnd_proj(EQ, Q, in->wq, xn, exn, T, hd, dm, a);
   bnd_proj(EK, K, in->wk, xn, exn, T, kd, dm, a);
   bnd_proj(EV, V, in->wv, xn, exn, T, kd, dm, a);
-  /* bnd_proj's Ymag already includes the error; split it back into a
-   * magnitude of the exact value (|Y| <= S) and the error for the next
-   * stage: Ymag - E = S. */
-  for (size_t i = 0; i < T * hd; i++)
-    Q[i] -= EQ[i];
-  for (size_t i = 0; i < T * kd; i++) {
-    K[i] -= EK[i];
-    V[i] -= EV[i];
-  }
   memcpy(Q2, Q, T * hd * sizeof *Q);
   memcpy(EQ2, EQ, T * hd * sizeof *EQ);
   memcpy(K2, K, T * kd * sizeof *K);
@@ -437,14 +436,12 @@ int fc_bnd_block(double *E, const fc_bnd_block_in *in,
   }
   fc_bnd_attention(EC, C, Q2, EQ2, K2, EK2, V, EV, T, d, in->heads, in->kv,
                    in->causal, a);
-  for (size_t i = 0; i < T * hd; i++)
-    C[i] -= EC[i]; /* magnitude of the exact context */
   bnd_proj(E, O, in->wo, C, EC, T, dm, hd, a);
   if (in->residual)
     for (size_t i = 0; i < T * dm; i++) {
       const double s = fabs(in->x[i]) + O[i];
-      double e = E[i] + ua * s;
-      e += uo * (s + e);
+      double e = E[i] + mulz(ua, s + E[i]);
+      e += mulz(uo, s + e);
       E[i] = e * FC_BND_SAFETY;
     }
   rc = FC_OK;

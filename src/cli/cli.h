@@ -34,6 +34,15 @@ int fc_cli_kernels_arg_ok(const char *spec);
 int fc_cli_open_provider(void **prov, const char *spec, double timeout,
                          const char *arith);
 void fc_cli_close_provider(void *prov);
+/* Check one case's recorded values with cfg's kernels (built-in or
+ * provider): p->check with the resolved table. */
+struct fc_check_result;
+struct fc_property;
+struct fc_case;
+struct fc_run_config;
+int fc_cli_check_case(struct fc_check_result *r, const struct fc_property *p,
+                      const struct fc_case *c,
+                      const struct fc_run_config *cfg);
 #define FC_CLI_KERNEL_TIMEOUT 10.0 /* default --kernel-timeout, seconds */
 
 /* Shared by subcommands: print "foldcheck: <msg>" and return 2. */

@@ -7,6 +7,7 @@
 #include "foldcheck.h"
 #include "bounds/bounds.h"
 #include "contract/provider.h"
+#include "kernels/kernels.h"
 
 int fc_cli_kernels_arg_ok(const char *spec)
 {
@@ -64,3 +65,14 @@ int fc_cli_open_provider(void **prov, const char *spec, double timeout,
 }
 
 void fc_cli_close_provider(void *prov) { fc_kprov_close(prov); }
+
+int fc_cli_check_case(fc_check_result *r, const fc_property *p,
+                      const fc_case *c, const fc_run_config *cfg)
+{
+  fc_kernels scratch;
+  const fc_kernels *k = fc_kernels_resolve(&scratch, cfg);
+  if (k == NULL)
+    return FC_ENOTFOUND;
+  fc_check_ctx x = {cfg->prec, cfg->slack_bits, k};
+  return p->check(r, c, &x);
+}

@@ -532,6 +532,11 @@ int fc_cli_replay(int argc, char **argv)
   cfg.prec = prec ? prec : rp.prec;
   cfg.slack_bits = rp.slack_bits;
   cfg.kernels = kernels ? kernels : rp.kernels;
+  if (cfg.kernels[0] == '\0') {
+    fc_replay_clear(&rp);
+    return fc_cli_usage_error("the record's kernels spec is too long to be "
+                              "stored: pass --kernels again");
+  }
   if (!fc_cli_kernels_arg_ok(cfg.kernels)) {
     fc_replay_clear(&rp);
     return fc_cli_usage_error("the record names kernel table '%s', which this "
@@ -553,11 +558,7 @@ int fc_cli_replay(int argc, char **argv)
                                  rp.nchoices, &cfg, 1.0)
                : FC_ENOMEM;
   } else {
-    fc_check_ctx x = {cfg.prec, cfg.slack_bits,
-                      cfg.provider ? fc_kernels_reference()
-                                   : fc_kernels_find(cfg.kernels),
-                      cfg.provider};
-    rc = p->check(&r, rp.values, &x);
+    rc = fc_cli_check_case(&r, p, rp.values, &cfg);
     if (rc == FC_OK)
       failed = fc_judge(&level, &r, p, &cfg, 1.0);
   }

@@ -48,7 +48,7 @@ static int gen_and_check(fc_check_result *r, int *failed, int *level,
     return ds;
   if (rc != FC_OK)
     return rc;
-  fc_check_ctx x = {cfg->prec, cfg->slack_bits, k, cfg->provider};
+  fc_check_ctx x = {cfg->prec, cfg->slack_bits, k};
   rc = p->check(r, c, &x);
   if (rc != FC_OK)
     return rc;
@@ -82,9 +82,8 @@ int fc_eval_choices(fc_check_result *r, int *failed, int *level, fc_case *c,
   if (r == NULL || failed == NULL || p == NULL || cfg == NULL ||
       (choices == NULL && n > 0))
     return FC_EINVAL;
-  const fc_kernels *k =
-      cfg->kernels && cfg->provider == NULL ? fc_kernels_find(cfg->kernels)
-                                            : fc_kernels_reference();
+  fc_kernels kscratch;
+  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
   if (k == NULL)
     return FC_ENOTFOUND;
   fc_case *own = NULL;
@@ -314,9 +313,8 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
   int rc = fc_run_config_check(cfg, err);
   if (rc != FC_OK)
     return rc;
-  const fc_kernels *k =
-      cfg->kernels && cfg->provider == NULL ? fc_kernels_find(cfg->kernels)
-                                            : fc_kernels_reference();
+  fc_kernels kscratch;
+  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
   if (k == NULL)
     return fc_error_set(err, FC_ENOTFOUND, "unknown kernel table '%s'",
                         cfg->kernels);
@@ -536,9 +534,8 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
   int rc = fc_run_config_check(cfg, err);
   if (rc != FC_OK)
     return rc;
-  const fc_kernels *k =
-      cfg->kernels && cfg->provider == NULL ? fc_kernels_find(cfg->kernels)
-                                            : fc_kernels_reference();
+  fc_kernels kscratch;
+  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
   if (k == NULL)
     return fc_error_set(err, FC_ENOTFOUND, "unknown kernel table '%s'",
                         cfg->kernels);
