@@ -745,10 +745,24 @@ int fc_cli_bench(int argc, char **argv)
     return rc;
   }
   static const char *const contract_pats[] = {"contract", NULL};
-  fc_report rep;
+  fc_report rep, base;
   fc_error err = {0, ""};
-  rc = fc_run(&rep, &o.cfg,
-              npats ? pats : o.cfg.provider ? contract_pats : NULL, &err);
+  const char *const *sel =
+      npats ? pats : o.cfg.provider ? contract_pats : NULL;
+  rc = fc_run(&rep, &o.cfg, sel, &err);
+  /* Issue 9: with the user's kernels, the same selection on the built-in
+   * reference table gives the per-case overhead of the plugin or
+   * subprocess path (same seed, same cases, same oracle work). */
+  int have_base = 0;
+  if (rc == FC_OK && o.cfg.provider != NULL) {
+    fc_run_config bc = o.cfg;
+    bc.provider = NULL;
+    bc.kernels = NULL;
+    rc = fc_run(&base, &bc, sel, &err);
+    have_base = rc == FC_OK;
+    if (rc != FC_OK)
+      fc_report_clear(&rep);
+  }
   free(pats);
   fc_cli_close_provider(o.cfg.provider);
   if (rc != FC_OK)
@@ -766,6 +780,23 @@ int fc_cli_bench(int argc, char **argv)
     if (r->cex)
       printf(" %9ld %9.3f", r->cex->shrink_steps, r->cex->shrink_seconds);
     printf("\n");
+  }
+  if (have_base) {
+    printf("\nper-case overhead vs the built-in reference table (same "
+           "cases; checks only, shrinking excluded):\n");
+    printf("%-44s %12s %12s %14s\n", "property", "built-in/s", "these/s",
+           "overhead us");
+    for (size_t i = 0; i < rep.n && i < base.n; i++) {
+      const fc_prop_result *r = &rep.results[i], *b = &base.results[i];
+      double rs = r->seconds - (r->cex ? r->cex->shrink_seconds : 0);
+      double bs = b->seconds - (b->cex ? b->cex->shrink_seconds : 0);
+      if (r->cases <= 0 || b->cases <= 0 || rs <= 0 || bs <= 0)
+        continue;
+      printf("%-44s %12.1f %12.1f %14.1f\n", r->prop->id,
+             (double)b->cases / bs, (double)r->cases / rs,
+             1e6 * (rs / (double)r->cases - bs / (double)b->cases));
+    }
+    fc_report_clear(&base);
   }
   fc_report_clear(&rep);
   return 0;
