@@ -11,3 +11,4 @@ include $(srcdir)/props/f4f6.mk
 include $(srcdir)/props/fold_large.mk
 include $(srcdir)/props/f7f10.mk
 include $(srcdir)/props/audit.mk
+include $(srcdir)/props/contract.mk

@@ -21,6 +21,7 @@ extern const fc_property *const fc_family_amplification[]; /* F7 */
 extern const fc_property *const fc_family_signquant[];     /* F8 */
 extern const fc_property *const fc_family_moment[];        /* F9 */
 extern const fc_property *const fc_family_allocator[];     /* F10 */
+extern const fc_property *const fc_family_contract[]; /* issue 9 */
 
 /* Extract the "lin" sub-table of the kernels under test. */
 #define FC_LIN(x) ((x)->kernels->lin)

@@ -14,6 +14,7 @@ static const fc_property *const *const families[] = {
     fc_family_signquant,     /* F8 */
     fc_family_moment,        /* F9 */
     fc_family_allocator,     /* F10 */
+    fc_family_contract,      /* issue 9: the user's own kernels */
 };
 
 size_t fc_properties_count(void)

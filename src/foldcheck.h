@@ -36,7 +36,10 @@ extern "C" {
   X(EVERSION, -8, "record written by an incompatible foldcheck version")    \
   X(EORACLE, -9, "oracle fault (P and P+64 bit results disagree)")          \
   X(EINTERNAL, -10, "internal error")                                       \
-  X(EREJECT, -11, "case rejected by its generator")
+  X(EREJECT, -11, "case rejected by its generator")                        \
+  X(ENOTPROVIDED, -12, "not provided: the kernels under test have no entry " \
+    "for this contract (never a pass)")                                     \
+  X(EKERNEL, -13, "the kernel under test failed (crash, timeout, status)")
 
 typedef enum {
 #define FC_ERR_ENUM_(name, val, msg) FC_##name = val,
@@ -330,6 +333,11 @@ typedef struct fc_property {
   /* Optional: the cap per profile size class (fc_draw_scale: ci, default,
    * nightly), overriding max_cases when non-NULL. */
   const long *max_cases_by_scale;
+  /* Optional (issue 9): a negative control whose statement level is judged
+   * against kernel-level bounds rather than 2^(-P+s) (e.g. an invariance
+   * evaluated through the user's kernels) detects a case when its ratio
+   * exceeds this factor instead of the run's detect_factor; 0: the run's. */
+  double detect_factor;
 } fc_property;
 
 /* The registry of built-in properties. */
@@ -370,7 +378,8 @@ typedef struct fc_run_config {
                             statement ratio exceeds this */
   size_t max_choices;    /* draw limit per case */
   const char *db_dir;    /* failure database, or NULL */
-  const char *kernels;   /* kernel table name; NULL = reference */
+  const char *kernels;   /* kernel table name; NULL = reference; with a
+                            provider, its --kernels spec (for replay) */
   const char *profile;   /* "default", "ci", "nightly" (informational) */
   int progress;          /* 1: progress lines on stderr */
   /* Sharding: run only shard shard_index of shard_count (1-based), the
@@ -381,6 +390,8 @@ typedef struct fc_run_config {
    * new case, ends shrinking, skips the remaining properties and marks the
    * report interrupted. */
   volatile sig_atomic_t *stop;
+  void *provider;        /* issue 9: user kernels (fc_kprov), or NULL;
+                            the other properties then use the reference */
 } fc_run_config;
 
 /* Largest oracle precision the CLI accepts (the P + 64 self-check and the

@@ -83,6 +83,27 @@ int fc_cli_emit(const fc_report *rep, const fc_cli_outputs *outs, int quiet,
 /* 128 + the signal that stopped the run (130 SIGINT, 143 SIGTERM), or 0. */
 int fc_cli_stop_status(void);
 
+/* Issue 9 (kernels_ext.c): --kernels PLUGIN | exec:CMD.  arg_ok: a
+ * built-in name or an external spec.  open: for an external spec, start
+ * the provider (handshake, ABI check; arith "STORAGE/ACCUM" overrides the
+ * declared accumulation), print its contracts on stderr and store it in
+ * *prov; NULL for a built-in name.  Returns 0 or the exit status 2 (after
+ * a message). */
+int fc_cli_kernels_arg_ok(const char *spec);
+int fc_cli_open_provider(void **prov, const char *spec, double timeout,
+                         const char *arith);
+void fc_cli_close_provider(void *prov);
+/* Check one case's recorded values with cfg's kernels (built-in or
+ * provider): p->check with the resolved table. */
+struct fc_check_result;
+struct fc_property;
+struct fc_case;
+struct fc_run_config;
+int fc_cli_check_case(struct fc_check_result *r, const struct fc_property *p,
+                      const struct fc_case *c,
+                      const struct fc_run_config *cfg);
+#define FC_CLI_KERNEL_TIMEOUT 10.0 /* default --kernel-timeout, seconds */
+
 /* Shared by subcommands: print "foldcheck: <msg>" and return 2. */
 int fc_cli_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

@@ -4,4 +4,5 @@ foldcheck_SOURCES += \
 	src/cli/main.c \
 	src/cli/output.c \
 	src/cli/report_cmd.c \
-	src/cli/conformance_cmd.c
+	src/cli/conformance_cmd.c \
+	src/cli/kernels_ext.c

@@ -136,7 +136,13 @@ static void run_help(void)
       "  --threads N         worker threads (results do not depend on N)\n"
       "  --prec BITS         oracle precision P, 64..65536 (default 256;\n"
       "                      self-check at P+64)\n"
-      "  --kernels NAME      kernel table to check (see 'foldcheck kernels')\n"
+      "  --kernels NAME      kernel table to check (see 'foldcheck kernels'),\n"
+      "                      or your own: ./libmine.so (a C plugin, see\n"
+      "                      foldcheck/kernel.h) or 'exec:CMD ARGS' (a program\n"
+      "                      speaking the frame protocol); then the default\n"
+      "                      selection is the contract.* properties\n"
+      "  --kernel-timeout SEC  per call of a plugin/exec kernel (default 10)\n"
+      "  --kernel-arith S/A  judge at another accumulation format (what-if)\n"
       "  --format F          text | json | tap | junit | markdown | html |\n"
       "                      summary (short Markdown for a PR comment)\n"
       "  --output FILE       write the report there, in the --format given\n"
@@ -168,7 +174,8 @@ static void run_help(void)
 enum {
   OPT_CASES = 256, OPT_SEED, OPT_THREADS, OPT_PREC, OPT_TIME, OPT_FORMAT,
   OPT_OUTPUT, OPT_DB, OPT_NODB, OPT_PROFILE, OPT_KERNELS, OPT_SSTEPS,
-  OPT_STIME, OPT_QUIET, OPT_HELP, OPT_CHOICES, OPT_SHARD, OPT_VERBOSE
+  OPT_STIME, OPT_QUIET, OPT_HELP, OPT_CHOICES, OPT_SHARD, OPT_VERBOSE,
+  OPT_KTIMEOUT, OPT_KARITH
 };
 
 static const struct option run_opts[] = {
@@ -189,12 +196,16 @@ static const struct option run_opts[] = {
     {"shard", required_argument, NULL, OPT_SHARD},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"help", no_argument, NULL, OPT_HELP},
+    {"kernel-timeout", required_argument, NULL, OPT_KTIMEOUT},
+    {"kernel-arith", required_argument, NULL, OPT_KARITH},
     {NULL, 0, NULL, 0}};
 
 typedef struct run_opts_out {
   fc_run_config cfg;
   fc_cli_outputs outs; /* --format/--output pairs (output.c) */
   int quiet, verbose;
+  double ktimeout;
+  const char *karith;
   int help;
 } run_opts_out;
 
@@ -232,6 +243,7 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
   if (strcmp(profile, "default") == 0)
     o->cfg.db_dir = ".foldcheck/db";
   fc_cli_outputs_init(&o->outs);
+  o->ktimeout = FC_CLI_KERNEL_TIMEOUT;
   *npats = 0;
   long v;
   double x;
@@ -292,10 +304,18 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
     case OPT_PROFILE:
       break; /* handled above */
     case OPT_KERNELS:
-      if (fc_kernels_find(arg) == NULL)
+      if (!fc_cli_kernels_arg_ok(arg))
         return fc_cli_usage_error("unknown kernel table '%s' (see 'foldcheck "
-                                  "kernels')", arg);
+                                  "kernels'; a plugin path needs a '/')", arg);
       o->cfg.kernels = arg;
+      break;
+    case OPT_KTIMEOUT:
+      if (parse_double(&x, arg, 1e-3, 86400, "--kernel-timeout"))
+        return 2;
+      o->ktimeout = x;
+      break;
+    case OPT_KARITH:
+      o->karith = arg;
       break;
     case OPT_SSTEPS:
       if (parse_long(&v, arg, 0, 100000000L, "--shrink-steps"))
@@ -348,11 +368,20 @@ int fc_cli_run(int argc, char **argv)
   /* Probe the failure database now: a warning line, not a silent loss. */
   if (o.cfg.db_dir != NULL && fc_cli_check_db(o.cfg.db_dir) != 0)
     o.cfg.db_dir = NULL;
+  /* Issue 9: the user's kernels; the default selection is then contract.*. */
+  if ((rc = fc_cli_open_provider(&o.cfg.provider, o.cfg.kernels, o.ktimeout,
+                                 o.karith)) != 0) {
+    free(pats);
+    return rc;
+  }
+  static const char *const contract_pats[] = {"contract", NULL};
   fc_report rep;
   fc_error err = {0, ""};
   o.cfg.stop = fc_cli_install_stop();
-  rc = fc_run(&rep, &o.cfg, npats ? pats : NULL, &err);
+  rc = fc_run(&rep, &o.cfg,
+              npats ? pats : o.cfg.provider ? contract_pats : NULL, &err);
   free(pats);
+  fc_cli_close_provider(o.cfg.provider);
   if (rc != FC_OK)
     return fc_cli_usage_error("%s", err.msg);
   for (size_t i = 0; i < rep.n; i++)
@@ -459,8 +488,10 @@ int fc_cli_replay(int argc, char **argv)
       {"kernels", required_argument, NULL, OPT_KERNELS},
       {"choices", no_argument, NULL, OPT_CHOICES},
       {"help", no_argument, NULL, OPT_HELP},
+      {"kernel-timeout", required_argument, NULL, OPT_KTIMEOUT},
       {NULL, 0, NULL, 0}};
   long prec = 0;
+  double ktimeout = FC_CLI_KERNEL_TIMEOUT;
   const char *kernels = NULL;
   int from_choices = 0, c;
   optind = 1;
@@ -472,9 +503,13 @@ int fc_cli_replay(int argc, char **argv)
         return 2;
       break;
     case OPT_KERNELS:
-      if (fc_kernels_find(optarg) == NULL)
+      if (!fc_cli_kernels_arg_ok(optarg))
         return fc_cli_usage_error("unknown kernel table '%s'", optarg);
       kernels = optarg;
+      break;
+    case OPT_KTIMEOUT:
+      if (parse_double(&ktimeout, optarg, 1e-3, 86400, "--kernel-timeout"))
+        return 2;
       break;
     case OPT_CHOICES:
       from_choices = 1;
@@ -521,10 +556,20 @@ int fc_cli_replay(int argc, char **argv)
   cfg.prec = prec ? prec : rp.prec;
   cfg.slack_bits = rp.slack_bits;
   cfg.kernels = kernels ? kernels : rp.kernels;
-  if (fc_kernels_find(cfg.kernels) == NULL) {
+  if (cfg.kernels[0] == '\0') {
+    fc_replay_clear(&rp);
+    return fc_cli_usage_error("the record's kernels spec is too long to be "
+                              "stored: pass --kernels again");
+  }
+  if (!fc_cli_kernels_arg_ok(cfg.kernels)) {
     fc_replay_clear(&rp);
     return fc_cli_usage_error("the record names kernel table '%s', which this "
                               "foldcheck does not have", cfg.kernels);
+  }
+  if ((rc = fc_cli_open_provider(&cfg.provider, cfg.kernels, ktimeout,
+                                 NULL)) != 0) {
+    fc_replay_clear(&rp);
+    return rc;
   }
   const fc_property *p = rp.prop;
   fc_check_result r;
@@ -537,11 +582,11 @@ int fc_cli_replay(int argc, char **argv)
                                  rp.nchoices, &cfg, 1.0)
                : FC_ENOMEM;
   } else {
-    fc_check_ctx x = {cfg.prec, cfg.slack_bits, fc_kernels_find(cfg.kernels)};
-    rc = p->check(&r, rp.values, &x);
+    rc = fc_cli_check_case(&r, p, rp.values, &cfg);
     if (rc == FC_OK)
       failed = fc_judge(&level, &r, p, &cfg, 1.0);
   }
+  fc_cli_close_provider(cfg.provider);
   if (rc != FC_OK) {
     fc_case_free(regen);
     fc_replay_clear(&rp);
@@ -718,10 +763,32 @@ int fc_cli_bench(int argc, char **argv)
   if (!profile_given)
     o.cfg.seed = 20261123;
   o.cfg.db_dir = NULL;
-  fc_report rep;
+  if ((rc = fc_cli_open_provider(&o.cfg.provider, o.cfg.kernels, o.ktimeout,
+                                 o.karith)) != 0) {
+    free(pats);
+    return rc;
+  }
+  static const char *const contract_pats[] = {"contract", NULL};
+  fc_report rep, base;
   fc_error err = {0, ""};
-  rc = fc_run(&rep, &o.cfg, npats ? pats : NULL, &err);
+  const char *const *sel =
+      npats ? pats : o.cfg.provider ? contract_pats : NULL;
+  rc = fc_run(&rep, &o.cfg, sel, &err);
+  /* Issue 9: with the user's kernels, the same selection on the built-in
+   * reference table gives the per-case overhead of the plugin or
+   * subprocess path (same seed, same cases, same oracle work). */
+  int have_base = 0;
+  if (rc == FC_OK && o.cfg.provider != NULL) {
+    fc_run_config bc = o.cfg;
+    bc.provider = NULL;
+    bc.kernels = NULL;
+    rc = fc_run(&base, &bc, sel, &err);
+    have_base = rc == FC_OK;
+    if (rc != FC_OK)
+      fc_report_clear(&rep);
+  }
   free(pats);
+  fc_cli_close_provider(o.cfg.provider);
   if (rc != FC_OK)
     return fc_cli_usage_error("%s", err.msg);
   printf("foldcheck %s bench: seed %" PRIu64 ", precision %ld, threads %d, "
@@ -737,6 +804,23 @@ int fc_cli_bench(int argc, char **argv)
     if (r->cex)
       printf(" %9ld %9.3f", r->cex->shrink_steps, r->cex->shrink_seconds);
     printf("\n");
+  }
+  if (have_base) {
+    printf("\nper-case overhead vs the built-in reference table (same "
+           "cases; checks only, shrinking excluded):\n");
+    printf("%-44s %12s %12s %14s\n", "property", "built-in/s", "these/s",
+           "overhead us");
+    for (size_t i = 0; i < rep.n && i < base.n; i++) {
+      const fc_prop_result *r = &rep.results[i], *b = &base.results[i];
+      double rs = r->seconds - (r->cex ? r->cex->shrink_seconds : 0);
+      double bs = b->seconds - (b->cex ? b->cex->shrink_seconds : 0);
+      if (r->cases <= 0 || b->cases <= 0 || rs <= 0 || bs <= 0)
+        continue;
+      printf("%-44s %12.1f %12.1f %14.1f\n", r->prop->id,
+             (double)b->cases / bs, (double)r->cases / rs,
+             1e6 * (rs / (double)r->cases - bs / (double)b->cases));
+    }
+    fc_report_clear(&base);
   }
   fc_report_clear(&rep);
   return 0;

@@ -65,7 +65,9 @@ int fc_judge(int *level, const fc_check_result *r, const fc_property *p,
     return 0; /* an oracle fault is an error, never a verdict */
   if (p->expect == FC_EXPECT_DETECT) {
     const fc_measure *m = &r->level[FC_LEVEL_STATEMENT];
-    if (m->present && (m->ratio > cfg->detect_factor || isnan(m->ratio))) {
+    const double f =
+        p->detect_factor > 0 ? p->detect_factor : cfg->detect_factor;
+    if (m->present && (m->ratio > f || isnan(m->ratio))) {
       if (level)
         *level = FC_LEVEL_STATEMENT;
       return 1;

@@ -371,12 +371,16 @@ static int decode_json(fc_replay *rp, const char *text, size_t len,
   rp->prec = (long)prec;
   rp->slack_bits = (long)slack;
   rp->case_index = (long)index;
-  if (strlen(kernels) >= sizeof rp->kernels ||
-      strlen(version) >= sizeof rp->version) {
+  if (strlen(version) >= sizeof rp->version) {
     rc = fc_error_set(err, FC_EPARSE, "replay record: name too long");
     goto out;
   }
-  strcpy(rp->kernels, kernels);
+  /* A --kernels spec of a user's plugin or command may be longer than the
+   * field: it is then left empty and the replay needs --kernels again. */
+  if (strlen(kernels) < sizeof rp->kernels)
+    strcpy(rp->kernels, kernels);
+  else
+    rp->kernels[0] = '\0';
   strcpy(rp->version, version);
   char *end;
   errno = 0;

@@ -83,8 +83,8 @@ int fc_eval_choices(fc_check_result *r, int *failed, int *level, fc_case *c,
   if (r == NULL || failed == NULL || p == NULL || cfg == NULL ||
       (choices == NULL && n > 0))
     return FC_EINVAL;
-  const fc_kernels *k =
-      cfg->kernels ? fc_kernels_find(cfg->kernels) : fc_kernels_reference();
+  fc_kernels kscratch;
+  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
   if (k == NULL)
     return FC_ENOTFOUND;
   fc_case *own = NULL;
@@ -322,8 +322,8 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
   int rc = fc_run_config_check(cfg, err);
   if (rc != FC_OK)
     return rc;
-  const fc_kernels *k =
-      cfg->kernels ? fc_kernels_find(cfg->kernels) : fc_kernels_reference();
+  fc_kernels kscratch;
+  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
   if (k == NULL)
     return fc_error_set(err, FC_ENOTFOUND, "unknown kernel table '%s'",
                         cfg->kernels);
@@ -559,8 +559,8 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
   int rc = fc_run_config_check(cfg, err);
   if (rc != FC_OK)
     return rc;
-  const fc_kernels *k =
-      cfg->kernels ? fc_kernels_find(cfg->kernels) : fc_kernels_reference();
+  fc_kernels kscratch;
+  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
   if (k == NULL)
     return fc_error_set(err, FC_ENOTFOUND, "unknown kernel table '%s'",
                         cfg->kernels);
@@ -601,7 +601,8 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
   }
   rep->cfg = *cfg;
   rep->cfg.stop = NULL; /* the caller's flag does not outlive the run */
-  snprintf(rep->kernels, sizeof rep->kernels, "%s", fc_kernels_name(k));
+  snprintf(rep->kernels, sizeof rep->kernels, "%s",
+           cfg->provider && cfg->kernels ? cfg->kernels : fc_kernels_name(k));
   fc_env_collect(&rep->env, cfg->threads);
   double t0 = fc_now();
   for (size_t i = 0; i < n; i++) {

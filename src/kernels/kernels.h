@@ -30,7 +30,18 @@ struct fc_kernels {
   const struct fc_kern_rope *rope;
   const struct fc_kern_attn *attn;
   const struct fc_kern_quant *quant;
+  /* Issue 9: the user's kernels (a struct fc_kprov, src/contract/
+   * provider.h) for the contract.* properties, or NULL: they adapt this
+   * table.  Set only on the runner's per-run copy of the reference
+   * (fc_kernels_resolve); the static tables leave it NULL. */
+  void *provider;
 };
+
+/* The table a run checks: cfg->kernels by name, or, with cfg->provider,
+ * a copy of the reference carrying the provider in *scratch (which must
+ * outlive the use).  NULL for an unknown name. */
+const fc_kernels *fc_kernels_resolve(fc_kernels *scratch,
+                                     const fc_run_config *cfg);
 
 /* Reference sub-tables (defined in the family files). */
 extern const struct fc_kern_lin fc_kern_lin_ref;

@@ -64,3 +64,14 @@ const char *fc_kernels_name(const fc_kernels *k) { return k ? k->name : "(none)"
 const char *fc_kernels_description(const fc_kernels *k) { return k ? k->description : ""; }
 const char *fc_kernels_targets(const fc_kernels *k) { return k ? k->targets : NULL; }
 int fc_kernels_is_mutant(const fc_kernels *k) { return k != NULL && k->targets != NULL; }
+
+const fc_kernels *fc_kernels_resolve(fc_kernels *scratch,
+                                     const fc_run_config *cfg)
+{
+  if (cfg->provider != NULL) {
+    *scratch = tables[0];
+    scratch->provider = cfg->provider;
+    return scratch;
+  }
+  return cfg->kernels ? fc_kernels_find(cfg->kernels) : &tables[0];
+}

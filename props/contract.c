@@ -1,0 +1,1088 @@
+/* contract.c -- contract.*: the user's own kernels against the MPFR oracle
+ * and against bounds the harness derives itself (issue 9).
+ *
+ * Every property reaches its kernels through a provider
+ * (src/contract/provider.h): a built-in table (adapted, fp64/fp64), a C
+ * plugin or an exec command (child processes).  Inputs are drawn with
+ * fc_draw_* in double and then rounded into the provider's declared
+ * storage format by the check (a pure function of the case and the
+ * arithmetic, so a replay with the same --kernels reproduces it).  The
+ * bound is fc_bnd_* (src/bounds) on those stored inputs at the declared
+ * arithmetic; a kernel's self-reported bound ("claimed") is shown in the
+ * note, never used.  A kernel failure (crash, timeout, nonzero status,
+ * malformed reply) or a NaN/Inf output is a failing case (ratio NaN) with
+ * its verdict in the note, shrunk and replayable like any other; a missing
+ * entry is FC_ENOTPROVIDED (the run says "not provided", never pass).
+ *
+ * Levels used: accuracy = each kernel output vs the oracle against the
+ * harness bound; statement (fold properties only) = the folding invariance
+ * evaluated THROUGH the user's kernels: |block(fold(W)) - block(W)| against
+ * B(W) + B(RW) + |oracle(fold(W)) - oracle(R W)| (the last term is the
+ * exact effect of the fold kernel's own rounding, itself certified by the
+ * fold accuracy check in the same case). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "props.h"
+#include "oracle.h"
+#include "attention.h"
+#include "rope.h"
+#include "bounds/bounds.h"
+#include "contract/provider.h"
+#include "gen/schedule.h"
+#include "kernels/kernels.h"
+
+/* ----------------------------------------------------------- plumbing */
+
+typedef struct kx {
+  fc_kprov *p, *own;
+  fc_kernel_arith a;
+} kx;
+
+static int kx_open(kx *k, const fc_check_ctx *x)
+{
+  k->own = NULL;
+  if (x->kernels != NULL && x->kernels->provider != NULL) {
+    k->p = x->kernels->provider;
+  } else {
+    int rc = fc_kprov_builtin(&k->own, x->kernels);
+    if (rc != FC_OK)
+      return rc;
+    k->p = k->own;
+  }
+  k->a = *fc_kprov_arith(k->p);
+  return FC_OK;
+}
+
+static void kx_close(kx *k) { fc_kprov_close(k->own); }
+
+/* Round the n doubles of a case field into storage (into dst) and encode
+ * them (into bytes). */
+static void store(double *dst, unsigned char *bytes, const double *src,
+                  size_t n, int fmt)
+{
+  for (size_t i = 0; i < n; i++)
+    dst[i] = fc_fmt_round(fmt, src[i]);
+  fc_fmt_encode(bytes, fmt, dst, n);
+}
+
+/* Record a kernel failure: a NaN accuracy measure and the verdict. */
+static void kernel_failed(fc_check_result *r, const char *why)
+{
+  fc_measure_fold(&r->level[FC_LEVEL_ACCURACY], NAN, 0, 0);
+  snprintf(r->note, sizeof r->note, "%s", why);
+}
+
+/* Call and decode; FC_OK with out[] decoded, FC_EKERNEL with the failure
+ * recorded in r, or an error of the run (incl. FC_ENOTPROVIDED). */
+static int call(fc_check_result *r, kx *k, fc_kcall *c, double *const *dec,
+                const size_t *ndec)
+{
+  char why[160] = "";
+  int rc = fc_kprov_call(k->p, c, why, sizeof why);
+  if (rc == FC_EKERNEL) {
+    kernel_failed(r, why);
+    return rc;
+  }
+  if (rc != FC_OK)
+    return rc;
+  for (size_t i = 0; i < c->nout && dec[i]; i++) {
+    if (i == 0)
+      fc_fmt_decode(dec[i], k->a.storage, c->out[i], ndec[i]);
+    else
+      memcpy(dec[i], c->out[i], ndec[i] * sizeof(double));
+    for (size_t j = 0; j < ndec[i]; j++)
+      if (!isfinite(dec[i][j])) {
+        snprintf(why, sizeof why, "kernel returned %s at %s output %zu",
+                 isnan(dec[i][j]) ? "NaN" : "Inf", fc_kc_name(c->contract),
+                 j);
+        kernel_failed(r, why);
+        return FC_EKERNEL;
+      }
+  }
+  if (!isnan(c->claimed) && r->note[0] == '\0')
+    snprintf(r->note, sizeof r->note,
+             "kernel claims max error %.3g (not used: the bound is the "
+             "harness's)", c->claimed);
+  return FC_OK;
+}
+
+static void arith_note(fc_check_result *r, const kx *k, double worst_bound)
+{
+  if (r->note[0] != '\0')
+    return;
+  snprintf(r->note, sizeof r->note, "arith %s/%s, largest bound %.3g",
+           fc_fmt_name(k->a.storage), fc_fmt_name(k->a.accum), worst_bound);
+}
+
+static const fc_double_spec spec_val = {16.0, 0, 0};
+
+/* Scaled values: magnitudes up to 16 2^e with e drawn in [0, emax]
+ * (shrinks to e = 0): large scores saturate the softmax. */
+static void draw_scaled(fc_case *c, fc_draw *d, const char *name, size_t r,
+                        size_t cols, long emax)
+{
+  double *v = fc_case_add_reals(c, name, r, cols);
+  if (v == NULL) {
+    fc_draw_reject(d);
+    return;
+  }
+  long e = fc_draw_int(d, 0, emax);
+  fc_draw_doubles(d, v, r * cols, &spec_val);
+  for (size_t i = 0; i < r * cols; i++)
+    v[i] = ldexp(v[i], (int)e);
+}
+
+/* ---------------------------------------------------------------- RoPE */
+
+static int gen_rope(fc_case *c, fc_draw *d)
+{
+  int rc = fc_draw_schedule(c, d, "s", 2, 16);
+  if (rc != FC_OK)
+    return rc;
+  fc_schedule s;
+  if ((rc = fc_schedule_view(&s, c, "s")) != FC_OK)
+    return rc;
+  const long rows = fc_draw_size(d, 1, 4);
+  fc_case_add_dim(c, "rows", rows);
+  if ((rc = fc_draw_positions(c, d, "pos", (size_t)rows)) != FC_OK)
+    return rc;
+  draw_scaled(c, d, "x", (size_t)rows, s.d, 0);
+  return FC_OK;
+}
+
+static int check_rope(fc_check_result *r, const fc_case *c,
+                      const fc_check_ctx *x)
+{
+  fc_schedule s;
+  int rc = fc_schedule_view(&s, c, "s");
+  if (rc != FC_OK)
+    return rc;
+  size_t rows, dd;
+  const double *xin = fc_case_reals(c, "x", &rows, &dd);
+  const long *posl = fc_case_ints(c, "pos", NULL, NULL);
+  if (xin == NULL || posl == NULL || dd != s.d)
+    return FC_EINVAL;
+  kx k;
+  if ((rc = kx_open(&k, x)) != FC_OK)
+    return rc;
+  const size_t n = rows * s.d, es = fc_fmt_size(k.a.storage);
+  double *xs = malloc(n * sizeof *xs), *y = malloc(n * sizeof *y),
+         *E = malloc(n * sizeof *E);
+  unsigned char *xb = malloc(n * es), *yb = malloc(n * es);
+  int64_t *pos = malloc(rows * sizeof *pos);
+  mpfr_t *mi = malloc(s.d * sizeof *mi), *mo = malloc(s.d * sizeof *mo);
+  size_t ninit = 0;
+  rc = FC_ENOMEM;
+  if (!xs || !y || !E || !xb || !yb || !pos || !mi || !mo)
+    goto done;
+  for (; ninit < s.d; ninit++) {
+    mpfr_init2(mi[ninit], x->prec);
+    mpfr_init2(mo[ninit], x->prec);
+  }
+  for (size_t t = 0; t < rows; t++)
+    pos[t] = posl[t];
+  store(xs, xb, xin, n, k.a.storage);
+  fc_kcall cl;
+  memset(&cl, 0, sizeof cl);
+  cl.contract = FC_KC_ROPE;
+  cl.ip[0] = (int64_t)rows;
+  cl.ip[1] = (int64_t)s.d;
+  cl.ip[2] = s.layout == FC_LAYOUT_HALF ? FC_ROPE_HALF : FC_ROPE_INTERLEAVED;
+  cl.ip[3] = (int64_t)s.rotary_dim;
+  cl.nin = 3;
+  cl.in[0] = xb;
+  cl.in_bytes[0] = n * es;
+  cl.in[1] = pos;
+  cl.in_bytes[1] = rows * 8;
+  cl.in[2] = s.theta;
+  cl.in_bytes[2] = s.d / 2 * 8;
+  cl.nout = 1;
+  cl.out[0] = yb;
+  cl.out_bytes[0] = n * es;
+  double *dec[1] = {y};
+  size_t ndec[1] = {n};
+  rc = call(r, &k, &cl, dec, ndec);
+  if (rc == FC_EKERNEL) {
+    rc = FC_OK;
+    goto done;
+  }
+  if (rc != FC_OK)
+    goto done;
+  fc_bnd_rope(E, xs, NULL, rows, pos, &s, &k.a);
+  double wb = 0;
+  for (size_t t = 0; t < rows && rc == FC_OK; t++) {
+    for (size_t i = 0; i < s.d; i++)
+      mpfr_set_d(mi[i], xs[t * s.d + i], MPFR_RNDN);
+    rc = fc_mp_rope_apply(mo, mi, &s, posl[t]);
+    for (size_t i = 0; i < s.d && rc == FC_OK; i++) {
+      fc_oracle_accuracy(r, y[t * s.d + i], mo[i], E[t * s.d + i]);
+      if (E[t * s.d + i] > wb)
+        wb = E[t * s.d + i];
+    }
+    if (rc == FC_OK && r->npoints < FC_CASE_POINTS)
+      fc_check_add_point(r, 0, (double)posl[t],
+                         r->level[FC_LEVEL_ACCURACY].ratio);
+  }
+  arith_note(r, &k, wb);
+done:
+  for (size_t i = 0; i < ninit; i++) {
+    mpfr_clear(mi[i]);
+    mpfr_clear(mo[i]);
+  }
+  free(mi); free(mo); free(xs); free(y); free(E); free(xb); free(yb);
+  free(pos);
+  kx_close(&k);
+  return rc;
+}
+
+/* ----------------------------------------------------------- attention */
+
+static void draw_heads(fc_case *c, fc_draw *d, long *H, long *kv)
+{
+  *kv = fc_draw_int(d, 1, 2);
+  *H = *kv * fc_draw_int(d, 1, 2);
+  fc_case_add_dim(c, "heads", *H);
+  fc_case_add_dim(c, "kv", *kv);
+}
+
+static int gen_attention(fc_case *c, fc_draw *d)
+{
+  const long T = fc_draw_size(d, 1, 6), dd = fc_draw_size(d, 1, 8);
+  long H, kv;
+  fc_case_add_dim(c, "T", T);
+  fc_case_add_dim(c, "d", dd);
+  draw_heads(c, d, &H, &kv);
+  fc_case_add_dim(c, "causal", fc_draw_bool(d, 0.5));
+  const long e = 4; /* scores up to 16^2 2^8 d: exp overflows without the
+                       max subtraction */
+  draw_scaled(c, d, "q", (size_t)T, (size_t)(H * dd), e);
+  draw_scaled(c, d, "k", (size_t)T, (size_t)(kv * dd), e);
+  draw_scaled(c, d, "v", (size_t)T, (size_t)(kv * dd), 0);
+  return FC_OK;
+}
+
+/* Selector weights so that the block oracle on x = [q | k | v] computes
+ * attention(q, k, v) exactly (0/1 weights: exact products). */
+static int check_attention(fc_check_result *r, const fc_case *c,
+                           const fc_check_ctx *x)
+{
+  const size_t T = (size_t)fc_case_dim(c, "T", 0),
+               d = (size_t)fc_case_dim(c, "d", 0),
+               H = (size_t)fc_case_dim(c, "heads", 0),
+               kv = (size_t)fc_case_dim(c, "kv", 0);
+  const int causal = (int)fc_case_dim(c, "causal", 0);
+  const double *q = fc_case_reals(c, "q", NULL, NULL),
+               *kk = fc_case_reals(c, "k", NULL, NULL),
+               *v = fc_case_reals(c, "v", NULL, NULL);
+  if (!T || !d || !H || !kv || !q || !kk || !v)
+    return FC_EINVAL;
+  kx k;
+  int rc = kx_open(&k, x);
+  if (rc != FC_OK)
+    return rc;
+  const size_t hd = H * d, kd = kv * d, dm = hd + 2 * kd;
+  const size_t es = fc_fmt_size(k.a.storage);
+  double *qs = malloc(T * hd * sizeof *qs), *ks = malloc(T * kd * sizeof *ks),
+         *vs = malloc(T * kd * sizeof *vs), *y = malloc(T * hd * sizeof *y),
+         *E = malloc(T * hd * sizeof *E), *X = calloc(T * dm, sizeof *X),
+         *W = calloc(dm * dm, sizeof *W);
+  unsigned char *qb = malloc(T * hd * es), *kb = malloc(T * kd * es),
+                *vb = malloc(T * kd * es), *yb = malloc(T * hd * es);
+  fc_mp_emat wq, wk, wv;
+  fc_mp_attn w;
+  memset(&wq, 0, sizeof wq);
+  memset(&wk, 0, sizeof wk);
+  memset(&wv, 0, sizeof wv);
+  memset(&w, 0, sizeof w);
+  rc = FC_ENOMEM;
+  if (!qs || !ks || !vs || !y || !E || !X || !W || !qb || !kb || !vb || !yb)
+    goto done;
+  store(qs, qb, q, T * hd, k.a.storage);
+  store(ks, kb, kk, T * kd, k.a.storage);
+  store(vs, vb, v, T * kd, k.a.storage);
+  fc_kcall cl;
+  memset(&cl, 0, sizeof cl);
+  cl.contract = FC_KC_ATTENTION;
+  cl.ip[0] = (int64_t)T;
+  cl.ip[1] = (int64_t)d;
+  cl.ip[2] = (int64_t)H;
+  cl.ip[3] = (int64_t)kv;
+  cl.ip[4] = causal;
+  cl.nin = 3;
+  cl.in[0] = qb;
+  cl.in_bytes[0] = T * hd * es;
+  cl.in[1] = kb;
+  cl.in_bytes[1] = T * kd * es;
+  cl.in[2] = vb;
+  cl.in_bytes[2] = T * kd * es;
+  cl.nout = 1;
+  cl.out[0] = yb;
+  cl.out_bytes[0] = T * hd * es;
+  double *dec[1] = {y};
+  size_t ndec[1] = {T * hd};
+  rc = call(r, &k, &cl, dec, ndec);
+  if (rc == FC_EKERNEL) {
+    rc = FC_OK;
+    goto done;
+  }
+  if (rc != FC_OK)
+    goto done;
+  fc_bnd_attention(E, NULL, qs, NULL, ks, NULL, vs, NULL, T, d, H, kv,
+                   causal, &k.a);
+  /* The oracle: x = [q | k | v], Wq/Wk/Wv select the blocks. */
+  for (size_t t = 0; t < T; t++) {
+    memcpy(X + t * dm, qs + t * hd, hd * sizeof *X);
+    memcpy(X + t * dm + hd, ks + t * kd, kd * sizeof *X);
+    memcpy(X + t * dm + hd + kd, vs + t * kd, kd * sizeof *X);
+  }
+  fc_mp_attn_dims g = {T, dm, d, H, kv, dm};
+  if ((rc = fc_mp_emat_init(&wq, hd, dm, x->prec)) != FC_OK ||
+      (rc = fc_mp_emat_init(&wk, kd, dm, x->prec)) != FC_OK ||
+      (rc = fc_mp_emat_init(&wv, kd, dm, x->prec)) != FC_OK ||
+      (rc = fc_mp_attn_init(&w, &g, x->prec)) != FC_OK)
+    goto done;
+  for (size_t i = 0; i < hd; i++)
+    W[i * dm + i] = 1;
+  fc_mp_emat_set_d(&wq, W);
+  memset(W, 0, dm * dm * sizeof *W);
+  for (size_t i = 0; i < kd; i++)
+    W[i * dm + hd + i] = 1;
+  fc_mp_emat_set_d(&wk, W);
+  memset(W, 0, dm * dm * sizeof *W);
+  for (size_t i = 0; i < kd; i++)
+    W[i * dm + hd + kd + i] = 1;
+  fc_mp_emat_set_d(&wv, W);
+  fc_mp_attn_in in;
+  memset(&in, 0, sizeof in);
+  in.g = g;
+  in.x = X;
+  in.causal = causal;
+  in.wq = &wq;
+  in.wk = &wk;
+  in.wv = &wv;
+  if ((rc = fc_mp_attn_forward(&w, &in)) != FC_OK)
+    goto done;
+  double wb = 0;
+  for (size_t i = 0; i < T * hd; i++) {
+    fc_oracle_accuracy(r, y[i], w.ctx.m->e[i], E[i]);
+    if (E[i] > wb)
+      wb = E[i];
+  }
+  arith_note(r, &k, wb);
+done:
+  fc_mp_emat_clear(&wq);
+  fc_mp_emat_clear(&wk);
+  fc_mp_emat_clear(&wv);
+  fc_mp_attn_clear(&w);
+  free(qs); free(ks); free(vs); free(y); free(E); free(X); free(W);
+  free(qb); free(kb); free(vb); free(yb);
+  kx_close(&k);
+  return rc;
+}
+
+/* --------------------------------------------------------------- block */
+
+/* The block's case: sizes, schedule, positions, x, weights, gain. */
+static int gen_block_common(fc_case *c, fc_draw *d, int fold)
+{
+  int rc = fc_draw_schedule(c, d, "s", fold == 2 ? 4 : 2, 8);
+  if (rc != FC_OK)
+    return rc;
+  fc_schedule s;
+  if ((rc = fc_schedule_view(&s, c, "s")) != FC_OK)
+    return rc;
+  const long T = fc_draw_size(d, 1, 4), dm = fc_draw_size(d, 1, 6);
+  long H = 1, kv = 1;
+  fc_case_add_dim(c, "T", T);
+  fc_case_add_dim(c, "dm", dm);
+  if (!fold)
+    draw_heads(c, d, &H, &kv);
+  else {
+    fc_case_add_dim(c, "heads", 1);
+    fc_case_add_dim(c, "kv", 1);
+  }
+  fc_case_add_dim(c, "causal", fc_draw_bool(d, 0.5));
+  fc_case_add_dim(c, "residual", fc_draw_bool(d, 0.5));
+  fc_case_add_dim(c, "gain", fc_draw_bool(d, 0.5));
+  if (fold == 2) {
+    /* The negative control at short positions: where the harness bound at
+     * a low-precision arithmetic stays small (a float angle p theta has an
+     * error of gamma_3 |p theta|, vacuous at long contexts), so a
+     * violation of the invariance is visible above it. */
+    long *pp = fc_case_add_ints(c, "pos", (size_t)T, 1);
+    if (pp == NULL)
+      return FC_ENOMEM;
+    for (long t = 0; t < T; t++)
+      pp[t] = fc_draw_int(d, 0, 8);
+  } else if ((rc = fc_draw_positions(c, d, "pos", (size_t)T)) != FC_OK)
+    return rc;
+  const size_t hd = (size_t)H * s.d, kd = (size_t)kv * s.d;
+  draw_scaled(c, d, "x", (size_t)T, (size_t)dm, 0);
+  draw_scaled(c, d, "wq", hd, (size_t)dm, 0);
+  draw_scaled(c, d, "wk", kd, (size_t)dm, 0);
+  draw_scaled(c, d, "wv", kd, (size_t)dm, 0);
+  draw_scaled(c, d, "wo", (size_t)dm, hd, 0);
+  draw_scaled(c, d, "g", 1, (size_t)dm, 0);
+  return FC_OK;
+}
+
+/* fold: 0 the block property, 1 a fold (one head), 2 a negative fold
+ * (one head, d >= 4 so that two planes can be mixed). */
+static int gen_block(fc_case *c, fc_draw *d) { return gen_block_common(c, d, 0); }
+
+typedef struct blk {
+  size_t T, dm, d, H, kv, hd, kd;
+  int causal, residual, has_gain;
+  fc_schedule s;
+  const long *posl;
+  int64_t *pos;
+  double eps;
+  /* stored (rounded) values */
+  double *x, *wq, *wk, *wv, *wo, *g;
+} blk;
+
+static void blk_free(blk *b)
+{
+  free(b->pos); free(b->x); free(b->wq); free(b->wk); free(b->wv);
+  free(b->wo); free(b->g);
+}
+
+static int blk_load(blk *b, const fc_case *c, int fmt)
+{
+  memset(b, 0, sizeof *b);
+  int rc = fc_schedule_view(&b->s, c, "s");
+  if (rc != FC_OK)
+    return rc;
+  b->T = (size_t)fc_case_dim(c, "T", 0);
+  b->dm = (size_t)fc_case_dim(c, "dm", 0);
+  b->d = b->s.d;
+  b->H = (size_t)fc_case_dim(c, "heads", 0);
+  b->kv = (size_t)fc_case_dim(c, "kv", 0);
+  b->hd = b->H * b->d;
+  b->kd = b->kv * b->d;
+  b->causal = (int)fc_case_dim(c, "causal", 0);
+  b->residual = (int)fc_case_dim(c, "residual", 0);
+  b->has_gain = (int)fc_case_dim(c, "gain", 0);
+  b->eps = 0x1p-20;
+  b->posl = fc_case_ints(c, "pos", NULL, NULL);
+  const char *names[6] = {"x", "wq", "wk", "wv", "wo", "g"};
+  double **dst[6] = {&b->x, &b->wq, &b->wk, &b->wv, &b->wo, &b->g};
+  for (int i = 0; i < 6; i++) {
+    size_t r, cc;
+    const double *v = fc_case_reals(c, names[i], &r, &cc);
+    if (v == NULL)
+      return FC_EINVAL;
+    if ((*dst[i] = malloc(r * cc * sizeof(double))) == NULL)
+      return FC_ENOMEM;
+    for (size_t j = 0; j < r * cc; j++)
+      (*dst[i])[j] = fc_fmt_round(fmt, v[j]);
+  }
+  if (b->posl == NULL || !b->T || !b->dm || !b->H || !b->kv)
+    return FC_EINVAL;
+  if ((b->pos = malloc(b->T * sizeof *b->pos)) == NULL)
+    return FC_ENOMEM;
+  for (size_t t = 0; t < b->T; t++)
+    b->pos[t] = b->posl[t];
+  return FC_OK;
+}
+
+/* Call the user's block on (b with weights wq..wo) into y (T x dm). */
+static int call_block(fc_check_result *r, kx *k, const blk *b,
+                      const double *wq, const double *wk, const double *wv,
+                      const double *wo, double *y)
+{
+  const int f = k->a.storage;
+  const size_t es = fc_fmt_size(f);
+  const size_t nx = b->T * b->dm, nq = b->hd * b->dm, nk = b->kd * b->dm;
+  unsigned char *buf = malloc((nx * 2 + nq * 2 + nk * 2 + b->dm) * es);
+  if (buf == NULL)
+    return FC_ENOMEM;
+  unsigned char *xb = buf, *qb = xb + nx * es, *kb = qb + nq * es,
+                *vb = kb + nk * es, *ob = vb + nk * es, *gb = ob + nq * es,
+                *yb = gb + b->dm * es;
+  fc_fmt_encode(xb, f, b->x, nx);
+  fc_fmt_encode(qb, f, wq, nq);
+  fc_fmt_encode(kb, f, wk, nk);
+  fc_fmt_encode(vb, f, wv, nk);
+  fc_fmt_encode(ob, f, wo, nq);
+  fc_fmt_encode(gb, f, b->g, b->dm);
+  fc_kcall cl;
+  memset(&cl, 0, sizeof cl);
+  cl.contract = FC_KC_BLOCK;
+  int64_t ip[10] = {(int64_t)b->T, (int64_t)b->dm, (int64_t)b->d,
+                    (int64_t)b->H, (int64_t)b->kv, b->causal, b->residual,
+                    b->has_gain,
+                    b->s.layout == FC_LAYOUT_HALF ? FC_ROPE_HALF
+                                                  : FC_ROPE_INTERLEAVED,
+                    (int64_t)b->s.rotary_dim};
+  memcpy(cl.ip, ip, sizeof ip);
+  cl.fp[0] = b->eps;
+  cl.nin = 8;
+  const void *ins[8] = {xb, qb, kb, vb, ob, gb, b->pos, b->s.theta};
+  size_t nbs[8] = {nx * es, nq * es, nk * es, nk * es, nq * es,
+                   b->has_gain ? b->dm * es : 0, b->T * 8, b->d / 2 * 8};
+  for (int i = 0; i < 8; i++) {
+    cl.in[i] = ins[i];
+    cl.in_bytes[i] = nbs[i];
+  }
+  cl.nout = 1;
+  cl.out[0] = yb;
+  cl.out_bytes[0] = nx * es;
+  double *dec[1] = {y};
+  size_t ndec[1] = {nx};
+  int rc = call(r, k, &cl, dec, ndec);
+  free(buf);
+  return rc;
+}
+
+/* The oracle block on emat weights into w. */
+static int oracle_block(fc_mp_attn *w, const blk *b, fc_schedule *sc,
+                        long *pos, const fc_mp_emat *wq, const fc_mp_emat *wk,
+                        const fc_mp_emat *wv, const fc_mp_emat *wo)
+{
+  fc_mp_attn_in in;
+  memset(&in, 0, sizeof in);
+  in.g.T = b->T;
+  in.g.dm = b->dm;
+  in.g.d = b->d;
+  in.g.heads = b->H;
+  in.g.kv = b->kv;
+  in.g.dout = b->dm;
+  in.x = b->x;
+  for (size_t t = 0; t < b->T; t++)
+    pos[t] = b->posl[t];
+  in.pos = pos;
+  for (size_t g = 0; g < b->kv; g++)
+    sc[g] = b->s;
+  in.sched = sc;
+  in.causal = b->causal;
+  in.gain = b->has_gain ? b->g : NULL;
+  in.eps = b->eps;
+  in.wq = wq;
+  in.wk = wk;
+  in.wv = wv;
+  in.wo = wo;
+  in.residual = b->residual;
+  return fc_mp_attn_forward(w, &in);
+}
+
+static void bnd_in(fc_bnd_block_in *bi, const blk *b, const double *wq,
+                   const double *wk, const double *wv, const double *wo)
+{
+  memset(bi, 0, sizeof *bi);
+  bi->T = b->T;
+  bi->dm = b->dm;
+  bi->d = b->d;
+  bi->heads = b->H;
+  bi->kv = b->kv;
+  bi->causal = b->causal;
+  bi->residual = b->residual;
+  bi->x = b->x;
+  bi->wq = wq;
+  bi->wk = wk;
+  bi->wv = wv;
+  bi->wo = wo;
+  bi->gain = b->has_gain ? b->g : NULL;
+  bi->eps = b->eps;
+  bi->pos = b->pos;
+  bi->s = &b->s;
+}
+
+static int check_block(fc_check_result *r, const fc_case *c,
+                       const fc_check_ctx *x)
+{
+  kx k;
+  int rc = kx_open(&k, x);
+  if (rc != FC_OK)
+    return rc;
+  blk b;
+  fc_mp_emat wq, wk, wv, wo;
+  fc_mp_attn w;
+  memset(&wq, 0, sizeof wq);
+  memset(&wk, 0, sizeof wk);
+  memset(&wv, 0, sizeof wv);
+  memset(&wo, 0, sizeof wo);
+  memset(&w, 0, sizeof w);
+  double *y = NULL, *E = NULL;
+  long *pos = NULL;
+  fc_schedule *sc = NULL;
+  if ((rc = blk_load(&b, c, k.a.storage)) != FC_OK)
+    goto done;
+  rc = FC_ENOMEM;
+  y = malloc(b.T * b.dm * sizeof *y);
+  E = malloc(b.T * b.dm * sizeof *E);
+  pos = malloc(b.T * sizeof *pos);
+  sc = malloc(b.kv * sizeof *sc);
+  if (!y || !E || !pos || !sc)
+    goto done;
+  rc = call_block(r, &k, &b, b.wq, b.wk, b.wv, b.wo, y);
+  if (rc == FC_EKERNEL) {
+    rc = FC_OK;
+    goto done;
+  }
+  if (rc != FC_OK)
+    goto done;
+  fc_bnd_block_in bi;
+  bnd_in(&bi, &b, b.wq, b.wk, b.wv, b.wo);
+  if ((rc = fc_bnd_block(E, &bi, &k.a)) != FC_OK)
+    goto done;
+  fc_mp_attn_dims g = {b.T, b.dm, b.d, b.H, b.kv, b.dm};
+  if ((rc = fc_mp_emat_init(&wq, b.hd, b.dm, x->prec)) != FC_OK ||
+      (rc = fc_mp_emat_init(&wk, b.kd, b.dm, x->prec)) != FC_OK ||
+      (rc = fc_mp_emat_init(&wv, b.kd, b.dm, x->prec)) != FC_OK ||
+      (rc = fc_mp_emat_init(&wo, b.dm, b.hd, x->prec)) != FC_OK ||
+      (rc = fc_mp_attn_init(&w, &g, x->prec)) != FC_OK)
+    goto done;
+  fc_mp_emat_set_d(&wq, b.wq);
+  fc_mp_emat_set_d(&wk, b.wk);
+  fc_mp_emat_set_d(&wv, b.wv);
+  fc_mp_emat_set_d(&wo, b.wo);
+  if ((rc = oracle_block(&w, &b, sc, pos, &wq, &wk, &wv, &wo)) != FC_OK)
+    goto done;
+  double wb = 0;
+  for (size_t i = 0; i < b.T * b.dm; i++) {
+    fc_oracle_accuracy(r, y[i], w.out.m->e[i], E[i]);
+    if (E[i] > wb)
+      wb = E[i];
+  }
+  arith_note(r, &k, wb);
+done:
+  fc_mp_emat_clear(&wq);
+  fc_mp_emat_clear(&wk);
+  fc_mp_emat_clear(&wv);
+  fc_mp_emat_clear(&wo);
+  fc_mp_attn_clear(&w);
+  free(y); free(E); free(pos); free(sc);
+  blk_free(&b);
+  kx_close(&k);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- fold */
+
+static int gen_fold_kind(fc_case *c, fc_draw *d, int commuting)
+{
+  int rc = gen_block_common(c, d, commuting ? 1 : 2);
+  if (rc != FC_OK)
+    return rc;
+  fc_schedule s;
+  if ((rc = fc_schedule_view(&s, c, "s")) != FC_OK)
+    return rc;
+  if (commuting)
+    return fc_draw_commuting_rotation(c, d, "R", &s);
+  rc = fc_draw_mixing_rotation(c, d, "R", &s);
+  if (rc == FC_EINVAL) { /* one frequency class: nothing to mix */
+    fc_draw_reject(d);
+    return FC_EREJECT;
+  }
+  return rc;
+}
+static int gen_fold(fc_case *c, fc_draw *d) { return gen_fold_kind(c, d, 1); }
+static int gen_fold_neg(fc_case *c, fc_draw *d)
+{
+  return gen_fold_kind(c, d, 0);
+}
+
+/* Fold one matrix through the user's fold_weights. */
+static int call_fold(fc_check_result *r, kx *k, double *w2, const double *W,
+                     const double *R, size_t d, size_t n, int side)
+{
+  const int f = k->a.storage;
+  const size_t es = fc_fmt_size(f);
+  unsigned char *buf = malloc((2 * d * n + d * d) * es);
+  if (buf == NULL)
+    return FC_ENOMEM;
+  unsigned char *wb = buf, *rb = wb + d * n * es, *ob = rb + d * d * es;
+  fc_fmt_encode(wb, f, W, d * n);
+  fc_fmt_encode(rb, f, R, d * d);
+  fc_kcall cl;
+  memset(&cl, 0, sizeof cl);
+  cl.contract = FC_KC_FOLD;
+  cl.ip[0] = (int64_t)d;
+  cl.ip[1] = (int64_t)n;
+  cl.ip[2] = side;
+  cl.nin = 2;
+  cl.in[0] = wb;
+  cl.in_bytes[0] = d * n * es;
+  cl.in[1] = rb;
+  cl.in_bytes[1] = d * d * es;
+  cl.nout = 1;
+  cl.out[0] = ob;
+  cl.out_bytes[0] = d * n * es;
+  double *dec[1] = {w2};
+  size_t ndec[1] = {d * n};
+  int rc = call(r, k, &cl, dec, ndec);
+  free(buf);
+  return rc;
+}
+
+/* Exact products of doubles in MPFR: C = R W (side 0) or W R^T (side 1),
+ * rounded to double for magnitudes; and the accuracy of the user's w2. */
+static int fold_accuracy(fc_check_result *r, const double *w2,
+                         const double *W, const double *R, size_t d,
+                         size_t n, int side, const fc_kernel_arith *a,
+                         double *RWd, double *Ef, long prec)
+{
+  fc_mpmat_t mW, mR, mRt, mC;
+  int rc;
+  const size_t wr = side == 0 ? d : n, wc = side == 0 ? n : d;
+  memset(mW, 0, sizeof mW);
+  memset(mR, 0, sizeof mR);
+  memset(mRt, 0, sizeof mRt);
+  memset(mC, 0, sizeof mC);
+  if ((rc = fc_mpmat_init(mW, wr, wc, prec)) != FC_OK ||
+      (rc = fc_mpmat_init(mR, d, d, prec)) != FC_OK ||
+      (rc = fc_mpmat_init(mRt, d, d, prec)) != FC_OK ||
+      (rc = fc_mpmat_init(mC, wr, wc, prec)) != FC_OK)
+    goto done;
+  fc_mpmat_set_d(mW, W);
+  fc_mpmat_set_d(mR, R);
+  if (side == 0)
+    rc = fc_mpmat_mul(mC, NULL, mR, mW);
+  else {
+    fc_mpmat_transpose(mRt, mR);
+    rc = fc_mpmat_mul(mC, NULL, mW, mRt);
+  }
+  if (rc != FC_OK)
+    goto done;
+  fc_bnd_fold(Ef, W, R, d, n, side, a);
+  for (size_t i = 0; i < wr * wc; i++)
+    fc_oracle_accuracy(r, w2[i], mC->e[i], Ef[i]);
+  fc_mpmat_get_d(RWd, mC);
+done:
+  fc_mpmat_clear(mW);
+  fc_mpmat_clear(mR);
+  fc_mpmat_clear(mRt);
+  fc_mpmat_clear(mC);
+  return rc;
+}
+
+static int check_fold(fc_check_result *r, const fc_case *c,
+                      const fc_check_ctx *x)
+{
+  kx k;
+  int rc = kx_open(&k, x);
+  if (rc != FC_OK)
+    return rc;
+  blk b;
+  fc_givens gv;
+  fc_mp_emat e[12];
+  fc_mp_attn w1, w2, w3;
+  memset(e, 0, sizeof e);
+  memset(&w1, 0, sizeof w1);
+  memset(&w2, 0, sizeof w2);
+  memset(&w3, 0, sizeof w3);
+  double *R = NULL, *buf = NULL;
+  long *pos = NULL;
+  fc_schedule *sc = NULL;
+  if ((rc = blk_load(&b, c, k.a.storage)) != FC_OK)
+    goto done;
+  if ((rc = fc_givens_view(&gv, c, "R", b.d)) != FC_OK)
+    goto done;
+  const size_t d = b.d, dm = b.dm, T = b.T, nw = d * dm;
+  rc = FC_ENOMEM;
+  R = malloc(d * d * sizeof *R);
+  buf = malloc((9 * nw + 4 * T * dm) * sizeof *buf);
+  pos = malloc(T * sizeof *pos);
+  sc = malloc(sizeof *sc);
+  if (!R || !buf || !pos || !sc)
+    goto done;
+  double *fq = buf, *fk = fq + nw, *fv = fk + nw, *fo = fv + nw;
+  double *hq = fo + nw, *hk = hq + nw, *hv = hk + nw, *ho = hv + nw;
+  double *y1 = ho + nw, *y2 = y1 + T * dm, *E1 = y2 + T * dm,
+         *E2 = E1 + T * dm, *Ef = E2 + T * dm;
+  /* R as the kernel sees it: the double Givens product rounded to
+   * storage. */
+  fc_givens_build_d(R, &gv);
+  for (size_t i = 0; i < d * d; i++)
+    R[i] = fc_fmt_round(k.a.storage, R[i]);
+  /* 1. The fold, through the user's fold_weights, and its accuracy. */
+  const double *W[4] = {b.wq, b.wk, b.wv, b.wo};
+  double *F[4] = {fq, fk, fv, fo}, *Hm[4] = {hq, hk, hv, ho};
+  for (int m = 0; m < 4; m++) {
+    const int side = m == 3;
+    rc = call_fold(r, &k, F[m], W[m], R, d, dm, side);
+    if (rc == FC_EKERNEL) {
+      rc = FC_OK;
+      goto done;
+    }
+    if (rc != FC_OK)
+      goto done;
+    if ((rc = fold_accuracy(r, F[m], W[m], R, d, dm, side, &k.a, Hm[m], Ef,
+                            x->prec)) != FC_OK)
+      goto done;
+    /* Magnitudes of the folded weights for the second block's bound: the
+     * harness's exact fold plus the fold bound (|W2| <= |R W| + Ef once
+     * the accuracy check holds). */
+    for (size_t i = 0; i < nw; i++)
+      Hm[m][i] = fabs(Hm[m][i]) + Ef[i];
+  }
+  /* 2. The two blocks through the user's attention_block. */
+  rc = call_block(r, &k, &b, b.wq, b.wk, b.wv, b.wo, y1);
+  if (rc == FC_OK)
+    rc = call_block(r, &k, &b, fq, fk, fv, fo, y2);
+  if (rc == FC_EKERNEL) {
+    rc = FC_OK;
+    goto done;
+  }
+  if (rc != FC_OK)
+    goto done;
+  fc_bnd_block_in bi;
+  bnd_in(&bi, &b, b.wq, b.wk, b.wv, b.wo);
+  if ((rc = fc_bnd_block(E1, &bi, &k.a)) != FC_OK)
+    goto done;
+  bnd_in(&bi, &b, hq, hk, hv, ho);
+  if ((rc = fc_bnd_block(E2, &bi, &k.a)) != FC_OK)
+    goto done;
+  /* 3. Oracles: W as held (A), the exact fold R W with the exact
+   * rotation (B), the user's folded weights (C). */
+  fc_mp_attn_dims g = {T, dm, d, 1, 1, dm};
+  const size_t rows[4] = {d, d, d, dm}, cols[4] = {dm, dm, dm, d};
+  for (int m = 0; m < 12 && rc == FC_OK; m++)
+    rc = fc_mp_emat_init(&e[m], m == 11 ? d : rows[m % 4],
+                         m == 11 ? d : cols[m % 4], x->prec);
+  if (rc == FC_OK)
+    rc = fc_mp_attn_init(&w1, &g, x->prec);
+  if (rc == FC_OK)
+    rc = fc_mp_attn_init(&w2, &g, x->prec);
+  if (rc == FC_OK)
+    rc = fc_mp_attn_init(&w3, &g, x->prec);
+  if (rc != FC_OK)
+    goto done;
+  for (int m = 0; m < 4; m++)
+    fc_mp_emat_set_d(&e[m], W[m]);
+  /* e[4..7]: exact fold; e[8..10]: user's q, k, v; the user's Wo goes in
+   * e[7]'s slot after B is done (reuse); e[11]: the exact R. */
+  if ((rc = fc_mp_emat_givens(&e[11], &gv)) != FC_OK)
+    goto done;
+  for (int m = 0; m < 3 && rc == FC_OK; m++)
+    rc = fc_mp_emat_mul(&e[4 + m], &e[11], 0, &e[m], 0);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_mul(&e[7], &e[3], 0, &e[11], 1);
+  if (rc == FC_OK)
+    rc = oracle_block(&w1, &b, sc, pos, &e[0], &e[1], &e[2], &e[3]);
+  if (rc == FC_OK)
+    rc = oracle_block(&w2, &b, sc, pos, &e[4], &e[5], &e[6], &e[7]);
+  if (rc != FC_OK)
+    goto done;
+  for (int m = 0; m < 3; m++)
+    fc_mp_emat_set_d(&e[8 + m], F[m]);
+  fc_mp_emat_set_d(&e[7], fo); /* e[7] now the user's Wo' */
+  if ((rc = oracle_block(&w3, &b, sc, pos, &e[8], &e[9], &e[10], &e[7])) !=
+      FC_OK)
+    goto done;
+  /* Block accuracy on the original weights. */
+  for (size_t i = 0; i < T * dm; i++)
+    fc_oracle_accuracy(r, y1[i], w1.out.m->e[i], E1[i]);
+  /* The invariance through the user's kernels (statement level):
+   * |y2 - y1| <= E1 + E2 + |oracle(C) - oracle(B)|. */
+  mpfr_t t;
+  mpfr_init2(t, x->prec);
+  double worst = 0;
+  for (size_t i = 0; i < T * dm; i++) {
+    mpfr_sub(t, w3.out.m->e[i], w2.out.m->e[i], MPFR_RNDA);
+    const double prop = fabs(mpfr_get_d(t, MPFR_RNDU));
+    const double bound = E1[i] + E2[i] + prop;
+    fc_measure_fold(&r->level[FC_LEVEL_STATEMENT], fabs(y2[i] - y1[i]),
+                    bound, 0);
+    if (bound > worst)
+      worst = bound;
+  }
+  mpfr_clear(t);
+  arith_note(r, &k, worst);
+done:
+  for (int m = 0; m < 12; m++)
+    fc_mp_emat_clear(&e[m]);
+  fc_mp_attn_clear(&w1);
+  fc_mp_attn_clear(&w2);
+  fc_mp_attn_clear(&w3);
+  free(R); free(buf); free(pos); free(sc);
+  blk_free(&b);
+  kx_close(&k);
+  return rc;
+}
+
+/* A negative control must not count a kernel failure as a detection. */
+static int check_fold_neg(fc_check_result *r, const fc_case *c,
+                          const fc_check_ctx *x)
+{
+  int rc = check_fold(r, c, x);
+  if (rc == FC_OK && isnan(r->level[FC_LEVEL_ACCURACY].ratio) &&
+      !r->level[FC_LEVEL_STATEMENT].present)
+    fc_measure_fold(&r->level[FC_LEVEL_STATEMENT], 0, 1, 0);
+  return rc;
+}
+
+/* ---------------------------------------------------------- sign quant */
+
+static int gen_sign(fc_case *c, fc_draw *d)
+{
+  const long n = fc_draw_size(d, 1, 16);
+  fc_case_add_dim(c, "d", n);
+  double *k = fc_case_add_reals(c, "k", (size_t)n, 1);
+  if (k == NULL)
+    return FC_ENOMEM;
+  fc_double_spec sp = {16.0, FC_SPECIAL_SIGNED_ZERO, 0};
+  fc_draw_doubles(d, k, (size_t)n, &sp);
+  return FC_OK;
+}
+
+/* s must equal sign(k) exactly (sign(0) = sign(-0) = +1): err = number of
+ * wrong entries against bound 0.  alpha = ||k||_1 / d computed in accum: a
+ * sum of d nonnegative terms and one division, |alpha^ - alpha| <=
+ * gamma_{d+1} alpha (alpha is returned as a double: no storage
+ * rounding). */
+static int check_sign(fc_check_result *r, const fc_case *c,
+                      const fc_check_ctx *x)
+{
+  size_t n;
+  const double *k0 = fc_case_reals(c, "k", &n, NULL);
+  if (k0 == NULL)
+    return FC_EINVAL;
+  kx k;
+  int rc = kx_open(&k, x);
+  if (rc != FC_OK)
+    return rc;
+  const size_t es = fc_fmt_size(k.a.storage);
+  double *ks = malloc(n * sizeof *ks), *s = malloc(n * sizeof *s), alpha;
+  unsigned char *kb = malloc(n * es), *sb = malloc(n * es);
+  unsigned char ab[8];
+  rc = FC_ENOMEM;
+  if (!ks || !s || !kb || !sb)
+    goto done;
+  store(ks, kb, k0, n, k.a.storage);
+  fc_kcall cl;
+  memset(&cl, 0, sizeof cl);
+  cl.contract = FC_KC_SIGN;
+  cl.ip[0] = (int64_t)n;
+  cl.nin = 1;
+  cl.in[0] = kb;
+  cl.in_bytes[0] = n * es;
+  cl.nout = 2;
+  cl.out[0] = sb;
+  cl.out_bytes[0] = n * es;
+  cl.out[1] = ab;
+  cl.out_bytes[1] = 8;
+  double *dec[2] = {s, &alpha};
+  size_t ndec[2] = {n, 1};
+  rc = call(r, &k, &cl, dec, ndec);
+  if (rc == FC_EKERNEL) {
+    rc = FC_OK;
+    goto done;
+  }
+  if (rc != FC_OK)
+    goto done;
+  double wrong = 0;
+  for (size_t i = 0; i < n; i++)
+    wrong += s[i] != (signbit(ks[i]) && ks[i] != 0 ? -1.0 : 1.0);
+  fc_measure_fold(&r->level[FC_LEVEL_ACCURACY], wrong, 0, 0);
+  mpfr_t a;
+  mpfr_init2(a, x->prec);
+  mpfr_set_ui(a, 0, MPFR_RNDN);
+  double mag = 0;
+  for (size_t i = 0; i < n; i++) {
+    mpfr_t t;
+    mpfr_init2(t, 64);
+    mpfr_set_d(t, fabs(ks[i]), MPFR_RNDN);
+    mpfr_add(a, a, t, MPFR_RNDN); /* exact at P >= 64 + log2 n bits */
+    mpfr_clear(t);
+    mag += fabs(ks[i]);
+  }
+  mpfr_div_ui(a, a, (unsigned long)n, MPFR_RNDN);
+  const double bound = fc_fmt_gamma(k.a.accum, (double)n + 1) * mag /
+                       (double)n * FC_BND_SAFETY;
+  fc_oracle_accuracy(r, alpha, a, bound);
+  mpfr_clear(a);
+  if (wrong > 0)
+    snprintf(r->note, sizeof r->note, "%g sign entries wrong", wrong);
+  arith_note(r, &k, bound);
+done:
+  free(ks); free(s); free(kb); free(sb);
+  kx_close(&k);
+  return rc;
+}
+
+/* ------------------------------------------------------------ registry */
+
+static const char *const a_fold[] = {
+    "folded_qkvo_attention_block_invariant_of_commutes", NULL};
+static const char *const a_ctx[] = {"ropeAttentionHeadContext", NULL};
+static const char *const a_none[] = {NULL};
+
+static const fc_property p_rope = {
+    .id = "contract.rope_accuracy",
+    .title = "rope_apply vs the MPFR RoPE within the harness bound at the "
+             "declared arithmetic (both layouts, partial rotary, p <= 2^20)",
+    .anchors = a_none,
+    .lean_file = "Symmetry.lean",
+    .expect = FC_EXPECT_HOLDS,
+    .extension = "kernel contract (issue 9)",
+    .generate = gen_rope,
+    .check = check_rope,
+    .plot_x = "position p",
+    .plot_y = "error / bound",
+    .plot_logy = 1,
+};
+static const fc_property p_attn = {
+    .id = "contract.attention_accuracy",
+    .title = "attention (q, k, v; causal or full; grouped-query) vs the MPFR "
+             "oracle within the harness bound",
+    .anchors = a_ctx,
+    .lean_file = "Symmetry.lean",
+    .expect = FC_EXPECT_HOLDS,
+    .extension = "kernel contract (issue 9)",
+    .generate = gen_attention,
+    .check = check_attention,
+};
+static const fc_property p_block = {
+    .id = "contract.block_accuracy",
+    .title = "attention_block (RMSNorm, RoPE, GQA, Wo, residual) vs the MPFR "
+             "oracle within the harness bound",
+    .anchors = a_none,
+    .lean_file = "Symmetry.lean",
+    .expect = FC_EXPECT_HOLDS,
+    .extension = "kernel contract (issue 9)",
+    .generate = gen_block,
+    .check = check_block,
+};
+static const fc_property p_fold = {
+    .id = "contract.fold_invariance",
+    .title = "fold_weights with a RoPE-commuting R, then attention_block: "
+             "output unchanged within the harness bound (through the user's "
+             "kernels)",
+    .anchors = a_fold,
+    .lean_file = "Symmetry.lean",
+    .expect = FC_EXPECT_HOLDS,
+    .generate = gen_fold,
+    .check = check_fold,
+};
+static const fc_property p_fold_neg = {
+    .id = "contract.fold_noncommuting",
+    .title = "negative control: folding with a rotation that mixes two "
+             "frequencies changes the user's block output",
+    .anchors = a_fold,
+    .lean_file = "Symmetry.lean",
+    .expect = FC_EXPECT_DETECT,
+    .generate = gen_fold_neg,
+    .check = check_fold_neg,
+    /* The statement here is |block(fold(W)) - block(W)| over the harness
+     * bound of that difference (kernel level, not 2^-P): a violation of 4
+     * times the bound cannot be rounding. */
+    .detect_factor = 4,
+};
+static const fc_property p_sign = {
+    .id = "contract.sign_quant",
+    .title = "sign_quant: s = sign(k) exactly with sign(0) = +1, alpha = "
+             "||k||_1/d within gamma_{d+1} at the declared accumulation",
+    .anchors = a_none,
+    .lean_file = "JensenFloor.lean",
+    .expect = FC_EXPECT_HOLDS,
+    .extension = "kernel contract (issue 9)",
+    .generate = gen_sign,
+    .check = check_sign,
+};
+
+const fc_property *const fc_family_contract[] = {
+    &p_rope, &p_attn, &p_block, &p_fold, &p_fold_neg, &p_sign, NULL};

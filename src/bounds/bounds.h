@@ -1,0 +1,99 @@
+/* bounds.h -- a-priori error bounds owned by the harness (internal).
+ *
+ * Issue 9: the bound a kernel is judged against is computed here, by the
+ * harness, from the contract (src/foldcheck/kernel.h), the inputs as the
+ * harness holds them (exact values in the declared storage format) and the
+ * kernel's DECLARED arithmetic -- never from the kernel's outputs or from a
+ * bound it reports about itself.  The built-in double kernels go through
+ * the same functions (declared arithmetic fp64/fp64).
+ *
+ * Model (Higham, Accuracy and Stability of Numerical Algorithms, ch. 2-3):
+ * each operation in format f returns op(a, b)(1 + e), |e| <= u_f, with u_f
+ * the unit roundoff (fp64 2^-53, fp32 2^-24, bf16 2^-8, fp16 2^-11); a sum
+ * or dot product of n terms, in any order, with or without FMA, has
+ * absolute error <= gamma_n sum |terms|, gamma_n = n u / (1 - n u) (Higham
+ * Lemma 3.1 and eq. (3.4)); libm-quality sin, cos, exp are within 2 u of
+ * the exact function of their computed argument (documented assumption of
+ * the contract; all common float libms are within 1 ulp).  Results are then
+ * rounded into the storage format when it is narrower than the
+ * accumulation format (u_out = u_storage, else 0), and the same is allowed
+ * after every intermediate stage of the block, since engines keep
+ * activations in storage format.  Magnitudes are formed by the harness in
+ * double; every bound is finally multiplied by (1 + gamma_16(fp64)) to
+ * cover those few roundings of its own (FC_BND_SAFETY).
+ *
+ * When n u >= 1 gamma_n is not defined: the bound is +inf and
+ * fc_bnd_vacuous() tells the property to say so (never a silent pass). */
+#ifndef FC_BOUNDS_H
+#define FC_BOUNDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "foldcheck/kernel.h"
+#include "gen/schedule.h"
+
+/* Unit roundoff, precision in bits, largest finite value, name. */
+double fc_fmt_u(int fmt);
+int fc_fmt_bits(int fmt);
+double fc_fmt_max(int fmt);
+const char *fc_fmt_name(int fmt); /* "fp64", ...; "?" when unknown */
+/* Parse "fp64", "fp32", "bf16", "fp16"; -1 otherwise. */
+int fc_fmt_parse(const char *name);
+/* Bytes per element. */
+size_t fc_fmt_size(int fmt);
+/* 1 if fmt is one of FC_FMT_*. */
+int fc_fmt_valid(int fmt);
+/* x rounded to nearest (ties to even) in fmt, with fmt's subnormals;
+ * overflow gives +-inf (callers reject such cases). */
+double fc_fmt_round(int fmt, double x);
+/* Encode n doubles already representable in fmt into fmt's bytes
+ * (little-endian bit patterns for bf16/fp16) / decode back exactly. */
+void fc_fmt_encode(void *dst, int fmt, const double *x, size_t n);
+void fc_fmt_decode(double *x, int fmt, const void *src, size_t n);
+
+/* gamma_n in format fmt; +inf when n u >= 1. */
+double fc_fmt_gamma(int fmt, double n);
+/* Unit roundoff of the final rounding of a result computed in accum and
+ * stored in storage: u_storage if storage is narrower, else 0. */
+double fc_arith_uout(const fc_kernel_arith *a);
+
+#define FC_BND_SAFETY (1.0 + 16 * 0x1p-53 / (1.0 - 16 * 0x1p-53))
+
+/* RoPE: E (rows x d) bounds |out - Theta(pos) x| entrywise for a kernel of
+ * arithmetic a applied to x (rows x d; the magnitudes |x| it reads are the
+ * caller's: exact inputs, or upper bounds of perturbed ones), with input
+ * errors ex (rows x d, NULL: exact inputs) propagated. */
+void fc_bnd_rope(double *E, const double *xmag, const double *ex,
+                 size_t rows, const int64_t *pos, const fc_schedule *s,
+                 const fc_kernel_arith *a);
+
+/* Attention: E (T x heads d) bounds |ctx - attention(q, k, v)| for inputs
+ * with magnitudes (upper bounds) Q, K, V and errors EQ, EK, EV (NULL: 0).
+ * Cmag (may be NULL) receives an upper bound of |ctx| + E. */
+void fc_bnd_attention(double *E, double *Cmag, const double *Q,
+                      const double *EQ, const double *K, const double *EK,
+                      const double *V, const double *EV, size_t T, size_t d,
+                      size_t heads, size_t kv, int causal,
+                      const fc_kernel_arith *a);
+
+/* The attention block of the contract; inputs exact (as held).  E: T x dm.
+ * FC_OK or FC_ENOMEM. */
+typedef struct fc_bnd_block_in {
+  size_t T, dm, d, heads, kv;
+  int causal, residual;
+  const double *x, *wq, *wk, *wv, *wo, *gain; /* gain NULL: no norm */
+  double eps;
+  const int64_t *pos;
+  const fc_schedule *s; /* NULL: no RoPE */
+} fc_bnd_block_in;
+int fc_bnd_block(double *E, const fc_bnd_block_in *in,
+                 const fc_kernel_arith *a);
+
+/* Fold: side 0: E (d x n) for R W; side 1: E (n x d) for W R^T. */
+void fc_bnd_fold(double *E, const double *W, const double *R, size_t d,
+                 size_t n, int side, const fc_kernel_arith *a);
+
+/* 1 if the value is a vacuous bound (+inf or nan). */
+int fc_bnd_vacuous(double b);
+
+#endif

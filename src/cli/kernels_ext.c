@@ -1,0 +1,78 @@
+/* kernels_ext.c -- `--kernels ./libmine.so | exec:CMD`: opening the user's
+ * kernels for run, bench and replay (issue 9). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "foldcheck.h"
+#include "bounds/bounds.h"
+#include "contract/provider.h"
+#include "kernels/kernels.h"
+
+int fc_cli_kernels_arg_ok(const char *spec)
+{
+  return fc_kprov_is_external(spec) || fc_kernels_find(spec) != NULL;
+}
+
+int fc_cli_open_provider(void **prov, const char *spec, double timeout,
+                         const char *arith)
+{
+  *prov = NULL;
+  if (spec == NULL || !fc_kprov_is_external(spec)) {
+    if (arith != NULL)
+      return fc_cli_usage_error("--kernel-arith applies to --kernels PLUGIN "
+                                "or exec:CMD only");
+    return 0;
+  }
+  fc_kernel_arith a = {0, 0};
+  if (arith != NULL) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%s", arith);
+    char *slash = strchr(buf, '/');
+    if (slash == NULL)
+      return fc_cli_usage_error("--kernel-arith expects STORAGE/ACCUM, e.g. "
+                                "fp64/fp64");
+    *slash = '\0';
+    a.storage = fc_fmt_parse(buf);
+    a.accum = fc_fmt_parse(slash + 1);
+    if (a.storage < 0 || a.accum < 0)
+      return fc_cli_usage_error("--kernel-arith: unknown format in '%s' "
+                                "(fp64, fp32, bf16, fp16)", arith);
+  }
+  fc_kprov *p = NULL;
+  fc_error err = {0, ""};
+  if (fc_kprov_open(&p, spec, timeout, NULL, &err) != FC_OK)
+    return fc_cli_usage_error("%s", err.msg);
+  if (arith != NULL) {
+    if (a.storage != fc_kprov_arith(p)->storage) {
+      fc_kprov_close(p);
+      return fc_cli_usage_error("--kernel-arith may change the accumulation "
+                                "format only (the kernel stores %s)",
+                                fc_fmt_name(fc_kprov_arith(p)->storage));
+    }
+    fc_kprov_set_arith(p, &a);
+  }
+  const fc_kernel_arith *k = fc_kprov_arith(p);
+  fprintf(stderr, "foldcheck: kernels %s (%s): storage %s, accumulation %s%s; "
+          "contracts:", spec, fc_kprov_name(p), fc_fmt_name(k->storage),
+          fc_fmt_name(k->accum), arith ? " (--kernel-arith)" : "");
+  for (int c = 1; c < FC_KC_COUNT; c++)
+    fprintf(stderr, " %s%s", fc_kc_name(c),
+            fc_kprov_has(p, c) ? "" : " (not provided)");
+  fprintf(stderr, "\n");
+  *prov = p;
+  return 0;
+}
+
+void fc_cli_close_provider(void *prov) { fc_kprov_close(prov); }
+
+int fc_cli_check_case(fc_check_result *r, const fc_property *p,
+                      const fc_case *c, const fc_run_config *cfg)
+{
+  fc_kernels scratch;
+  const fc_kernels *k = fc_kernels_resolve(&scratch, cfg);
+  if (k == NULL)
+    return FC_ENOTFOUND;
+  fc_check_ctx x = {cfg->prec, cfg->slack_bits, k};
+  return p->check(r, c, &x);
+}
