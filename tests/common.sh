@@ -5,6 +5,10 @@ tap_n=0
 tap_failed=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/fctest.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
+# Work in a scratch directory: runs write .foldcheck/ (failure database,
+# last report, long replay tokens) in the current directory, and a test must
+# leave the build tree as it found it (distcheck's distcleancheck checks).
+mkdir "$TMP/cwd" && cd "$TMP/cwd"
 unset CI || true
 
 ok() { # ok COND-STATUS DESCRIPTION
