@@ -129,6 +129,18 @@ int main(int argc, char **argv)
       threads = (int)t;
     } else if (strcmp(argv[i], "--all") == 0) {
       all = 1;
+    } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      printf("usage: sweep [--seeds A:B] [--cases K] [--threads N] [--all] "
+             "[PATTERN...]\n"
+             "Run every selected property of the reference kernels under "
+             "seeds A..B\n(default 1:16 times FC_TEST_MULTIPLIER) and count "
+             "false alarms: a must-hold\nproperty failing or erroring, a "
+             "negative control erroring or not detecting\nwithin the ci "
+             "budget.  --cases K: cases per seed of must-hold properties\n"
+             "(default 2); --all: also the full-size Monte Carlo "
+             "properties.\nExit 0 when there is no false alarm.\n");
+      free(pats);
+      return 0;
     } else if (argv[i][0] == '-') {
       fprintf(stderr, "sweep: unknown option %s\n"
               "usage: sweep [--seeds A:B] [--cases K] [--threads N] "
