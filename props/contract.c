@@ -32,6 +32,7 @@
 #include "contract/provider.h"
 #include "gen/schedule.h"
 #include "kernels/kernels.h"
+#include "quantp_internal.h" /* fc_alloc_craft, oracles/quant.h */
 
 /* ----------------------------------------------------------- plumbing */
 
@@ -1004,6 +1005,151 @@ done:
   return rc;
 }
 
+/* ----------------------------------------------------------- allocator */
+
+static const long alloc_dims[] = {512, 16, 64, 128, 1024, 4096};
+#define ALLOC_NDIMS (sizeof alloc_dims / sizeof alloc_dims[0])
+#define ALLOC_NMAX 4
+
+/* Keys near or away from a threshold.  Crafted (shrinks to it): the F10
+ * family of props/allocator.c with the mean angle at 40 or 44 degrees plus
+ * a drawn offset of 0, +-1e-12, ..., +-2 degrees (exact decisions away
+ * from the thresholds, free ones within the bound), the keys' angles
+ * spread by +-8 degrees (so a mean of cosines differs from the mean of
+ * angles by about a tenth of a degree).  Otherwise random keys
+ * (first coordinate 1 + |v|, never a zero row). */
+static int gen_alloc(fc_case *c, fc_draw *dr)
+{
+  static const double wd[ALLOC_NDIMS] = {3, 1, 1, 1, 1, 1};
+  static const double offs[] = {0,    1e-12, 1e-9, 1e-6, 1e-3,
+                                0.01, 0.03,  0.1,  0.5,  2};
+  const long d = alloc_dims[fc_draw_weighted(dr, wd, ALLOC_NDIMS)];
+  const long n = fc_draw_size(dr, 1, ALLOC_NMAX);
+  const double t = fc_draw_bool(dr, 0.5) ? FC_ALLOC_ANGLE_2BIT
+                                         : FC_ALLOC_ANGLE_1BIT;
+  const long o =
+      fc_draw_int(dr, 0, (long)(2 * (sizeof offs / sizeof offs[0]) - 2));
+  const double target = t + offs[(o + 1) / 2] * ((o & 1) ? -1 : 1);
+  double delta[ALLOC_NMAX] = {0};
+  long pos[ALLOC_NMAX] = {0};
+  for (long i = 0; i < n; i++) {
+    const long v = fc_draw_int(dr, 0, 256); /* +-8 degrees */
+    delta[i] = (double)((v + 1) / 2) / 16 * ((v & 1) ? -1 : 1);
+    pos[i] = fc_draw_int(dr, 0, d - 1);
+  }
+  /* Drawn last, so that a random case shrinks into the crafted one its
+   * earlier choices describe. */
+  const int random = fc_draw_bool(dr, 0.25);
+  int rc = fc_case_add_dim(c, "d_l", d);
+  double *keys = rc == FC_OK
+                     ? fc_case_add_reals(c, "keys", (size_t)n, (size_t)d)
+                     : NULL;
+  if (keys == NULL)
+    return FC_ENOMEM;
+  if (random) {
+    fc_double_spec sp = {4.0, 0, 0};
+    fc_draw_doubles(dr, keys, (size_t)(n * d), &sp);
+    for (long i = 0; i < n; i++)
+      keys[i * d] = 1 + fabs(keys[i * d]);
+    return fc_draw_status(dr);
+  }
+  rc = fc_alloc_craft(keys, (size_t)n, (size_t)d, target, delta, pos, NULL);
+  if (rc == FC_ERANGE) { /* out of the family's reach: not a case */
+    fc_draw_reject(dr);
+    return FC_OK;
+  }
+  return rc ? rc : fc_draw_status(dr);
+}
+
+/* The decision must be the exact rule's, except across a threshold t the
+ * exact mean angle m is within the harness bound B of (fc_bnd_mean_angle,
+ * at the declared accumulation): accuracy err = max over the thresholds
+ * between the two decisions of |m - t|, bound B (0 when they agree).  A
+ * decision outside {1, 2, 3}, or 1 bit below the dimension gate, is an
+ * infinite error. */
+static int check_alloc(fc_check_result *r, const fc_case *c,
+                       const fc_check_ctx *x)
+{
+  size_t n, d;
+  const double *k0 = fc_case_reals(c, "keys", &n, &d);
+  if (k0 == NULL || n == 0 || d < 2)
+    return FC_EINVAL;
+  const long d_l = fc_case_dim(c, "d_l", (long)d);
+  kx k;
+  int rc = kx_open(&k, x);
+  if (rc != FC_OK)
+    return rc;
+  const size_t es = fc_fmt_size(k.a.storage);
+  double *ks = malloc(n * d * sizeof *ks);
+  unsigned char *kb = malloc(n * d * es);
+  int32_t bits = 0;
+  fc_mp_keyws w;
+  int have_w = 0;
+  mpfr_t m, t;
+  mpfr_inits2(x->prec, m, t, (mpfr_ptr)0);
+  rc = FC_ENOMEM;
+  if (!ks || !kb)
+    goto done;
+  store(ks, kb, k0, n * d, k.a.storage);
+  fc_kcall cl;
+  memset(&cl, 0, sizeof cl);
+  cl.contract = FC_KC_ALLOC;
+  cl.ip[0] = (int64_t)n;
+  cl.ip[1] = (int64_t)d;
+  cl.ip[2] = d_l;
+  cl.nin = 1;
+  cl.in[0] = kb;
+  cl.in_bytes[0] = n * d * es;
+  cl.nout = 1;
+  cl.out[0] = &bits;
+  cl.out_bytes[0] = sizeof bits;
+  double *dec[1] = {NULL};
+  size_t ndec[1] = {0};
+  rc = call(r, &k, &cl, dec, ndec);
+  if (rc == FC_EKERNEL) {
+    rc = FC_OK;
+    goto done;
+  }
+  if (rc != FC_OK)
+    goto done;
+  if ((rc = fc_mp_keyws_init(&w, d, x->prec)) != FC_OK)
+    goto done;
+  have_w = 1;
+  if ((rc = fc_mp_mean_angle_deg(m, &w, ks, n)) != FC_OK)
+    goto done;
+  const int exact = fc_mp_alloc_rule(m, d_l);
+  const double B = fc_bnd_mean_angle(ks, n, d, &k.a);
+  double err = 0;
+  if (bits < 1 || bits > 3 || (bits == 1 && d_l < FC_ALLOC_DIM_1BIT)) {
+    err = INFINITY;
+  } else if (bits != exact) {
+    /* thresholds between the decisions: 40 between 1 and 2 (only above
+     * the gate, else 1 is never right), 44 between 2 and 3. */
+    const int lo = bits < exact ? bits : exact, hi = bits < exact ? exact : bits;
+    for (int b = lo; b < hi; b++) {
+      const long th = b == 1 ? FC_ALLOC_ANGLE_1BIT : FC_ALLOC_ANGLE_2BIT;
+      mpfr_sub_si(t, m, th, MPFR_RNDN);
+      mpfr_abs(t, t, MPFR_RNDN);
+      const double e = mpfr_get_d(t, MPFR_RNDU);
+      if (e > err)
+        err = e;
+    }
+  }
+  fc_measure_fold(&r->level[FC_LEVEL_ACCURACY], err, B, 0);
+  if (bits != exact && r->note[0] == '\0')
+    snprintf(r->note, sizeof r->note,
+             "decided %d bits, exact rule %d (mean angle %.17g deg, bound "
+             "%.3g deg)", (int)bits, exact, mpfr_get_d(m, MPFR_RNDN), B);
+  arith_note(r, &k, B);
+done:
+  if (have_w)
+    fc_mp_keyws_clear(&w);
+  mpfr_clears(m, t, (mpfr_ptr)0);
+  free(ks); free(kb);
+  kx_close(&k);
+  return rc;
+}
+
 /* ------------------------------------------------------------ registry */
 
 static const char *const a_fold[] = {
@@ -1084,5 +1230,19 @@ static const fc_property p_sign = {
     .check = check_sign,
 };
 
+static const fc_property p_alloc = {
+    .id = "contract.allocator",
+    .title = "allocate_bits: the horizontal-slice rule on the mean "
+             "phase-collapse angle, exact except within the harness's angle "
+             "bound of a threshold",
+    .anchors = a_none,
+    .expect = FC_EXPECT_HOLDS,
+    .extension = "kernel contract (issue 9); horizontal-slice allocator "
+                 "(NeuralGeometry glossary; no Lean declaration)",
+    .generate = gen_alloc,
+    .check = check_alloc,
+};
+
 const fc_property *const fc_family_contract[] = {
-    &p_rope, &p_attn, &p_block, &p_fold, &p_fold_neg, &p_sign, NULL};
+    &p_rope, &p_attn, &p_block, &p_fold, &p_fold_neg, &p_sign, &p_alloc,
+    NULL};

@@ -39,7 +39,9 @@ check_LTLIBRARIES += examples/plugin/libfcexample.la \
 	examples/plugin/libfcexample_hang.la \
 	examples/plugin/libfcexample_nan.la \
 	examples/plugin/libfcexample_abi.la \
-	examples/plugin/libfcexample_sign0.la
+	examples/plugin/libfcexample_sign0.la \
+	examples/plugin/libfcexample_gate.la \
+	examples/plugin/libfcexample_cosmean.la
 EX_SRC = examples/plugin/fc_example_plugin.c
 EX_CPP = -I$(top_srcdir)/src
 examples_plugin_libfcexample_la_SOURCES = $(EX_SRC)
@@ -122,6 +124,16 @@ examples_plugin_libfcexample_sign0_la_CPPFLAGS = $(EX_CPP) -DFC_EXAMPLE_BUG=15
 examples_plugin_libfcexample_sign0_la_LDFLAGS = $(EXAMPLE_PLUGIN_LDFLAGS)
 examples_plugin_libfcexample_sign0_la_CFLAGS = $(WARN_CFLAGS)
 examples_plugin_libfcexample_sign0_la_LIBADD = -lm
+examples_plugin_libfcexample_gate_la_SOURCES = $(EX_SRC)
+examples_plugin_libfcexample_gate_la_CPPFLAGS = $(EX_CPP) -DFC_EXAMPLE_BUG=16
+examples_plugin_libfcexample_gate_la_LDFLAGS = $(EXAMPLE_PLUGIN_LDFLAGS)
+examples_plugin_libfcexample_gate_la_CFLAGS = $(WARN_CFLAGS)
+examples_plugin_libfcexample_gate_la_LIBADD = -lm
+examples_plugin_libfcexample_cosmean_la_SOURCES = $(EX_SRC)
+examples_plugin_libfcexample_cosmean_la_CPPFLAGS = $(EX_CPP) -DFC_EXAMPLE_BUG=17
+examples_plugin_libfcexample_cosmean_la_LDFLAGS = $(EXAMPLE_PLUGIN_LDFLAGS)
+examples_plugin_libfcexample_cosmean_la_CFLAGS = $(WARN_CFLAGS)
+examples_plugin_libfcexample_cosmean_la_LIBADD = -lm
 
 check_PROGRAMS += tests/t-contract
 tests_t_contract_LDADD = $(FCTEST_LDADD)

@@ -80,6 +80,44 @@ static void test_rope_bound(void)
          e32[0]);
 }
 
+/* The allocator's angle bound: wider at fp32 than at fp64 by about
+ * u32/u64, and it covers a float computation of the mean angle. */
+static void test_angle_bound(void)
+{
+  enum { N = 3, D = 512 };
+  static double keys[N * D];
+  for (size_t i = 0; i < N * D; i++)
+    keys[i] = 1 + (double)((i * 2654435761u) % 1000) / 64;
+  const fc_kernel_arith a64 = {FC_FMT_FP64, FC_FMT_FP64};
+  const fc_kernel_arith a32 = {FC_FMT_FP64, FC_FMT_FP32};
+  const double b64 = fc_bnd_mean_angle(keys, N, D, &a64);
+  const double b32 = fc_bnd_mean_angle(keys, N, D, &a32);
+  fct_ok(b64 > 0 && b32 > 1e6 * b64 && b32 < 1,
+         "mean-angle bound: fp64 %.3g, fp32 %.3g degrees", b64, b32);
+  long double exact = 0;
+  float fsum = 0;
+  for (size_t i = 0; i < N; i++) {
+    long double l1 = 0, s2 = 0;
+    float f1 = 0, f2 = 0;
+    for (size_t j = 0; j < D; j++) {
+      const double v = keys[i * D + j];
+      l1 += fabsl((long double)v);
+      s2 += (long double)v * v;
+      f1 += fabsf((float)v);
+      f2 += (float)v * (float)v;
+    }
+    exact += acosl(l1 / (sqrtl((long double)D) * sqrtl(s2))) * 180 /
+             acosl(-1.0L);
+    fsum += acosf(f1 / (sqrtf((float)D) * sqrtf(f2))) * 57.29577951308232f;
+  }
+  const double err = fabs((double)(fsum / N - exact / N));
+  fct_ok(err <= b32, "a float mean angle is within its bound: %.3g <= %.3g",
+         err, b32);
+  double zero[4] = {0, 0, 0, 0};
+  fct_ok(fc_bnd_vacuous(fc_bnd_mean_angle(zero, 1, 4, &a32)),
+         "a zero key has no bound (vacuous)");
+}
+
 static const struct {
   const char *prop, *mutant;
 } catches[] = {
@@ -100,13 +138,14 @@ int main(void)
   fct_start("t-contract");
   test_formats();
   test_rope_bound();
+  test_angle_bound();
   fc_run_config cfg;
   fct_config(&cfg);
   const char *holds[] = {"contract.rope_accuracy",
                          "contract.attention_accuracy",
                          "contract.block_accuracy",
                          "contract.fold_invariance", "contract.sign_quant",
-                         "contract.fold_noncommuting"};
+                         "contract.fold_noncommuting", "contract.allocator"};
   for (size_t i = 0; i < sizeof holds / sizeof holds[0]; i++)
     fct_expect_pass(holds[i], &cfg);
   fc_prop_result res;

@@ -15,6 +15,7 @@
  *   Attention: float dot products, scale by 1/sqrtf(d), softmax with max
  *   subtraction, expf, float sums.  Block: RMSNorm, projections, RoPE on q
  *   and k, attention, Wo, residual, all float.
+ *   Allocator: the mean phase-collapse angle in float (acosf, degrees).
  *
  * Buggy variants (for foldcheck's own tests): compile with
  * -DFC_EXAMPLE_BUG=N, N as in the enum below; each re-expresses one of
@@ -46,7 +47,9 @@ enum {
   BUG_HANG = 12,     /* attention never returns for T >= 2 */
   BUG_NAN = 13,      /* attention writes NaN into its last output */
   BUG_ABI = 14,      /* wrong ABI version */
-  BUG_SIGN0 = 15     /* sign(0) = 0 */
+  BUG_SIGN0 = 15,    /* sign(0) = 0 */
+  BUG_GATE = 16,     /* allocator: 1 bit only for d_l > 512 */
+  BUG_COSMEAN = 17   /* allocator: acos of the mean cosine */
 };
 #define BUG(x) (FC_EXAMPLE_BUG == (x))
 
@@ -254,6 +257,34 @@ static int sign_quant(void *sv, double *alpha, const void *kv_, size_t d,
   return 0;
 }
 
+/* The horizontal-slice allocator: the mean phase-collapse angle of the
+ * keys, in float, then the rule (1 bit if d_l >= 512 and angle <= 40,
+ * 2 bits if angle <= 44, else 3). */
+static int allocate_bits(int32_t *bits, const void *kv_, size_t n, size_t d,
+                         int64_t d_l, double *claimed)
+{
+  (void)claimed;
+  const float *keys = kv_;
+  const float rad2deg = 57.29577951308232f;
+  float sum = 0;
+  for (size_t i = 0; i < n; i++) {
+    const float *k = keys + i * d;
+    float l1 = 0, s2 = 0;
+    for (size_t j = 0; j < d; j++) {
+      l1 += fabsf(k[j]);
+      s2 += k[j] * k[j];
+    }
+    const float c = l1 / (sqrtf((float)d) * sqrtf(s2));
+    sum += BUG(BUG_COSMEAN) ? c : acosf(c > 1 ? 1 : c) * rad2deg;
+  }
+  float angle = sum / (float)n;
+  if (BUG(BUG_COSMEAN))
+    angle = acosf(angle > 1 ? 1 : angle) * rad2deg;
+  const int gate = BUG(BUG_GATE) ? d_l > 512 : d_l >= 512;
+  *bits = gate && angle <= 40 ? 1 : (angle <= 44 ? 2 : 3);
+  return 0;
+}
+
 const fc_kernel_plugin_t fc_kernel_plugin = {
     .abi_version = BUG(BUG_ABI) ? FC_KERNEL_ABI_VERSION + 1
                                 : FC_KERNEL_ABI_VERSION,
@@ -264,4 +295,5 @@ const fc_kernel_plugin_t fc_kernel_plugin = {
     .attention_block = attention_block,
     .fold_weights = fold_weights,
     .sign_quant = sign_quant,
+    .allocate_bits = allocate_bits,
 };

@@ -3,7 +3,7 @@
 frame protocol (float32), for `foldcheck run --kernels 'exec:python3
 foldcheck_client.py'`.
 
-Replace the five kernel functions below with calls into your own code
+Replace the six kernel functions below with calls into your own code
 (PyTorch: torch.from_numpy(...), then .numpy() on the way back) and keep
 the framing.  Requirements: Python 3 and NumPy only.
 
@@ -22,6 +22,7 @@ Protocol (version 1, little-endian; see src/contract/provider.h):
                              wk, wv, wo, gain, pos, theta -> out
            4 fold_weights    ip: d, n, side; in: w, r -> w2
            5 sign_quant      ip: d; in: k -> s, alpha(f64)
+           6 allocate_bits   ip: n, d, d_l; in: keys (n x d) -> bits(i32)
   Storage arrays are float32 here (storage = accum = fp32); shapes row-major
   as in foldcheck/kernel.h.
 
@@ -107,6 +108,19 @@ def sign_quant(k):
     return s, float(np.abs(k).sum(dtype=np.float32) / np.float32(k.size))
 
 
+def allocate_bits(keys, d_l):
+    """The horizontal-slice allocator: mean phase-collapse angle (float32,
+    degrees), then 1 bit if d_l >= 512 and angle <= 40, 2 if <= 44, else 3."""
+    d = keys.shape[1]
+    l1 = np.abs(keys).sum(axis=1, dtype=np.float32)
+    l2 = np.sqrt((keys * keys).sum(axis=1, dtype=np.float32))
+    c = np.minimum(l1 / (np.sqrt(np.float32(d)) * l2), np.float32(1))
+    angle = np.degrees(np.arccos(c)).astype(np.float32).mean(dtype=np.float32)
+    if d_l >= 512 and angle <= 40:
+        return 1
+    return 2 if angle <= 44 else 3
+
+
 def read_exact(f, n):
     b = f.read(n)
     if b is None or len(b) != n:
@@ -145,7 +159,7 @@ def serve(inp, out):
             arrs.append(read_exact(inp, nb))
         try:
             if con == 0:
-                mask = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5)
+                mask = sum(1 << c for c in range(1, 7))
                 info = struct.pack("<iiiI", ABI, FP32, FP32, mask)
                 info += b"numpy-float32".ljust(64, b"\0")
                 reply(out, 0, [info])
@@ -181,6 +195,10 @@ def serve(inp, out):
             elif con == 5:
                 s, alpha = sign_quant(f32(arrs[0], (ip[0],)))
                 reply(out, 0, [s.astype("<f4").tobytes(), struct.pack("<d", alpha)])
+            elif con == 6:
+                n, d, d_l = ip[:3]
+                bits = allocate_bits(f32(arrs[0], (n, d)), d_l)
+                reply(out, 0, [struct.pack("<i", bits)])
             else:
                 reply(out, 1, [])
         except (ValueError, IndexError) as e:

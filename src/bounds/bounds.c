@@ -451,3 +451,58 @@ done:
   free(O); free(row); free(erow); free(eout);
   return rc;
 }
+
+double fc_bnd_mean_angle(const double *keys, size_t n, size_t d,
+                         const fc_kernel_arith *a)
+{
+  /* Per key k (length d): c = ||k||_1 / (sqrt(d) ||k||_2).  The kernel
+   * forms ||k||_1 (d - 1 additions of exact |k_j|), ||k||_2^2 (d products,
+   * d - 1 additions), its square root (which halves the relative error of
+   * its argument, plus one rounding), sqrt(d), one product and one
+   * division: |c^/c - 1| <= rho = gamma_{2d+3}(accum).  The harness forms
+   * c_h the same way in double: |c_h/c - 1| <= rho_h = gamma_{2d+3}(fp64).
+   * So c and c^ both lie in [lo, hi] = [c_h (1-rho_h)(1-rho),
+   * min(1, c_h (1+rho_h)(1+rho))], and acos being decreasing,
+   *   |acos(c^) - acos(c)| <= dth = acos(lo) - acos(hi)
+   * (+ 4 2^-52 rad for the harness's two double acos, each within an ulp
+   * of pi/2).  acos of the computed argument (2u, the contract's libm
+   * assumption), the constant 180/pi and the product: gamma_4, so the
+   * key's angle in degrees is within
+   *   E = (180/pi) (dth + gamma_4 acos(lo))
+   * (acos(lo) bounds the angle and its computed value).  The mean, n - 1
+   * additions of nonnegative terms and one division, adds
+   * gamma_n (1/n) sum (deg + E) <= gamma_n (1/n) sum ((180/pi) acos(lo)
+   * + E).  Returns (1/n) sum E + that, times FC_BND_SAFETY; +inf when a
+   * gamma is undefined (n u >= 1), 0 keys or a zero key. */
+  if (keys == NULL || n == 0 || d == 0)
+    return INFINITY;
+  const double rho = fc_fmt_gamma(a->accum, 2.0 * (double)d + 3);
+  const double rho_h = fc_fmt_gamma(FC_FMT_FP64, 2.0 * (double)d + 3);
+  const double g4 = fc_fmt_gamma(a->accum, 4);
+  const double gn = fc_fmt_gamma(a->accum, (double)n);
+  const double deg = 180 / 3.14159265358979323846;
+  if (fc_bnd_vacuous(rho) || fc_bnd_vacuous(g4) || fc_bnd_vacuous(gn))
+    return INFINITY;
+  double sumE = 0, sumA = 0;
+  for (size_t i = 0; i < n; i++) {
+    const double *k = keys + i * d;
+    double l1 = 0, s2 = 0;
+    for (size_t j = 0; j < d; j++) {
+      l1 += fabs(k[j]);
+      s2 += k[j] * k[j];
+    }
+    if (!(s2 > 0) || !isfinite(s2))
+      return INFINITY;
+    const double ch = l1 / (sqrt((double)d) * sqrt(s2));
+    const double lo = ch * (1 - rho_h) * (1 - rho);
+    double hi = ch * (1 + rho_h) * (1 + rho);
+    if (hi > 1)
+      hi = 1;
+    const double amax = acos(lo > -1 ? lo : -1);
+    const double dth = amax - acos(hi) + 4 * 0x1p-52;
+    const double E = deg * (dth + g4 * amax);
+    sumE += E;
+    sumA += deg * amax + E;
+  }
+  return (sumE / (double)n + gn * sumA / (double)n) * FC_BND_SAFETY;
+}

@@ -93,6 +93,13 @@ int fc_bnd_block(double *E, const fc_bnd_block_in *in,
 void fc_bnd_fold(double *E, const double *W, const double *R, size_t d,
                  size_t n, int side, const fc_kernel_arith *a);
 
+/* Allocator (SPEC F10): a bound, in degrees, of |mean^ - mean| for the
+ * mean phase-collapse angle mean_i acos(||k_i||_1 / (sqrt(d) ||k_i||_2))
+ * of n keys (n x d, exact as held) computed at arithmetic a.  +inf for a
+ * zero key or when a gamma is undefined.  Derivation in bounds.c. */
+double fc_bnd_mean_angle(const double *keys, size_t n, size_t d,
+                         const fc_kernel_arith *a);
+
 /* 1 if the value is a vacuous bound (+inf or nan). */
 int fc_bnd_vacuous(double b);
 

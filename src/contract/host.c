@@ -141,7 +141,8 @@ int main(int argc, char **argv)
                    (pl->attention ? 1u << FC_KC_ATTENTION : 0) |
                    (pl->attention_block ? 1u << FC_KC_BLOCK : 0) |
                    (pl->fold_weights ? 1u << FC_KC_FOLD : 0) |
-                   (pl->sign_quant ? 1u << FC_KC_SIGN : 0);
+                   (pl->sign_quant ? 1u << FC_KC_SIGN : 0) |
+                   (pl->allocate_bits ? 1u << FC_KC_ALLOC : 0);
       memset(info, 0, sizeof info);
       memcpy(info, v, 12);
       memcpy(info + 12, &m, 4);
@@ -243,6 +244,19 @@ int main(int argc, char **argv)
         double al = NAN;
         st = pl->sign_quant(out[0], &al, in[0], d, &claimed);
         memcpy(out[1], &al, 8);
+      }
+    } else if (con == FC_KC_ALLOC && pl->allocate_bits && narr == 1) {
+      size_t n = (size_t)ip[0], d = (size_t)ip[1], nb = mul(mul(n, d), es);
+      if (nb == 0 || inb[0] != nb)
+        st = -1;
+      else if ((out[0] = calloc(1, 4)) == NULL)
+        return 5;
+      else {
+        outb[0] = 4;
+        nout = 1;
+        int32_t bits = 0;
+        st = pl->allocate_bits(&bits, in[0], n, d, ip[2], &claimed);
+        memcpy(out[0], &bits, 4);
       }
     } else {
       st = -2; /* not provided or malformed */

@@ -47,7 +47,7 @@ struct fc_kprov {
 
 static const char *const kc_names[FC_KC_COUNT] = {
     "hello", "rope_apply", "attention", "attention_block", "fold_weights",
-    "sign_quant"};
+    "sign_quant", "allocate_bits"};
 
 const char *fc_kc_name(int c)
 {
@@ -89,7 +89,8 @@ int fc_kprov_builtin(fc_kprov **pp, const fc_kernels *k)
   p->arith.storage = FC_FMT_FP64;
   p->arith.accum = FC_FMT_FP64;
   p->mask = (1u << FC_KC_ROPE) | (1u << FC_KC_ATTENTION) |
-            (1u << FC_KC_BLOCK) | (1u << FC_KC_FOLD) | (1u << FC_KC_SIGN);
+            (1u << FC_KC_BLOCK) | (1u << FC_KC_FOLD) | (1u << FC_KC_SIGN) |
+            (1u << FC_KC_ALLOC);
   p->timeout = 0;
   *pp = p;
   return FC_OK;
@@ -202,6 +203,15 @@ static int builtin_call(const fc_kernels *k, fc_kcall *c)
     a /= (double)d;
     memcpy(c->out[1], &a, sizeof a);
     return FC_OK;
+  }
+  case FC_KC_ALLOC: {
+    int bits = 0;
+    const int rc = k->quant->alloc_plain(&bits, NULL, c->in[0],
+                                         (size_t)c->ip[0], (size_t)c->ip[1],
+                                         (long)c->ip[2]);
+    const int32_t b = bits;
+    memcpy(c->out[0], &b, sizeof b);
+    return rc;
   }
   default:
     return FC_EINVAL;

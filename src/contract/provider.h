@@ -57,7 +57,9 @@ enum {
   FC_KC_FOLD = 4,
   /* iparam: d; arrays: k; reply: s (storage d), alpha (f64 1). */
   FC_KC_SIGN = 5,
-  FC_KC_COUNT = 6
+  /* iparam: n, d, d_l; arrays: keys (storage n x d); reply: bits (i32 1). */
+  FC_KC_ALLOC = 6,
+  FC_KC_COUNT = 7
 };
 
 const char *fc_kc_name(int contract); /* "rope_apply", ... */

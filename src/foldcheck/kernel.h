@@ -66,8 +66,14 @@
  * sign_quant(s, alpha, k, d, claimed):  s_i = sign(k_i) with sign(0) =
  *   sign(-0) = +1 (s in the storage format), *alpha = ||k||_1 / d.
  *
- * allocate_bits: reserved for the allocator rule (SPEC F10); foldcheck
- *   0.2.0 has no contract property for it yet and never calls it.
+ * allocate_bits(bits, keys, n, d, d_l, claimed):  the horizontal-slice
+ *   allocator (SPEC F10).  keys: n x d (no zero row).  The layer angle is
+ *   the mean over the n keys of theta_k = acos(||k||_1 / (sqrt(d)
+ *   ||k||_2)) in degrees; *bits = 1 if d_l >= 512 and angle <= 40, else 2
+ *   if angle <= 44, else 3.  A decision the exact angle would not give is
+ *   accepted only when the exact angle lies within the harness's bound of
+ *   the angle error (at the declared accumulation) of every threshold the
+ *   decision crosses: near a threshold a float allocator may go either way.
  */
 #ifndef FOLDCHECK_KERNEL_H
 #define FOLDCHECK_KERNEL_H
@@ -129,7 +135,8 @@ typedef struct fc_kernel_plugin_t {
                       size_t n, int side, double *claimed);
   int (*sign_quant)(void *s, double *alpha, const void *k, size_t d,
                     double *claimed);
-  void (*allocate_bits)(void); /* reserved, see above; leave NULL */
+  int (*allocate_bits)(int32_t *bits, const void *keys, size_t n, size_t d,
+                       int64_t d_l, double *claimed);
 } fc_kernel_plugin_t;
 
 /* The symbol a plugin exports. */
