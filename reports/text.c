@@ -184,9 +184,13 @@ static int write_table(FILE *out, const fc_report *rep) {
   return FC_OK;
 }
 
-/* Extensions, missing anchors and the full lists behind shortened ones. */
-static int write_notes(FILE *out, const fc_report *rep) {
-  size_t i;
+/* Extensions, missing anchors and the full lists behind shortened ones.
+ * They describe the property, not the run (the table's notes column flags
+ * them; `foldcheck list` has them): unless verbose, they are printed in
+ * full only for properties that did not pass, the rest counted in one
+ * line, so a passing run stays short however many properties it has. */
+static int write_notes(FILE *out, const fc_report *rep, int verbose) {
+  size_t i, hidden = 0;
   int any = 0;
   char an[ANCHORS_WIDTH + 8];
   for (i = 0; i < rep->n; i++) {
@@ -195,6 +199,10 @@ static int write_notes(FILE *out, const fc_report *rep) {
     int shortened = anchors_short(an, sizeof an, p);
     if (p->extension == NULL && n > 0 && !shortened)
       continue;
+    if (!verbose && rep->results[i].status == FC_STATUS_PASS) {
+      hidden++;
+      continue;
+    }
     if (!any)
       FC_REP_TRY(fc_rep_puts(out, "\nnotes:\n"));
     any = 1;
@@ -215,6 +223,11 @@ static int write_notes(FILE *out, const fc_report *rep) {
       FC_REP_TRY(fc_rep_puts(out, "\n"));
     }
   }
+  if (hidden > 0)
+    FC_REP_TRY(fc_rep_printf(
+        out, "%snotes: %zu passing propert%s with notes (extensions, no Lean "
+        "anchor, long anchor lists): --verbose or `foldcheck list` prints "
+        "them\n", any ? "" : "\n", hidden, hidden == 1 ? "y" : "ies"));
   return FC_OK;
 }
 
@@ -528,7 +541,7 @@ int fc_report_write_text_ex(FILE *out, const fc_report *rep,
   FC_REP_TRY(write_summary_line(out, rep));
   FC_REP_TRY(write_header(out, rep, 0));
   FC_REP_TRY(write_table(out, rep));
-  FC_REP_TRY(write_notes(out, rep));
+  FC_REP_TRY(write_notes(out, rep, opts->verbose));
   FC_REP_TRY(write_detections(out, rep, opts));
   FC_REP_TRY(write_counterexamples(out, rep, opts));
   FC_REP_TRY(write_problems(out, rep));
