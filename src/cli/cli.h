@@ -108,4 +108,8 @@ int fc_cli_check_case(struct fc_check_result *r, const struct fc_property *p,
 int fc_cli_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
+/* The whole file as a NUL-terminated string (malloc'd; at most 256 MiB),
+ * or NULL with err set (cannot read, too large, out of memory). */
+char *fc_cli_slurp(const char *path, fc_error *err);
+
 #endif

@@ -15,42 +15,6 @@
 
 const char *fc_cli_last_report(void) { return FC_LAST_REPORT; }
 
-static char *slurp(const char *path, fc_error *err)
-{
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    fc_error_set(err, FC_EIO, "cannot read '%s': %s", path, strerror(errno));
-    return NULL;
-  }
-  size_t cap = 1 << 16, len = 0;
-  char *b = malloc(cap);
-  while (b) {
-    len += fread(b + len, 1, cap - len - 1, f);
-    if (len + 1 < cap)
-      break;
-    char *nb = cap < ((size_t)256 << 20) ? realloc(b, cap * 2) : NULL;
-    if (nb == NULL) {
-      fc_error_set(err, FC_ERANGE, "'%s' is too large (over 256 MiB)", path);
-      free(b);
-      b = NULL;
-      break;
-    }
-    b = nb;
-    cap *= 2;
-  }
-  if (b && ferror(f)) {
-    fc_error_set(err, FC_EIO, "error reading '%s'", path);
-    free(b);
-    b = NULL;
-  }
-  fclose(f);
-  if (b)
-    b[len] = '\0';
-  else if (err && err->msg[0] == '\0')
-    fc_error_set(err, FC_ENOMEM, "out of memory reading '%s'", path);
-  return b;
-}
-
 /* ---------------------------------------------------------------- anchors */
 
 /* The numeric verdict of an anchor in a JSON report: "pass" when every
@@ -137,7 +101,7 @@ int fc_cli_anchors(int argc, char **argv)
   if (probe)
     fclose(probe);
   if (report || probe) {
-    char *text = slurp(rpath, &err);
+    char *text = fc_cli_slurp(rpath, &err);
     if (text == NULL)
       return fc_cli_usage_error("%s", err.msg);
     json_error_t je;
@@ -342,8 +306,8 @@ int fc_cli_diff(int argc, char **argv)
   if (argc - optind != 2)
     return fc_cli_usage_error("diff expects two JSON reports: OLD NEW");
   fc_error err = {0, ""};
-  char *a = slurp(argv[optind], &err);
-  char *b = a ? slurp(argv[optind + 1], &err) : NULL;
+  char *a = fc_cli_slurp(argv[optind], &err);
+  char *b = a ? fc_cli_slurp(argv[optind + 1], &err) : NULL;
   if (a == NULL || b == NULL) {
     free(a);
     return fc_cli_usage_error("%s", err.msg);

@@ -273,3 +273,40 @@ int fc_cli_stop_status(void)
 {
   return stop_flag ? 128 + (int)stop_flag : 0;
 }
+
+/* See cli.h. */
+char *fc_cli_slurp(const char *path, fc_error *err)
+{
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    fc_error_set(err, FC_EIO, "cannot read '%s': %s", path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 1 << 16, len = 0;
+  char *b = malloc(cap);
+  while (b) {
+    len += fread(b + len, 1, cap - len - 1, f);
+    if (len + 1 < cap)
+      break;
+    char *nb = cap < ((size_t)256 << 20) ? realloc(b, cap * 2) : NULL;
+    if (nb == NULL) {
+      fc_error_set(err, FC_ERANGE, "'%s' is too large (over 256 MiB)", path);
+      free(b);
+      b = NULL;
+      break;
+    }
+    b = nb;
+    cap *= 2;
+  }
+  if (b && ferror(f)) {
+    fc_error_set(err, FC_EIO, "error reading '%s'", path);
+    free(b);
+    b = NULL;
+  }
+  fclose(f);
+  if (b)
+    b[len] = '\0';
+  else if (err && err->msg[0] == '\0')
+    fc_error_set(err, FC_ENOMEM, "out of memory reading '%s'", path);
+  return b;
+}

@@ -39,47 +39,11 @@ int fc_cli_emit(const fc_report *rep, const fc_cli_outputs *outs, int quiet,
   return bad;
 }
 
-static char *slurp(const char *path, fc_error *err)
-{
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    fc_error_set(err, FC_EIO, "cannot read '%s': %s", path, strerror(errno));
-    return NULL;
-  }
-  size_t cap = 1 << 16, len = 0;
-  char *b = malloc(cap);
-  while (b) {
-    len += fread(b + len, 1, cap - len - 1, f);
-    if (len + 1 < cap)
-      break;
-    char *nb = cap < ((size_t)256 << 20) ? realloc(b, cap * 2) : NULL;
-    if (nb == NULL) {
-      fc_error_set(err, FC_ERANGE, "'%s' is too large (over 256 MiB)", path);
-      free(b);
-      b = NULL;
-      break;
-    }
-    b = nb;
-    cap *= 2;
-  }
-  if (b && ferror(f)) {
-    fc_error_set(err, FC_EIO, "error reading '%s'", path);
-    free(b);
-    b = NULL;
-  }
-  fclose(f);
-  if (b)
-    b[len] = '\0';
-  else if (err->msg[0] == '\0')
-    fc_error_set(err, FC_ENOMEM, "out of memory reading '%s'", path);
-  return b;
-}
-
 /* Read a JSON report file; 0 or 2 (message printed). */
 static int load(fc_report *rep, const char *path)
 {
   fc_error err = {0, ""};
-  char *text = slurp(path, &err);
+  char *text = fc_cli_slurp(path, &err);
   if (text == NULL)
     return fc_cli_usage_error("%s", err.msg);
   int rc = fc_report_read_json(rep, text, &err);
