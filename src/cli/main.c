@@ -154,7 +154,7 @@ static void run_help(void)
       "                      goes to stdout unless --quiet\n"
       "  --shard K/N         run only shard K of N (balanced by estimated\n"
       "                      cost); 'foldcheck merge' joins the shard reports\n"
-      "  --verbose           text: every counterexample in full\n"
+      "  --verbose           text: every counterexample and note in full\n"
       "  --db DIR            failure database (default .foldcheck/db in the\n"
       "                      default profile, off in ci and nightly)\n"
       "  --no-db             no failure database\n"
