@@ -1018,7 +1018,10 @@ static const long alloc_dims[] = {512, 16, 64, 128, 1024, 4096};
  * spread by +-8 degrees (so a mean of cosines differs from the mean of
  * angles by about a tenth of a degree).  Otherwise random keys
  * (first coordinate 1 + |v|, never a zero row). */
-static int gen_alloc(fc_case *c, fc_draw *dr)
+/* near: the negative control's samples, the mean angle within 8 ulps of
+ * the threshold (where any finite-precision allocator can go either way),
+ * no random keys. */
+static int gen_alloc_mode(fc_case *c, fc_draw *dr, int near)
 {
   static const double wd[ALLOC_NDIMS] = {3, 1, 1, 1, 1, 1};
   static const double offs[] = {0,    1e-12, 1e-9, 1e-6, 1e-3,
@@ -1029,7 +1032,13 @@ static int gen_alloc(fc_case *c, fc_draw *dr)
                                          : FC_ALLOC_ANGLE_1BIT;
   const long o =
       fc_draw_int(dr, 0, (long)(2 * (sizeof offs / sizeof offs[0]) - 2));
-  const double target = t + offs[(o + 1) / 2] * ((o & 1) ? -1 : 1);
+  double target = t + offs[(o + 1) / 2] * ((o & 1) ? -1 : 1);
+  if (near) { /* o counts ulps instead: 0, -1, +1, -2, ... up to 8 */
+    target = t;
+    const long u = (o % 17 + 1) / 2;
+    for (long i = 0; i < u; i++)
+      target = nextafter(target, (o & 1) ? 0.0 : 90.0);
+  }
   double delta[ALLOC_NMAX] = {0};
   long pos[ALLOC_NMAX] = {0};
   for (long i = 0; i < n; i++) {
@@ -1039,7 +1048,7 @@ static int gen_alloc(fc_case *c, fc_draw *dr)
   }
   /* Drawn last, so that a random case shrinks into the crafted one its
    * earlier choices describe. */
-  const int random = fc_draw_bool(dr, 0.25);
+  const int random = !near && fc_draw_bool(dr, 0.25);
   int rc = fc_case_add_dim(c, "d_l", d);
   double *keys = rc == FC_OK
                      ? fc_case_add_reals(c, "keys", (size_t)n, (size_t)d)
@@ -1061,14 +1070,24 @@ static int gen_alloc(fc_case *c, fc_draw *dr)
   return rc ? rc : fc_draw_status(dr);
 }
 
+static int gen_alloc(fc_case *c, fc_draw *dr)
+{
+  return gen_alloc_mode(c, dr, 0);
+}
+
+static int gen_alloc_near(fc_case *c, fc_draw *dr)
+{
+  return gen_alloc_mode(c, dr, 1);
+}
+
 /* The decision must be the exact rule's, except across a threshold t the
  * exact mean angle m is within the harness bound B of (fc_bnd_mean_angle,
  * at the declared accumulation): accuracy err = max over the thresholds
  * between the two decisions of |m - t|, bound B (0 when they agree).  A
  * decision outside {1, 2, 3}, or 1 bit below the dimension gate, is an
  * infinite error. */
-static int check_alloc(fc_check_result *r, const fc_case *c,
-                       const fc_check_ctx *x)
+static int alloc_check(fc_check_result *r, const fc_case *c,
+                       const fc_check_ctx *x, int exact_only)
 {
   size_t n, d;
   const double *k0 = fc_case_reals(c, "keys", &n, &d);
@@ -1135,7 +1154,11 @@ static int check_alloc(fc_check_result *r, const fc_case *c,
         err = e;
     }
   }
-  fc_measure_fold(&r->level[FC_LEVEL_ACCURACY], err, B, 0);
+  if (exact_only) /* the tolerance dropped: any other decision counts */
+    fc_measure_fold(&r->level[FC_LEVEL_STATEMENT], bits != exact ? 1 : 0,
+                    ldexp(1.0, (int)(x->slack_bits - x->prec)), 0);
+  else
+    fc_measure_fold(&r->level[FC_LEVEL_ACCURACY], err, B, 0);
   if (bits != exact && r->note[0] == '\0')
     snprintf(r->note, sizeof r->note,
              "decided %d bits, exact rule %d (mean angle %.17g deg, bound "
@@ -1147,6 +1170,23 @@ done:
   mpfr_clears(m, t, (mpfr_ptr)0);
   free(ks); free(kb);
   kx_close(&k);
+  return rc;
+}
+
+static int check_alloc(fc_check_result *r, const fc_case *c,
+                       const fc_check_ctx *x)
+{
+  return alloc_check(r, c, x, 0);
+}
+
+/* Negative control: demand the exact rule with no tolerance.  A kernel
+ * failure is not a detection (statement present, 0). */
+static int check_alloc_neg(fc_check_result *r, const fc_case *c,
+                           const fc_check_ctx *x)
+{
+  int rc = alloc_check(r, c, x, 1);
+  if (rc == FC_OK && !r->level[FC_LEVEL_STATEMENT].present)
+    fc_measure_fold(&r->level[FC_LEVEL_STATEMENT], 0, 1, 0);
   return rc;
 }
 
@@ -1243,6 +1283,19 @@ static const fc_property p_alloc = {
     .check = check_alloc,
 };
 
+static const fc_property p_alloc_neg = {
+    .id = "contract.allocator_exact",
+    .title = "negative control: without the angle bound's tolerance (exact "
+             "decisions demanded), the allocator misclassifies samples within "
+             "ulps of 40 and 44 degrees",
+    .anchors = a_none,
+    .expect = FC_EXPECT_DETECT,
+    .extension = "kernel contract (issue 9); horizontal-slice allocator "
+                 "(NeuralGeometry glossary; no Lean declaration)",
+    .generate = gen_alloc_near,
+    .check = check_alloc_neg,
+};
+
 const fc_property *const fc_family_contract[] = {
     &p_rope, &p_attn, &p_block, &p_fold, &p_fold_neg, &p_sign, &p_alloc,
-    NULL};
+    &p_alloc_neg, NULL};
