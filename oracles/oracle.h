@@ -62,9 +62,67 @@ typedef int (*fc_statement_fn)(mpfr_t r, mpfr_t S, void *arg,
 /* Evaluate a statement at P = x->prec and at P + 64; fill the statement
  * level (err = r_P, bound = 2^(-P+s) S, ratio in MPFR) and the self-check
  * (oracle_fault set when |r_P - r_{P+64}| > 2^(-P+s) max(S, tiny)); a
- * fault is a flag in res, not an error code (the runner reports it). */
+ * fault is a flag in res, not an error code (the runner reports it).  The
+ * wall time of both evaluations is added to res->oracle_seconds. */
 int fc_oracle_statement(fc_check_result *res, fc_statement_fn fn, void *arg,
                         const fc_check_ctx *x);
+
+/* Ball-certified statements.  A statement is ball-certified when its
+ * oracle carries a rigorous error coefficient (a ball radius) with every
+ * value -- the running error analysis of oracles/attention.c and
+ * attn_rows.c -- and fn returns as its scale S a bound such that, whenever
+ * the theorem holds on the case, the P-bit residual satisfies
+ *     r_P <= 2^-P S_P                                        (the balls)
+ * (e.g. r = max |b_i - a_i| and S = max (E(a_i) + E(b_i)): if the exact
+ * a_i and b_i are equal, the two balls around the computed ones meet).
+ *
+ * The self-check then needs the P + 64 recomputation only where it can
+ * change what is reported.  The argument:
+ *  - a residual inside the balls (r_P <= 2^-P S_P) passes the statement
+ *    with a margin of 2^s; an oracle whose balls are right cannot make it
+ *    fail, and no value of the exact residual that the statement can
+ *    resolve (above 2^(-P+s) S) is consistent with it;
+ *  - a residual outside the balls is either a genuine violation or an
+ *    oracle fault (a ball rule that understates the error, an intermediate
+ *    kept at too low a precision): exactly the cases the recomputation
+ *    tells apart, so they are recomputed at P + 64 and compared as
+ *    fc_oracle_statement does;
+ *  - a case that fails at another level (accuracy: a kernel output against
+ *    the oracle) is recomputed too (`failed`), so that every reported
+ *    failure and every detection of a negative control rests on a
+ *    self-checked oracle.
+ * So every verdict that depends on the oracle is self-checked, and a
+ * passing case costs one evaluation instead of two.  What this does not
+ * do, the full recomputation did not do either: a fault that moves the
+ * P and P + 64 results alike (a wrong formula, a value rounded through a
+ * double at both precisions) is seen as a statement failure, not a fault.
+ * tests/t-f4f6 breaks an oracle deliberately and shows the fault caught.
+ *
+ * Use as fc_oracle_statement_ball(res, fn, arg, x, failed): evaluates at
+ * P; recomputes at P + 64 when r_P > 2^-P S_P or failed(arg) is true
+ * (failed may be NULL); res->recomputed says whether it did. */
+int fc_oracle_statement_ball(fc_check_result *res, fc_statement_fn fn,
+                             void *arg, const fc_check_ctx *x,
+                             int (*failed)(void *arg));
+
+/* The two halves, for callers that decide themselves (fc_oracle_statement
+ * and fc_oracle_statement_ball are built of them).  begin evaluates at P,
+ * fills the statement level and sets ev->outside (r_P > 2^-P S_P);
+ * recheck evaluates at P + 64 and compares (sets res->recomputed, and
+ * res->oracle_fault on disagreement); end frees ev (always call it after
+ * begin, whatever begin returned). */
+typedef struct fc_stmt_eval {
+  mpfr_t r, S;  /* the P-bit residual and scale */
+  int outside;  /* 1: r_P > 2^-P S_P */
+  int init;
+} fc_stmt_eval;
+int fc_oracle_statement_begin(fc_stmt_eval *ev, fc_check_result *res,
+                              fc_statement_fn fn, void *arg,
+                              const fc_check_ctx *x);
+int fc_oracle_statement_recheck(fc_stmt_eval *ev, fc_check_result *res,
+                                fc_statement_fn fn, void *arg,
+                                const fc_check_ctx *x);
+void fc_oracle_statement_end(fc_stmt_eval *ev);
 
 /* Accuracy measure of a double result against the oracle value: err = |d -
  * exact|, ulps = err / ulp(exact), folded into res->level[ACCURACY] against

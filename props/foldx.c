@@ -1200,6 +1200,13 @@ static int fx_statement(mpfr_t r, mpfr_t S, void *arg, mpfr_prec_t prec)
   return fx_eval_prec(r, S, arg, prec);
 }
 
+/* 1 when a double output failed against the P-bit oracle (accuracy). */
+static int fx_failed(void *arg)
+{
+  const fc_measure *m = &((const fx_eval *)arg)->acc.level[FC_LEVEL_ACCURACY];
+  return m->present && !(m->ratio <= 1.0);
+}
+
 /* Conformance in double: the same comparisons between the two double
  * blocks, each against the sum of the two kernels' bounds (the exact
  * values agree when the statement holds, so |d2 - d1| <= E1 + E2). */
@@ -1335,7 +1342,10 @@ int fc_fx_check_with(fc_check_result *r, const fc_case *c,
       rc = fx_eval_prec(rr, SS, &e, (mpfr_prec_t)x->prec);
       mpfr_clears(rr, SS, (mpfr_ptr)0);
     } else {
-      rc = fc_oracle_statement(r, fx_statement, &e, x);
+      /* Ball-certified (oracle.h): the P + 64 recomputation runs when the
+       * residual leaves the balls or a kernel output failed against the
+       * oracle. */
+      rc = fc_oracle_statement_ball(r, fx_statement, &e, x, fx_failed);
     }
   }
   if (rc == FC_OK) {

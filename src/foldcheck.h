@@ -286,8 +286,11 @@ typedef struct fc_point {
 typedef struct fc_check_result {
   fc_measure level[FC_NLEVELS];
   int oracle_fault;     /* 1: oracle at P and P+64 disagreed */
+  int recomputed;       /* 1: the P+64 recomputation ran on this case */
   double selfcheck_err; /* |r_P - r_{P+64}| (as a double) */
   double selfcheck_bound;
+  double oracle_seconds;/* wall time spent in the MPFR statement
+                           evaluations (fc_oracle_statement), for bench */
   char note[160];       /* optional one-line remark, e.g. "gap = 3.1e-05" */
   /* Optional plot points of this case (the property's plot_x / plot_y
    * axes), e.g. (position, error/bound) for the RoPE kernel; added with
@@ -461,6 +464,7 @@ typedef struct fc_prop_result {
   long failures;         /* failing (or detected) cases among them */
   long db_replayed;      /* database entries replayed first */
   long oracle_faults;
+  long recomputed;       /* cases whose oracle was recomputed at P + 64 */
   int stopped_by_time;   /* the time budget ended the run early */
   double seconds;
   fc_worst worst[FC_NLEVELS];
@@ -473,6 +477,9 @@ typedef struct fc_prop_result {
                             results cover the cases done before */
   char db_warning[256];  /* failure database problem (unwritable directory,
                             corrupt record), or "" */
+  /* For bench: the sum of fc_check_result.oracle_seconds over the cases
+   * counted in `cases` (a timing: not deterministic). */
+  double oracle_seconds;
 } fc_prop_result;
 
 typedef struct fc_env {

@@ -104,6 +104,8 @@ int main(int argc, char **argv)
   fc_case *c = fc_case_new();
   double worst[FC_NLEVELS] = {0, 0, 0}, t = 0;
   int faults = 0;
+  long recomputed = 0;
+  double oracle_s = 0;
   for (long i = 0; i < n && c; i++) {
     fc_case_reset(c);
     if (build(c, &r, d, T, dm)) {
@@ -120,6 +122,8 @@ int main(int argc, char **argv)
       return 1;
     }
     faults += res.oracle_fault;
+    recomputed += res.recomputed;
+    oracle_s += res.oracle_seconds;
     for (int l = 0; l < FC_NLEVELS; l++)
       if (res.level[l].present && !(res.level[l].ratio <= worst[l]))
         worst[l] = res.level[l].ratio;
@@ -129,6 +133,8 @@ int main(int argc, char **argv)
          d, T, dm, prec, n, t, (double)n / t);
   printf("worst error/bound: statement %.3g, conformance %.3g, accuracy "
          "%.3g; oracle faults %d\n", worst[0], worst[1], worst[2], faults);
+  printf("oracle share %.0f%%; recomputed at P + 64: %ld of %ld cases\n",
+         t > 0 ? 100 * oracle_s / t : 0.0, recomputed, n);
   fc_case_free(c);
   mpfr_free_cache();
   return worst[0] <= 1 && worst[1] <= 1 && worst[2] <= 1 && !faults ? 0 : 1;

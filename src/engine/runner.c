@@ -362,6 +362,7 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
         seq = NULL;
         res->cases++;
         res->failures++;
+        res->oracle_seconds += r.oracle_seconds;
         fold_worst(res, &r, -1);
       } else if (erc == FC_OK) {
         fc_db_remove(cfg->db_dir, p->id); /* fixed: forget it */
@@ -423,6 +424,8 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
         continue;
       }
       res->cases++;
+      res->recomputed += o->r.recomputed;
+      res->oracle_seconds += o->r.oracle_seconds;
       fold_worst(res, &o->r, i);
       if (o->r.oracle_fault) {
         res->oracle_faults++;
