@@ -28,7 +28,8 @@
  *     id, title, anchors (array of strings), lean_file (string | null),
  *     expect ("holds" | "detect"), extension (string | null),
  *     status ("pass" | "fail" | "error"), cases, discarded, failures,
- *     db_replayed, oracle_faults, stopped_by_time (bool), interrupted
+ *     db_replayed, oracle_faults, recomputed (cases whose oracle was
+ *     recomputed at P + 64), stopped_by_time (bool), interrupted
  *     (bool: its cases stopped early), seconds, message, db_warning
  *     (string: a failure-database problem, or ""),
  *     worst: {"statement": W | null, "conformance": W | null,
@@ -497,6 +498,7 @@ static int prop_json(json_t **out, const fc_prop_result *r) {
       (rc = put(o, "failures", json_integer(r->failures))) != FC_OK ||
       (rc = put(o, "db_replayed", json_integer(r->db_replayed))) != FC_OK ||
       (rc = put(o, "oracle_faults", json_integer(r->oracle_faults))) != FC_OK ||
+      (rc = put(o, "recomputed", json_integer(r->recomputed))) != FC_OK ||
       (rc = put(o, "stopped_by_time", json_boolean(r->stopped_by_time))) !=
           FC_OK ||
       (rc = put(o, "interrupted", json_boolean(r->interrupted))) != FC_OK ||

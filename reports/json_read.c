@@ -199,6 +199,7 @@ static int read_prop(fc_prop_result *res, json_t *p, fc_error *err) {
   res->failures = lng(json_object_get(p, "failures"));
   res->db_replayed = lng(json_object_get(p, "db_replayed"));
   res->oracle_faults = lng(json_object_get(p, "oracle_faults"));
+  res->recomputed = lng(json_object_get(p, "recomputed"));
   res->stopped_by_time = json_is_true(json_object_get(p, "stopped_by_time"));
   res->interrupted = json_is_true(json_object_get(p, "interrupted"));
   res->seconds = num(json_object_get(p, "seconds"), 0);

@@ -527,7 +527,7 @@ static void check_json_props(json_t *parr) {
   static const char *const keys[] = {
       "id", "title", "anchors", "lean_file", "expect", "extension",
       "status", "cases", "discarded", "failures", "db_replayed",
-      "oracle_faults", "stopped_by_time", "seconds", "message", "worst",
+      "oracle_faults", "recomputed", "stopped_by_time", "seconds", "message", "worst",
       "counterexample", NULL};
   static const char *const status[NPROPS] = {"pass", "pass", "fail",
                                              "fail", "error", "fail"};
