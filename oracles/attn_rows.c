@@ -9,6 +9,11 @@
  *       e(y_i) = |y_i| + sum_j e(W_ij) |x_j|;
  *   RoPE (fc_mp_rope_apply: one rounding of a value within 2^-32 ulp):
  *       e(out_a) = 2 |out_a| + e(in_a) + e(in_b)   (|cos|, |sin| <= 1);
+ *   online rotation y = R z after RoPE (F6 (b); R a d x d oracle matrix
+ *       with coefficients e(R), z a rotated q or k; dot() over d terms,
+ *       the product rule of attention.c with its second-order term):
+ *       e(y_i) = |y_i| + sum_l (e(R_il) |z_l| + |R_il| e(z_l))
+ *                + 2^-P sum_l e(R_il) e(z_l);
  *   score s_u = fl(fl(q . k_u) / fl(sqrt d)): three roundings,
  *       e(s_u) = 3 |s_u| + sum_i (|q_i| e(k_ui) + e(q_i) |k_ui|) / sqrt d;
  *   softmax a_u = exp(s_u - m) / sum_w exp(s_w - m): a perturbation delta
@@ -119,6 +124,7 @@ typedef struct rows_ws {
   double *dK, *eK, *dV, *eV;
   mpfr_t *q, *qr;     /* d */
   double *dq, *eq;
+  double *dr, *er;    /* d: the online rotation's results */
   mpfr_t *ex;         /* T: exponentials */
   double *es, *dev, *ea, *da;
   mpfr_t *tin, *tout; /* d: RoPE */
@@ -143,6 +149,8 @@ static void ws_free(rows_ws *w)
   free(w->eV);
   free(w->dq);
   free(w->eq);
+  free(w->dr);
+  free(w->er);
   free(w->es);
   free(w->dev);
   free(w->ea);
@@ -181,6 +189,8 @@ static int ws_alloc(rows_ws *w, const fc_mp_attn_dims *g, mpfr_prec_t prec)
   w->eV = malloc(w->nK * sizeof *w->eV);
   w->dq = malloc(w->nd * sizeof *w->dq);
   w->eq = malloc(w->nd * sizeof *w->eq);
+  w->dr = malloc(w->nd * sizeof *w->dr);
+  w->er = malloc(w->nd * sizeof *w->er);
   w->es = malloc(w->nT * sizeof *w->es);
   w->dev = malloc(w->nT * sizeof *w->dev);
   w->ea = malloc(w->nT * sizeof *w->ea);
@@ -189,6 +199,7 @@ static int ws_alloc(rows_ws *w, const fc_mp_attn_dims *g, mpfr_prec_t prec)
   w->pb = malloc(np * sizeof *w->pb);
   if (!w->X || !w->K || !w->V || !w->q || !w->qr || !w->tin || !w->tout ||
       !w->ex || !w->dK || !w->eK || !w->dV || !w->eV || !w->dq || !w->eq ||
+      !w->dr || !w->er ||
       !w->es || !w->dev || !w->ea || !w->da || !w->pa || !w->pb) {
     ws_free(w);
     return FC_ENOMEM;
@@ -253,6 +264,43 @@ static int rope(rows_ws *w, mpfr_t *y, double *dy, double *ey,
   return FC_OK;
 }
 
+/* In-place online rotation y <- R y (d entries), coefficients as derived
+ * above.  R is d x d (checked by check_in). */
+static void rotate(rows_ws *w, mpfr_t *y, double *dy, double *ey,
+                   const fc_mp_emat *R)
+{
+  const size_t d = w->nd;
+  const int P = (int)mpfr_get_prec(w->t0);
+  for (size_t i = 0; i < d; i++) {
+    double prop = 0, mag = 0, second = 0;
+    for (size_t l = 0; l < d; l++) {
+      const size_t il = i * d + l;
+      w->pa[l] = R->m->e[il];
+      w->pb[l] = y[l];
+      prop += R->e[il] * fabs(dy[l]) + fabs(R->d[il]) * ey[l];
+      mag += fabs(R->d[il]) * fabs(dy[l]);
+      second += R->e[il] * ey[l];
+    }
+    prop += dot(w, w->qr[i], d, mag) + ldexp(second, -P);
+    w->dr[i] = mpfr_get_d(w->qr[i], MPFR_RNDN);
+    w->er[i] = SAFE(fabs(w->dr[i]) + prop);
+  }
+  for (size_t i = 0; i < d; i++) {
+    mpfr_swap(y[i], w->qr[i]);
+    dy[i] = w->dr[i];
+    ey[i] = w->er[i];
+  }
+}
+
+static int online_ok(const fc_mp_emat *const *R, size_t n, size_t d)
+{
+  for (size_t h = 0; R != NULL && h < n; h++)
+    if (R[h] != NULL && (R[h]->m->rows != d || R[h]->m->cols != d ||
+                         R[h]->e == NULL || R[h]->d == NULL))
+      return 0;
+  return 1;
+}
+
 static int check_in(const fc_mp_rows *o, const fc_mp_rows_in *in)
 {
   const fc_mp_attn_dims *g = &in->g;
@@ -275,6 +323,9 @@ static int check_in(const fc_mp_rows *o, const fc_mp_rows_in *in)
   for (size_t r = 0; r < in->nrows; r++)
     if (in->rows[r] >= g->T)
       return FC_EINVAL;
+  if (!online_ok(in->rq_online, g->heads, g->d) ||
+      !online_ok(in->rk_online, g->kv, g->d))
+    return FC_EINVAL;
   return FC_OK;
 }
 
@@ -313,6 +364,9 @@ int fc_mp_rows_forward(fc_mp_rows *o, const fc_mp_rows_in *in)
       if (in->sched)
         rc = rope(&w, w.K + u * d, w.dK + u * d, w.eK + u * d, in->sched,
                   in->pos[u]);
+      if (rc == FC_OK && in->rk_online && in->rk_online[j])
+        rotate(&w, w.K + u * d, w.dK + u * d, w.eK + u * d,
+               in->rk_online[j]);
     }
     for (size_t h = j * grp; h < (j + 1) * grp && rc == FC_OK; h++)
       for (size_t r = 0; r < in->nrows && rc == FC_OK; r++) {
@@ -322,6 +376,8 @@ int fc_mp_rows_forward(fc_mp_rows *o, const fc_mp_rows_in *in)
           rc = rope(&w, w.q, w.dq, w.eq, in->sched, in->pos[t]);
         if (rc != FC_OK)
           break;
+        if (in->rq_online && in->rq_online[h])
+          rotate(&w, w.q, w.dq, w.eq, in->rq_online[h]);
         /* Scores of row t. */
         const size_t nu = in->causal ? t + 1 : T;
         int have_max = 0;

@@ -6,7 +6,8 @@
  * exactly, at precision P, on a drawn set of query rows only: for each
  * sampled row t and every query head h, the scores of t against every key
  * (masked ones -inf), the softmax, the context ctx_h[t], and every output
- * column out[t, c] = sum_h Wo[c, h-block] ctx_h[t].  Keys and values are
+ * column out[t, c] = sum_h Wo[c, h-block] ctx_h[t], optionally with online
+ * rotations of q and k after RoPE (F6 (b)).  Keys and values are
  * formed one key/value head at a time (T x d entries), so the memory is
  * O(T d) whatever the number of heads; the work is O(T d dm) per key/value
  * head plus O(T d) per sampled row and query head.
@@ -37,6 +38,14 @@ typedef struct fc_mp_rows_in {
   size_t nrows;
   const size_t *rows;         /* the sampled query rows, each < T */
   int keep_scores;            /* 1: keep scores and probabilities */
+  /* Online rotations (SPEC F6 (b)), as in fc_mp_attn_in: after RoPE,
+   * q_t <- Rq_h q_t for the sampled rows of query head h and k_u <- Rk_j k_u
+   * for every key of key/value head j; d x d oracle matrices (with their
+   * coefficients), entries may be NULL (none for that head); NULL arrays:
+   * none.  Last in the struct, so positional initialisers without them
+   * stay valid. */
+  const fc_mp_emat *const *rq_online; /* heads entries, or NULL */
+  const fc_mp_emat *const *rk_online; /* kv entries, or NULL */
 } fc_mp_rows_in;
 
 /* Results per sampled row r (in the order of rows[]): scores and

@@ -1,4 +1,4 @@
-## F4/F5 at realistic sizes (issue 11): the row-sampled attention oracle and
+## F4-F6 at realistic sizes (issue 11): the row-sampled attention oracle and
 ## the fold.large.* properties.
 libfoldcheck_la_SOURCES += \
 	oracles/attn_rows.h \

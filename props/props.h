@@ -15,7 +15,7 @@ extern const fc_property *const fc_family_schur[];       /* F2 */
 extern const fc_property *const fc_family_commutant[];   /* F3 */
 extern const fc_property *const fc_family_fold[];        /* F4 */
 extern const fc_property *const fc_family_multihead[];   /* F5 */
-extern const fc_property *const fc_family_fold_large[]; /* F4/F5 large */
+extern const fc_property *const fc_family_fold_large[]; /* F4-F6 large */
 extern const fc_property *const fc_family_gauge[];       /* F6 */
 extern const fc_property *const fc_family_amplification[]; /* F7 */
 extern const fc_property *const fc_family_signquant[];     /* F8 */

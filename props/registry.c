@@ -8,7 +8,7 @@ static const fc_property *const *const families[] = {
     fc_family_commutant,   /* F3 */
     fc_family_fold,        /* F4 */
     fc_family_multihead,   /* F5 */
-    fc_family_fold_large,  /* F4/F5 at realistic sizes */
+    fc_family_fold_large,  /* F4-F6 at realistic sizes */
     fc_family_gauge,       /* F6 */
     fc_family_amplification, /* F7 */
     fc_family_signquant,     /* F8 */

@@ -12,6 +12,12 @@
  *   8 query heads on 2 key/value heads).
  * - fold.large.neg.noncommuting is detected and shrinks to d = 4, T = 2,
  *   one head.
+ * - The row oracle's online rotations (F6 (b): q and k, or q only, after
+ *   RoPE) agree with the full oracle's on every row (scores included).
+ * - fold.large.online_any holds on a few ci cases; at the ci profile's
+ *   largest sizes its note reports the same R folded before RoPE breaking
+ *   the scores (the F6 side by side); fold.large.neg.online_queries_only
+ *   is detected and shrinks to d = 4, T = 2, one head.
  * - Mutant kernels (causal mask off by one, softmax without the max,
  *   Wo R instead of Wo R^T) are caught by fold.large.folded_qkvo and
  *   replay. */
@@ -21,6 +27,7 @@
 #include <string.h>
 #include "fctest.h"
 #include "attn_rows.h"
+#include "engine/engine_internal.h"
 #include "gen/presets.h"
 
 static void fill(double *a, size_t n, uint64_t *s)
@@ -31,8 +38,12 @@ static void fill(double *a, size_t n, uint64_t *s)
   }
 }
 
-/* Row oracle vs full oracle on every row. */
-static void test_rows_vs_full(int causal, const char *spec, long p0)
+/* Row oracle vs full oracle on every row.  online: 0 none, 1 online
+ * rotations of queries and keys after RoPE (two different Givens products,
+ * alternating over the heads, so that head indexing is checked too), 2 of
+ * the queries only. */
+static void test_rows_vs_full(int causal, const char *spec, long p0,
+                              int online)
 {
   const mpfr_prec_t P = 128;
   fc_schedule_buf sb;
@@ -68,6 +79,29 @@ static void test_rows_vs_full(int causal, const char *spec, long p0)
   fc_mp_emat_set_d(&Wk, wk);
   fc_mp_emat_set_d(&Wv, wv);
   fc_mp_emat_set_d(&Wo, wo);
+  /* Online rotations: G(0, d-1) G(1, 2) G(2, 3) with a reflection, and
+   * G(0, 2) G(1, d-2): each mixes planes of different frequencies. */
+  static const long i1[] = {0, 1, 2}, j1[] = {0, 2, 3}, i2[] = {0, 1},
+                    j2[] = {2, 0};
+  static const double t1[] = {0.1, 0.37, -0.2}, t2[] = {0.3125, 0.05};
+  long j1d[3] = {j1[0], j1[1], j1[2]}, j2d[2] = {j2[0], j2[1]};
+  j1d[0] = (long)d - 1;
+  j2d[1] = (long)d - 2;
+  const fc_givens g1 = {d, 3, i1, j1d, t1, 1}, g2 = {d, 2, i2, j2d, t2, 0};
+  fc_mp_emat R1, R2;
+  memset(&R1, 0, sizeof R1);
+  memset(&R2, 0, sizeof R2);
+  const fc_mp_emat *rq[4], *rk[2];
+  if (online) {
+    rc |= fc_mp_emat_init(&R1, d, d, P);
+    rc |= fc_mp_emat_init(&R2, d, d, P);
+    if (rc == FC_OK)
+      rc |= fc_mp_emat_givens(&R1, &g1) | fc_mp_emat_givens(&R2, &g2);
+    for (size_t h = 0; h < heads; h++)
+      rq[h] = h % 2 ? &R2 : &R1;
+    for (size_t j = 0; j < kv; j++)
+      rk[j] = j % 2 ? &R2 : &R1;
+  }
   fc_schedule sched[2] = {sb.s, sb.s};
   fc_mp_attn_dims g = {T, dm, d, heads, kv, dm};
   fc_mp_attn full;
@@ -81,6 +115,10 @@ static void test_rows_vs_full(int causal, const char *spec, long p0)
   fin.sched = sched;
   fin.causal = causal;
   fin.wq = &Wq, fin.wk = &Wk, fin.wv = &Wv, fin.wo = &Wo;
+  if (online) {
+    fin.rq_online = rq;
+    fin.rk_online = online == 1 ? rk : NULL;
+  }
   if (rc == FC_OK)
     rc = fc_mp_attn_forward(&full, &fin);
   size_t rows[5] = {4, 0, 2, 1, 3};
@@ -89,11 +127,17 @@ static void test_rows_vs_full(int causal, const char *spec, long p0)
   if (rc == FC_OK)
     rc = fc_mp_rows_init(&o, &g, T, 1, P);
   fc_mp_rows_in rin = {g, x, pos, &sb.s, causal, &Wq, &Wk, &Wv, &Wo,
-                       T, rows, 1};
+                       T, rows, 1, NULL, NULL};
+  if (online) {
+    rin.rq_online = rq;
+    rin.rk_online = online == 1 ? rk : NULL;
+  }
   if (rc == FC_OK)
     rc = fc_mp_rows_forward(&o, &rin);
-  if (fct_ok(rc == FC_OK, "row and full oracles run (%s, %s)", spec,
-             causal ? "causal" : "full")) {
+  static const char *const oname[] = {"", ", online q and k",
+                                      ", online q only"};
+  if (fct_ok(rc == FC_OK, "row and full oracles run (%s, %s%s)", spec,
+             causal ? "causal" : "full", oname[online])) {
     /* max over entries of |row - full| / (2^-P (e_row + e_full)). */
     mpfr_t t;
     mpfr_init2(t, 2 * P);
@@ -131,6 +175,13 @@ static void test_rows_vs_full(int causal, const char *spec, long p0)
                         full.a.e[h * T * T + tt * T + u],
                     -(int)P);
           worst = q > worst ? q : worst;
+          /* Scores too (the online rotations act on them). */
+          mpfr_sub(t, a, b, MPFR_RNDN);
+          const double qs = fabs(mpfr_get_d(t, MPFR_RNDN)) /
+                            ldexp(o.es[(r * heads + h) * T + u] +
+                                      full.s.e[h * T * T + tt * T + u],
+                                  -(int)P);
+          worst = qs > worst ? qs : worst;
         }
     }
     double emax = 0;
@@ -138,9 +189,10 @@ static void test_rows_vs_full(int causal, const char *spec, long p0)
       emax = o.eout[i] > emax ? o.eout[i] : emax;
     fct_ok(worst <= 1 && masks_agree && isfinite(emax) && emax > 0,
            "row oracle = full oracle on every row, probabilities, contexts "
-           "and outputs (%s, %s, p0 = %ld): worst |diff| / (2^-P (e + e')) "
+           "and outputs (%s, %s, p0 = %ld%s): worst |diff| / (2^-P (e + e')) "
            "= %.3g, masks agree %d, largest output coefficient %.3g",
-           spec, causal ? "causal" : "full", p0, worst, masks_agree, emax);
+           spec, causal ? "causal" : "full", p0, oname[online], worst,
+           masks_agree, emax);
     /* A perturbation of one weight by 2^-(P/2) (far above the oracle's
      * rounding, far below a double ulp of the output) is visible against
      * the coefficients: they are bounds, not slack that hides anything. */
@@ -162,6 +214,8 @@ static void test_rows_vs_full(int causal, const char *spec, long p0)
   }
   fc_mp_rows_clear(&o);
   fc_mp_attn_clear(&full);
+  fc_mp_emat_clear(&R1);
+  fc_mp_emat_clear(&R2);
   fc_mp_emat_clear(&Wq);
   fc_mp_emat_clear(&Wk);
   fc_mp_emat_clear(&Wv);
@@ -214,15 +268,108 @@ static void test_neg_shrinks(const fc_run_config *cfg0)
   fc_prop_result_clear(&r);
 }
 
+/* fold.large.online_any holds on a few ci cases (small budget). */
+static void test_online_holds(const fc_run_config *cfg0)
+{
+  fc_run_config cfg = *cfg0;
+  cfg.cases = 4;
+  fc_prop_result r;
+  if (fct_run_prop(&r, "fold.large.online_any", NULL, &cfg))
+    return;
+  fct_ok(r.status == FC_STATUS_PASS && r.cases >= 4 &&
+             r.worst[FC_LEVEL_ACCURACY].present &&
+             r.worst[FC_LEVEL_ACCURACY].ratio <= 1 &&
+             r.worst[FC_LEVEL_CONFORMANCE].present &&
+             r.worst[FC_LEVEL_CONFORMANCE].ratio <= 1 &&
+             r.worst[FC_LEVEL_STATEMENT].ratio <= 1,
+         "fold.large.online_any holds: %ld cases, worst statement %.3g, "
+         "accuracy %.3g, conformance %.3g",
+         r.cases, r.worst[FC_LEVEL_STATEMENT].ratio,
+         r.worst[FC_LEVEL_ACCURACY].ratio,
+         r.worst[FC_LEVEL_CONFORMANCE].ratio);
+  fc_prop_result_clear(&r);
+}
+
+/* F6 side by side at the profile's largest ci sizes: one case of
+ * fold.large.online_any, drawn at the end of the size curve; the online
+ * statement holds, and the note reports the same R folded before RoPE
+ * breaking the scores (residual/bound > 1). */
+static void test_online_side(const fc_run_config *cfg)
+{
+  const fc_property *p = fc_properties_find("fold.large.online_any");
+  if (!fct_ok(p != NULL, "fold.large.online_any registered"))
+    return;
+  int done = 0;
+  for (uint64_t k = 0; k < 8 && !done; k++) {
+    fc_rng rng;
+    fc_rng_stream(&rng, fct_seed(), "t-fold-large.side", k);
+    fc_draw d;
+    fc_draw_init_generate(&d, &rng, 1.0, 1u << 16);
+    d.scale = 0;
+    fc_case *c = fc_case_new();
+    int rc = c ? p->generate(c, &d) : FC_ENOMEM;
+    if (rc == FC_OK)
+      rc = fc_draw_status(&d);
+    if (rc == FC_OK) {
+      fc_check_result r;
+      memset(&r, 0, sizeof r);
+      fc_check_ctx x = {cfg->prec, cfg->slack_bits, fc_kernels_reference()};
+      rc = p->check(&r, c, &x);
+      const char *key = "folded-before-RoPE residual/bound ";
+      const char *q = strstr(r.note, key);
+      const double side = q ? strtod(q + strlen(key), NULL) : NAN;
+      fct_ok(rc == FC_OK && q != NULL && side > 1 &&
+                 r.level[FC_LEVEL_STATEMENT].ratio <= 1 &&
+                 !r.oracle_fault,
+             "same R: online after RoPE keeps the scores (ratio %.3g), "
+             "folded before RoPE breaks them (ratio %.3g); %s",
+             r.level[FC_LEVEL_STATEMENT].ratio, side, r.note);
+      done = 1;
+    }
+    fc_case_free(c);
+    fc_draw_clear(&d);
+  }
+  fct_ok(done, "an online case was generated");
+}
+
+/* The online rotation applied to the queries only is detected and shrinks
+ * to d = 4, T = 2, one head. */
+static void test_online_neg(const fc_run_config *cfg0)
+{
+  fc_run_config cfg = *cfg0;
+  cfg.shrink_steps = 20000;
+  cfg.shrink_seconds = 60;
+  fc_prop_result r;
+  if (fct_run_prop(&r, "fold.large.neg.online_queries_only", NULL, &cfg))
+    return;
+  const fc_case *c = r.cex ? r.cex->values : NULL;
+  fct_ok(r.status == FC_STATUS_PASS && c != NULL &&
+             fc_case_dim(c, "d", 0) == 4 && fc_case_dim(c, "T", 0) == 2 &&
+             fc_case_dim(c, "heads", 0) == 1,
+         "fold.large.neg.online_queries_only shrinks to d=4, T=2, one head "
+         "(got d=%ld T=%ld heads=%ld dm=%ld; statement ratio %.3g)",
+         c ? fc_case_dim(c, "d", 0) : -1, c ? fc_case_dim(c, "T", 0) : -1,
+         c ? fc_case_dim(c, "heads", 0) : -1,
+         c ? fc_case_dim(c, "dm", 0) : -1,
+         r.cex ? r.cex->check.level[FC_LEVEL_STATEMENT].ratio : NAN);
+  fc_prop_result_clear(&r);
+}
+
 int main(void)
 {
   fct_start("t-fold-large");
   fc_run_config cfg;
   fct_config(&cfg);
-  test_rows_vs_full(1, "llama3.1", 1000000);
-  test_rows_vs_full(0, "geom:d=8,base=10000,rotary=4", 0);
+  test_rows_vs_full(1, "llama3.1", 1000000, 0);
+  test_rows_vs_full(0, "geom:d=8,base=10000,rotary=4", 0, 0);
+  test_rows_vs_full(1, "llama3.1", 1000000, 1);
+  test_rows_vs_full(0, "geom:d=8,base=10000,rotary=4", 0, 1);
+  test_rows_vs_full(1, "geom:d=8,base=10000", 77, 2);
   test_holds(&cfg);
   test_neg_shrinks(&cfg);
+  test_online_holds(&cfg);
+  test_online_side(&cfg);
+  test_online_neg(&cfg);
   static const char *const mutants[] = {"mutant-attn-causal-off-by-one",
                                         "mutant-attn-softmax-nomax",
                                         "mutant-attn-fold-wo-untransposed"};
