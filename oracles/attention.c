@@ -10,11 +10,32 @@
  *   C = A B (mpfr_dot):       E_C = |C| + E_A |B| + |A| E_B + v E_A E_B
  *     (A B - A* B* = dA B + A dB - dA dB: the last term is the explicit
  *     second-order one; the rounding of the dot is one v |C|)
- *   the block's own dot products (dot_rows) avoid mpfr_dot's allocations:
- *     products exact at 2P bits, n additions at P + 64 bits (each within
- *     2^-(P+64) of the partial sum, so in all within n 2^-64 v sum |a b|
- *     <= 2^-44 v sum |a b| for n <= 2^20), one final rounding to P: add
- *     2^-40 sum |a b| to the rule above
+ *   every dot product (dot_rows and fc_mp_emat_mul, through the one
+ *     helper emat_dot) avoids mpfr_dot's allocations.  Its sum is either
+ *     (a) exact (dot_exact: whole-limb precisions, finite operands, a
+ *     spread of product exponents that fits its fixed-point accumulator,
+ *     which is the common case): the exact products are summed exactly in
+ *     limbs and the sum rounded once -- the correctly rounded dot, as
+ *     mpfr_dot, one v |C|; or (b) the fallback: products exact at
+ *     prec(a) + prec(b) bits, n additions at max(2P, P + 64) bits (each
+ *     within 2^-(P+64) of the partial sum, so in all within n 2^-64 v
+ *     sum |a b| <= 2^-44 v sum |a b| for n <= 2^20), one final rounding
+ *     to P.  Both take the rule above plus 2^-40 sum |a b| (needed by (b)
+ *     only).  Values: (a) equals mpfr_dot's (what fc_mp_emat_mul returned
+ *     before); dot_rows used (b) with sums at P + 64 bits, so its values
+ *     may differ from before in the last bit (one correct rounding instead
+ *     of two roundings), within the same rule.
+ *   exact-zero terms: a term whose operand a is exactly zero (MPFR value
+ *     0, double magnitude 0, coefficient 0) while the other operand b has
+ *     a finite double magnitude and coefficient contributes exactly
+ *     nothing: the product is an exact zero and adding it to the sum
+ *     (started at +0, or the exact accumulator) leaves it unchanged bit
+ *     for bit (the sum of an all-zero dot is +0 either way);
+ *     E_a |b| + |a| E_b = 0 + 0, E_a E_b = 0, |a b| = 0, so prop, second
+ *     and mag are unchanged.  Such
+ *     terms are skipped: a per-plane rotation has 2 nonzeros per row, so
+ *     folding R W costs O(d dm) terms instead of O(d^2 dm), and causally
+ *     masked probabilities (exact zeros) cost nothing in A V.
  *   z = s - m (m an exact max of computed scores, a common shift that
  *     cancels in the softmax): E_z = E_s + |z|
  *   e = exp(z): relative error E_z (1 + v E_z) + 1 units (exp(dz) - 1 <=
@@ -33,7 +54,13 @@
  *   residual add: E_y = E_o + |y|.
  * Each new coefficient is multiplied by SAFE = 1 + 2^-30, which covers the
  * double evaluation of the coefficients (nonnegative terms) and the
- * conversion of magnitudes to double. */
+ * conversion of magnitudes to double.
+ *
+ * Speed (one F4 evaluation, tests/bench-f4: ~1.9x fewer instructions):
+ * the exact fixed-point dot products and exact-zero skipping above; RoPE
+ * sines/cosines from an optional table (fc_mp_attn_in.rope_tab, rope.h;
+ * bit-identical values); matrices allocated in one block (mpmat.c); no
+ * per-call allocation in the dot products or the RoPE step. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,10 +160,282 @@ int fc_mp_emat_givens(fc_mp_emat *a, const fc_givens *g)
   return FC_OK;
 }
 
-/* Entry (i, j) of op(A) as an index into A. */
-static size_t idx(const fc_mp_emat *A, int trans, size_t i, size_t j)
+/* The precision of the fallback temporaries for operands of precisions pa,
+ * pb and a result of precision pc: products exact (pa + pb bits), sums at
+ * pc + 64 bits or more; one precision for both, so that the additions take
+ * MPFR's same-precision path (mpfr_add1sp/sub1sp, ~40% cheaper). */
+static mpfr_prec_t dot_prec(mpfr_prec_t pa, mpfr_prec_t pb, mpfr_prec_t pc)
 {
-  return trans ? j * A->m->cols + i : i * A->m->cols + j;
+  return pa + pb > pc + 64 ? pa + pb : pc + 64;
+}
+
+/* Limbs beyond the product's in the exact accumulator: room for a spread
+ * of product exponents plus log2(n) bits of up to 64 (FX_EXTRA - 2) bits. */
+#define FX_EXTRA 8
+
+/* The temporaries of emat_dot, one malloc'd block (free it; prod and acc
+ * are custom variables, never mpfr_clear them):
+ *  - exact path: pos, neg (the accumulated positive and negative products,
+ *    cap limbs each), tmp (one shifted product), buf (the normalised sum);
+ *  - fallback path: prod and acc at dot_prec. */
+struct fc_dot_tmp {
+  mpfr_t prod, acc;
+  mp_limb_t *pos, *neg, *tmp, *buf;
+  mp_size_t cap;
+};
+
+static mp_size_t limbs_of(mpfr_prec_t p)
+{
+  return (mp_size_t)((p + GMP_NUMB_BITS - 1) / GMP_NUMB_BITS);
+}
+
+/* NULL on allocation failure. */
+static struct fc_dot_tmp *dot_tmp_new(mpfr_prec_t pa, mpfr_prec_t pb,
+                                      mpfr_prec_t pc)
+{
+  const mpfr_prec_t q = dot_prec(pa, pb, pc);
+  const size_t sz = mpfr_custom_get_size(q);
+  const mp_size_t cap = limbs_of(pa) + limbs_of(pb) + FX_EXTRA;
+  const size_t head = (sizeof(struct fc_dot_tmp) + 63) / 64 * 64;
+  char *mem = malloc(head + 2 * sz + 4 * (size_t)cap * sizeof(mp_limb_t));
+  if (mem == NULL)
+    return NULL;
+  struct fc_dot_tmp *t = (struct fc_dot_tmp *)(void *)mem;
+  mpfr_custom_init_set(t->prod, MPFR_ZERO_KIND, 0, q, mem + head);
+  mpfr_custom_init_set(t->acc, MPFR_ZERO_KIND, 0, q, mem + head + sz);
+  t->pos = (mp_limb_t *)(void *)(mem + head + 2 * sz);
+  t->neg = t->pos + cap;
+  t->tmp = t->neg + cap;
+  t->buf = t->tmp + cap;
+  t->cap = cap;
+  return t;
+}
+
+/* r = x y exactly, r a custom variable of precision >= prec(x) + prec(y).
+ * When r's precision is exactly prec(x) + prec(y), all three are whole
+ * limbs and x, y are regular, the product of the significands is formed
+ * by mpn_mul into r's limbs (normalised by one shift when its top bit is
+ * clear) and the exponent and sign set through the custom interface: the
+ * value mpfr_mul would return (the product is exact either way), without
+ * its general path.  Otherwise, or for an exponent outside [emin, emax]
+ * (the current range, read once per dot by the caller), mpfr_mul. */
+static inline void mul_exact(mpfr_ptr r, mpfr_srcptr x, mpfr_srcptr y,
+                             mpfr_exp_t emin, mpfr_exp_t emax)
+{
+  const mpfr_prec_t px = mpfr_get_prec(x), py = mpfr_get_prec(y);
+  if (mpfr_regular_p(x) && mpfr_regular_p(y) && px % GMP_NUMB_BITS == 0 &&
+      py % GMP_NUMB_BITS == 0 && mpfr_get_prec(r) == px + py) {
+    const mp_size_t nx = px / GMP_NUMB_BITS, ny = py / GMP_NUMB_BITS;
+    mp_limb_t *rp = mpfr_custom_get_significand(r);
+    const mp_limb_t *xp = mpfr_custom_get_significand(x);
+    const mp_limb_t *yp = mpfr_custom_get_significand(y);
+    if (nx == ny)
+      mpn_mul_n(rp, xp, yp, nx);
+    else if (nx > ny)
+      mpn_mul(rp, xp, nx, yp, ny);
+    else
+      mpn_mul(rp, yp, ny, xp, nx);
+    /* significands in [1/2, 1): the product is in [1/4, 1) */
+    mpfr_exp_t e = mpfr_get_exp(x) + mpfr_get_exp(y);
+    if ((rp[nx + ny - 1] >> (GMP_NUMB_BITS - 1)) == 0) {
+      mpn_lshift(rp, rp, nx + ny, 1);
+      e--;
+    }
+    if (e >= emin && e <= emax) {
+      const int neg = (mpfr_signbit(x) != 0) != (mpfr_signbit(y) != 0);
+      mpfr_custom_init_set(r, neg ? -MPFR_REGULAR_KIND : MPFR_REGULAR_KIND,
+                           e, px + py, rp);
+      return;
+    }
+  }
+  mpfr_mul(r, x, y, MPFR_RNDN); /* exact: enough bits */
+}
+
+/* Leading zero bits of a nonzero limb. */
+static int clz_limb(mp_limb_t x)
+{
+  int z = 0;
+  while (!(x >> (GMP_NUMB_BITS - 1))) {
+    x <<= 1;
+    z++;
+  }
+  return z;
+}
+
+/* 1 when term (ia, ib) is an exact zero that emat_dot skips (the
+ * exact-zero rule of the header comment). */
+static inline int term_skipped(const fc_mp_emat *X, size_t ia,
+                               const fc_mp_emat *W, size_t ib)
+{
+  const double xd = X->d[ia], xe = X->e[ia], wd = W->d[ib], we = W->e[ib];
+  return (xd == 0.0 && xe == 0.0 && mpfr_zero_p(X->m->e[ia]) &&
+          isfinite(wd) && isfinite(we)) ||
+         (wd == 0.0 && we == 0.0 && mpfr_zero_p(W->m->e[ib]) &&
+          isfinite(xd) && isfinite(xe));
+}
+
+/* The exact path: sum_l x_l w_l exactly in fixed point, then one rounding
+ * to out.  Every product of regular operands is an integer M_l (the
+ * product of the significands, Lp = limbs(x) + limbs(w) limbs) times
+ * 2^(e_l - 64 Lp), e_l = exp(x_l) + exp(w_l); with e0 = min e_l, it is
+ * (M_l << (e_l - e0)) 2^(e0 - 64 Lp), added exactly into pos or neg by its
+ * sign (mpn_add; the accumulators have Lp + 1 + ceil((spread + bits(n)) /
+ * 64) limbs, so no carry leaves them).  A term with a zero operand and a
+ * finite other one is an exact zero and adds nothing.  The difference
+ * pos - neg is the exact dot (+0 when it is 0, as +0 + ... + 0 is in
+ * MPFR); normalised into buf, it is read as an MPFR number of 64 k bits
+ * through the custom interface and rounded once by mpfr_set: out is the
+ * correctly rounded dot product (what mpfr_dot returns).  Returns 0, or -1
+ * without touching out when the path does not apply (precisions not whole
+ * limbs, an infinite or NaN operand, a spread of exponents too wide for
+ * the accumulators, exponents near the ends of MPFR's range): the caller
+ * then uses the fallback. */
+static int dot_exact(struct fc_dot_tmp *t, mpfr_ptr out, const fc_mp_emat *X,
+                     size_t xi, size_t xstep, const fc_mp_emat *W, size_t wi,
+                     size_t wstep, size_t n)
+{
+  const mpfr_prec_t px = X->m->prec, pw = W->m->prec;
+  if (px % GMP_NUMB_BITS != 0 || pw % GMP_NUMB_BITS != 0 ||
+      GMP_NAIL_BITS != 0)
+    return -1;
+  const mp_size_t lx = limbs_of(px), lw = limbs_of(pw), lp = lx + lw;
+  /* Pass 1: the exponent range of the nonzero products. */
+  mpfr_exp_t e0 = 0, e1 = 0;
+  size_t cnt = 0;
+  for (size_t l = 0; l < n; l++) {
+    const size_t ia = xi + l * xstep, ib = wi + l * wstep;
+    mpfr_srcptr x = X->m->e[ia], w = W->m->e[ib];
+    if (mpfr_regular_p(x) && mpfr_regular_p(w)) {
+      const mpfr_exp_t e = mpfr_get_exp(x) + mpfr_get_exp(w);
+      if (cnt == 0 || e < e0)
+        e0 = e;
+      if (cnt == 0 || e > e1)
+        e1 = e;
+      cnt++;
+    } else if (!((mpfr_zero_p(x) && mpfr_number_p(w)) ||
+                 (mpfr_zero_p(w) && mpfr_number_p(x)))) {
+      return -1; /* inf or NaN */
+    }
+  }
+  if (cnt == 0) {
+    mpfr_set_zero(out, 1);
+    return 0;
+  }
+  if (e0 < mpfr_get_emin_min() / 2 || e1 > mpfr_get_emax_max() / 2)
+    return -1;
+  const unsigned long spread = (unsigned long)(e1 - e0);
+  int nbits = 0;
+  for (size_t c = cnt; c; c >>= 1)
+    nbits++;
+  if (spread > (unsigned long)GMP_NUMB_BITS * (FX_EXTRA - 2) - (unsigned)nbits)
+    return -1;
+  const mp_size_t nl =
+      lp + 1 + (mp_size_t)((spread + (unsigned)nbits + GMP_NUMB_BITS - 1) /
+                           GMP_NUMB_BITS);
+  if (nl > t->cap)
+    return -1;
+  mpn_zero(t->pos, nl);
+  mpn_zero(t->neg, nl);
+  /* Pass 2: accumulate. */
+  for (size_t l = 0; l < n; l++) {
+    const size_t ia = xi + l * xstep, ib = wi + l * wstep;
+    mpfr_srcptr x = X->m->e[ia], w = W->m->e[ib];
+    if (!mpfr_regular_p(x) || !mpfr_regular_p(w))
+      continue; /* an exact zero */
+    const mp_limb_t *xp = mpfr_custom_get_significand(x);
+    const mp_limb_t *wp = mpfr_custom_get_significand(w);
+    if (lx == lw)
+      mpn_mul_n(t->tmp, xp, wp, lx);
+    else if (lx > lw)
+      mpn_mul(t->tmp, xp, lx, wp, lw);
+    else
+      mpn_mul(t->tmp, wp, lw, xp, lx);
+    const unsigned long s =
+        (unsigned long)(mpfr_get_exp(x) + mpfr_get_exp(w) - e0);
+    const mp_size_t q = (mp_size_t)(s / GMP_NUMB_BITS);
+    const unsigned r = (unsigned)(s % GMP_NUMB_BITS);
+    t->tmp[lp] = r ? mpn_lshift(t->tmp, t->tmp, lp, r) : 0;
+    mp_limb_t *a =
+        (mpfr_signbit(x) != 0) != (mpfr_signbit(w) != 0) ? t->neg : t->pos;
+    if (mpn_add(a + q, a + q, nl - q, t->tmp, lp + 1) != 0)
+      return -1; /* cannot happen (sizes above) */
+  }
+  /* pos - neg, its sign, and one rounding. */
+  const int c = mpn_cmp(t->pos, t->neg, nl);
+  if (c == 0) {
+    mpfr_set_zero(out, 1);
+    return 0;
+  }
+  mp_limb_t *dif = c > 0 ? t->pos : t->neg;
+  mpn_sub_n(dif, dif, c > 0 ? t->neg : t->pos, nl);
+  mp_size_t k = nl - 1;
+  while (dif[k] == 0)
+    k--; /* dif != 0 */
+  const int z = clz_limb(dif[k]);
+  if (z)
+    mpn_lshift(t->buf, dif, k + 1, (unsigned)z);
+  else
+    mpn_copyi(t->buf, dif, k + 1);
+  /* value = 0.buf * 2^(64 (k + 1) - z) * 2^(e0 - 64 lp) */
+  const mpfr_exp_t ex = e0 - (mpfr_exp_t)GMP_NUMB_BITS * lp +
+                        (mpfr_exp_t)GMP_NUMB_BITS * (k + 1) - z;
+  if (ex < mpfr_get_emin() || ex > mpfr_get_emax())
+    return -1;
+  mpfr_t sum;
+  mpfr_custom_init_set(sum, c > 0 ? MPFR_REGULAR_KIND : -MPFR_REGULAR_KIND,
+                       ex, (mpfr_prec_t)GMP_NUMB_BITS * (k + 1), t->buf);
+  mpfr_set(out, sum, MPFR_RNDN);
+  return 0;
+}
+
+/* The accumulation of every dot product of this file:
+ * C[ci] = sum_l X[xi + l xstep] W[wi + l wstep], l < n, with t from
+ * dot_tmp_new(prec(X), prec(W), prec(C)).  Exact-zero terms are skipped
+ * (header comment).  The sum: dot_exact (exact, one rounding) when it
+ * applies, else the fallback: products exact (mul_exact), the sum kept at
+ * dot_prec >= prec(C) + 64 bits, then rounded once to C; its first term is
+ * formed in acc directly (0 + p = p exactly; an exact zero is made +0, as
+ * +0 + p would be).  Coefficients by the product rule plus 2^-40 sum
+ * |x w| for the fallback's accumulation (header comment; the exact path
+ * needs only the |C| of its one rounding, and is given the same rule).
+ * No allocation. */
+static void emat_dot(struct fc_dot_tmp *t, fc_mp_emat *C, size_t ci,
+                     const fc_mp_emat *X, size_t xi, size_t xstep,
+                     const fc_mp_emat *W, size_t wi, size_t wstep, size_t n)
+{
+  const double v = ldexp(1.0, -(int)C->m->prec);
+  double prop = 0.0, second = 0.0, mag = 0.0;
+  for (size_t l = 0; l < n; l++) {
+    const size_t ia = xi + l * xstep, ib = wi + l * wstep;
+    if (term_skipped(X, ia, W, ib))
+      continue; /* contributes exactly nothing (header comment) */
+    const double xd = X->d[ia], xe = X->e[ia], wd = W->d[ib], we = W->e[ib];
+    prop += xe * fabs(wd) + fabs(xd) * we;
+    second += xe * we;
+    mag += fabs(xd * wd);
+  }
+  if (dot_exact(t, C->m->e[ci], X, xi, xstep, W, wi, wstep, n) != 0) {
+    int first = 1;
+    const mpfr_exp_t emin = mpfr_get_emin(), emax = mpfr_get_emax();
+    mpfr_set_zero(t->acc, 1);
+    for (size_t l = 0; l < n; l++) {
+      const size_t ia = xi + l * xstep, ib = wi + l * wstep;
+      if (term_skipped(X, ia, W, ib))
+        continue;
+      if (first) {
+        mul_exact(t->acc, X->m->e[ia], W->m->e[ib], emin, emax);
+        if (mpfr_zero_p(t->acc))
+          mpfr_set_zero(t->acc, 1);
+        first = 0;
+      } else {
+        mul_exact(t->prod, X->m->e[ia], W->m->e[ib], emin, emax);
+        mpfr_add(t->acc, t->acc, t->prod, MPFR_RNDN);
+      }
+    }
+    mpfr_set(C->m->e[ci], t->acc, MPFR_RNDN);
+  }
+  C->d[ci] = mpfr_get_d(C->m->e[ci], MPFR_RNDN);
+  C->e[ci] = SAFE(fabs(C->d[ci]) + prop + v * second + 0x1p-40 * mag);
 }
 
 int fc_mp_emat_mul(fc_mp_emat *C, const fc_mp_emat *A, int transa,
@@ -150,27 +449,20 @@ int fc_mp_emat_mul(fc_mp_emat *C, const fc_mp_emat *A, int transa,
   const size_t bc = transb ? B->m->rows : B->m->cols;
   if (ac != br || C->m->rows != ar || C->m->cols != bc)
     return FC_EINVAL;
+  if (ac > ((size_t)1 << 20)) /* the 2^-40 accumulation rule's range */
+    return FC_EINVAL;
   const size_t n = ac;
-  mpfr_ptr *p = malloc((2 * n + 1) * sizeof *p);
-  if (p == NULL)
+  /* op(A)(i, l) = A[xi + l xstep], op(B)(l, j) = B[wi + l wstep]. */
+  const size_t xstep = transa ? A->m->cols : 1;
+  const size_t wstep = transb ? 1 : B->m->cols;
+  struct fc_dot_tmp *t = dot_tmp_new(A->m->prec, B->m->prec, C->m->prec);
+  if (t == NULL)
     return FC_ENOMEM;
-  const double v = ldexp(1.0, -(int)C->m->prec);
   for (size_t i = 0; i < ar; i++)
-    for (size_t j = 0; j < bc; j++) {
-      double prop = 0.0, second = 0.0;
-      for (size_t l = 0; l < n; l++) {
-        const size_t ia = idx(A, transa, i, l), ib = idx(B, transb, l, j);
-        p[l] = A->m->e[ia];
-        p[n + l] = B->m->e[ib];
-        prop += A->e[ia] * fabs(B->d[ib]) + fabs(A->d[ia]) * B->e[ib];
-        second += A->e[ia] * B->e[ib];
-      }
-      const size_t ic = i * bc + j;
-      mpfr_dot(C->m->e[ic], p, p + n, (unsigned long)n, MPFR_RNDN);
-      C->d[ic] = mpfr_get_d(C->m->e[ic], MPFR_RNDN);
-      C->e[ic] = SAFE(fabs(C->d[ic]) + prop + v * second);
-    }
-  free(p);
+    for (size_t j = 0; j < bc; j++)
+      emat_dot(t, C, i * bc + j, A, transa ? i : i * A->m->cols, xstep, B,
+               transb ? j * B->m->cols : j, wstep, n);
+  free(t);
   return FC_OK;
 }
 
@@ -310,26 +602,23 @@ int fc_mp_attn_init(fc_mp_attn *w, const fc_mp_attn_dims *g,
     L = T;
   if (rc == FC_OK) {
     w->mask = calloc(g->heads * T * T, 1);
-    w->rope_in = malloc(g->d * sizeof *w->rope_in);
     w->rope_out = malloc(g->d * sizeof *w->rope_out);
+    w->rope_e = malloc(2 * g->d * sizeof *w->rope_e);
     w->pa = malloc((L + 1) * sizeof *w->pa);
     w->pb = malloc((L + 1) * sizeof *w->pb);
-    if (!w->mask || !w->rope_in || !w->rope_out || !w->pa || !w->pb)
+    w->dot = dot_tmp_new(prec, prec, prec);
+    if (!w->mask || !w->rope_out || !w->rope_e || !w->pa || !w->pb ||
+        !w->dot)
       rc = FC_ENOMEM;
   }
   if (rc == FC_OK) {
-    for (size_t i = 0; i < g->d; i++) {
-      mpfr_init2(w->rope_in[i], prec);
+    for (size_t i = 0; i < g->d; i++)
       mpfr_init2(w->rope_out[i], prec);
-    }
     mpfr_inits2(prec, w->t0, w->t1, (mpfr_ptr)0);
-    mpfr_init2(w->prod, 2 * prec);
-    mpfr_init2(w->acc, prec + 64);
     w->prec = prec;
   } else {
-    free(w->rope_in);
     free(w->rope_out);
-    w->rope_in = w->rope_out = NULL;
+    w->rope_out = NULL;
     fc_mp_attn_clear(w);
   }
   return rc;
@@ -343,44 +632,28 @@ void fc_mp_attn_clear(fc_mp_attn *w)
                      &w->a,  &w->ctx, &w->out, &w->tmp};
   for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
     fc_mp_emat_clear(m[i]);
-  if (w->rope_in) {
-    for (size_t i = 0; i < w->g.d; i++) {
-      mpfr_clear(w->rope_in[i]);
+  if (w->rope_out) {
+    for (size_t i = 0; i < w->g.d; i++)
       mpfr_clear(w->rope_out[i]);
-    }
-    mpfr_clears(w->t0, w->t1, w->prod, w->acc, (mpfr_ptr)0);
+    mpfr_clears(w->t0, w->t1, (mpfr_ptr)0);
   }
-  free(w->rope_in);
   free(w->rope_out);
+  free(w->rope_e);
+  free(w->dot); /* one block, custom variables (dot_tmp_new) */
   free(w->mask);
   free(w->pa);
   free(w->pb);
   memset(w, 0, sizeof *w);
 }
 
-/* C entry ci = sum_l X[xi + l xstep] W[wi + l wstep], l < n.  Every
- * operand has precision P (the workspace's): the products are exact at 2P
- * bits, the sum is kept at P + 64 bits, then rounded once.  Coefficients
- * by the product rule plus 2^-40 sum |x w| for the accumulation (see the
- * header comment).  No allocation. */
+/* C entry ci = sum_l X[xi + l xstep] W[wi + l wstep], l < n, by emat_dot
+ * with the workspace's temporaries (for operands of precision P, the
+ * workspace's).  No allocation. */
 static void dot_rows(fc_mp_attn *w, fc_mp_emat *C, size_t ci,
                      const fc_mp_emat *X, size_t xi, const fc_mp_emat *W,
                      size_t wi, size_t n, size_t xstep, size_t wstep)
 {
-  const double v = ldexp(1.0, -(int)w->prec);
-  double prop = 0.0, second = 0.0, mag = 0.0;
-  mpfr_set_zero(w->acc, 1);
-  for (size_t l = 0; l < n; l++) {
-    const size_t ia = xi + l * xstep, ib = wi + l * wstep;
-    mpfr_mul(w->prod, X->m->e[ia], W->m->e[ib], MPFR_RNDN); /* exact */
-    mpfr_add(w->acc, w->acc, w->prod, MPFR_RNDN);
-    prop += X->e[ia] * fabs(W->d[ib]) + fabs(X->d[ia]) * W->e[ib];
-    second += X->e[ia] * W->e[ib];
-    mag += fabs(X->d[ia] * W->d[ib]);
-  }
-  mpfr_set(C->m->e[ci], w->acc, MPFR_RNDN);
-  C->d[ci] = mpfr_get_d(C->m->e[ci], MPFR_RNDN);
-  C->e[ci] = SAFE(fabs(C->d[ci]) + prop + v * second + 0x1p-40 * mag);
+  emat_dot(w->dot, C, ci, X, xi, xstep, W, wi, wstep, n);
 }
 
 static void rmsnorm(fc_mp_attn *w, const double *x, const double *gain,
@@ -409,26 +682,26 @@ static void rmsnorm(fc_mp_attn *w, const double *x, const double *gain,
   }
 }
 
-/* RoPE on the head slice (columns c0 .. c0 + d) of every row of Y. */
+/* RoPE on the head slice (columns c0 .. c0 + d) of every row of Y, with
+ * schedule s (kv index j): from the table tab when non-NULL (bit-identical
+ * values, fc_mp_rope_apply_tab), else fc_mp_rope_apply.  The slice of a
+ * row is read in place (out does not alias it); no allocation. */
 static int rope_slice(fc_mp_attn *w, fc_mp_emat *Y, size_t c0,
-                      const fc_schedule *s, const long *pos)
+                      const fc_schedule *s, size_t j, const long *pos,
+                      const fc_mp_rope_tab *tab)
 {
   const size_t d = w->g.d, ld = Y->m->cols;
-  double *ein = malloc(2 * d * sizeof *ein);
-  if (ein == NULL)
-    return FC_ENOMEM;
-  double *xin = ein + d;
+  double *ein = w->rope_e, *xin = w->rope_e + d;
   for (size_t t = 0; t < w->g.T; t++) {
     for (size_t i = 0; i < d; i++) {
-      mpfr_set(w->rope_in[i], Y->m->e[t * ld + c0 + i], MPFR_RNDN);
       ein[i] = Y->e[t * ld + c0 + i];
       xin[i] = fabs(Y->d[t * ld + c0 + i]);
     }
-    int rc = fc_mp_rope_apply(w->rope_out, w->rope_in, s, pos[t]);
-    if (rc != FC_OK) {
-      free(ein);
+    mpfr_t *row = Y->m->e + t * ld + c0;
+    int rc = tab ? fc_mp_rope_apply_tab(w->rope_out, row, tab, j, t)
+                 : fc_mp_rope_apply(w->rope_out, row, s, pos[t]);
+    if (rc != FC_OK)
       return rc;
-    }
     for (size_t i = 0; i < d; i++) {
       mpfr_set(Y->m->e[t * ld + c0 + i], w->rope_out[i], MPFR_RNDN);
       Y->d[t * ld + c0 + i] = mpfr_get_d(w->rope_out[i], MPFR_RNDN);
@@ -441,7 +714,6 @@ static int rope_slice(fc_mp_attn *w, fc_mp_emat *Y, size_t c0,
       Y->e[t * ld + c0 + b] = SAFE(base + 2 * fabs(Y->d[t * ld + c0 + b]));
     }
   }
-  free(ein);
   return FC_OK;
 }
 
@@ -537,6 +809,11 @@ int fc_mp_attn_forward(fc_mp_attn *w, const fc_mp_attn_in *in)
     for (size_t j = 0; j < g->kv; j++)
       if (in->sched[j].d != d || in->sched[j].theta == NULL || d % 2)
         return FC_EINVAL;
+    const fc_mp_rope_tab *tab = in->rope_tab;
+    if (tab != NULL &&
+        (tab->sched != in->sched || tab->nsched != g->kv ||
+         tab->pos != in->pos || tab->npos != T || tab->prec != w->prec))
+      return FC_EINVAL; /* a table for another block or precision */
   }
   /* Norm (or the exact input). */
   if (in->gain != NULL)
@@ -554,13 +831,15 @@ int fc_mp_attn_forward(fc_mp_attn *w, const fc_mp_attn_in *in)
   }
   /* RoPE on queries and keys (values carry no position). */
   if (in->sched != NULL) {
+    const fc_mp_rope_tab *tab = in->rope_tab;
     for (size_t h = 0; h < g->heads; h++) {
-      int rc = rope_slice(w, &w->q, h * d, &in->sched[h / grp], in->pos);
+      int rc = rope_slice(w, &w->q, h * d, &in->sched[h / grp], h / grp,
+                          in->pos, tab);
       if (rc != FC_OK)
         return rc;
     }
     for (size_t j = 0; j < g->kv; j++) {
-      int rc = rope_slice(w, &w->k, j * d, &in->sched[j], in->pos);
+      int rc = rope_slice(w, &w->k, j * d, &in->sched[j], j, in->pos, tab);
       if (rc != FC_OK)
         return rc;
     }

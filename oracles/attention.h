@@ -26,6 +26,7 @@
 #define FC_ORACLE_ATTENTION_H
 
 #include "oracle.h"
+#include "rope.h"
 #include "gen/schedule.h"
 
 /* A matrix at precision P with its error coefficients (units of 2^-P). */
@@ -48,8 +49,10 @@ void fc_mp_emat_sync(fc_mp_emat *a);
 void fc_mp_emat_set_d(fc_mp_emat *a, const double *x);
 /* The Givens product of g (fc_mpmat_givens) with its coefficients. */
 int fc_mp_emat_givens(fc_mp_emat *a, const fc_givens *g);
-/* C = op(A) op(B) (op: transpose when the flag is set) by correctly rounded
- * dot products, with propagated coefficients.  C must not alias A or B.
+/* C = op(A) op(B) (op: transpose when the flag is set) by the exact
+ * accumulation of the block's dot products (products exact, sum at
+ * prec(C) + 64 bits, one rounding; exact-zero terms skipped), with
+ * propagated coefficients (rule in attention.c).  C must not alias A or B.
  * FC_EINVAL on a shape mismatch, FC_ENOMEM. */
 int fc_mp_emat_mul(fc_mp_emat *C, const fc_mp_emat *A, int transa,
                    const fc_mp_emat *B, int transb);
@@ -93,6 +96,12 @@ typedef struct fc_mp_attn_in {
   int residual;
   const fc_mp_emat *const *rq_online; /* heads entries (d x d) or NULL */
   const fc_mp_emat *const *rk_online; /* kv entries or NULL */
+  /* Optional precomputed RoPE sines/cosines (NULL: computed per use, as
+   * fc_mp_rope_apply does).  Must be built for exactly this block's
+   * schedules and positions (tab->sched == sched, tab->nsched == kv,
+   * tab->pos == pos, tab->npos == T) at the workspace's precision, else
+   * FC_EINVAL; the values are bit-identical either way. */
+  const fc_mp_rope_tab *rope_tab;
 } fc_mp_attn_in;
 
 /* Workspace and results of one forward pass at one precision.  After
@@ -104,11 +113,12 @@ typedef struct fc_mp_attn {
   mpfr_prec_t prec;
   fc_mp_emat xn, q, k, v, s, a, ctx, out, tmp;
   unsigned char *mask; /* heads * T * T */
-  mpfr_t *rope_in, *rope_out; /* d entries each */
+  mpfr_t *rope_out;    /* d entries: RoPE of one row (the input is read in
+                          place from the row) */
+  double *rope_e;      /* 2 d: coefficient scratch of the RoPE step */
   mpfr_ptr *pa, *pb;   /* pointer arrays for mpfr_dot / mpfr_sum */
   mpfr_t t0, t1;
-  mpfr_t prod, acc;    /* dot products: exact products at 2P bits,
-                          accumulated at P + 64 bits */
+  struct fc_dot_tmp *dot; /* dot products' temporaries (attention.c) */
 } fc_mp_attn;
 
 /* FC_EINVAL for a bad geometry, FC_ENOMEM; on failure safe to clear. */

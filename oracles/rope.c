@@ -5,10 +5,19 @@
  * product is exact at ANGLE_PREC = 128 bits; sin/cos are then correctly
  * rounded at the requested precision.  Sums of two such products are
  * formed at (precision + 64) bits or more, so their relative error is far
- * below the statement slack. */
+ * below the statement slack.
+ *
+ * Speed: fc_mp_rope_tab holds the (sin, cos) of every (schedule, position,
+ * plane) once; fc_mp_rope_apply_tab then only does the two roundings per
+ * pair (rotate_pair, the same code as fc_mp_rope_apply), so values are
+ * bit-identical to the direct path (tests/t-f4f6 checks it).  The
+ * attention oracle used to spend ~17% of its time in mpfr_sin_cos,
+ * recomputing the same angles for q and k of every head and every block. */
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "rope.h"
 
 #define ANGLE_PREC 128
@@ -27,6 +36,17 @@ static int sched_ok(const fc_schedule *s)
   return fc_schedule_check(s, NULL) == FC_OK;
 }
 
+/* out_a = c x_a - s x_b, out_b = s x_a + c x_b for plane i, one rounding
+ * each (shared by the direct and the table paths). */
+static void rotate_pair(mpfr_t *out, mpfr_t *const in, const fc_schedule *s,
+                        size_t i, mpfr_srcptr sn, mpfr_srcptr c)
+{
+  size_t a, b;
+  fc_schedule_plane(&a, &b, s, i);
+  mpfr_fmms(out[a], c, in[a], sn, in[b], MPFR_RNDN);
+  mpfr_fmma(out[b], sn, in[a], c, in[b], MPFR_RNDN);
+}
+
 int fc_mp_rope_apply(mpfr_t *out, mpfr_t *const in, const fc_schedule *s,
                      long p)
 {
@@ -42,15 +62,82 @@ int fc_mp_rope_apply(mpfr_t *out, mpfr_t *const in, const fc_schedule *s,
   mpfr_init2(w, ANGLE_PREC);
   mpfr_inits2(prec + 32, c, sn, (mpfr_ptr)0);
   for (size_t i = 0; i < m; i++) {
-    size_t a, b;
-    fc_schedule_plane(&a, &b, s, i);
     exact_angle(w, p, s->theta[i]);
     mpfr_sin_cos(sn, c, w, MPFR_RNDN);
-    /* out_a = c x_a - s x_b, out_b = s x_a + c x_b, one rounding each */
-    mpfr_fmms(out[a], c, in[a], sn, in[b], MPFR_RNDN);
-    mpfr_fmma(out[b], sn, in[a], c, in[b], MPFR_RNDN);
+    rotate_pair(out, in, s, i, sn, c);
   }
   mpfr_clears(w, c, sn, (mpfr_ptr)0);
+  return FC_OK;
+}
+
+int fc_mp_rope_tab_init(fc_mp_rope_tab *tab, const fc_schedule *sched,
+                        size_t nsched, const long *pos, size_t npos,
+                        mpfr_prec_t prec)
+{
+  if (tab == NULL)
+    return FC_EINVAL;
+  memset(tab, 0, sizeof *tab);
+  if (sched == NULL || nsched == 0 || pos == NULL || npos == 0 ||
+      prec < MPFR_PREC_MIN || prec > MPFR_PREC_MAX - 32)
+    return FC_EINVAL;
+  for (size_t j = 0; j < nsched; j++)
+    if (!sched_ok(&sched[j]) || sched[j].d != sched[0].d)
+      return FC_EINVAL;
+  const size_t m = sched[0].d / 2;
+  if (npos > SIZE_MAX / nsched)
+    return FC_EINVAL;
+  /* fc_mp_rope_apply's working precision for outputs of precision prec
+   * (prec >= MPFR_PREC_MIN, so max(MPFR_PREC_MIN, prec) + 32). */
+  int rc = fc_mpmat_init(tab->sn, nsched * npos, m, prec + 32);
+  if (rc == FC_OK)
+    rc = fc_mpmat_init(tab->cs, nsched * npos, m, prec + 32);
+  if (rc != FC_OK) {
+    fc_mp_rope_tab_clear(tab);
+    return rc;
+  }
+  tab->sched = sched;
+  tab->nsched = nsched;
+  tab->pos = pos;
+  tab->npos = npos;
+  tab->m = m;
+  tab->prec = prec;
+  mpfr_t w;
+  mpfr_init2(w, ANGLE_PREC);
+  for (size_t j = 0; j < nsched; j++)
+    for (size_t t = 0; t < npos; t++)
+      for (size_t i = 0; i < m; i++) {
+        const size_t r = j * npos + t;
+        exact_angle(w, pos[t], sched[j].theta[i]);
+        mpfr_sin_cos(FC_MPMAT(tab->sn, r, i), FC_MPMAT(tab->cs, r, i), w,
+                     MPFR_RNDN);
+      }
+  mpfr_clear(w);
+  return FC_OK;
+}
+
+void fc_mp_rope_tab_clear(fc_mp_rope_tab *tab)
+{
+  if (tab == NULL)
+    return;
+  fc_mpmat_clear(tab->sn);
+  fc_mpmat_clear(tab->cs);
+  memset(tab, 0, sizeof *tab);
+}
+
+int fc_mp_rope_apply_tab(mpfr_t *out, mpfr_t *const in,
+                         const fc_mp_rope_tab *tab, size_t j, size_t t)
+{
+  if (out == NULL || in == NULL || tab == NULL || tab->sn->e == NULL ||
+      j >= tab->nsched || t >= tab->npos)
+    return FC_EINVAL;
+  const fc_schedule *s = &tab->sched[j];
+  for (size_t k = 0; k < s->d; k++)
+    if (mpfr_get_prec(out[k]) != tab->prec)
+      return FC_EINVAL; /* the table's sin/cos are for this precision */
+  const size_t r = j * tab->npos + t;
+  for (size_t i = 0; i < tab->m; i++)
+    rotate_pair(out, in, s, i, FC_MPMAT(tab->sn, r, i),
+                FC_MPMAT(tab->cs, r, i));
   return FC_OK;
 }
 

@@ -14,6 +14,36 @@ int fc_mp_rope_apply(mpfr_t *out, mpfr_t *const in, const fc_schedule *s,
 /* Theta(p) as a d x d matrix at R's precision. */
 int fc_mpmat_rope(fc_mpmat_t R, const fc_schedule *s, long p);
 
+/* A table of the sines and cosines fc_mp_rope_apply computes, for
+ * schedules sched[0..nsched) at positions pos[0..npos), for outputs of
+ * precision prec: row (j, t), plane i holds sin and cos of the exact angle
+ * pos[t] * sched[j].theta[i] correctly rounded at prec + 32 bits, exactly
+ * what fc_mp_rope_apply(out, in, &sched[j], pos[t]) computes for outputs of
+ * precision prec -- so fc_mp_rope_apply_tab returns bit-identical values,
+ * with one mpfr_sin_cos per (schedule, position, plane) however many heads
+ * and blocks reuse it.  sched and pos are borrowed (they must outlive the
+ * table; users check them by pointer).  FC_EINVAL (malformed schedule,
+ * schedules of different d), FC_ENOMEM; on failure safe to clear. */
+typedef struct fc_mp_rope_tab {
+  const fc_schedule *sched;
+  size_t nsched;
+  const long *pos;
+  size_t npos;
+  size_t m;           /* planes: sched[0].d / 2 */
+  mpfr_prec_t prec;   /* the outputs' precision */
+  fc_mpmat_t sn, cs;  /* (nsched npos) x m at prec + 32 */
+} fc_mp_rope_tab;
+int fc_mp_rope_tab_init(fc_mp_rope_tab *tab, const fc_schedule *sched,
+                        size_t nsched, const long *pos, size_t npos,
+                        mpfr_prec_t prec);
+void fc_mp_rope_tab_clear(fc_mp_rope_tab *tab);
+/* out = Theta(pos[t]) in for schedule j, from the table: the values of
+ * fc_mp_rope_apply(out, in, &tab->sched[j], tab->pos[t]).  Every out entry
+ * must have precision tab->prec (FC_EINVAL otherwise, or for j, t out of
+ * range).  out must not alias in. */
+int fc_mp_rope_apply_tab(mpfr_t *out, mpfr_t *const in,
+                         const fc_mp_rope_tab *tab, size_t j, size_t t);
+
 /* ---------------------------------------------------------------------
  * Additions (issue 3): the commutant of a schedule, decided in MPFR.
  * ------------------------------------------------------------------- */

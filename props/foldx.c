@@ -1114,10 +1114,12 @@ static int fx_eval_prec(mpfr_t r, mpfr_t S, fx_eval *e, mpfr_prec_t prec)
   fc_mp_emat *slots = calloc(f->nslots ? f->nslots : 1, sizeof *slots);
   mpw w, w2;
   fc_mp_attn a1, a2;
+  fc_mp_rope_tab tab; /* RoPE sin/cos, once for every head and block */
   memset(&w, 0, sizeof w);
   memset(&w2, 0, sizeof w2);
   memset(&a1, 0, sizeof a1);
   memset(&a2, 0, sizeof a2);
+  memset(&tab, 0, sizeof tab);
   if (slots == NULL)
     return FC_ENOMEM;
   size_t ninit = 0;
@@ -1136,10 +1138,13 @@ static int fx_eval_prec(mpfr_t r, mpfr_t S, fx_eval *e, mpfr_prec_t prec)
   }
   fc_mp_attn_dims g = {f->T, f->dm, f->d, f->heads, f->kv, f->dout};
   fc_mp_attn_in in1, in2;
+  if (rc == FC_OK && f->rope)
+    rc = fc_mp_rope_tab_init(&tab, f->sched, f->kv, f->pos, f->T, prec);
   if (rc == FC_OK)
     rc = fc_mp_attn_init(&a1, &g, prec);
   if (rc == FC_OK) {
     mp_in_setup(&in1, f, &w);
+    in1.rope_tab = f->rope ? &tab : NULL;
     rc = fc_mp_attn_forward(&a1, &in1);
   }
   if (rc == FC_OK && base)
@@ -1165,6 +1170,7 @@ static int fx_eval_prec(mpfr_t r, mpfr_t S, fx_eval *e, mpfr_prec_t prec)
       if (rc == FC_OK)
         rc = fold_mp(&w2, &w, f, slots, e->rewrite);
       mp_in_setup(&in2, f, &w2);
+      in2.rope_tab = f->rope ? &tab : NULL;
     }
     if (rc == FC_OK && a2.s.e == NULL)
       rc = fc_mp_attn_init(&a2, &g, prec);
@@ -1187,6 +1193,7 @@ static int fx_eval_prec(mpfr_t r, mpfr_t S, fx_eval *e, mpfr_prec_t prec)
   }
   fc_mp_attn_clear(&a1);
   fc_mp_attn_clear(&a2);
+  fc_mp_rope_tab_clear(&tab);
   mpw_clear(&w);
   mpw_clear(&w2);
   for (size_t i = 0; i < ninit; i++)
