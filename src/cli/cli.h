@@ -17,6 +17,10 @@ int fc_cli_replay(int argc, char **argv);    /* main.c */
 int fc_cli_kernels(int argc, char **argv);   /* main.c */
 int fc_cli_mutants(int argc, char **argv);   /* main.c */
 int fc_cli_bench(int argc, char **argv);     /* main.c */
+struct fc_run_config;
+/* bench's runs and table (bench_cmd.c); pats NULL-terminated or NULL. */
+int fc_cli_bench_report(const struct fc_run_config *cfg,
+                        const char *const *pats);
 int fc_cli_anchors(int argc, char **argv);   /* conformance_cmd.c */
 int fc_cli_diff(int argc, char **argv);      /* conformance_cmd.c */
 /* Where the default profile keeps the last run's JSON report. */

@@ -748,82 +748,40 @@ int fc_cli_bench(int argc, char **argv)
       printf("usage: foldcheck bench [PATTERN...] [run options]\n"
              "Measure each property: cases per second (generation, MPFR oracle\n"
              "at P and P+64 bits, double kernels) and, where a counterexample is\n"
-             "found, the shrink steps and time.  Defaults: --threads 1, no\n"
-             "database, the ci profile's seed and budgets.\n");
+             "found, the choices before and after shrinking, the shrink steps\n"
+             "and time.  With it, the oracle's share of the check time, the\n"
+             "MPFR operations per case by kind, and the oracle time over the\n"
+             "operations' cost (unit costs measured at start, at --prec).\n"
+             "Defaults: --threads 1, no database (--db DIR replays the failure\n"
+             "saved there first), the ci profile's seed and budgets.\n");
     free(pats);
     return rc;
   }
-  int threads_given = 0, profile_given = 0;
+  int threads_given = 0, profile_given = 0, seed_given = 0, db_given = 0;
   for (int a = 1; a < argc; a++) {
     threads_given |= strncmp(argv[a], "--threads", 9) == 0;
     profile_given |= strncmp(argv[a], "--profile", 9) == 0;
+    seed_given |= strncmp(argv[a], "--seed", 6) == 0;
+    db_given |= strcmp(argv[a], "--db") == 0 || strncmp(argv[a], "--db=", 5) == 0;
   }
   if (!threads_given)
     o.cfg.threads = 1;
-  if (!profile_given)
+  if (!profile_given && !seed_given)
     o.cfg.seed = 20261123;
-  o.cfg.db_dir = NULL;
+  if (!db_given) /* --db DIR: replay (and shrink) the failure saved there */
+    o.cfg.db_dir = NULL;
   if ((rc = fc_cli_open_provider(&o.cfg.provider, o.cfg.kernels, o.ktimeout,
                                  o.karith)) != 0) {
     free(pats);
     return rc;
   }
   static const char *const contract_pats[] = {"contract", NULL};
-  fc_report rep, base;
-  fc_error err = {0, ""};
   const char *const *sel =
       npats ? pats : o.cfg.provider ? contract_pats : NULL;
-  rc = fc_run(&rep, &o.cfg, sel, &err);
-  /* Issue 9: with the user's kernels, the same selection on the built-in
-   * reference table gives the per-case overhead of the plugin or
-   * subprocess path (same seed, same cases, same oracle work). */
-  int have_base = 0;
-  if (rc == FC_OK && o.cfg.provider != NULL) {
-    fc_run_config bc = o.cfg;
-    bc.provider = NULL;
-    bc.kernels = NULL;
-    rc = fc_run(&base, &bc, sel, &err);
-    have_base = rc == FC_OK;
-    if (rc != FC_OK)
-      fc_report_clear(&rep);
-  }
+  rc = fc_cli_bench_report(&o.cfg, sel); /* bench_cmd.c */
   free(pats);
   fc_cli_close_provider(o.cfg.provider);
-  if (rc != FC_OK)
-    return fc_cli_usage_error("%s", err.msg);
-  printf("foldcheck %s bench: seed %" PRIu64 ", precision %ld, threads %d, "
-         "kernels %s\n", fc_version(), o.cfg.seed, o.cfg.prec, o.cfg.threads,
-         rep.kernels);
-  printf("%-44s %7s %9s %11s %9s %9s\n", "property", "cases", "seconds",
-         "cases/s", "shrink", "shrink s");
-  for (size_t i = 0; i < rep.n; i++) {
-    const fc_prop_result *r = &rep.results[i];
-    double check_s = r->seconds - (r->cex ? r->cex->shrink_seconds : 0);
-    printf("%-44s %7ld %9.3f %11.1f", r->prop->id, r->cases, check_s,
-           check_s > 0 ? (double)r->cases / check_s : 0.0);
-    if (r->cex)
-      printf(" %9ld %9.3f", r->cex->shrink_steps, r->cex->shrink_seconds);
-    printf("\n");
-  }
-  if (have_base) {
-    printf("\nper-case overhead vs the built-in reference table (same "
-           "cases; checks only, shrinking excluded):\n");
-    printf("%-44s %12s %12s %14s\n", "property", "built-in/s", "these/s",
-           "overhead us");
-    for (size_t i = 0; i < rep.n && i < base.n; i++) {
-      const fc_prop_result *r = &rep.results[i], *b = &base.results[i];
-      double rs = r->seconds - (r->cex ? r->cex->shrink_seconds : 0);
-      double bs = b->seconds - (b->cex ? b->cex->shrink_seconds : 0);
-      if (r->cases <= 0 || b->cases <= 0 || rs <= 0 || bs <= 0)
-        continue;
-      printf("%-44s %12.1f %12.1f %14.1f\n", r->prop->id,
-             (double)b->cases / bs, (double)r->cases / rs,
-             1e6 * (rs / (double)r->cases - bs / (double)b->cases));
-    }
-    fc_report_clear(&base);
-  }
-  fc_report_clear(&rep);
-  return 0;
+  return rc;
 }
 
 /* ------------------------------------------------------------------ main */

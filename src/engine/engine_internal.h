@@ -47,6 +47,19 @@ int fc_eval_internal(fc_check_result *r, int *failed, int *level,
                      size_t n, const fc_run_config *cfg,
                      const fc_kernels *k, double margin);
 
+/* fc_eval_internal in two halves, for the shrinker (which skips the check
+ * of a candidate whose consumed sequence is not shortlex-smaller than its
+ * best): fc_gen_internal generates c from src and gives the consumed
+ * sequence as fc_eval_internal does (FC_OK with *discarded = 1 for an
+ * overrun or rejection); fc_check_internal then checks and judges c. */
+int fc_gen_internal(int *discarded, uint64_t **rec, size_t *nrec, fc_case *c,
+                    const fc_property *p, const uint64_t *src, size_t n,
+                    const fc_run_config *cfg);
+int fc_check_internal(fc_check_result *r, int *failed, int *level,
+                      const fc_case *c, const fc_property *p,
+                      const fc_run_config *cfg, const fc_kernels *k,
+                      double margin);
+
 /* Shrink a failing choice sequence.  In: the failing sequence and the
  * level it failed at.  Out: the shrunk sequence (replaces *seq), its
  * check result, and statistics in cex. */

@@ -27,14 +27,11 @@ double fc_now(void)
 static void check_result_init(fc_check_result *r) { memset(r, 0, sizeof *r); }
 
 /* Generate into c from draw d, then check and judge. */
-static int gen_and_check(fc_check_result *r, int *failed, int *level,
-                         int *discarded, fc_case *c, fc_draw *d,
-                         const fc_property *p, const fc_run_config *cfg,
-                         const fc_kernels *k, double margin)
+/* Generate c from d; *discarded = 1 (and FC_OK) for an overrun or a
+ * rejection. */
+static int gen_case(int *discarded, fc_case *c, fc_draw *d,
+                    const fc_property *p)
 {
-  check_result_init(r);
-  *failed = 0;
-  *level = -1;
   *discarded = 0;
   fc_case_reset(c);
   int rc = p->generate(c, d);
@@ -44,18 +41,42 @@ static int gen_and_check(fc_check_result *r, int *failed, int *level,
     *discarded = 1;
     return FC_OK;
   }
-  if (ds != FC_OK)
-    return ds;
-  if (rc != FC_OK)
-    return rc;
+  return ds != FC_OK ? ds : rc;
+}
+
+int fc_check_internal(fc_check_result *r, int *failed, int *level,
+                      const fc_case *c, const fc_property *p,
+                      const fc_run_config *cfg, const fc_kernels *k,
+                      double margin)
+{
+  check_result_init(r);
+  *failed = 0;
+  *level = -1;
   fc_check_ctx x = {cfg->prec, cfg->slack_bits, k};
-  rc = p->check(r, c, &x);
+  int rc = p->check(r, c, &x);
   if (rc != FC_OK)
     return rc;
   *failed = fc_judge(level, r, p, cfg, margin);
   return FC_OK;
 }
 
+static int gen_and_check(fc_check_result *r, int *failed, int *level,
+                         int *discarded, fc_case *c, fc_draw *d,
+                         const fc_property *p, const fc_run_config *cfg,
+                         const fc_kernels *k, double margin)
+{
+  check_result_init(r);
+  *failed = 0;
+  *level = -1;
+  int rc = gen_case(discarded, c, d, p);
+  if (rc != FC_OK || *discarded)
+    return rc;
+  return fc_check_internal(r, failed, level, c, p, cfg, k, margin);
+}
+
+/* Generate c from the replayed sequence src under cfg's profile, then
+ * check and judge it; the consumed sequence goes to *rec when rec is
+ * non-NULL. */
 int fc_eval_internal(fc_check_result *r, int *failed, int *level,
                      int *discarded, uint64_t **rec, size_t *nrec,
                      fc_case *c, const fc_property *p, const uint64_t *src,
@@ -68,6 +89,23 @@ int fc_eval_internal(fc_check_result *r, int *failed, int *level,
   int rc = gen_and_check(r, failed, level, discarded, c, &d, p, cfg, k,
                          margin);
   if (rc == FC_OK && rec != NULL) {
+    *rec = d.rec;
+    *nrec = d.nrec;
+    d.rec = NULL;
+  }
+  fc_draw_clear(&d);
+  return rc;
+}
+
+int fc_gen_internal(int *discarded, uint64_t **rec, size_t *nrec, fc_case *c,
+                    const fc_property *p, const uint64_t *src, size_t n,
+                    const fc_run_config *cfg)
+{
+  fc_draw d;
+  fc_draw_init_replay(&d, src, n, cfg->max_choices);
+  d.scale = fc_profile_scale(cfg->profile);
+  int rc = gen_case(discarded, c, &d, p);
+  if (rc == FC_OK && !*discarded) {
     *rec = d.rec;
     *nrec = d.nrec;
     d.rec = NULL;

@@ -1,6 +1,7 @@
 /* shrink.c -- shrinking a failing choice sequence (Hypothesis's approach).
  *
- * Candidates are edits of the current sequence: delete spans, zero spans,
+ * Candidates are edits of the current sequence: zero the tail (of long
+ * sequences), delete spans, zero spans,
  * minimise single choices (binary search), lower a choice and delete what
  * follows it (shorter lists), move value between nearby choices (keeping
  * their sum), and sort adjacent choices.  A candidate replaces the current
@@ -83,9 +84,17 @@ static int try_cand(shrinker *s, const uint64_t *cand, size_t n)
   int failed = 0, level = -1, discarded = 0;
   uint64_t *rec = NULL;
   size_t nrec = 0;
-  int rc = fc_eval_internal(&r, &failed, &level, &discarded, &rec, &nrec,
-                            s->scratch, s->p, cand, n, s->cfg, s->k,
-                            s->cfg->shrink_margin);
+  /* Generate first: only a consumed sequence shortlex-smaller than the
+   * best can be adopted, so the (costly) check runs only then.  Past the
+   * end, replay reads zeros, so most edits of a long sequence consume as
+   * many choices as the best and many are not smaller: for the allocator's
+   * d = 4096 sign vectors that skips most checks.  Same decisions as
+   * checking every candidate. */
+  int rc = fc_gen_internal(&discarded, &rec, &nrec, s->scratch, s->p, cand,
+                           n, s->cfg);
+  if (rc == FC_OK && !discarded && shortlex_less(rec, nrec, s->best, s->nbest))
+    rc = fc_check_internal(&r, &failed, &level, s->scratch, s->p, s->cfg,
+                           s->k, s->cfg->shrink_margin);
   if (rc == FC_ENOMEM) {
     s->err = rc;
     s->stop = 1;
@@ -134,6 +143,33 @@ static int pass_delete(shrinker *s)
       memcpy(c + i, s->best + i + k, (s->nbest - i - k) * sizeof *c);
       improved |= try_cand(s, c, s->nbest - k);
     }
+  }
+  return improved;
+}
+
+/* Long sequences only (>= 256 choices): zero every choice from m on, for
+ * m = 0, 1, 2, 4, ... (replay reads zeros past the end, so this is also
+ * the truncation to m choices).  A generator whose tail is a long run of
+ * independent choices (the allocator's sign vectors, n x d up to 16384)
+ * loses it in a few checks instead of walking the deletion pass through
+ * it one accepted shift at a time; the edits of a zero tail then consume
+ * the same sequence as the best and are skipped before their check. */
+static int pass_zero_suffix(shrinker *s)
+{
+  int improved = 0;
+  for (size_t m = 0; s->nbest >= 256 && m < s->nbest && !s->stop;
+       m = m ? 2 * m : 1) {
+    int nonzero = 0;
+    for (size_t j = m; j < s->nbest && !nonzero; j++)
+      nonzero = s->best[j] != 0;
+    if (!nonzero)
+      break;
+    uint64_t *c = cand_buf(s, s->nbest);
+    if (!c)
+      break;
+    memcpy(c, s->best, m * sizeof *c);
+    memset(c + m, 0, (s->nbest - m) * sizeof *c);
+    improved |= try_cand(s, c, s->nbest);
   }
   return improved;
 }
@@ -335,6 +371,7 @@ int fc_shrink(fc_counterexample *cex, uint64_t **seq, size_t *n, int level,
     int cheap = 1;
     while (cheap && !s.stop) {
       cheap = 0;
+      cheap |= pass_zero_suffix(&s);
       cheap |= pass_delete(&s);
       cheap |= pass_zero(&s);
       cheap |= pass_minimise(&s);
