@@ -747,11 +747,13 @@ int fc_cli_bench(int argc, char **argv)
     if (o.help)
       printf("usage: foldcheck bench [PATTERN...] [run options]\n"
              "Measure each property: cases per second (generation, MPFR oracle\n"
-             "at P and P+64 bits, double kernels) and, where a counterexample is\n"
-             "found, the choices before and after shrinking, the shrink steps\n"
-             "and time.  With it, the oracle's share of the check time, the\n"
-             "MPFR operations per case by kind, and the oracle time over the\n"
-             "operations' cost (unit costs measured at start, at --prec).\n"
+             "at P bits and, where the verdict depends on it, P+64, double\n"
+             "kernels) and, where a counterexample is found, the choices\n"
+             "before and after shrinking, the shrink steps and time.  With\n"
+             "it, the oracle's share of the check time (oracle%%), the cases\n"
+             "recomputed at P+64 (P+64), the MPFR operations per case by kind,\n"
+             "and the oracle time over the operations' cost (vs.ops; unit\n"
+             "costs measured at start, at --prec).\n"
              "Defaults: --threads 1, no database (--db DIR replays the failure\n"
              "saved there first), the ci profile's seed and budgets.\n");
     free(pats);

@@ -77,19 +77,24 @@ static void *resolve(const char *name)
   return f;
 }
 
+/* f = the real NAME, found once (a benign race: every thread stores the
+ * same pointer). */
+#define REAL(NAME)                                                           \
+  static NAME##_fn real;                                                     \
+  NAME##_fn f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);                    \
+  if (f == NULL) {                                                           \
+    void *p = resolve(#NAME);                                                \
+    memcpy(&f, &p, sizeof f);                                                \
+    __atomic_store_n(&real, f, __ATOMIC_RELEASE);                            \
+  }
+
 /* One wrapper: find the real function once (a benign race: every thread
  * stores the same pointer), count top-level calls when enabled. */
 #define WRAP(KIND, AMOUNT, NAME, PARAMS, ARGS)                               \
   typedef int (*NAME##_fn) PARAMS;                                           \
   int NAME PARAMS                                                            \
   {                                                                          \
-    static NAME##_fn real;                                                   \
-    NAME##_fn f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);                  \
-    if (f == NULL) {                                                         \
-      void *p = resolve(#NAME);                                              \
-      memcpy(&f, &p, sizeof f);                                              \
-      __atomic_store_n(&real, f, __ATOMIC_RELEASE);                          \
-    }                                                                        \
+    REAL(NAME);                                                              \
     if (!__atomic_load_n(&enabled, __ATOMIC_RELAXED) || tl_depth)            \
       return f ARGS;                                                         \
     note(KIND, AMOUNT);                                                      \
@@ -209,13 +214,7 @@ mp_limb_t mpn_mul(mp_ptr rp, mp_srcptr up, mp_size_t un, mp_srcptr vp,
   typedef int (*NAME##_fn)(mpfr_ptr, mpfr_rnd_t);                            \
   int NAME(mpfr_ptr a, mpfr_rnd_t r)                                         \
   {                                                                          \
-    static NAME##_fn real;                                                   \
-    NAME##_fn f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);                  \
-    if (f == NULL) {                                                         \
-      void *p = resolve(#NAME);                                              \
-      memcpy(&f, &p, sizeof f);                                              \
-      __atomic_store_n(&real, f, __ATOMIC_RELEASE);                          \
-    }                                                                        \
+    REAL(NAME);                                                              \
     if (tl_depth)                                                            \
       return f(a, r);                                                        \
     tl_depth = 1;                                                            \
