@@ -103,6 +103,34 @@ int main(void)
     free(seq);
   }
 
+  /* A long sequence (issue 11: >= 10^4 choices, as the allocator's keys
+   * at d = 4096): 16385 choices (2^14 random bits) shrink to the minimal
+   * 4096 zero bits within the step budget, not stopped by the clock.
+   * Candidates whose generated sequence cannot be adopted are never
+   * checked, and the tail is zeroed first, so this takes few checks. */
+  {
+    fc_run_config c4 = cfg;
+    c4.shrink_margin = 1;
+    size_t n = 1 + ((size_t)1 << 14);
+    uint64_t *seq = malloc(n * sizeof *seq);
+    fc_rng g;
+    fc_rng_seed(&g, fct_seed());
+    seq[0] = 14;
+    for (size_t i = 1; i < n; i++)
+      seq[i] = fc_rng_next(&g) & 1;
+    fc_counterexample cex;
+    memset(&cex, 0, sizeof cex);
+    int rc = fc_shrink(&cex, &seq, &n, FC_LEVEL_STATEMENT, &toy_long_vector,
+                       &c4, fc_kernels_reference());
+    int zero = rc == FC_OK && n == 4097 && seq[0] == 12;
+    for (size_t i = 1; zero && i < n; i++)
+      zero = seq[i] == 0;
+    fct_ok(zero && !cex.shrink_time_limited,
+           "16385 choices shrink to 4096 zero bits (%zu choices, %ld "
+           "candidates, %.3f s)", n, cex.shrink_steps, cex.shrink_seconds);
+    free(seq);
+  }
+
   /* Budget: a shrink of 0 steps keeps the original failure. */
   cfg.shrink_steps = 0;
   fc_prop_result res;

@@ -170,6 +170,40 @@ const fc_property toy_givens_identity = {
     .check = check_rot,
     .describe = NULL};
 
+/* A long vector: 2^k bits, k drawn in 0..14; fails when the vector has
+ * 4096 entries or more, whatever the bits (as the allocator's crafted keys
+ * at d = 4096 fail whatever their signs): minimal k = 12, every bit 0,
+ * 4097 choices; a start at k = 14 has 16385. */
+static int gen_long(fc_case *c, fc_draw *d)
+{
+  const long k = fc_draw_int(d, 0, 14);
+  if (fc_case_add_dim(c, "n", 1L << k))
+    return FC_ENOMEM;
+  long *v = fc_case_add_ints(c, "bits", (size_t)1 << k, 1);
+  if (!v)
+    return FC_ENOMEM;
+  for (long i = 0; i < (1L << k); i++)
+    v[i] = fc_draw_bool(d, 0.5);
+  return FC_OK;
+}
+static int check_long(fc_check_result *r, const fc_case *c,
+                      const fc_check_ctx *x)
+{
+  (void)x;
+  set_stmt(r, (double)fc_case_dim(c, "n", 0), 4095);
+  return FC_OK;
+}
+const fc_property toy_long_vector = {
+    .id = "toy.long_vector",
+    .title = "a vector has fewer than 4096 entries",
+    .anchors = no_anchors,
+    .lean_file = NULL,
+    .expect = FC_EXPECT_HOLDS,
+    .extension = NULL,
+    .generate = gen_long,
+    .check = check_long,
+    .describe = NULL};
+
 const fc_property *const toy_props[] = {
     &toy_int_below_1000, &toy_sum_below_100, &toy_double_below,
     &toy_always_holds, &toy_detect_never, &toy_givens_identity, NULL};

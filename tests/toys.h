@@ -14,5 +14,7 @@ extern const fc_property toy_detect_never;   /* negative control, never
 extern const fc_property toy_givens_identity;/* "rotation is identity":
                                                 minimal: one rotation,
                                                 planes (0,1), half turn */
+extern const fc_property toy_long_vector;   /* minimal: 4096 zero bits
+                                                (4097 choices) */
 extern const fc_property *const toy_props[];
 #endif

@@ -44,6 +44,22 @@ static int shortlex_less(const uint64_t *a, size_t na, const uint64_t *b,
   return 0;
 }
 
+/* 1 when a and b are equal once both are extended by zeros. */
+static int zero_padded_equal(const uint64_t *a, size_t na, const uint64_t *b,
+                             size_t nb)
+{
+  const size_t n = na < nb ? na : nb;
+  if (memcmp(a, b, n * sizeof *a) != 0)
+    return 0;
+  for (size_t i = n; i < na; i++)
+    if (a[i] != 0)
+      return 0;
+  for (size_t i = n; i < nb; i++)
+    if (b[i] != 0)
+      return 0;
+  return 1;
+}
+
 static void progress(shrinker *s)
 {
   if (!s->cfg->progress)
@@ -77,6 +93,12 @@ static int try_cand(shrinker *s, const uint64_t *cand, size_t n)
   }
   /* A candidate can only help if it is shortlex-smaller than the best. */
   if (!shortlex_less(cand, n, s->best, s->nbest))
+    return 0;
+  /* Replay reads zeros past the end, so a candidate equal to the best but
+   * for trailing zeros (a deletion inside a zero tail) generates the same
+   * case: not a step.  Without this a long zero tail (the allocator's sign
+   * vectors, 16384 choices) spends the step budget on such deletions. */
+  if (zero_padded_equal(cand, n, s->best, s->nbest))
     return 0;
   s->steps++;
   progress(s);
