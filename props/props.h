@@ -16,6 +16,7 @@ extern const fc_property *const fc_family_commutant[];   /* F3 */
 extern const fc_property *const fc_family_fold[];        /* F4 */
 extern const fc_property *const fc_family_multihead[];   /* F5 */
 extern const fc_property *const fc_family_fold_large[]; /* F4-F6 large */
+extern const fc_property *const fc_family_rope_large[]; /* F3 RoPE large */
 extern const fc_property *const fc_family_gauge[];       /* F6 */
 extern const fc_property *const fc_family_amplification[]; /* F7 */
 extern const fc_property *const fc_family_signquant[];     /* F8 */

@@ -6,6 +6,7 @@ static const fc_property *const *const families[] = {
     fc_family_commutant2d, /* F1 */
     fc_family_schur,       /* F2 */
     fc_family_commutant,   /* F3 */
+    fc_family_rope_large,  /* F3 RoPE at realistic sizes */
     fc_family_fold,        /* F4 */
     fc_family_multihead,   /* F5 */
     fc_family_fold_large,  /* F4-F6 at realistic sizes */
