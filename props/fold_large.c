@@ -85,32 +85,6 @@ static const lsize limits[3] = {
 enum { KIND_COMMUTING = 0, KIND_MIXING = 1, KIND_ONLINE = 2,
        KIND_ONLINE_QONLY = 3 };
 
-static uint64_t splitmix(uint64_t *s)
-{
-  uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-/* Values from a seed: level 0 in {-1, 0, 1}, 1 k/16 in [-1, 1], 2 wide
- * dyadics (24-bit mantissas) in [-4, 4]; times scale (a power of two), so
- * every value is an exact double. */
-static void fill(double *a, size_t n, uint64_t *s, long level, double scale)
-{
-  for (size_t i = 0; i < n; i++) {
-    const uint64_t r = splitmix(s);
-    double v;
-    if (level == 0)
-      v = (double)(long)(r % 3) - 1;
-    else if (level == 1)
-      v = ((double)(long)(r % 33) - 16) / 16;
-    else
-      v = ldexp((double)(int64_t)(r >> 39) - (double)(1 << 24), -22);
-    a[i] = v * scale;
-  }
-}
-
 /* The rotation of the online properties: R = H G D, G one Givens mixing
  * two frequency classes of the schedule (so R does not commute with it:
  * the folded-before-RoPE side breaks), then a Haar-like product H of up to
@@ -248,12 +222,13 @@ static int gen_large(fc_case *c, fc_draw *d, int kind)
   const double sout = ldexp(1.0, -(int)((ilogb((double)hd) + 1) / 2));
   /* Level 3: inputs scaled by 2^6, score ranges of 10^3 and more (a
    * saturated softmax; exp overflows without the max subtraction). */
-  fill(x, T * dm, &seed, level < 3 ? level : 2, level == 3 ? 64.0 : 1.0);
+  fc_fill_seeded(x, T * dm, &seed, level < 3 ? level : 2,
+                 level == 3 ? 64.0 : 1.0);
   const long wl = level < 3 ? level : 2;
-  fill(wq, hd * dm, &seed, wl, sin_);
-  fill(wk, kvd * dm, &seed, wl, sin_);
-  fill(wv, kvd * dm, &seed, wl, sin_);
-  fill(wo, dm * hd, &seed, wl, sout);
+  fc_fill_seeded(wq, hd * dm, &seed, wl, sin_);
+  fc_fill_seeded(wk, kvd * dm, &seed, wl, sin_);
+  fc_fill_seeded(wv, kvd * dm, &seed, wl, sin_);
+  fc_fill_seeded(wo, dm * hd, &seed, wl, sout);
   return FC_OK;
 }
 

@@ -27,4 +27,12 @@ extern const fc_property *const fc_family_contract[]; /* issue 9 */
 /* Extract the "lin" sub-table of the kernels under test. */
 #define FC_LIN(x) ((x)->kernels->lin)
 
+/* Input values from a seed (seeded.c), every one an exact double: level 0
+ * in {-1, 0, 1}, 1 k/16 in [-1, 1], 2 wide dyadics (24-bit mantissas) in
+ * [-4, 4], 3 the same times 2^e, e in [-20, 20] per entry; all times
+ * scale (a power of two).  *s advances (SplitMix64). */
+uint64_t fc_splitmix(uint64_t *s);
+void fc_fill_seeded(double *a, size_t n, uint64_t *s, long level,
+                    double scale);
+
 #endif

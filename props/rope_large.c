@@ -87,33 +87,6 @@ static const rsize limits[3] = {{4, 4}, {8, 8}, {12, 16}};
 
 /* ------------------------------------------------------------ the case */
 
-static uint64_t splitmix(uint64_t *s)
-{
-  uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-/* Values from a seed (every one an exact double): level 0 in {-1, 0, 1},
- * 1 k/16 in [-1, 1], 2 wide dyadics (24-bit mantissas) in [-4, 4], 3 the
- * same times 2^e, e in [-20, 20] per entry. */
-static void fill(double *a, size_t n, uint64_t *s, long level)
-{
-  for (size_t i = 0; i < n; i++) {
-    const uint64_t r = splitmix(s);
-    double v;
-    if (level == 0)
-      v = (double)(long)(r % 3) - 1;
-    else if (level == 1)
-      v = ((double)(long)(r % 33) - 16) / 16;
-    else
-      v = ldexp((double)(int64_t)(r >> 39) - (double)(1 << 24), -22);
-    if (level >= 3)
-      v = ldexp(v, (int)((r >> 8) % 41) - 20);
-    a[i] = v;
-  }
-}
 
 static int gen_rope_large(fc_case *c, fc_draw *d)
 {
@@ -175,7 +148,7 @@ static int gen_rope_large(fc_case *c, fc_draw *d)
   if (x == NULL || lv == NULL)
     return FC_ENOMEM;
   *lv = level;
-  fill(x, npos * dh, &seed, level);
+  fc_fill_seeded(x, npos * dh, &seed, level, 1.0);
   return fc_draw_status(d);
 }
 
