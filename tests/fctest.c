@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fctest.h"
+#include "engine/engine_internal.h"
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -152,6 +153,46 @@ void fct_expect_pass(const char *id, const fc_run_config *cfg)
   fc_prop_result_clear(&res);
 }
 
+fc_case *fct_generate(const fc_property *p, const char *stream, uint64_t k,
+                      uint64_t **rec, size_t *nrec)
+{
+  fc_rng rng;
+  fc_rng_stream(&rng, fct_seed(), stream, k);
+  fc_draw d;
+  fc_draw_init_generate(&d, &rng, 1.0, 1u << 16);
+  d.scale = 0;
+  fc_case *c = fc_case_new();
+  int rc = c ? p->generate(c, &d) : FC_ENOMEM;
+  if (rc == FC_OK)
+    rc = fc_draw_status(&d);
+  if (rc == FC_OK && rec != NULL) {
+    *rec = d.rec;
+    *nrec = d.nrec;
+    d.rec = NULL;
+  }
+  fc_draw_clear(&d);
+  if (rc != FC_OK) {
+    fc_case_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+int fct_replay_fails(fc_check_result *r, const fc_prop_result *res,
+                     const fc_run_config *cfg, fc_error *err)
+{
+  fc_replay rp;
+  memset(r, 0, sizeof *r);
+  if (res->cex == NULL || fc_replay_decode(&rp, res->cex->token, err) != FC_OK)
+    return 0;
+  int again = 0;
+  fc_check_ctx x = {rp.prec, rp.slack_bits, fc_kernels_find(rp.kernels)};
+  if (x.kernels && rp.prop->check(r, rp.values, &x) == FC_OK)
+    again = fc_judge(NULL, r, rp.prop, cfg, 1.0);
+  fc_replay_clear(&rp);
+  return again;
+}
+
 void fct_expect_caught(const char *id, const char *mutant,
                        const fc_run_config *cfg)
 {
@@ -169,20 +210,11 @@ void fct_expect_caught(const char *id, const char *mutant,
     fct_ok(res.cex->nchoices <= res.cex->orig_nchoices,
            "%s/%s: shrunk from %zu to %zu choices", id, mutant,
            res.cex->orig_nchoices, res.cex->nchoices);
-    fc_replay rp;
     fc_error err = {0, ""};
-    int rc = fc_replay_decode(&rp, res.cex->token, &err);
-    int again = 0;
-    if (rc == FC_OK) {
-      fc_check_result r;
-      fc_check_ctx x = {rp.prec, rp.slack_bits, fc_kernels_find(rp.kernels)};
-      memset(&r, 0, sizeof r);
-      if (x.kernels && rp.prop->check(&r, rp.values, &x) == FC_OK)
-        again = fc_judge(NULL, &r, rp.prop, cfg, 1.0);
-      fc_replay_clear(&rp);
-    }
+    fc_check_result r;
+    const int again = fct_replay_fails(&r, &res, cfg, &err);
     fct_ok(again, "%s/%s: replay token reproduces the failure%s%s", id,
-           mutant, rc ? ": " : "", rc ? err.msg : "");
+           mutant, err.code ? ": " : "", err.msg);
   }
   fc_prop_result_clear(&res);
 }

@@ -33,6 +33,16 @@ int fct_run_prop(fc_prop_result *res, const char *id, const char *kernels,
  * - fct_expect_caught: a holds property run under a mutant table fails
  *   with a shrunk counterexample whose replay reproduces the failure. */
 void fct_expect_pass(const char *id, const fc_run_config *cfg);
+/* Case k of p at full size from the stream (fct_seed(), stream, k), as the
+ * runner generates it (ci scale); NULL when generation fails.  Caller
+ * frees with fc_case_free.  rec (may be NULL) receives the recorded
+ * choice sequence (free it), nrec its length. */
+fc_case *fct_generate(const fc_property *p, const char *stream, uint64_t k,
+                      uint64_t **rec, size_t *nrec);
+/* Re-check res's counterexample from its replay token into r: 1 when it
+ * fails (is detected) again; 0, with err set on a bad token, otherwise. */
+int fct_replay_fails(fc_check_result *r, const fc_prop_result *res,
+                     const fc_run_config *cfg, fc_error *err);
 void fct_expect_caught(const char *id, const char *mutant,
                        const fc_run_config *cfg);
 

@@ -301,15 +301,8 @@ static void test_online_side(const fc_run_config *cfg)
     return;
   int done = 0;
   for (uint64_t k = 0; k < 8 && !done; k++) {
-    fc_rng rng;
-    fc_rng_stream(&rng, fct_seed(), "t-fold-large.side", k);
-    fc_draw d;
-    fc_draw_init_generate(&d, &rng, 1.0, 1u << 16);
-    d.scale = 0;
-    fc_case *c = fc_case_new();
-    int rc = c ? p->generate(c, &d) : FC_ENOMEM;
-    if (rc == FC_OK)
-      rc = fc_draw_status(&d);
+    fc_case *c = fct_generate(p, "t-fold-large.side", k, NULL, NULL);
+    int rc = c ? FC_OK : FC_ENOMEM;
     if (rc == FC_OK) {
       fc_check_result r;
       memset(&r, 0, sizeof r);
@@ -327,7 +320,6 @@ static void test_online_side(const fc_run_config *cfg)
       done = 1;
     }
     fc_case_free(c);
-    fc_draw_clear(&d);
   }
   fct_ok(done, "an online case was generated");
 }

@@ -58,15 +58,8 @@ static void test_real_sizes(const fc_run_config *cfg)
   long big = 0, dmax = 0, pmax = 0, bad = 0;
   double worst = 0;
   for (uint64_t k = 0; k < 8; k++) {
-    fc_rng rng;
-    fc_rng_stream(&rng, fct_seed(), "t-rope-large.sizes", k);
-    fc_draw d;
-    fc_draw_init_generate(&d, &rng, 1.0, 1u << 16);
-    d.scale = 0;
-    fc_case *c = fc_case_new();
-    int rc = c ? p->generate(c, &d) : FC_ENOMEM;
-    if (rc == FC_OK)
-      rc = fc_draw_status(&d);
+    fc_case *c = fct_generate(p, "t-rope-large.sizes", k, NULL, NULL);
+    int rc = c ? FC_OK : FC_ENOMEM;
     if (rc == FC_OK) {
       fc_check_result r;
       memset(&r, 0, sizeof r);
@@ -89,7 +82,6 @@ static void test_real_sizes(const fc_run_config *cfg)
       bad++;
     }
     fc_case_free(c);
-    fc_draw_clear(&d);
   }
   fct_ok(bad == 0 && big >= 4 && dmax >= 128 && pmax >= FC_POS_MAX - 64,
          "ci cases at full size: %ld of 8 real presets with n = 16 (largest "
@@ -136,25 +128,16 @@ static void test_mutant(const char *mutant, const fc_run_config *cfg)
          "%s: shrunk from %zu to %zu choices, to d = 4 and at most 3 "
          "positions (d = %ld, n = %ld, %zu positions)",
          mutant, res.cex->orig_nchoices, res.cex->nchoices, d, n, np);
-  fc_replay rp;
   fc_error err = {0, ""};
-  int rc = fc_replay_decode(&rp, res.cex->token, &err);
-  int again = 0;
-  if (rc == FC_OK) {
-    fc_check_result r;
-    fc_check_ctx x = {rp.prec, rp.slack_bits, fc_kernels_find(rp.kernels)};
-    memset(&r, 0, sizeof r);
-    if (x.kernels && rp.prop->check(&r, rp.values, &x) == FC_OK)
-      again = fc_judge(NULL, &r, rp.prop, cfg, 1.0) &&
-              r.level[FC_LEVEL_STATEMENT].ratio <= 1 && r.recomputed &&
-              !r.oracle_fault;
-    fc_replay_clear(&rp);
-  }
+  fc_check_result r;
+  const int again = fct_replay_fails(&r, &res, cfg, &err) &&
+                    r.level[FC_LEVEL_STATEMENT].ratio <= 1 &&
+                    r.recomputed && !r.oracle_fault;
   fct_ok(again,
          "%s: the replay token reproduces the failure (accuracy), the "
          "statement holds, the oracle was recomputed at P + 64 and agreed"
          "%s%s",
-         mutant, rc ? ": " : "", rc ? err.msg : "");
+         mutant, err.code ? ": " : "", err.msg);
   fc_prop_result_clear(&res);
 }
 
@@ -171,15 +154,10 @@ static void test_shrink_from_large(const char *mutant,
   fc_run_config cfg = *cfg0;
   int done = 0;
   for (uint64_t k = 0; k < 16 && !done; k++) {
-    fc_rng rng;
-    fc_rng_stream(&rng, fct_seed(), "t-rope-large.shrink", k);
-    fc_draw d;
-    fc_draw_init_generate(&d, &rng, 1.0, 1u << 16);
-    d.scale = 0;
-    fc_case *c = fc_case_new();
-    int rc = c ? p->generate(c, &d) : FC_ENOMEM;
-    if (rc == FC_OK)
-      rc = fc_draw_status(&d);
+    uint64_t *rec = NULL;
+    size_t nrec = 0;
+    fc_case *c = fct_generate(p, "t-rope-large.shrink", k, &rec, &nrec);
+    int rc = c ? FC_OK : FC_ENOMEM;
     const long d0 = c ? fc_case_dim(c, "d", 0) : 0;
     const long n0 = c ? fc_case_dim(c, "n", 0) : 0;
     if (rc == FC_OK && d0 >= 80 && n0 == 16) {
@@ -189,10 +167,10 @@ static void test_shrink_from_large(const char *mutant,
       int level = -1;
       const int failed = p->check(&r, c, &x) == FC_OK &&
                          fc_judge(&level, &r, p, &cfg, 1.0);
-      size_t n = d.nrec;
+      size_t n = nrec;
       uint64_t *seq = malloc((n ? n : 1) * sizeof *seq);
       if (failed && seq != NULL) {
-        memcpy(seq, d.rec, n * sizeof *seq);
+        memcpy(seq, rec, n * sizeof *seq);
         fc_counterexample cex;
         memset(&cex, 0, sizeof cex);
         const size_t n_orig = n;
@@ -227,7 +205,7 @@ static void test_shrink_from_large(const char *mutant,
       free(seq);
     }
     fc_case_free(c);
-    fc_draw_clear(&d);
+    free(rec);
   }
   fct_ok(done, "%s: a full-size case was generated", mutant);
 }
