@@ -40,14 +40,14 @@ extern const struct fc_kern_rope fc_kern_rope_mut_off_by_one;
                   "RoPE phase p * theta formed in single precision (float), " \
                   "as in the RoPE precision bugs reported against GPT-NeoX " \
                   "and several inference engines",                           \
-                  "commutant.rope_accuracy", fc_kern_rope_mut_phase_float),   \
+                  "commutant.*rope_accuracy", fc_kern_rope_mut_phase_float),   \
   FC_ROPE_MUTANT_("mutant-rope-wrong-layout",                                \
                   "RoPE pairs taken in the other layout (interleaved vs "    \
                   "rotate_half)",                                            \
-                  "commutant.rope_accuracy", fc_kern_rope_mut_layout),        \
+                  "commutant.*rope_accuracy", fc_kern_rope_mut_layout),        \
   FC_ROPE_MUTANT_("mutant-rope-position-off-by-one",                         \
                   "RoPE applied at position p + 1 (an off-by-one in the "    \
                   "position ids)",                                           \
-                  "commutant.rope_accuracy", fc_kern_rope_mut_off_by_one)
+                  "commutant.*rope_accuracy", fc_kern_rope_mut_off_by_one)
 
 #endif
