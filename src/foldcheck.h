@@ -508,6 +508,15 @@ typedef struct fc_report {
                             from JSON (fc_report_read_json) */
 } fc_report;
 
+/* The properties that patterns select (NULL-terminated; NULL or empty =
+ * all), in registry order, restricted to cfg's shard (shard_index of
+ * shard_count).  *out (free it) receives *n entries.  FC_ENOTFOUND naming
+ * a pattern that matches nothing (a typo is an error, not a pass);
+ * FC_ERANGE for a shard outside 1 <= K <= N <= 1024; FC_ENOMEM. */
+int fc_select_properties(const fc_property ***out, size_t *n,
+                         const fc_run_config *cfg,
+                         const char *const *patterns, fc_error *err);
+
 /* Run the selected properties (NULL-terminated patterns; NULL or empty =
  * all).  Fills *rep (free with fc_report_clear).  Returns FC_OK when the run
  * happened (whatever the verdicts), an error for bad configuration. */

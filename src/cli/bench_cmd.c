@@ -42,41 +42,24 @@ static int any_count(const fc_op_counts *c)
   return 0;
 }
 
-/* Select like fc_run (every pattern must match; shards), then run each
- * property with fc_run_property so that the operation counts can be taken
- * between properties. */
+/* Select as fc_run does (fc_select_properties), then run each property
+ * with fc_run_property so that the operation counts can be taken between
+ * properties. */
 int fc_cli_bench_report(const fc_run_config *cfg, const char *const *pats)
 {
-  size_t total = fc_properties_count(), n = 0;
-  for (const char *const *q = pats; q && *q; q++) {
-    int any = 0;
-    for (size_t i = 0; i < total && !any; i++)
-      any = fc_pattern_match(*q, fc_properties_at(i)->id);
-    if (!any)
-      return fc_cli_usage_error("no property matches '%s' (see 'foldcheck "
-                                "list')", *q);
-  }
-  const fc_property **sel = calloc(total ? total : 1, sizeof *sel);
-  int *shard_of = calloc(total ? total : 1, sizeof *shard_of);
-  fc_prop_result *res = calloc(total ? total : 1, sizeof *res);
-  fc_op_counts *cnt = calloc(total ? total : 1, sizeof *cnt);
-  if (sel == NULL || shard_of == NULL || res == NULL || cnt == NULL) {
+  const fc_property **sel = NULL;
+  size_t n = 0;
+  fc_error serr = {0, ""};
+  if (fc_select_properties(&sel, &n, cfg, pats, &serr) != FC_OK)
+    return fc_cli_usage_error("%s", serr.msg);
+  fc_prop_result *res = calloc(n ? n : 1, sizeof *res);
+  fc_op_counts *cnt = calloc(n ? n : 1, sizeof *cnt);
+  if (res == NULL || cnt == NULL) {
     free(sel);
-    free(shard_of);
     free(res);
     free(cnt);
     return fc_cli_usage_error("out of memory");
   }
-  for (size_t i = 0; i < total; i++) {
-    const fc_property *p = fc_properties_at(i);
-    int hit = pats == NULL || pats[0] == NULL;
-    for (const char *const *q = pats; !hit && q && *q; q++)
-      hit = fc_pattern_match(*q, p->id);
-    if (hit)
-      sel[n++] = p;
-  }
-  if (cfg->shard_count > 1)
-    fc_shard_assign(shard_of, sel, n, cfg);
 
   /* Unit costs first, counting off. */
   double ns[FC_OP_NKINDS] = {0};
@@ -90,8 +73,6 @@ int fc_cli_bench_report(const fc_run_config *cfg, const char *const *pats)
   fc_op_counts junk;
   fc_op_count_enable(counting);
   for (size_t i = 0; i < n && rc == 0; i++) {
-    if (cfg->shard_count > 1 && shard_of[i] != cfg->shard_index)
-      continue;
     memset(&junk, 0, sizeof junk);
     fc_op_count_take_exited(&junk);
     fc_op_count_take_self(&junk);
@@ -213,6 +194,5 @@ out:
   free(res);
   free(cnt);
   free(sel);
-  free(shard_of);
   return rc;
 }

@@ -591,6 +591,55 @@ static int selected(const char *id, const char *const *patterns)
   return 0;
 }
 
+int fc_select_properties(const fc_property ***out, size_t *n,
+                         const fc_run_config *cfg,
+                         const char *const *patterns, fc_error *err)
+{
+  if (out == NULL || n == NULL || cfg == NULL)
+    return fc_error_set(err, FC_EINVAL, "fc_select_properties: NULL argument");
+  *out = NULL;
+  *n = 0;
+  /* Every pattern must select something: a typo is an error, not a pass. */
+  for (const char *const *q = patterns; q && *q; q++) {
+    int any = 0;
+    for (size_t i = 0, np = fc_properties_count(); i < np && !any; i++)
+      any = fc_pattern_match(*q, fc_properties_at(i)->id);
+    if (!any)
+      return fc_error_set(err, FC_ENOTFOUND,
+                          "no property matches '%s' (see 'foldcheck list')",
+                          *q);
+  }
+  if (cfg->shard_count < 0 || cfg->shard_count > 1024 ||
+      (cfg->shard_count > 1 &&
+       (cfg->shard_index < 1 || cfg->shard_index > cfg->shard_count)))
+    return fc_error_set(err, FC_ERANGE, "shard must be K/N with 1 <= K <= N "
+                        "<= 1024, got %d/%d", cfg->shard_index,
+                        cfg->shard_count);
+  size_t total = fc_properties_count(), m = 0;
+  const fc_property **sel = calloc(total ? total : 1, sizeof *sel);
+  int *shard_of = calloc(total ? total : 1, sizeof *shard_of);
+  if (sel == NULL || shard_of == NULL) {
+    free(sel);
+    free(shard_of);
+    return fc_error_set(err, FC_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < total; i++)
+    if (selected(fc_properties_at(i)->id, patterns))
+      sel[m++] = fc_properties_at(i);
+  if (cfg->shard_count > 1) {
+    fc_shard_assign(shard_of, sel, m, cfg);
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++)
+      if (shard_of[i] == cfg->shard_index)
+        sel[k++] = sel[i];
+    m = k;
+  }
+  free(shard_of);
+  *out = sel;
+  *n = m;
+  return FC_OK;
+}
+
 int fc_run(fc_report *rep, const fc_run_config *cfg,
            const char *const *patterns, fc_error *err)
 {
@@ -605,39 +654,14 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
   if (k == NULL)
     return fc_error_set(err, FC_ENOTFOUND, "unknown kernel table '%s'",
                         cfg->kernels);
-  /* Every pattern must select something: a typo is an error, not a pass. */
-  for (const char *const *q = patterns; q && *q; q++) {
-    int any = 0;
-    for (size_t i = 0, n = fc_properties_count(); i < n && !any; i++)
-      any = fc_pattern_match(*q, fc_properties_at(i)->id);
-    if (!any)
-      return fc_error_set(err, FC_ENOTFOUND,
-                          "no property matches '%s' (see 'foldcheck list')",
-                          *q);
-  }
-  if (cfg->shard_count < 0 || cfg->shard_count > 1024 ||
-      (cfg->shard_count > 1 &&
-       (cfg->shard_index < 1 || cfg->shard_index > cfg->shard_count)))
-    return fc_error_set(err, FC_ERANGE, "shard must be K/N with 1 <= K <= N "
-                        "<= 1024, got %d/%d", cfg->shard_index,
-                        cfg->shard_count);
-  size_t total = fc_properties_count(), n = 0;
-  const fc_property **sel = calloc(total ? total : 1, sizeof *sel);
-  int *shard_of = calloc(total ? total : 1, sizeof *shard_of);
-  if (sel == NULL || shard_of == NULL) {
-    free(sel);
-    free(shard_of);
-    return fc_error_set(err, FC_ENOMEM, "out of memory");
-  }
-  for (size_t i = 0; i < total; i++)
-    if (selected(fc_properties_at(i)->id, patterns))
-      sel[n++] = fc_properties_at(i);
-  if (cfg->shard_count > 1)
-    fc_shard_assign(shard_of, sel, n, cfg);
+  const fc_property **sel = NULL;
+  size_t n = 0;
+  rc = fc_select_properties(&sel, &n, cfg, patterns, err);
+  if (rc != FC_OK)
+    return rc;
   rep->results = calloc(n ? n : 1, sizeof *rep->results);
   if (rep->results == NULL) {
     free(sel);
-    free(shard_of);
     return fc_error_set(err, FC_ENOMEM, "out of memory");
   }
   rep->cfg = *cfg;
@@ -648,8 +672,6 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
   double t0 = fc_now();
   for (size_t i = 0; i < n; i++) {
     const fc_property *p = sel[i];
-    if (cfg->shard_count > 1 && shard_of[i] != cfg->shard_index)
-      continue;
     if (cfg->stop != NULL && *cfg->stop) {
       rep->interrupted = 1;
       break;
@@ -657,7 +679,6 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
     rc = fc_run_property(&rep->results[rep->n], p, cfg, err);
     if (rc != FC_OK) {
       free(sel);
-      free(shard_of);
       fc_report_clear(rep);
       return rc;
     }
@@ -668,7 +689,6 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
     }
   }
   free(sel);
-  free(shard_of);
   rep->seconds = fc_now() - t0;
   return FC_OK;
 }
