@@ -293,8 +293,10 @@ int fc_report_read_json(fc_report *rep, const char *text, fc_error *err) {
   errno = 0;
   c->seed = strtoull(seed, &end, 10);
   if (*end != '\0' || errno) {
+    /* seed points into root: the message is formatted before root goes. */
+    fc_error_set(err, FC_EPARSE, "the seed '%s' is not a uint64", seed);
     json_decref(root);
-    return fc_error_set(err, FC_EPARSE, "the seed '%s' is not a uint64", seed);
+    return FC_EPARSE;
   }
   c->prec = lng(json_object_get(root, "precision"));
   c->slack_bits = lng(json_object_get(root, "slack_bits"));
