@@ -665,10 +665,11 @@ int fc_kprov_open(fc_kprov **pp, const char *spec, double timeout,
                         spec, abi, FC_KERNEL_ABI_VERSION);
   }
   if (!fc_fmt_valid(p->arith.storage) || !fc_fmt_valid(p->arith.accum)) {
+    /* The message reads p: format it before p is freed. */
+    fc_error_set(err, FC_EINVAL, "%s: unknown arithmetic (storage %d, accum "
+                 "%d)", spec, p->arith.storage, p->arith.accum);
     fc_kprov_close(p);
-    return fc_error_set(err, FC_EINVAL,
-                        "%s: unknown arithmetic (storage %d, accum %d)",
-                        spec, p->arith.storage, p->arith.accum);
+    return FC_EINVAL;
   }
   p->mask &= (1u << FC_KC_COUNT) - 2;
   if (p->name[0] == '\0')
