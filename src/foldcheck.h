@@ -341,6 +341,11 @@ typedef struct fc_property {
    * evaluated through the user's kernels) detects a case when its ratio
    * exceeds this factor instead of the run's detect_factor; 0: the run's. */
   double detect_factor;
+  /* Optional: 1 when the generator may draw non-finite reals (a double
+   * spec with FC_SPECIAL_NONFINITE), so that a replay record of the
+   * property may hold inf or nan; 0 (every registered property): a record
+   * holding one is malformed and fc_replay_decode refuses it. */
+  int nonfinite_inputs;
 } fc_property;
 
 /* The registry of built-in properties. */

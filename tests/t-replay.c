@@ -78,6 +78,32 @@ static void bad(const char *text, int want, const char *what)
     fc_replay_clear(&rp);
 }
 
+/* A property whose generator may draw inf and nan: its records may hold
+ * them. */
+static int gen_nonfinite(fc_case *c, fc_draw *d)
+{
+  double *x = fc_case_add_reals(c, "x", 1, 2);
+  if (x == NULL)
+    return FC_ENOMEM;
+  fc_double_spec spec = {4, FC_SPECIAL_NONFINITE, 0};
+  fc_draw_doubles(d, x, 2, &spec);
+  return FC_OK;
+}
+static int check_nothing(fc_check_result *r, const fc_case *c,
+                         const fc_check_ctx *x)
+{
+  (void)c;
+  (void)x;
+  memset(r, 0, sizeof *r);
+  return FC_OK;
+}
+static const fc_property toy_nonfinite = {.id = "toy.nonfinite",
+                                          .title = "draws inf and nan",
+                                          .expect = FC_EXPECT_HOLDS,
+                                          .generate = gen_nonfinite,
+                                          .check = check_nothing,
+                                          .nonfinite_inputs = 1};
+
 static const char *good_json =
     "{\"format\":\"foldcheck-replay\",\"record_version\":1,\"foldcheck\":\"0.0.1\","
     "\"property\":\"toy.int_below_1000\",\"precision\":256,\"slack_bits\":8,"
@@ -130,6 +156,22 @@ int main(void)
       {"\"type\":\"int\"", "\"type\":\"complex\"", "unknown type", FC_EPARSE},
       {"\"name\":\"x\"", "\"name\":\"n\"", "duplicate field", FC_EPARSE},
       {"[1000]", "[1.5]", "non-integer int", FC_EPARSE},
+      /* Values no generator of the property draws (issue 19). */
+      {"\"0x1.8p+0\"", "\"nan\"", "nan for a finite-only property",
+       FC_EPARSE},
+      {"\"0x1.8p+0\"", "\"-inf\"", "-inf for a finite-only property",
+       FC_EPARSE},
+      {"\"0x1.8p+0\"", "\"0x1p+99999\"", "a real beyond the double range",
+       FC_EPARSE},
+      {"\"0x1.8p+0\"", "\" 0x1p+0\"", "a real with leading blanks", FC_EPARSE},
+      {"\"dim\":false,\"shape\":[1,1],\"data\":[1000]",
+       "\"dim\":true,\"shape\":[1,1],\"data\":[-3]", "a negative dimension",
+       FC_EPARSE},
+      {"\"dim\":false,\"shape\":[1,1],\"data\":[1000]",
+       "\"dim\":true,\"shape\":[1,1],\"data\":[4294967296000]",
+       "a dimension larger than any field", FC_EPARSE},
+      {"\"case_index\":3", "\"case_index\":-2", "a case index below -1",
+       FC_EPARSE},
   };
   for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
     const char *at = strstr(good_json, m[i].from);
@@ -140,5 +182,32 @@ int main(void)
              m[i].to, at + strlen(m[i].from));
     bad(buf, m[i].want, m[i].what);
   }
+
+  /* Accepted: case index -1 (a failure from the database), and a
+   * non-finite value of a property whose generator may draw one. */
+  const char *at = strstr(good_json, "\"case_index\":3");
+  char buf[2048];
+  snprintf(buf, sizeof buf, "%.*s\"case_index\":-1%s", (int)(at - good_json),
+           good_json, at + strlen("\"case_index\":3"));
+  rc = fc_replay_decode_ex(&rp, buf, toy_props, &err);
+  fct_ok(rc == FC_OK && rp.case_index == -1,
+         "case index -1 (the failure database) decodes (%s)", err.msg);
+  if (rc == FC_OK)
+    fc_replay_clear(&rp);
+  const fc_property *const nf_props[] = {&toy_nonfinite, NULL};
+  rc = fc_replay_decode_ex(
+      &rp,
+      "{\"format\":\"foldcheck-replay\",\"record_version\":1,"
+      "\"foldcheck\":\"0.0.1\",\"property\":\"toy.nonfinite\","
+      "\"precision\":256,\"slack_bits\":8,\"kernels\":\"reference\","
+      "\"seed\":\"7\",\"case_index\":0,\"choices\":\"0\",\"fields\":"
+      "[{\"name\":\"x\",\"type\":\"real\",\"dim\":false,\"shape\":[1,2],"
+      "\"data\":[\"nan\",\"-inf\"]}]}",
+      nf_props, &err);
+  fct_ok(rc == FC_OK && isnan(fc_case_reals(rp.values, "x", NULL, NULL)[0]) &&
+             fc_case_reals(rp.values, "x", NULL, NULL)[1] == -INFINITY,
+         "nan and -inf decode for a property that draws them (%s)", err.msg);
+  if (rc == FC_OK)
+    fc_replay_clear(&rp);
   return fct_end();
 }

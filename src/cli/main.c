@@ -523,7 +523,10 @@ int fc_cli_replay(int argc, char **argv)
              "failure database stores them).  The case's recorded values are\n"
              "used; --choices regenerates it from its choice sequence instead.\n"
              "Exit status: 0 the case meets its property's expectation (holds:\n"
-             "passes; negative control: detected), 1 it does not, 2 bad input.\n");
+             "passes; negative control: detected), 1 it does not or could not\n"
+             "be checked, 2 bad input: a malformed record (a non-finite value,\n"
+             "a negative dimension, a case index below -1), or a case whose\n"
+             "values the property's check refuses.\n");
       return 0;
     case ':':
       return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -590,6 +593,13 @@ int fc_cli_replay(int argc, char **argv)
   if (rc != FC_OK) {
     fc_case_free(regen);
     fc_replay_clear(&rp);
+    /* The property's check refuses values outside its domain (a turn
+     * beyond 1/2, a size that does not match its arrays): the record's
+     * case is not one the property takes, which is bad input. */
+    if (!from_choices && (rc == FC_EINVAL || rc == FC_ERANGE))
+      return fc_cli_usage_error("the recorded case is not one %s takes: its "
+                                "check refused the values (%s)", p->id,
+                                fc_strerror(rc));
     fprintf(stderr, "foldcheck: the case could not be checked: %s\n",
             fc_strerror(rc));
     return 1;

@@ -266,8 +266,17 @@ static int parse_fields(fc_replay *rp, json_t *fields, fc_error *err)
                           name);
     if (dim) {
       json_t *v = json_array_get(data, 0);
-      if (!json_is_integer(v) ||
-          fc_case_add_dim(rp->values, name, (long)json_integer_value(v)))
+      if (!json_is_integer(v))
+        return fc_error_set(err, FC_EPARSE, "replay record: dimension '%s' "
+                            "is not an integer", name);
+      json_int_t x = json_integer_value(v);
+      /* A dimension is a size: no case holds a negative one or one larger
+       * than a field may be. */
+      if (x < 0 || (uint64_t)x > FC_CASE_MAX_ELEMS)
+        return fc_error_set(err, FC_EPARSE, "replay record: dimension '%s' "
+                            "is %lld, outside [0, %zu]", name, (long long)x,
+                            (size_t)FC_CASE_MAX_ELEMS);
+      if (fc_case_add_dim(rp->values, name, (long)x))
         return fc_error_set(err, FC_EPARSE, "replay record: bad dimension '%s'",
                             name);
       continue;
@@ -287,11 +296,24 @@ static int parse_fields(fc_replay *rp, json_t *fields, fc_error *err)
         if (json_is_string(v)) {
           const char *s = json_string_value(v);
           char *end;
+          errno = 0;
           x = strtod(s, &end);
-          if (end == s || *end != '\0')
+          if (end == s || *end != '\0' || isspace((unsigned char)*s))
             return fc_error_set(err, FC_EPARSE,
-                                "replay record: field '%s'[%zu]: '%s' is not a "
-                                "number", name, e, s);
+                                "replay record: field '%s'[%zu]: '%.40s' is "
+                                "not a number", name, e, s);
+          /* "%a" writes every double exactly: a finite text that
+           * overflows was not written from one. */
+          if (errno == ERANGE && isinf(x))
+            return fc_error_set(err, FC_EPARSE,
+                                "replay record: field '%s'[%zu]: '%.40s' is "
+                                "beyond the double range", name, e, s);
+          if (!isfinite(x) && !rp->prop->nonfinite_inputs)
+            return fc_error_set(err, FC_EPARSE,
+                                "replay record: field '%s'[%zu] is %s, but "
+                                "%s draws finite values only", name, e,
+                                isnan(x) ? "nan" : x > 0 ? "inf" : "-inf",
+                                rp->prop->id);
         } else if (json_is_number(v)) {
           x = json_number_value(v);
         } else {
@@ -366,6 +388,12 @@ static int decode_json(fc_replay *rp, const char *text, size_t len,
     rc = fc_error_set(err, FC_ERANGE, "replay record: precision %lld or "
                       "slack %lld out of range", (long long)prec,
                       (long long)slack);
+    goto out;
+  }
+  if (index < -1) {
+    rc = fc_error_set(err, FC_EPARSE, "replay record: case_index %lld (a "
+                      "case index is 0 or more, -1 for the failure database)",
+                      (long long)index);
     goto out;
   }
   rp->prec = (long)prec;
