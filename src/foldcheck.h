@@ -408,6 +408,16 @@ typedef struct fc_run_config {
 /* Smallest: below it the oracle's own rounding (2^-P) is no longer
  * negligible beside the kernels' bounds (>= u = 2^-53). */
 #define FC_PREC_MIN 64L
+/* The other limits of a run's configuration (fc_run_config_check), which
+ * the report reader holds a report's "config" to as well: cases per
+ * property in [1, FC_CASES_MAX], time budget in (0, FC_TIME_BUDGET_MAX]
+ * seconds, threads in [1, FC_THREADS_MAX], a draw limit of at least
+ * FC_MAX_CHOICES_MIN, shards K/N with N <= FC_SHARDS_MAX. */
+#define FC_CASES_MAX 100000000L
+#define FC_TIME_BUDGET_MAX 1e7
+#define FC_THREADS_MAX 1024
+#define FC_MAX_CHOICES_MIN 16
+#define FC_SHARDS_MAX 1024
 
 /* Fill a profile's defaults ("default", "ci", "nightly"); FC_ENOTFOUND for
  * an unknown name.  The seed of "default" and "nightly" is fresh (from the

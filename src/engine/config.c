@@ -71,13 +71,13 @@ int fc_run_config_profile(fc_run_config *cfg, const char *profile)
 
 int fc_run_config_check(const fc_run_config *cfg, fc_error *err)
 {
-  if (cfg->cases < 1 || cfg->cases > 100000000L)
+  if (cfg->cases < 1 || cfg->cases > FC_CASES_MAX)
     return fc_error_set(err, FC_ERANGE, "--cases must be in [1, 1e8], got %ld",
                         cfg->cases);
-  if (!(cfg->time_budget > 0) || cfg->time_budget > 1e7)
+  if (!(cfg->time_budget > 0) || cfg->time_budget > FC_TIME_BUDGET_MAX)
     return fc_error_set(err, FC_ERANGE,
                         "--time-budget must be positive seconds (<= 1e7)");
-  if (cfg->threads < 1 || cfg->threads > 1024)
+  if (cfg->threads < 1 || cfg->threads > FC_THREADS_MAX)
     return fc_error_set(err, FC_ERANGE, "--threads must be in [1, 1024], got %d",
                         cfg->threads);
   if (cfg->prec < FC_PREC_MIN || cfg->prec > FC_PREC_MAX ||
@@ -93,7 +93,7 @@ int fc_run_config_check(const fc_run_config *cfg, fc_error *err)
     return fc_error_set(err, FC_ERANGE, "shrink margin must be >= 1");
   if (!(cfg->detect_factor >= 1))
     return fc_error_set(err, FC_ERANGE, "detect factor must be >= 1");
-  if (cfg->max_choices < 16)
+  if (cfg->max_choices < FC_MAX_CHOICES_MIN)
     return fc_error_set(err, FC_ERANGE, "draw limit too small");
   return FC_OK;
 }

@@ -609,11 +609,11 @@ int fc_select_properties(const fc_property ***out, size_t *n,
                           "no property matches '%s' (see 'foldcheck list')",
                           *q);
   }
-  if (cfg->shard_count < 0 || cfg->shard_count > 1024 ||
+  if (cfg->shard_count < 0 || cfg->shard_count > FC_SHARDS_MAX ||
       (cfg->shard_count > 1 &&
        (cfg->shard_index < 1 || cfg->shard_index > cfg->shard_count)))
     return fc_error_set(err, FC_ERANGE, "shard must be K/N with 1 <= K <= N "
-                        "<= 1024, got %d/%d", cfg->shard_index,
+                        "<= %d, got %d/%d", FC_SHARDS_MAX, cfg->shard_index,
                         cfg->shard_count);
   size_t total = fc_properties_count(), m = 0;
   const fc_property **sel = calloc(total ? total : 1, sizeof *sel);
