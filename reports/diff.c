@@ -1,8 +1,9 @@
 /* diff.c -- regression check between two JSON reports.
  *
- * Reads the reports as JSON (jansson), never the live records: a diff works
- * on reports written by another machine or another foldcheck version with
- * the same schema. */
+ * Reads the reports as JSON documents checked by fc_report_check_json (the
+ * one reader of reports), never the live records: a diff works on reports
+ * written by another machine or another foldcheck version with the same
+ * schema, properties this foldcheck lacks included. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,26 +14,6 @@ static const char *const levels[] = {"statement", "conformance", "accuracy"};
 static const char *const env_keys[] = {"foldcheck", "mpfr", "gmp", "openblas",
                                        "openblas_config", "compiler", "cpu",
                                        "threads", NULL};
-
-static json_t *load(const char *text, const char *which, fc_error *err)
-{
-  json_error_t je;
-  json_t *r = json_loads(text, 0, &je);
-  if (r == NULL) {
-    fc_error_set(err, FC_EPARSE, "%s report is not valid JSON: %s (line %d)",
-                 which, je.text, je.line);
-    return NULL;
-  }
-  json_t *props = json_object_get(r, "properties");
-  if (!json_is_object(r) || !json_is_array(props) ||
-      json_integer_value(json_object_get(r, "schema")) != 1) {
-    fc_error_set(err, FC_EPARSE, "%s report is not a foldcheck JSON report "
-                 "(schema 1 with a 'properties' array)", which);
-    json_decref(r);
-    return NULL;
-  }
-  return r;
-}
 
 static json_t *find_prop(json_t *rep, const char *id)
 {
@@ -102,6 +83,7 @@ static int print_ratio(FILE *out, json_t *v)
 /* Append a change record; returns -1 on allocation failure. */
 static int add(json_t *arr, json_t *o) { return o ? json_array_append_new(arr, o) : -1; }
 
+/* See foldcheck.h. */
 int fc_report_diff(FILE *out, int *regressions, const char *old_json,
                    const char *new_json, const fc_diff_opts *opts,
                    fc_format f, fc_error *err)
@@ -109,6 +91,31 @@ int fc_report_diff(FILE *out, int *regressions, const char *old_json,
   if (out == NULL || regressions == NULL || old_json == NULL ||
       new_json == NULL)
     return fc_error_set(err, FC_EINVAL, "fc_report_diff: NULL argument");
+  json_t *a = NULL, *b = NULL;
+  fc_error e2 = {0, ""};
+  int rc = fc_report_check_json(&a, old_json, &e2);
+  if (rc != FC_OK)
+    return fc_error_set(err, rc, "old report: %s", e2.msg);
+  rc = fc_report_check_json(&b, new_json, &e2);
+  if (rc != FC_OK) {
+    json_decref(a);
+    return fc_error_set(err, rc, "new report: %s", e2.msg);
+  }
+  rc = fc_report_diff_docs(out, regressions, a, b, opts, f, err);
+  json_decref(a);
+  json_decref(b);
+  return rc;
+}
+
+/* See foldcheck.h. */
+int fc_report_diff_docs(FILE *out, int *regressions,
+                        const struct json_t *old_doc,
+                        const struct json_t *new_doc,
+                        const fc_diff_opts *opts, fc_format f, fc_error *err)
+{
+  if (out == NULL || regressions == NULL || old_doc == NULL ||
+      new_doc == NULL)
+    return fc_error_set(err, FC_EINVAL, "fc_report_diff_docs: NULL argument");
   if (f != FC_FORMAT_TEXT && f != FC_FORMAT_JSON)
     return fc_error_set(err, FC_EINVAL, "diff writes text or json");
   fc_diff_opts o = {4.0, 1e-6, 10};
@@ -117,14 +124,9 @@ int fc_report_diff(FILE *out, int *regressions, const char *old_json,
   if (!(o.factor > 1) || !(o.floor > 0) || o.min_above < 1)
     return fc_error_set(err, FC_ERANGE, "diff: factor must be > 1, floor > 0 "
                         "and min-above >= 1");
-  json_t *a = load(old_json, "old", err);
-  if (a == NULL)
-    return FC_EPARSE;
-  json_t *b = load(new_json, "new", err);
-  if (b == NULL) {
-    json_decref(a);
-    return FC_EPARSE;
-  }
+  /* Only read below (jansson's getters take const; its iteration macros
+   * do not). */
+  json_t *a = (json_t *)old_doc, *b = (json_t *)new_doc;
   int nreg = 0, oom = 0;
   json_t *envc = json_array(), *props = json_array(), *anch = json_array();
   oom |= !envc || !props || !anch;
@@ -336,8 +338,6 @@ int fc_report_diff(FILE *out, int *regressions, const char *old_json,
   json_decref(envc);
   json_decref(props);
   json_decref(anch);
-  json_decref(a);
-  json_decref(b);
   *regressions = nreg;
   return rc;
 }

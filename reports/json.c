@@ -1,6 +1,8 @@
 /* json.c -- the report for machines, built with jansson (never by hand).
  *
- * Schema (schema 1; keys appear in this order):
+ * Schema (schema 1; keys appear in this order; doc/report-schema.md gives
+ * each field's type and range and what the reader, json_check.c, holds
+ * a report to):
  *
  *   version        string   foldcheck version that ran
  *   schema         number   1

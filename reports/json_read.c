@@ -3,12 +3,16 @@
  * another format (`foldcheck report`) and shard reports can be merged
  * (`foldcheck merge`).
  *
+ * The text goes through fc_report_check_json first (json_check.c, the one
+ * reader every command shares): what is read here has its types, ranges
+ * and consistency checked already, so this file only copies, taking the
+ * schema's defaults for optional fields that are absent.
+ *
  * What the JSON holds comes back exactly: counts, statuses, worst ratios
  * (17 significant digits), histograms, plot points, a counterexample's
  * values (hex floats, bit-exact) and, from its replay token, its choice
  * sequence.  What the JSON does not hold (a counterexample's pre-shrink
  * check, the oracle self-check residuals of a case) stays zero. */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +20,8 @@
 #include "reports_internal.h"
 
 /* A number written by json.c's jnum: a JSON number, or "inf", "-inf",
- * "nan"; dflt when absent or of another type. */
+ * "nan" (the checker admits nothing else where a number belongs); dflt
+ * when absent or null. */
 static double num(json_t *v, double dflt) {
   if (json_is_number(v))
     return json_number_value(v);
@@ -32,100 +37,31 @@ static double num(json_t *v, double dflt) {
   return dflt;
 }
 
-static long lng(json_t *v) {
-  return json_is_integer(v) ? (long)json_integer_value(v) : 0;
+/* An integer field, dflt when absent. */
+static long lng(json_t *v, long dflt) {
+  return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
 }
 
-/* Copy a JSON string (or "") into a fixed-size buffer. */
+/* Copy a JSON string (or "" for null or absent) into a fixed-size buffer;
+ * the checker bounded the lengths of those that must fit. */
 static void cpy(char *dst, size_t n, json_t *v) {
   const char *s = json_string_value(v);
   snprintf(dst, n, "%s", s ? s : "");
 }
 
-static int status_of(const char *s) {
-  if (s == NULL)
-    return -1;
-  if (strcmp(s, "pass") == 0)
-    return FC_STATUS_PASS;
-  if (strcmp(s, "fail") == 0)
-    return FC_STATUS_FAIL;
-  if (strcmp(s, "error") == 0)
-    return FC_STATUS_ERROR;
+static int index_of(const char *s, const char *const *names) {
+  for (int i = 0; s != NULL && names[i] != NULL; i++)
+    if (strcmp(s, names[i]) == 0)
+      return i;
   return -1;
 }
 
-static int level_of(const char *s) {
-  for (int l = 0; s != NULL && l < FC_NLEVELS; l++)
-    if (strcmp(s, fc_level_name((fc_level)l)) == 0)
-      return l;
-  return -1;
-}
+static const char *const status_names[] = {"pass", "fail", "error", NULL};
+static const char *const level_names[] = {"statement", "conformance",
+                                          "accuracy", NULL};
 
-/* The case of a counterexample from its "size" and "values" objects. */
-static int read_case(fc_case *c, json_t *cx, const char *id, fc_error *err) {
-  json_t *size = json_object_get(cx, "size");
-  json_t *values = json_object_get(cx, "values");
-  const char *name;
-  json_t *f;
-  if (!json_is_object(values))
-    return fc_error_set(err, FC_EPARSE, "%s: counterexample without values",
-                        id);
-  json_object_foreach(values, name, f) {
-    const char *type = json_string_value(json_object_get(f, "type"));
-    json_t *shape = json_object_get(f, "shape");
-    json_t *vals = json_object_get(f, "values");
-    if (type == NULL || !json_is_array(shape) || json_array_size(shape) != 2 ||
-        !json_is_array(vals))
-      return fc_error_set(err, FC_EPARSE, "%s: malformed case field '%s'", id,
-                          name);
-    json_int_t r = json_integer_value(json_array_get(shape, 0));
-    json_int_t k = json_integer_value(json_array_get(shape, 1));
-    if (r < 0 || k < 0 || (k != 0 && (size_t)r > FC_CASE_MAX_ELEMS / (size_t)k) ||
-        (size_t)(r * k) != json_array_size(vals))
-      return fc_error_set(err, FC_EPARSE, "%s: field '%s' has a bad shape", id,
-                          name);
-    size_t rows = (size_t)r, cols = (size_t)k, n = rows * cols;
-    if (strcmp(type, "int") == 0 && json_object_get(size, name) != NULL &&
-        n == 1) {
-      if (fc_case_add_dim(c, name, lng(json_array_get(vals, 0))) != FC_OK)
-        return fc_error_set(err, FC_ENOMEM, "%s: cannot rebuild field '%s'",
-                            id, name);
-      continue;
-    }
-    if (strcmp(type, "int") == 0) {
-      long *x = fc_case_add_ints(c, name, rows, cols);
-      if (x == NULL)
-        return fc_error_set(err, FC_ENOMEM, "%s: cannot rebuild field '%s'",
-                            id, name);
-      for (size_t i = 0; i < n; i++)
-        x[i] = lng(json_array_get(vals, i));
-    } else if (strcmp(type, "real") == 0) {
-      double *x = fc_case_add_reals(c, name, rows, cols);
-      if (x == NULL)
-        return fc_error_set(err, FC_ENOMEM, "%s: cannot rebuild field '%s'",
-                            id, name);
-      for (size_t i = 0; i < n; i++) {
-        const char *h = json_string_value(json_array_get(vals, i));
-        char *end;
-        if (h == NULL)
-          return fc_error_set(err, FC_EPARSE, "%s: field '%s' element %zu is "
-                              "not a hex float string", id, name, i);
-        errno = 0;
-        x[i] = strtod(h, &end); /* "inf"/"nan" too, as %a writes them */
-        if (*end != '\0')
-          return fc_error_set(err, FC_EPARSE, "%s: field '%s' element %zu "
-                              "('%s') is not a number", id, name, i, h);
-      }
-    } else {
-      return fc_error_set(err, FC_EPARSE, "%s: field '%s' has type '%s'", id,
-                          name, type);
-    }
-  }
-  return FC_OK;
-}
-
-static int read_cex(fc_prop_result *res, json_t *cx, fc_error *err) {
-  const char *id = res->prop->id;
+static int read_cex(fc_prop_result *res, json_t *cx, const char *at,
+                    fc_error *err) {
   fc_counterexample *x = calloc(1, sizeof *x);
   if (x == NULL)
     return fc_error_set(err, FC_ENOMEM, "out of memory");
@@ -133,14 +69,14 @@ static int read_cex(fc_prop_result *res, json_t *cx, fc_error *err) {
   x->values = fc_case_new();
   if (x->values == NULL)
     return fc_error_set(err, FC_ENOMEM, "out of memory");
-  int rc = read_case(x->values, cx, id, err);
+  int rc = fc_rep_json_case(x->values, cx, at, res->prop, err);
   if (rc != FC_OK)
     return rc;
-  x->case_index = lng(json_object_get(cx, "case_index"));
-  x->level = level_of(json_string_value(json_object_get(cx, "level")));
+  x->case_index = lng(json_object_get(cx, "case_index"), 0);
+  x->level = index_of(json_string_value(json_object_get(cx, "level")),
+                      level_names);
   if (x->level < 0)
-    return fc_error_set(err, FC_EPARSE, "%s: counterexample without a level",
-                        id);
+    return fc_error_set(err, FC_EPARSE, "%s.level: not a level", at);
   fc_measure *m = &x->check.level[x->level];
   if (json_object_get(cx, "ratio") != NULL &&
       !json_is_null(json_object_get(cx, "ratio"))) {
@@ -148,7 +84,6 @@ static int read_cex(fc_prop_result *res, json_t *cx, fc_error *err) {
     m->ratio = num(json_object_get(cx, "ratio"), 0);
     m->err = num(json_object_get(cx, "err"), 0);
     m->bound = num(json_object_get(cx, "bound"), 0);
-    m->ulps = num(json_object_get(cx, "ulps"), 0);
   }
   json_t *before = json_object_get(cx, "ratio_before_shrink");
   if (json_is_number(before) || json_is_string(before)) {
@@ -158,48 +93,50 @@ static int read_cex(fc_prop_result *res, json_t *cx, fc_error *err) {
   cpy(x->check.note, sizeof x->check.note, json_object_get(cx, "note"));
   x->check.oracle_fault = json_is_true(json_object_get(cx, "oracle_fault"));
   json_t *sh = json_object_get(cx, "shrink");
-  x->shrink_steps = lng(json_object_get(sh, "steps"));
-  x->shrink_accepted = lng(json_object_get(sh, "accepted"));
+  x->shrink_steps = lng(json_object_get(sh, "steps"), 0);
+  x->shrink_accepted = lng(json_object_get(sh, "accepted"), 0);
   x->shrink_seconds = num(json_object_get(sh, "seconds"), 0);
   x->shrink_time_limited = json_is_true(json_object_get(sh, "time_limited"));
-  x->orig_nchoices = (size_t)lng(json_object_get(sh, "choices_before"));
-  x->nchoices = (size_t)lng(json_object_get(sh, "choices_after"));
+  x->orig_nchoices = (size_t)lng(json_object_get(sh, "choices_before"), 0);
+  x->nchoices = (size_t)lng(json_object_get(sh, "choices_after"), 0);
   const char *tok = json_string_value(json_object_get(cx, "replay"));
   if (tok != NULL) {
     x->token = strdup(tok);
     if (x->token == NULL)
       return fc_error_set(err, FC_ENOMEM, "out of memory");
-    /* The choice sequence lives in the token. */
+    /* The choice sequence lives in the token (which the checker decoded
+     * already: it agrees with the values and choices_after). */
     fc_replay rp;
     fc_error e2 = {0, ""};
-    if (fc_replay_decode(&rp, tok, &e2) == FC_OK) {
-      x->choices = rp.choices;
-      x->nchoices = rp.nchoices;
-      rp.choices = NULL;
-      fc_replay_clear(&rp);
-    }
+    rc = fc_replay_decode(&rp, tok, &e2);
+    if (rc != FC_OK)
+      return fc_error_set(err, rc, "%s.replay: %s", at, e2.msg);
+    x->choices = rp.choices;
+    x->nchoices = rp.nchoices;
+    rp.choices = NULL;
+    fc_replay_clear(&rp);
   }
   return FC_OK;
 }
 
-static int read_prop(fc_prop_result *res, json_t *p, fc_error *err) {
+static int read_prop(fc_prop_result *res, json_t *p, size_t i,
+                     fc_error *err) {
+  char at[64], cat[96];
   const char *id = json_string_value(json_object_get(p, "id"));
-  if (id == NULL)
-    return fc_error_set(err, FC_EPARSE, "a property without an id");
-  res->prop = fc_properties_find(id);
+  snprintf(at, sizeof at, "properties[%zu]", i);
+  res->prop = id != NULL ? fc_properties_find(id) : NULL;
   if (res->prop == NULL)
-    return fc_error_set(err, FC_EPARSE, "the report names property '%s', "
-                        "which this foldcheck does not have", id);
-  int st = status_of(json_string_value(json_object_get(p, "status")));
-  if (st < 0)
-    return fc_error_set(err, FC_EPARSE, "%s: missing or unknown status", id);
-  res->status = (fc_status)st;
-  res->cases = lng(json_object_get(p, "cases"));
-  res->discarded = lng(json_object_get(p, "discarded"));
-  res->failures = lng(json_object_get(p, "failures"));
-  res->db_replayed = lng(json_object_get(p, "db_replayed"));
-  res->oracle_faults = lng(json_object_get(p, "oracle_faults"));
-  res->recomputed = lng(json_object_get(p, "recomputed"));
+    return fc_error_set(err, FC_EPARSE, "%s.id: '%s' is not a property of "
+                        "this foldcheck (see 'foldcheck list')", at,
+                        id != NULL ? id : "");
+  res->status = (fc_status)index_of(
+      json_string_value(json_object_get(p, "status")), status_names);
+  res->cases = lng(json_object_get(p, "cases"), 0);
+  res->discarded = lng(json_object_get(p, "discarded"), 0);
+  res->failures = lng(json_object_get(p, "failures"), 0);
+  res->db_replayed = lng(json_object_get(p, "db_replayed"), 0);
+  res->oracle_faults = lng(json_object_get(p, "oracle_faults"), 0);
+  res->recomputed = lng(json_object_get(p, "recomputed"), 0);
   res->stopped_by_time = json_is_true(json_object_get(p, "stopped_by_time"));
   res->interrupted = json_is_true(json_object_get(p, "interrupted"));
   res->seconds = num(json_object_get(p, "seconds"), 0);
@@ -218,52 +155,30 @@ static int read_prop(fc_prop_result *res, json_t *p, fc_error *err) {
       o->err = num(json_object_get(w, "err"), 0);
       o->bound = num(json_object_get(w, "bound"), 0);
       o->ulps = num(json_object_get(w, "ulps"), 0);
-      o->case_index = lng(json_object_get(w, "case"));
+      o->case_index = lng(json_object_get(w, "case"), 0);
     }
     json_t *h = json_object_get(hist, ln);
-    if (json_is_array(h)) {
-      if (json_array_size(h) != FC_HIST_BINS)
-        return fc_error_set(err, FC_EPARSE, "%s: %s histogram has %zu bins, "
-                            "not %d", id, ln, json_array_size(h),
-                            FC_HIST_BINS);
-      for (int b = 0; b < FC_HIST_BINS; b++)
-        res->hist[l][b] = lng(json_array_get(h, (size_t)b));
-    }
+    for (int b = 0; json_is_array(h) && b < FC_HIST_BINS; b++)
+      res->hist[l][b] = lng(json_array_get(h, (size_t)b), 0);
   }
   json_t *pts = json_object_get(json_object_get(p, "plot"), "points");
   if (json_is_array(pts) && json_array_size(pts) > 0) {
-    size_t n = json_array_size(pts);
-    if (n > FC_MAX_POINTS)
-      n = FC_MAX_POINTS;
+    size_t n = json_array_size(pts); /* at most FC_MAX_POINTS: checked */
     res->points = malloc(FC_MAX_POINTS * sizeof *res->points);
     if (res->points == NULL)
       return fc_error_set(err, FC_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-      json_t *xy = json_array_get(pts, i);
-      res->points[i].x = num(json_array_get(xy, 0), 0);
-      res->points[i].y = num(json_array_get(xy, 1), 0);
-      res->points[i].series = (int)lng(json_array_get(xy, 2));
+    for (size_t k = 0; k < n; k++) {
+      json_t *xy = json_array_get(pts, k);
+      res->points[k].x = num(json_array_get(xy, 0), 0);
+      res->points[k].y = num(json_array_get(xy, 1), 0);
+      res->points[k].series = (int)lng(json_array_get(xy, 2), 0);
     }
     res->npoints = n;
   }
   json_t *cx = json_object_get(p, "counterexample");
+  snprintf(cat, sizeof cat, "%s.counterexample", at);
   if (json_is_object(cx))
-    return read_cex(res, cx, err);
-  return FC_OK;
-}
-
-/* Parse "K/N" into the config; 0/0 for null. */
-static int read_shard(fc_run_config *cfg, json_t *v, fc_error *err) {
-  cfg->shard_index = cfg->shard_count = 0;
-  if (v == NULL || json_is_null(v))
-    return FC_OK;
-  const char *s = json_string_value(v);
-  int k, n, used = 0;
-  if (s == NULL || sscanf(s, "%d/%d%n", &k, &n, &used) != 2 ||
-      s[used] != '\0' || n < 1 || k < 1 || k > n)
-    return fc_error_set(err, FC_EPARSE, "malformed shard (want \"K/N\")");
-  cfg->shard_index = k;
-  cfg->shard_count = n;
+    return read_cex(res, cx, cat, err);
   return FC_OK;
 }
 
@@ -272,34 +187,17 @@ int fc_report_read_json(fc_report *rep, const char *text, fc_error *err) {
   if (rep == NULL || text == NULL)
     return fc_error_set(err, FC_EINVAL, "fc_report_read_json: NULL argument");
   memset(rep, 0, sizeof *rep);
-  json_error_t je;
-  json_t *root = json_loads(text, 0, &je);
-  if (root == NULL)
-    return fc_error_set(err, FC_EPARSE, "not valid JSON: %s (line %d)",
-                        je.text, je.line);
+  json_t *root;
+  int rc = fc_report_check_json(&root, text, err);
+  if (rc != FC_OK)
+    return rc;
   json_t *props = json_object_get(root, "properties");
-  const char *seed = json_string_value(json_object_get(root, "seed"));
-  if (!json_is_object(root) || !json_is_array(props) ||
-      json_integer_value(json_object_get(root, "schema")) != 1 ||
-      seed == NULL) {
-    json_decref(root);
-    return fc_error_set(err, FC_EPARSE, "not a foldcheck JSON report (schema "
-                        "1 with a seed and a 'properties' array)");
-  }
-  int rc = FC_OK;
   fc_run_config *c = &rep->cfg;
   fc_run_config_profile(c, "ci"); /* defaults for what the JSON lacks */
-  char *end;
-  errno = 0;
-  c->seed = strtoull(seed, &end, 10);
-  if (*end != '\0' || errno) {
-    /* seed points into root: the message is formatted before root goes. */
-    fc_error_set(err, FC_EPARSE, "the seed '%s' is not a uint64", seed);
-    json_decref(root);
-    return FC_EPARSE;
-  }
-  c->prec = lng(json_object_get(root, "precision"));
-  c->slack_bits = lng(json_object_get(root, "slack_bits"));
+  c->seed = strtoull(json_string_value(json_object_get(root, "seed")), NULL,
+                     10);
+  c->prec = lng(json_object_get(root, "precision"), c->prec);
+  c->slack_bits = lng(json_object_get(root, "slack_bits"), c->slack_bits);
   const char *prof = json_string_value(json_object_get(root, "profile"));
   if (prof != NULL) {
     snprintf(rep->profile_buf, sizeof rep->profile_buf, "%s", prof);
@@ -311,20 +209,28 @@ int fc_report_read_json(fc_report *rep, const char *text, fc_error *err) {
   c->progress = 0;
   json_t *cf = json_object_get(root, "config");
   if (json_is_object(cf)) {
-    c->cases = lng(json_object_get(cf, "cases"));
+    c->cases = lng(json_object_get(cf, "cases"), c->cases);
     c->time_budget = num(json_object_get(cf, "time_budget"), c->time_budget);
-    c->threads = (int)lng(json_object_get(cf, "threads"));
-    c->shrink_steps = lng(json_object_get(cf, "shrink_steps"));
-    c->shrink_seconds = num(json_object_get(cf, "shrink_seconds"), 0);
-    c->shrink_margin = num(json_object_get(cf, "shrink_margin"), 0);
-    c->detect_factor = num(json_object_get(cf, "detect_factor"), 0);
-    c->max_choices = (size_t)lng(json_object_get(cf, "max_choices"));
+    c->threads = (int)lng(json_object_get(cf, "threads"), c->threads);
+    c->shrink_steps = lng(json_object_get(cf, "shrink_steps"),
+                          c->shrink_steps);
+    c->shrink_seconds = num(json_object_get(cf, "shrink_seconds"),
+                            c->shrink_seconds);
+    c->shrink_margin = num(json_object_get(cf, "shrink_margin"),
+                           c->shrink_margin);
+    c->detect_factor = num(json_object_get(cf, "detect_factor"),
+                           c->detect_factor);
+    c->max_choices = (size_t)lng(json_object_get(cf, "max_choices"),
+                                 (long)c->max_choices);
   }
   cpy(rep->kernels, sizeof rep->kernels, json_object_get(root, "kernels"));
   c->kernels = rep->kernels;
   rep->seconds = num(json_object_get(root, "seconds"), 0);
   rep->interrupted = json_is_true(json_object_get(root, "interrupted"));
-  rc = read_shard(c, json_object_get(root, "shard"), err);
+  const char *shard = json_string_value(json_object_get(root, "shard"));
+  c->shard_index = c->shard_count = 0;
+  if (shard != NULL) /* "K/N", checked */
+    sscanf(shard, "%d/%d", &c->shard_index, &c->shard_count);
   json_t *e = json_object_get(root, "environment");
   cpy(rep->env.foldcheck, sizeof rep->env.foldcheck,
       json_object_get(e, "foldcheck"));
@@ -337,13 +243,16 @@ int fc_report_read_json(fc_report *rep, const char *text, fc_error *err) {
   cpy(rep->env.compiler, sizeof rep->env.compiler,
       json_object_get(e, "compiler"));
   cpy(rep->env.cpu, sizeof rep->env.cpu, json_object_get(e, "cpu"));
-  rep->env.threads = (int)lng(json_object_get(e, "threads"));
+  rep->env.threads = (int)lng(json_object_get(e, "threads"), 0);
+  if (rep->env.foldcheck[0] == '\0') /* no environment: the version */
+    cpy(rep->env.foldcheck, sizeof rep->env.foldcheck,
+        json_object_get(root, "version"));
   size_t n = json_array_size(props);
   rep->results = calloc(n ? n : 1, sizeof *rep->results);
-  if (rc == FC_OK && rep->results == NULL)
+  if (rep->results == NULL)
     rc = fc_error_set(err, FC_ENOMEM, "out of memory");
   for (size_t i = 0; i < n && rc == FC_OK; i++) {
-    rc = read_prop(&rep->results[i], json_array_get(props, i), err);
+    rc = read_prop(&rep->results[i], json_array_get(props, i), i, err);
     rep->n = i + 1; /* a partly read result is cleared with the rest */
   }
   json_decref(root);

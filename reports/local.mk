@@ -5,6 +5,7 @@ libfoldcheck_la_SOURCES += \
 	reports/text.c \
 	reports/json.c \
 	reports/json_read.c \
+	reports/json_check.c \
 	reports/summary.c \
 	reports/tap.c \
 	reports/junit.c \
@@ -12,3 +13,6 @@ libfoldcheck_la_SOURCES += \
 	reports/page.h \
 	reports/page.c \
 	reports/svg.c
+
+## The JSON report's schema, as the reader checks it.
+EXTRA_DIST += doc/report-schema.md

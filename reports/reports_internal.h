@@ -122,6 +122,17 @@ int fc_report_to_json(json_t **out, const fc_report *rep);
  * 17 significant digits, then a newline. */
 int fc_report_write_json(FILE *out, const fc_report *rep);
 
+/* ------------------------------------------------------- json_check.c */
+
+/* Rebuild the case of a counterexample object cx (its "size" and "values"
+ * members, json.c's form) into c (may be NULL: check only), checking each
+ * field's type, shape and elements; a non-finite real is refused when p
+ * (this foldcheck's property, or NULL) draws finite values only.  `at` is
+ * cx's path for messages ("properties[4].counterexample").  FC_OK, or
+ * FC_EPARSE with "PATH: what is wrong" in err. */
+int fc_rep_json_case(fc_case *c, json_t *cx, const char *at,
+                     const fc_property *p, fc_error *err);
+
 /* -------------------------------------------------------------- tap.c */
 
 /* TAP version 13 for prove and automake: one test per property, "ok" iff

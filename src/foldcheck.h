@@ -668,6 +668,30 @@ typedef struct fc_diff_opts {
                      a regression moves the distribution */
 } fc_diff_opts;
 
+/* The one reader of JSON reports: `report`, `merge`, `diff` and `anchors
+ * --report` all go through it.  Inputs: text, a JSON report (the text
+ * fc_report_write(.., FC_FORMAT_JSON) writes).  It is parsed (a key given
+ * twice is refused) and checked against the report schema
+ * (doc/report-schema.md) field by field: types; ranges (the seed a uint64
+ * in decimal, precision and slack within the run limits, counts
+ * non-negative; statuses, levels, expectations and profiles from their
+ * sets); consistency (unique property ids, counts against the cases and
+ * the case budget, the summary against the properties, histograms against
+ * the cases, a counterexample against its property's status, and its
+ * replay token, which must decode and replay the same property, seed,
+ * precision, case index and values); the version rule (schema 1; a report
+ * of a newer major foldcheck version is refused).  A property this
+ * foldcheck does not have is allowed (diff compares across versions); its
+ * token is checked without that property's own rules.
+ * Output: *doc (when doc is non-NULL), the checked document, a jansson
+ * json_t the caller releases with json_decref; NULL on failure.
+ * Return: FC_OK; FC_EPARSE with "FIELD: what is wrong" in err (e.g.
+ * "properties[3].cases: negative count -4"); FC_EVERSION for a newer
+ * schema or major version; FC_ENOMEM; FC_EINVAL for NULL text. */
+struct json_t;
+int fc_report_check_json(struct json_t **doc, const char *text,
+                         fc_error *err);
+
 /* Compare two JSON reports (the text of `foldcheck run --format json`):
  * per property, status changes and, for properties that must hold, the
  * change of the worst error/bound per level; regressions: a property that
@@ -678,10 +702,18 @@ typedef struct fc_diff_opts {
  * Negative controls' ratios are not compared.  Environment changes
  * (BLAS, its configuration, threads, compiler, MPFR, GMP, CPU) are reported.
  * Writes text or JSON (f) to out and the regression count to *regressions.
- * FC_EPARSE (message in err) for a text that is not a foldcheck report. */
+ * Each text is read by fc_report_check_json: FC_EPARSE or FC_EVERSION
+ * (message in err, "old report: FIELD: ...") for a corrupt report. */
 int fc_report_diff(FILE *out, int *regressions, const char *old_json,
                    const char *new_json, const fc_diff_opts *opts,
                    fc_format f, fc_error *err);
+/* The same on two documents fc_report_check_json returned (read only), so
+ * that a caller reading files names the file of a corrupt one. */
+int fc_report_diff_docs(FILE *out, int *regressions,
+                        const struct json_t *old_doc,
+                        const struct json_t *new_doc,
+                        const fc_diff_opts *opts, fc_format f,
+                        fc_error *err);
 
 /* ------------------------------------ reading, merging, writing options */
 
@@ -714,9 +746,9 @@ int fc_report_token_path(char *buf, size_t n, const char *dir,
  * the registry by id; counterexamples get their values back bit-exact and
  * their choice sequence from the replay token.  What JSON does not hold
  * (a counterexample's pre-shrink check, plot point details beyond x, y,
- * series) stays zero.  FC_EPARSE (message in err) for text that is not a
- * foldcheck JSON report or names a property this foldcheck lacks;
- * FC_ENOMEM. */
+ * series) stays zero.  The text is read by fc_report_check_json (its
+ * errors are this function's), and every property must be one this
+ * foldcheck has: FC_EPARSE (message in err) otherwise; FC_ENOMEM. */
 int fc_report_read_json(fc_report *rep, const char *text, fc_error *err);
 
 /* Merge n shard reports into *out (free with fc_report_clear): results

@@ -782,6 +782,92 @@ static void test_empty(void) {
   }
 }
 
+/* The one reader of reports (fc_report_check_json) on a minimal report,
+ * and the readers built on it: fc_report_read_json, fc_report_diff. */
+static const char *min_report =
+    "{\"schema\": 1, \"version\": \"0.1.0\", \"seed\": \"7\", "
+    "\"precision\": 256, \"slack_bits\": 8, \"kernels\": \"reference\", "
+    "\"properties\": [{\"id\": \"commutant2d.span\", \"expect\": "
+    "\"holds\", \"status\": \"pass\", \"cases\": 3}]}";
+
+/* min_report with the first `from` replaced by `to`. */
+static void mutate(char *buf, size_t n, const char *from, const char *to) {
+  const char *at = strstr(min_report, from);
+  snprintf(buf, n, "%.*s%s%s", at ? (int)(at - min_report) : 0, min_report,
+           at ? to : "", at ? at + strlen(from) : min_report);
+}
+
+static void test_reader(void) {
+  fc_error err = {0, ""};
+  json_t *doc = NULL;
+  fc_report rep;
+  char buf[1024];
+  int rc = fc_report_check_json(&doc, min_report, &err);
+  fct_ok(rc == FC_OK && doc != NULL, "reader: the minimal report (%s)",
+         err.msg);
+  json_decref(doc);
+  fct_ok(fc_report_check_json(NULL, min_report, &err) == FC_OK,
+         "reader: check only (doc NULL)");
+  rc = fc_report_read_json(&rep, min_report, &err);
+  fct_ok(rc == FC_OK && rep.n == 1 && rep.cfg.seed == 7 &&
+             rep.results[0].cases == 3 && rep.cfg.cases == 100 &&
+             strcmp(rep.env.foldcheck, "0.1.0") == 0,
+         "reader: records, with the defaults of absent fields (%s)", err.msg);
+  if (rc == FC_OK)
+    fc_report_clear(&rep);
+  static const struct {
+    const char *from, *to, *msg;
+    int want;
+  } bad[] = {
+      {"\"cases\": 3", "\"cases\": -4",
+       "properties[0].cases: negative count -4", FC_EPARSE},
+      {"\"seed\": \"7\"", "\"seed\": \"-7\"", "seed: ", FC_EPARSE},
+      {"\"schema\": 1", "\"schema\": 2", "schema: 2 is newer", FC_EVERSION},
+      {"\"version\": \"0.1.0\"", "\"version\": \"1.0.0\"",
+       "version: written by foldcheck 1.0.0", FC_EVERSION},
+      {"\"cases\": 3", "\"cases\": 3, \"cases\": 4",
+       "not valid JSON: duplicate object key", FC_EPARSE},
+      /* A raw control character of the report never reaches the
+       * message (nor a terminal). */
+      {"commutant2d.span", "commutant2d\\u001b[31m",
+       "properties[0].id: 'commutant2d?[31m' is not", FC_EPARSE},
+      {"\"status\": \"pass\"", "\"status\": \"passed\"",
+       "properties[0].status: ", FC_EPARSE},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    mutate(buf, sizeof buf, bad[i].from, bad[i].to);
+    doc = NULL;
+    err.msg[0] = '\0';
+    rc = fc_report_check_json(&doc, buf, &err);
+    fct_ok(rc == bad[i].want && doc == NULL &&
+               strncmp(err.msg, bad[i].msg, strlen(bad[i].msg)) == 0 &&
+               strchr(err.msg, '\x1b') == NULL,
+           "reader: refused with '%s' (%s)", bad[i].msg, err.msg);
+  }
+  /* Through the text API of diff, the message says which report. */
+  mutate(buf, sizeof buf, "\"seed\": \"7\"", "\"seed\": 7");
+  int nreg = -1;
+  FILE *out = tmpfile();
+  rc = out ? fc_report_diff(out, &nreg, min_report, buf, NULL,
+                            FC_FORMAT_TEXT, &err)
+           : FC_EIO;
+  fct_ok(rc == FC_EPARSE && strncmp(err.msg, "new report: seed: ", 18) == 0,
+         "diff: a numeric seed in the new report refused (%s)", err.msg);
+  rc = out ? fc_report_diff(out, &nreg, min_report, min_report, NULL,
+                            FC_FORMAT_TEXT, &err)
+           : FC_EIO;
+  fct_ok(rc == FC_OK && nreg == 0, "diff: the minimal report against itself");
+  if (out)
+    fclose(out);
+  /* read_json needs this foldcheck's properties; the check alone not. */
+  mutate(buf, sizeof buf, "commutant2d.span", "other.version.prop");
+  fct_ok(fc_report_check_json(NULL, buf, &err) == FC_OK,
+         "reader: a property this foldcheck lacks passes the check");
+  rc = fc_report_read_json(&rep, buf, &err);
+  fct_ok(rc == FC_EPARSE && strstr(err.msg, "properties[0].id: ") != NULL,
+         "read_json: ... but not into records (%s)", err.msg);
+}
+
 static int write_mode(const char *format, const char *path) {
   fc_format f;
   fc_report rep;
@@ -832,6 +918,7 @@ int main(int argc, char **argv) {
     test_pages(&rep);
     test_eio(&rep);
     test_empty();
+    test_reader();
     fc_report_clear(&rep);
   }
   return fct_end();

@@ -15,6 +15,22 @@
 
 const char *fc_cli_last_report(void) { return FC_LAST_REPORT; }
 
+/* A JSON report file through the one reader of reports
+ * (fc_report_check_json): 0 with *doc, or 2 with the message printed,
+ * naming the file. */
+static int load_doc(json_t **doc, const char *path)
+{
+  fc_error err = {0, ""};
+  char *text = fc_cli_slurp(path, &err);
+  if (text == NULL)
+    return fc_cli_usage_error("%s", err.msg);
+  int rc = fc_report_check_json(doc, text, &err);
+  free(text);
+  if (rc != FC_OK)
+    return fc_cli_usage_error("%s: %s", path, err.msg);
+  return 0;
+}
+
 /* ---------------------------------------------------------------- anchors */
 
 /* The numeric verdict of an anchor in a JSON report: "pass" when every
@@ -84,7 +100,8 @@ int fc_cli_anchors(int argc, char **argv)
              "declaration and status there, anchors missing from the tree, and\n"
              "theorems in the tree that no property checks.\n"
              "Exit 1 when an anchor has no property or no negative control, or\n"
-             "(with --lean) is missing from the tree.\n", FC_LAST_REPORT);
+             "(with --lean) is missing from the tree; 2 when the report is\n"
+             "corrupt (see doc/report-schema.md).\n", FC_LAST_REPORT);
       return 0;
     case ':':
       return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -100,18 +117,8 @@ int fc_cli_anchors(int argc, char **argv)
   FILE *probe = report ? NULL : fopen(FC_LAST_REPORT, "rb");
   if (probe)
     fclose(probe);
-  if (report || probe) {
-    char *text = fc_cli_slurp(rpath, &err);
-    if (text == NULL)
-      return fc_cli_usage_error("%s", err.msg);
-    json_error_t je;
-    rep = json_loads(text, 0, &je);
-    free(text);
-    if (rep == NULL || !json_is_array(json_object_get(rep, "properties"))) {
-      json_decref(rep);
-      return fc_cli_usage_error("'%s' is not a foldcheck JSON report", rpath);
-    }
-  }
+  if ((report || probe) && load_doc(&rep, rpath) != 0)
+    return 2;
   fc_lean_decl *decls = NULL;
   size_t ndecl = 0;
   if (lean && fc_lean_scan(&decls, &ndecl, lean, &err) != FC_OK) {
@@ -295,7 +302,9 @@ int fc_cli_diff(int argc, char **argv)
              "the old worst's -- a new seed moves the worst case, a regression\n"
              "moves the distribution.  Ratios below X (default 1e-6) count as X.\n"
              "Negative controls' ratios are not compared.\n"
-             "Exit 1 on a regression, 0 otherwise, 2 on bad input.\n");
+             "Exit 1 on a regression, 0 otherwise, 2 on bad input: a report\n"
+             "that is corrupt (the reader checks doc/report-schema.md: the\n"
+             "message names the file and the field) or of a newer schema.\n");
       return 0;
     case ':':
       return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -306,16 +315,17 @@ int fc_cli_diff(int argc, char **argv)
   if (argc - optind != 2)
     return fc_cli_usage_error("diff expects two JSON reports: OLD NEW");
   fc_error err = {0, ""};
-  char *a = fc_cli_slurp(argv[optind], &err);
-  char *b = a ? fc_cli_slurp(argv[optind + 1], &err) : NULL;
-  if (a == NULL || b == NULL) {
-    free(a);
-    return fc_cli_usage_error("%s", err.msg);
+  json_t *a = NULL, *b = NULL;
+  if (load_doc(&a, argv[optind]) != 0)
+    return 2;
+  if (load_doc(&b, argv[optind + 1]) != 0) {
+    json_decref(a);
+    return 2;
   }
   int nreg = 0;
-  int rc = fc_report_diff(stdout, &nreg, a, b, &o, f, &err);
-  free(a);
-  free(b);
+  int rc = fc_report_diff_docs(stdout, &nreg, a, b, &o, f, &err);
+  json_decref(a);
+  json_decref(b);
   if (rc != FC_OK)
     return fc_cli_usage_error("%s", err.msg);
   return nreg ? 1 : 0;

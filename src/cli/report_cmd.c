@@ -118,7 +118,9 @@ int fc_cli_report(int argc, char **argv)
            "Write a saved JSON report (run --format json) in other formats:\n"
            "%s.  --format/--output pairs as in 'foldcheck run';\n"
            "text on stdout by default.  Exit 0 when the report's properties\n"
-           "all met their expectation, 1 otherwise, 2 bad input.\n",
+           "all met their expectation, 1 otherwise, 2 bad input (a corrupt\n"
+           "report: the message names the file and the field; the schema is\n"
+           "doc/report-schema.md).\n",
            fc_cli_format_list());
     free(files);
     return 0;
