@@ -165,7 +165,7 @@ static void anchors_table(page *g, const fc_report *rep)
     int np;
     const char *v = anchor_verdict(rep, a->name, &cases, &np);
     char file[200], n1[32], n2[32];
-    snprintf(file, sizeof file, "%s/%s", a->library, a->file ? a->file : "(file not named in the seeds)");
+    snprintf(file, sizeof file, "%s/%s", a->library, a->file ? a->file : "(no Lean file recorded)");
     snprintf(n1, sizeof n1, "%d", np);
     snprintf(n2, sizeof n2, "%ld", cases);
     row_start(g);
@@ -187,9 +187,18 @@ static void results_table(page *g, const fc_report *rep)
                                      "statement", "conformance", "accuracy",
                                      "seconds", NULL};
   heading(g, 2, "Properties");
-  para(g, "Worst error/bound per level over the cases run (at most 1 passes; "
-          "for a negative control the statement ratio shows how clearly the "
-          "dropped hypothesis was detected).");
+  /* The rule as the judge applies it (engine/judge.c): a property that
+   * must hold fails on any ratio above 1 (or NaN); a negative control
+   * detects a case when its statement ratio exceeds the run's detection
+   * factor or the property's own. */
+  char rule[256];
+  snprintf(rule, sizeof rule,
+           "Worst error/bound per level over the cases run.  A property that "
+           "must hold passes when every ratio is at most 1; a negative "
+           "control passes when a statement ratio exceeds its detection "
+           "factor (%.3g unless the property sets its own).",
+           rep->cfg.detect_factor);
+  para(g, rule);
   table_start(g);
   header_row(g, cols);
   for (size_t i = 0; i < rep->n; i++) {
