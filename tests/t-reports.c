@@ -392,6 +392,73 @@ static void test_eio(const fc_report *rep) {
   }
 }
 
+/* The default text table fits 120 columns for every property this
+ * foldcheck has, with the widest values a run can put in it (8-digit case
+ * counts, ratios of any exponent, NaN, a 999 s property, the run's notes). */
+static void test_text_width(void) {
+  const fc_property **props = NULL;
+  size_t n = 0;
+  fc_run_config cfg;
+  fc_report rep;
+  int rc;
+  size_t len;
+  memset(&rep, 0, sizeof rep);
+  fc_run_config_profile(&cfg, "ci");
+  if (!fct_ok(fc_select_properties(&props, &n, &cfg, NULL, NULL) == FC_OK &&
+                  n > 0,
+              "width: the registry's properties"))
+    return;
+  rep.cfg = cfg;
+  snprintf(rep.kernels, sizeof rep.kernels, "reference");
+  rep.results = calloc(n, sizeof *rep.results);
+  if (!fct_ok(rep.results != NULL, "width: allocate")) {
+    free(props);
+    return;
+  }
+  rep.n = n;
+  for (size_t i = 0; i < n; i++) {
+    fc_prop_result *r = &rep.results[i];
+    r->prop = props[i];
+    r->status = i % 3 == 0 ? FC_STATUS_PASS
+                           : (i % 3 == 1 ? FC_STATUS_FAIL : FC_STATUS_ERROR);
+    r->cases = 100000000; /* --cases' largest */
+    r->seconds = 999.99;
+    for (int l = 0; l < FC_NLEVELS; l++) {
+      r->worst[l].present = 1;
+      r->worst[l].ratio = l == 1 ? NAN : -1.25e-300;
+    }
+    if (i % 2) { /* every run note at once */
+      r->discarded = 99999999;
+      r->oracle_faults = 99999999;
+      r->db_replayed = 99999999;
+      r->stopped_by_time = 1;
+    }
+  }
+  free(props);
+  char *s = write_to_string(&rep, FC_FORMAT_TEXT, &rc, &len);
+  size_t widest = 0, rows = 0;
+  int in_table = 0;
+  for (char *line = s; line != NULL && *line != '\0';) {
+    char *nl = strchr(line, '\n');
+    size_t w = nl ? (size_t)(nl - line) : strlen(line);
+    if (strncmp(line, "property ", 9) == 0)
+      in_table = 1;
+    else if (w == 0)
+      in_table = 0;
+    if (in_table) {
+      rows++;
+      if (w > widest)
+        widest = w;
+    }
+    line = nl ? nl + 1 : NULL;
+  }
+  fct_ok(rc == FC_OK && rows > n && widest <= 120,
+         "text: the table fits 120 columns (%zu properties, %zu lines, "
+         "widest %zu)", n, rows, widest);
+  free(s);
+  fc_report_clear(&rep);
+}
+
 static void test_text(const fc_report *rep) {
   int rc;
   size_t len;
@@ -826,6 +893,7 @@ int main(int argc, char **argv) {
     test_parse();
     test_bad_args(&rep);
     test_text(&rep);
+    test_text_width();
     test_json(&rep);
     test_tap(&rep);
     test_junit(&rep);
