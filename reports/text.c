@@ -268,7 +268,11 @@ static void print_real_short(FILE *out, double x) {
  * and a count of the rest. */
 static void print_case_elided(FILE *out, const fc_case *c, const char *in) {
   size_t n = fc_case_nfields(c);
-  for (size_t i = 0; i < n; i++) {
+  for (size_t step = 0; step < 4 * n; step++) {
+    /* fc_case_print's order: dimensions and values before parameters. */
+    size_t i = step % n;
+    if (fc_case_field_rank(c, i) != (int)(step / n))
+      continue;
     size_t rows = 0, cols = 0;
     fc_case_field_shape(c, i, &rows, &cols);
     size_t count = rows * cols;

@@ -131,7 +131,13 @@ const double *fc_case_field_reals(const fc_case *c, size_t i);
 const long *fc_case_field_ints(const fc_case *c, size_t i);
 /* Deep copy into dst (reset first). */
 int fc_case_copy(fc_case *dst, const fc_case *src);
-/* Print readably: each field with decimals and hex floats (%a). */
+/* Where field i is printed: 0 a dimension, 1 real values, 2 an integer
+ * scalar, 3 an integer array (a generator's parameters: configuration
+ * words, index maps); 3 for an out-of-range i. */
+int fc_case_field_rank(const fc_case *c, size_t i);
+/* Print readably: each field with decimals and hex floats (%a), the
+ * dimensions and values first, generator parameters last
+ * (fc_case_field_rank), insertion order within a rank. */
 void fc_case_print(FILE *out, const fc_case *c, const char *indent);
 
 #define FC_CASE_MAX_ELEMS ((size_t)1 << 26)
