@@ -823,12 +823,42 @@ static void test_pages(const fc_report *rep) {
   fct_ok(rc == FC_OK && s != NULL && len > 0 &&
              strstr(s, "commutant2d.span") != NULL,
          "markdown: dispatched and written (%d)", rc);
-  free(s);
+  if (s != NULL) {
+    /* The verdict first, contents, the failures before the table, and no
+     * inline SVG (GitHub and GitLab strip it). */
+    const char *fell = strstr(s, "\n## Properties that fell short\n");
+    const char *table = strstr(s, "\n## Properties\n");
+    fct_ok(strstr(s, "# foldcheck conformance report\n\n> **FAIL**: 4 of 6 "
+                     "properties did not meet their expectation") != NULL,
+           "markdown: the verdict banner leads");
+    fct_ok(strstr(s, "- [Properties that fell short]"
+                     "(#properties-that-fell-short)\n") != NULL,
+           "markdown: contents with links");
+    fct_ok(fell != NULL && table != NULL && fell < table,
+           "markdown: the properties that fell short come first");
+    fct_ok(strstr(s, "<svg") == NULL, "markdown: no raw SVG");
+    free(s);
+  }
   s = write_to_string(rep, FC_FORMAT_HTML, &rc, &len);
   fct_ok(rc == FC_OK && s != NULL && len > 0 &&
              strstr(s, "commutant2d.span") != NULL,
          "html: dispatched and written (%d)", rc);
-  free(s);
+  if (s != NULL) {
+    const char *tab = strstr(s, "<h2 id=\"properties\">");
+    const char *pass = tab ? strstr(tab, "<td class=\"pass\">pass") : NULL;
+    const char *fail = tab ? strstr(tab, "<td class=\"fail\">") : NULL;
+    fct_ok(strstr(s, "<div id=\"verdict\" class=\"banner fail\"><strong>"
+                     "FAIL</strong>") != NULL,
+           "html: the verdict banner");
+    fct_ok(strstr(s, "<a href=\"#properties-that-fell-short\">") != NULL &&
+               strstr(s, "<h2 id=\"properties-that-fell-short\">") != NULL,
+           "html: contents linked to their sections");
+    fct_ok(pass != NULL && fail != NULL && fail < pass,
+           "html: failing rows first in the table");
+    fct_ok(strstr(s, "met their expectation (show plots)</summary>") != NULL,
+           "html: passing properties' plots collapsed");
+    free(s);
+  }
 }
 
 static void test_empty(void) {
@@ -845,6 +875,10 @@ static void test_empty(void) {
     if (s != NULL && f == FC_FORMAT_TEXT)
       fct_ok(strstr(s, "0 properties: 0 passed") != NULL,
              "empty report: text summary");
+    if (s != NULL && f == FC_FORMAT_HTML)
+      fct_ok(strstr(s, "class=\"banner pass\"><strong>PASS</strong>") !=
+                 NULL,
+             "empty report: HTML banner PASS");
     free(s);
   }
 }
