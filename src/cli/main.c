@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "foldcheck.h"
 #include "cli.h"
@@ -152,6 +154,21 @@ static void run_help(void)
       "                      --output r.xml.  Files are written whole or not\n"
       "                      at all (temporary file, then rename); text still\n"
       "                      goes to stdout unless --quiet\n"
+      "  --exclude PATTERN   leave out the properties PATTERN matches (same\n"
+      "                      globs; repeatable; before --shard splits, so the\n"
+      "                      shards still partition what is selected)\n"
+      "  --last-failed       run only the properties that failed or errored in\n"
+      "                      the last report (.foldcheck/last.json, which the\n"
+      "                      default profile writes); with no such report, or\n"
+      "                      no failure in it among the selection, everything\n"
+      "                      selected runs (one line on stderr says which)\n"
+      "  -x, --maxfail N     stop at the N-th property, in registry order,\n"
+      "                      that falls short (fail or error; -x is\n"
+      "                      --maxfail 1): those after it are reported as not\n"
+      "                      run, never as passes.  Properties run one at a\n"
+      "                      time (--threads split one property's cases), so\n"
+      "                      this is the same whatever --threads; with\n"
+      "                      --shard, it counts the shard's failures\n"
       "  --shard K/N         run only shard K of N (balanced by estimated\n"
       "                      cost); 'foldcheck merge' joins the shard reports\n"
       "  --verbose           text: every counterexample and note in full\n"
@@ -175,7 +192,7 @@ enum {
   OPT_CASES = 256, OPT_SEED, OPT_THREADS, OPT_PREC, OPT_TIME, OPT_FORMAT,
   OPT_OUTPUT, OPT_DB, OPT_NODB, OPT_PROFILE, OPT_KERNELS, OPT_SSTEPS,
   OPT_STIME, OPT_QUIET, OPT_HELP, OPT_CHOICES, OPT_SHARD, OPT_VERBOSE,
-  OPT_KTIMEOUT, OPT_KARITH
+  OPT_KTIMEOUT, OPT_KARITH, OPT_EXCLUDE, OPT_MAXFAIL, OPT_LASTFAILED
 };
 
 static const struct option run_opts[] = {
@@ -198,7 +215,12 @@ static const struct option run_opts[] = {
     {"help", no_argument, NULL, OPT_HELP},
     {"kernel-timeout", required_argument, NULL, OPT_KTIMEOUT},
     {"kernel-arith", required_argument, NULL, OPT_KARITH},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"maxfail", required_argument, NULL, OPT_MAXFAIL},
+    {"last-failed", no_argument, NULL, OPT_LASTFAILED},
     {NULL, 0, NULL, 0}};
+
+#define MAX_EXCLUDES 64
 
 typedef struct run_opts_out {
   fc_run_config cfg;
@@ -207,6 +229,9 @@ typedef struct run_opts_out {
   double ktimeout;
   const char *karith;
   int help;
+  const char *exclude[MAX_EXCLUDES + 1]; /* --exclude (cfg.exclude) */
+  int nexclude;
+  int last_failed;                       /* --last-failed */
 } run_opts_out;
 
 /* "K/N" with 1 <= K <= N <= 1024. */
@@ -250,10 +275,37 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
   int c;
   optind = 1;
   opterr = 0;
+  /* Selection by outcome is run's alone; mutants chooses mutants. */
+  int is_run = strcmp(argv[0], "run") == 0;
+  int is_mutants = strcmp(argv[0], "mutants") == 0;
   /* GNU order: options may come before or after the patterns. */
-  while ((c = getopt_long(argc, argv, "h", run_opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "hx", run_opts, NULL)) != -1) {
     const char *arg = optarg;
+    if ((!is_run && (c == 'x' || c == OPT_MAXFAIL || c == OPT_LASTFAILED)) ||
+        (is_mutants && c == OPT_EXCLUDE))
+      return fc_cli_usage_error("%s: '%s' is an option of 'foldcheck run'",
+                                argv[0], argv[optind - 1]);
     switch (c) {
+    case OPT_EXCLUDE:
+      if (*arg == '\0')
+        return fc_cli_usage_error("--exclude expects a pattern");
+      if (o->nexclude == MAX_EXCLUDES)
+        return fc_cli_usage_error("more than %d --exclude patterns",
+                                  MAX_EXCLUDES);
+      o->exclude[o->nexclude++] = arg;
+      o->cfg.exclude = o->exclude;
+      break;
+    case 'x':
+      o->cfg.maxfail = 1;
+      break;
+    case OPT_MAXFAIL:
+      if (parse_long(&v, arg, 1, 1000000000L, "--maxfail"))
+        return 2;
+      o->cfg.maxfail = v;
+      break;
+    case OPT_LASTFAILED:
+      o->last_failed = 1;
+      break;
     case OPT_CASES:
       if (parse_long(&v, arg, 1, 100000000L, "--cases"))
         return 2;
@@ -351,6 +403,89 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
   return 0;
 }
 
+/* --last-failed: the ids of the properties that fell short (status fail
+ * or error) in the last report and that pats and cfg's exclusions select
+ * (shards aside: each shard then runs its part of them), into *ids
+ * (NULL-terminated, the registry's strings; free the array).  *ids is NULL
+ * when everything selected is to run: no report, no such property.  One
+ * line on stderr says which.  0, or 2 after a message (unreadable or
+ * malformed report). */
+static int last_failed_ids(const char ***ids, const fc_run_config *cfg,
+                           const char *const *pats)
+{
+  const char *path = fc_cli_last_report();
+  *ids = NULL;
+  FILE *probe = fopen(path, "rb");
+  if (probe == NULL && errno == ENOENT) {
+    fprintf(stderr, "foldcheck: --last-failed: no previous report (%s): "
+            "running every selected property\n", path);
+    return 0;
+  }
+  if (probe)
+    fclose(probe);
+  fc_error err = {0, ""};
+  char *text = fc_cli_slurp(path, &err);
+  if (text == NULL)
+    return fc_cli_usage_error("--last-failed: %s", err.msg);
+  json_error_t je;
+  json_t *root = json_loads(text, 0, &je);
+  free(text);
+  json_t *props = json_object_get(root, "properties");
+  if (!json_is_array(props)) {
+    json_decref(root);
+    return fc_cli_usage_error("--last-failed: '%s' is not a foldcheck JSON "
+                              "report (remove it to start afresh)", path);
+  }
+  /* What the patterns and exclusions select, unsharded. */
+  fc_run_config whole = *cfg;
+  whole.shard_index = whole.shard_count = 0;
+  whole.only = NULL;
+  const fc_property **sel = NULL;
+  size_t nsel = 0;
+  if (fc_select_properties(&sel, &nsel, &whole, pats, &err) != FC_OK) {
+    json_decref(root); /* fc_run reports the same error */
+    return 0;
+  }
+  size_t nprops = json_array_size(props), failed = 0, k = 0, i;
+  const char **out = calloc(nprops + 1, sizeof *out);
+  if (out == NULL) {
+    free(sel);
+    json_decref(root);
+    return fc_cli_usage_error("out of memory");
+  }
+  json_t *p;
+  json_array_foreach(props, i, p) {
+    const char *st = json_string_value(json_object_get(p, "status"));
+    const fc_property *q =
+        fc_properties_find(json_string_value(json_object_get(p, "id")));
+    if (st == NULL || strcmp(st, "pass") == 0 || q == NULL)
+      continue; /* a property this foldcheck no longer has is skipped */
+    failed++;
+    for (size_t j = 0; j < nsel; j++)
+      if (sel[j] == q) {
+        out[k++] = q->id;
+        break;
+      }
+  }
+  free(sel);
+  json_decref(root);
+  if (k == 0) {
+    free(out);
+    if (failed == 0)
+      fprintf(stderr, "foldcheck: --last-failed: no property failed in the "
+              "last run (%s): running every selected property\n", path);
+    else
+      fprintf(stderr, "foldcheck: --last-failed: none of the %zu properties "
+              "that failed in the last run (%s) is selected: running every "
+              "selected property\n", failed, path);
+    return 0;
+  }
+  fprintf(stderr, "foldcheck: --last-failed: running the %zu propert%s that "
+          "failed in the last run (%s)\n", k, k == 1 ? "y" : "ies", path);
+  *ids = out;
+  return 0;
+}
+
 int fc_cli_run(int argc, char **argv)
 {
   run_opts_out o;
@@ -375,12 +510,21 @@ int fc_cli_run(int argc, char **argv)
     return rc;
   }
   static const char *const contract_pats[] = {"contract", NULL};
+  const char *const *sel_pats =
+      npats ? pats : o.cfg.provider ? contract_pats : NULL;
+  const char **only = NULL;
+  if (o.last_failed && (rc = last_failed_ids(&only, &o.cfg, sel_pats)) != 0) {
+    free(pats);
+    fc_cli_close_provider(o.cfg.provider);
+    return rc;
+  }
+  o.cfg.only = only;
   fc_report rep;
   fc_error err = {0, ""};
   o.cfg.stop = fc_cli_install_stop();
-  rc = fc_run(&rep, &o.cfg,
-              npats ? pats : o.cfg.provider ? contract_pats : NULL, &err);
+  rc = fc_run(&rep, &o.cfg, sel_pats, &err);
   free(pats);
+  free(only);
   fc_cli_close_provider(o.cfg.provider);
   if (rc != FC_OK)
     return fc_cli_usage_error("%s", err.msg);
@@ -401,6 +545,10 @@ int fc_cli_run(int argc, char **argv)
   if (rep.interrupted)
     fprintf(stderr, "foldcheck: interrupted: %zu properties reported, the "
             "rest not run\n", rep.n);
+  else if (rep.not_run > 0)
+    fprintf(stderr, "foldcheck: stopped after %ld propert%s fell short "
+            "(--maxfail %ld): %zu not run\n", o.cfg.maxfail,
+            o.cfg.maxfail == 1 ? "y" : "ies", o.cfg.maxfail, rep.not_run);
   fc_report_clear(&rep);
   if (wrc)
     return 2;
@@ -822,7 +970,8 @@ static void usage(FILE *f)
           "\ncommands:\n");
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(f, "\n'foldcheck COMMAND --help' for a command's options;\n"
+  fprintf(f, "\n'foldcheck help COMMAND' or 'foldcheck COMMAND --help' for a\n"
+             "command's options;\n"
              "'foldcheck --version' for the version.\n");
 }
 
@@ -834,6 +983,19 @@ int main(int argc, char **argv)
   if (argc < 2) {
     usage(stderr);
     return 2;
+  }
+  if (strcmp(argv[1], "help") == 0 && argc > 2) {
+    /* foldcheck help COMMAND: the command's own --help. */
+    if (argc > 3)
+      return fc_cli_usage_error("help takes one command name (see "
+                                "'foldcheck help')");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+      if (strcmp(argv[2], commands[i].name) == 0) {
+        char *hargv[] = {argv[2], "--help", NULL};
+        return commands[i].run(2, hargv);
+      }
+    return fc_cli_usage_error("help: unknown command '%s' (see 'foldcheck "
+                              "help')", argv[2]);
   }
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
       strcmp(argv[1], "help") == 0) {
