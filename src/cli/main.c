@@ -629,120 +629,68 @@ static void print_levels(const fc_check_result *r)
     printf("  note: %s\n", r->note);
 }
 
-int fc_cli_replay(int argc, char **argv)
+/* What replay was asked to do besides the record. */
+typedef struct replay_opts {
+  long prec;           /* --prec, or 0: the record's */
+  const char *kernels; /* --kernels, or NULL: the record's */
+  int from_choices;    /* --choices */
+  double ktimeout;     /* --kernel-timeout */
+} replay_opts;
+
+/* Re-check one decoded record and print it; clears *rp.  0 the case meets
+ * its property's expectation, 1 it does not (or could not be checked), 2
+ * bad input (message printed). */
+static int replay_one(fc_replay *rp, const replay_opts *ro)
 {
-  static const struct option opts[] = {
-      {"prec", required_argument, NULL, OPT_PREC},
-      {"kernels", required_argument, NULL, OPT_KERNELS},
-      {"choices", no_argument, NULL, OPT_CHOICES},
-      {"help", no_argument, NULL, OPT_HELP},
-      {"kernel-timeout", required_argument, NULL, OPT_KTIMEOUT},
-      {NULL, 0, NULL, 0}};
-  long prec = 0;
-  double ktimeout = FC_CLI_KERNEL_TIMEOUT;
-  const char *kernels = NULL;
-  int from_choices = 0, c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (c) {
-    case OPT_PREC:
-      if (parse_long(&prec, optarg, FC_PREC_MIN, FC_PREC_MAX, "--prec"))
-        return 2;
-      break;
-    case OPT_KERNELS:
-      if (!fc_cli_kernels_arg_ok(optarg))
-        return fc_cli_usage_error("unknown kernel table '%s'", optarg);
-      kernels = optarg;
-      break;
-    case OPT_KTIMEOUT:
-      if (parse_double(&ktimeout, optarg, 1e-3, 86400, "--kernel-timeout"))
-        return 2;
-      break;
-    case OPT_CHOICES:
-      from_choices = 1;
-      break;
-    case 'h':
-    case OPT_HELP:
-      printf("usage: foldcheck replay TOKEN|FILE [--prec BITS] [--kernels NAME] "
-             "[--choices]\n"
-             "Re-check one counterexample alone.  TOKEN is the fc1-... token a\n"
-             "report prints; FILE holds a token or a JSON replay record (as the\n"
-             "failure database stores them).  The case's recorded values are\n"
-             "used; --choices regenerates it from its choice sequence instead.\n"
-             "Exit status: 0 the case meets its property's expectation (holds:\n"
-             "passes; negative control: detected), 1 it does not, 2 bad input.\n");
-      return 0;
-    case ':':
-      return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
-    default:
-      return fc_cli_usage_error("replay: unknown option '%s'", argv[optind - 1]);
-    }
-  }
-  if (optind != argc - 1)
-    return fc_cli_usage_error("replay expects one TOKEN or FILE (see "
-                              "'foldcheck replay --help')");
-  const char *arg = argv[optind];
-  fc_error err = {0, ""};
-  char *text = NULL;
-  struct stat st;
-  if (strncmp(arg, "fc", 2) != 0 || stat(arg, &st) == 0) {
-    text = read_file(arg, &err);
-    if (text == NULL)
-      return fc_cli_usage_error("%s", err.msg);
-  }
-  fc_replay rp;
-  int rc = fc_replay_decode(&rp, text ? text : arg, &err);
-  free(text);
-  if (rc != FC_OK)
-    return fc_cli_usage_error("%s", err.msg);
-  if (strcmp(rp.version, fc_version()) != 0)
+  int rc;
+  if (strcmp(rp->version, fc_version()) != 0)
     fprintf(stderr, "foldcheck: warning: record written by foldcheck %s, this "
-            "is %s; replaying its recorded values\n", rp.version, fc_version());
+            "is %s; replaying its recorded values\n", rp->version,
+            fc_version());
   fc_run_config cfg;
   fc_run_config_profile(&cfg, "ci");
-  cfg.prec = prec ? prec : rp.prec;
-  cfg.slack_bits = rp.slack_bits;
-  cfg.kernels = kernels ? kernels : rp.kernels;
+  cfg.prec = ro->prec ? ro->prec : rp->prec;
+  cfg.slack_bits = rp->slack_bits;
+  cfg.kernels = ro->kernels ? ro->kernels : rp->kernels;
   if (cfg.kernels[0] == '\0') {
-    fc_replay_clear(&rp);
+    fc_replay_clear(rp);
     return fc_cli_usage_error("the record's kernels spec is too long to be "
                               "stored: pass --kernels again");
   }
   if (!fc_cli_kernels_arg_ok(cfg.kernels)) {
-    fc_replay_clear(&rp);
+    fc_replay_clear(rp);
     return fc_cli_usage_error("the record names kernel table '%s', which this "
                               "foldcheck does not have", cfg.kernels);
   }
-  if ((rc = fc_cli_open_provider(&cfg.provider, cfg.kernels, ktimeout,
+  if ((rc = fc_cli_open_provider(&cfg.provider, cfg.kernels, ro->ktimeout,
                                  NULL)) != 0) {
-    fc_replay_clear(&rp);
+    fc_replay_clear(rp);
     return rc;
   }
-  const fc_property *p = rp.prop;
+  const fc_property *p = rp->prop;
   fc_check_result r;
   memset(&r, 0, sizeof r);
   int failed = 0, level = -1;
   fc_case *regen = NULL;
-  if (from_choices) {
+  if (ro->from_choices) {
     regen = fc_case_new();
-    rc = regen ? fc_eval_choices(&r, &failed, &level, regen, p, rp.choices,
-                                 rp.nchoices, &cfg, 1.0)
+    rc = regen ? fc_eval_choices(&r, &failed, &level, regen, p, rp->choices,
+                                 rp->nchoices, &cfg, 1.0)
                : FC_ENOMEM;
   } else {
-    rc = fc_cli_check_case(&r, p, rp.values, &cfg);
+    rc = fc_cli_check_case(&r, p, rp->values, &cfg);
     if (rc == FC_OK)
       failed = fc_judge(&level, &r, p, &cfg, 1.0);
   }
   fc_cli_close_provider(cfg.provider);
   if (rc != FC_OK) {
     fc_case_free(regen);
-    fc_replay_clear(&rp);
+    fc_replay_clear(rp);
     fprintf(stderr, "foldcheck: the case could not be checked: %s\n",
             fc_strerror(rc));
     return 1;
   }
-  const fc_case *shown = from_choices ? regen : rp.values;
+  const fc_case *shown = ro->from_choices ? regen : rp->values;
   printf("property   %s (%s)\n", p->id,
          p->expect == FC_EXPECT_HOLDS ? "must hold" : "negative control");
   printf("           %s\n", p->title);
@@ -754,10 +702,10 @@ int fc_cli_replay(int argc, char **argv)
   printf("%s%s%s\n", p->lean_file ? " (" : "", p->lean_file ? p->lean_file : "",
          p->lean_file ? ")" : "");
   printf("record     foldcheck %s, seed %" PRIu64 ", case %ld, %zu choices\n",
-         rp.version, rp.seed, rp.case_index, rp.nchoices);
+         rp->version, rp->seed, rp->case_index, rp->nchoices);
   printf("checked    precision %ld bits, slack %ld, kernels %s\n", cfg.prec,
          cfg.slack_bits, cfg.kernels);
-  printf("case%s\n", from_choices ? " (regenerated from its choices)" : "");
+  printf("case%s\n", ro->from_choices ? " (regenerated from its choices)" : "");
   fc_case_print(stdout, shown, "  ");
   if (p->describe)
     p->describe(stdout, shown);
@@ -777,8 +725,182 @@ int fc_cli_replay(int argc, char **argv)
   if (failed)
     printf("           at the %s level\n", fc_level_name((fc_level)level));
   fc_case_free(regen);
-  fc_replay_clear(&rp);
+  fc_replay_clear(rp);
   return meets ? 0 : 1;
+}
+
+/* A saved JSON report (run --format json), not a replay record: an object
+ * with a "properties" array. */
+static int is_report(const char *text)
+{
+  json_t *root = json_loads(text, 0, NULL);
+  int yes = json_is_array(json_object_get(root, "properties"));
+  json_decref(root);
+  return yes;
+}
+
+/* foldcheck replay REPORT.json [PROPERTY]: the counterexamples of the
+ * report's properties that fell short (or of PROPERTY, whatever its
+ * status), each re-checked from the replay token the JSON report keeps in
+ * full.  0 every one meets its expectation now, 1 one does not, 2 bad
+ * input. */
+static int replay_report(const char *text, const char *path,
+                         const char *property, const replay_opts *ro)
+{
+  fc_report rep;
+  fc_error err = {0, ""};
+  if (fc_report_read_json(&rep, text, &err) != FC_OK)
+    return fc_cli_usage_error("%s: %s", path, err.msg);
+  size_t want = 0, short_no_cex = 0;
+  int rc = 0;
+  for (size_t i = 0; i < rep.n; i++) {
+    const fc_prop_result *r = &rep.results[i];
+    if (property != NULL) {
+      if (strcmp(r->prop->id, property) != 0)
+        continue;
+      if (r->cex == NULL)
+        rc = fc_cli_usage_error("%s: %s (%s) has no counterexample to replay",
+                                path, property, fc_status_name(r->status));
+      want++;
+    } else if (r->status != FC_STATUS_PASS) {
+      if (r->cex != NULL)
+        want++;
+      else
+        short_no_cex++;
+    }
+  }
+  if (rc == 0 && property != NULL && want == 0)
+    rc = fc_cli_usage_error("%s: no property '%s' in this report", path,
+                            property);
+  else if (rc == 0 && want == 0 && short_no_cex > 0)
+    rc = fc_cli_usage_error("%s: no counterexample to replay: the %zu "
+                            "propert%s that fell short kept none (a negative "
+                            "control that detected nothing, an error)",
+                            path, short_no_cex, short_no_cex == 1 ? "y"
+                                                                   : "ies");
+  else if (rc == 0 && want == 0)
+    rc = fc_cli_usage_error("%s: no property fell short, no counterexample "
+                            "to replay (name one: foldcheck replay %s "
+                            "PROPERTY)", path, path);
+  size_t done = 0, still = 0;
+  for (size_t i = 0; rc != 2 && i < rep.n; i++) {
+    const fc_prop_result *r = &rep.results[i];
+    if (r->cex == NULL ||
+        (property ? strcmp(r->prop->id, property) != 0
+                  : r->status == FC_STATUS_PASS))
+      continue;
+    if (done++ > 0)
+      printf("\n");
+    fc_replay rp;
+    if (r->cex->token == NULL) {
+      rc = fc_cli_usage_error("%s: %s: the counterexample has no replay "
+                              "token", path, r->prop->id);
+      break;
+    }
+    if (fc_replay_decode(&rp, r->cex->token, &err) != FC_OK) {
+      rc = fc_cli_usage_error("%s: %s: %s", path, r->prop->id, err.msg);
+      break;
+    }
+    int one = replay_one(&rp, ro);
+    if (one == 2) {
+      rc = 2;
+      break;
+    }
+    still += one == 1;
+    rc = rc > one ? rc : one;
+  }
+  if (rc != 2 && want > 1)
+    printf("\n%s: %zu counterexamples replayed: %zu still fall short, %zu "
+           "meet their expectation now\n", path, want, still, want - still);
+  fc_report_clear(&rep);
+  return rc;
+}
+
+int fc_cli_replay(int argc, char **argv)
+{
+  static const struct option opts[] = {
+      {"prec", required_argument, NULL, OPT_PREC},
+      {"kernels", required_argument, NULL, OPT_KERNELS},
+      {"choices", no_argument, NULL, OPT_CHOICES},
+      {"help", no_argument, NULL, OPT_HELP},
+      {"kernel-timeout", required_argument, NULL, OPT_KTIMEOUT},
+      {NULL, 0, NULL, 0}};
+  replay_opts ro = {0, NULL, 0, FC_CLI_KERNEL_TIMEOUT};
+  int c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case OPT_PREC:
+      if (parse_long(&ro.prec, optarg, FC_PREC_MIN, FC_PREC_MAX, "--prec"))
+        return 2;
+      break;
+    case OPT_KERNELS:
+      if (!fc_cli_kernels_arg_ok(optarg))
+        return fc_cli_usage_error("unknown kernel table '%s'", optarg);
+      ro.kernels = optarg;
+      break;
+    case OPT_KTIMEOUT:
+      if (parse_double(&ro.ktimeout, optarg, 1e-3, 86400, "--kernel-timeout"))
+        return 2;
+      break;
+    case OPT_CHOICES:
+      ro.from_choices = 1;
+      break;
+    case 'h':
+    case OPT_HELP:
+      printf("usage: foldcheck replay TOKEN|FILE [--prec BITS] [--kernels NAME] "
+             "[--choices]\n"
+             "       foldcheck replay REPORT.json [PROPERTY] [options]\n"
+             "Re-check one counterexample alone.  TOKEN is the fc1-... token a\n"
+             "report prints; FILE holds a token or a JSON replay record (as the\n"
+             "failure database stores them).  The case's recorded values are\n"
+             "used; --choices regenerates it from its choice sequence instead.\n"
+             "REPORT.json, a saved JSON report (run --format json, as CI keeps\n"
+             "it; it holds every counterexample's full token): re-check the\n"
+             "counterexample of each property that fell short, or PROPERTY's\n"
+             "(a negative control's detection too).\n"
+             "Exit status: 0 the case meets its property's expectation (holds:\n"
+             "passes; negative control: detected), 1 it does not (for a\n"
+             "report: one of them), 2 bad input (a report without a\n"
+             "counterexample to replay, a PROPERTY not in it).\n");
+      return 0;
+    case ':':
+      return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+    default:
+      return fc_cli_usage_error("replay: unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  if (optind == argc || argc - optind > 2)
+    return fc_cli_usage_error("replay expects one TOKEN or FILE, or a JSON "
+                              "report and optionally a PROPERTY (see "
+                              "'foldcheck replay --help')");
+  const char *arg = argv[optind];
+  fc_error err = {0, ""};
+  char *text = NULL;
+  struct stat st;
+  if (strncmp(arg, "fc", 2) != 0 || stat(arg, &st) == 0) {
+    text = read_file(arg, &err);
+    if (text == NULL)
+      return fc_cli_usage_error("%s", err.msg);
+  }
+  if (text != NULL && is_report(text)) {
+    int rrc = replay_report(text, arg, optind + 1 < argc ? argv[optind + 1]
+                                                        : NULL, &ro);
+    free(text);
+    return rrc;
+  }
+  if (optind + 1 < argc) {
+    free(text);
+    return fc_cli_usage_error("replay: a PROPERTY goes with a JSON report, "
+                              "not with a token or replay record");
+  }
+  fc_replay rp;
+  int rc = fc_replay_decode(&rp, text ? text : arg, &err);
+  free(text);
+  if (rc != FC_OK)
+    return fc_cli_usage_error("%s", err.msg);
+  return replay_one(&rp, &ro);
 }
 
 /* --------------------------------------------------------------- kernels */
