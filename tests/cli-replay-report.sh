@@ -1,7 +1,9 @@
 #!/bin/sh
 # cli-replay-report.sh -- replay from what CI keeps (issue 18 item 5):
 # `foldcheck replay REPORT.json [PROPERTY]` re-checks the counterexamples a
-# saved JSON report holds (the full tokens, long ones included).
+# saved JSON report holds (the full tokens, long ones included), and the
+# README's nightly recipe runs, its first night (no previous report)
+# included.
 . "$top_srcdir/tests/common.sh"
 set -e
 F=$FOLDCHECK
@@ -66,4 +68,40 @@ mkdir elsewhere && cp all.json elsewhere/
 expect_exit 1 "replay of the merged shard reports" -- sh -c "cd elsewhere && exec \"$F\" replay all.json"
 [ "$(grep -c '^verdict    FAILS' "$TMP/out")" -eq 2 ]; ok $? "both failures replay from the merged report"
 
+# --- the README's nightly recipe ------------------------------------------
+# The block between its first line and `mv new.json last.json`, run as
+# written with `foldcheck` a function that adds a fast selection to `run`.
+sed -n '/^    # nightly: a fresh seed/,/^    mv new.json last.json$/p' "$top_srcdir/README" | sed 's/^    //' > recipe.sh
+[ "$(grep -c . recipe.sh)" -ge 5 ] && grep -q "foldcheck run --profile nightly" recipe.sh
+ok $? "the nightly recipe is found in the README ($(grep -c . recipe.sh) lines)"
+cat > nightly.sh <<EOF
+foldcheck() {
+  if [ "\$1" = run ]; then
+    shift
+    "$F" run "\$@" commutant2d --cases 5 --shrink-steps 100 \$NIGHT_KERNELS
+  else
+    "$F" "\$@"
+  fi
+}
+EOF
+cat recipe.sh >> nightly.sh
+night() { # night WANT DESCRIPTION DIR [KERNELS]: the recipe in DIR
+  mkdir -p "$3"
+  expect_exit "$1" "$2" -- sh -c "cd '$3' && NIGHT_KERNELS='${4:+--kernels $4}' exec sh ../nightly.sh"
+}
+night 0 "nightly, first night (no last.json)" n1
+grep -q "first night" "$TMP/out" "$TMP/err" && [ -f n1/last.json ] && [ ! -f n1/new.json ]
+ok $? "the first night says so and keeps its report as the baseline"
+cp n1/last.json night1.json
+night 0 "nightly, second night (diff against the first)" n1
+[ -f n1/last.json ] && ! cmp -s n1/last.json night1.json
+ok $? "a passing night becomes the new baseline"
+cp n1/last.json night2.json
+night 1 "nightly, a regressed kernel" n1 $M
+cmp -s n1/last.json night2.json && [ -f n1/new.json ]
+ok $? "a regression keeps the last good report and the night's report"
+expect_exit 1 "the regressed night's report replays" -- $F replay n1/new.json
+night 1 "nightly, a first night that falls short" n2 $M
+[ ! -f n2/last.json ] && grep -q "foldcheck replay new.json" "$TMP/out" "$TMP/err"
+ok $? "no baseline from a failing first night; it says how to replay"
 done_testing
