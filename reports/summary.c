@@ -102,9 +102,12 @@ int fc_report_write_summary(FILE *out, const fc_report *rep) {
   fc_report_counts(rep, &passed, &failed, &errors, &faults);
   int ok = failed == 0 && errors == 0 && !rep->interrupted;
   OUT("## foldcheck: %s -- %zu properties: %zu passed, %zu failed, %zu "
-      "errors%s\n\n",
-      ok ? "PASS" : rep->interrupted ? "INTERRUPTED" : "FAIL", rep->n, passed,
-      failed, errors, rep->interrupted ? " (interrupted: partial run)" : "");
+      "errors",
+      ok ? "PASS" : rep->interrupted ? "INTERRUPTED" : "FAIL",
+      rep->n + rep->not_run, passed, failed, errors);
+  if (rep->not_run > 0)
+    OUT(", %zu not run (--maxfail %ld reached)", rep->not_run, rep->cfg.maxfail);
+  OUT("%s\n\n", rep->interrupted ? " (interrupted: partial run)" : "");
   OUT("seed %llu, profile %s, kernels %s, precision %ld bits, foldcheck %s, "
       "%.1f s",
       (unsigned long long)rep->cfg.seed, fc_rep_str(rep->cfg.profile, "-"),

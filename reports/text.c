@@ -546,7 +546,10 @@ static int write_summary_line(FILE *out, const fc_report *rep) {
   fc_report_counts(rep, &passed, &failed, &errors, &faults);
   FC_REP_TRY(fc_rep_printf(out, "%zu properties: %zu passed, %zu failed, "
                                 "%zu errors",
-                           rep->n, passed, failed, errors));
+                           rep->n + rep->not_run, passed, failed, errors));
+  if (rep->not_run > 0) /* never counted as passes */
+    FC_REP_TRY(fc_rep_printf(out, ", %zu not run (--maxfail %ld reached)",
+                             rep->not_run, rep->cfg.maxfail));
   if (faults > 0)
     FC_REP_TRY(fc_rep_printf(out, " (%ld oracle faults)", faults));
   FC_REP_TRY(fc_rep_printf(out, ", %.2f s", rep->seconds));

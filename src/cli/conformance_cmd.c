@@ -83,8 +83,13 @@ int fc_cli_anchors(int argc, char **argv)
              "'pass 5/5'; 'partial 2/5' when some did not run.  --lean DIR scans a Lean source tree: each anchor's\n"
              "declaration and status there, anchors missing from the tree, and\n"
              "theorems in the tree that no property checks.\n"
-             "Exit 1 when an anchor has no property or no negative control, or\n"
-             "(with --lean) is missing from the tree.\n", FC_LAST_REPORT);
+             "The last line counts the anchors whose verdict is FAIL (one of\n"
+             "their properties fell short in the report) and those with a\n"
+             "problem (no property, no negative control, or, with --lean,\n"
+             "missing from the tree).\n"
+             "Exit 1 when an anchor's verdict is FAIL or an anchor has a\n"
+             "problem, 2 on bad input (an unreadable report or tree).\n",
+             FC_LAST_REPORT);
       return 0;
     case ':':
       return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -119,6 +124,7 @@ int fc_cli_anchors(int argc, char **argv)
     return fc_cli_usage_error("%s", err.msg);
   }
   int problems = 0;
+  size_t failing = 0; /* anchors whose verdict in the report is FAIL */
   json_t *out = json_array();
   if (!json)
     printf("%-76s %-9s %-6s %-13s %s\n", "anchor", "lean", "props", "verdict",
@@ -130,6 +136,7 @@ int fc_cli_anchors(int argc, char **argv)
     long cases = 0;
     size_t ran = 0;
     const char *v = rep ? verdict(rep, a->name, &cases, np, &ran) : "not run";
+    failing += strcmp(v, "FAIL") == 0;
     char vbuf[32];
     if (rep && ran > 0) {
       snprintf(vbuf, sizeof vbuf, "%s %zu/%zu", v, ran, np);
@@ -200,8 +207,9 @@ int fc_cli_anchors(int argc, char **argv)
              decls[k].kind, decls[k].name, fc_lean_status_name(decls[k].status));
   }
   if (json) {
-    json_t *root = json_pack("{s:o, s:s?}", "anchors", out, "report",
-                             rep ? rpath : NULL);
+    json_t *root = json_pack("{s:o, s:s?, s:I}", "anchors", out, "report",
+                             rep ? rpath : NULL, "failing",
+                             (json_int_t)failing);
     json_t *unc = json_array();
     for (size_t k = 0; root && unc && k < ndecl; k++)
       if ((strcmp(decls[k].kind, "theorem") == 0 ||
@@ -218,12 +226,18 @@ int fc_cli_anchors(int argc, char **argv)
     json_decref(root);
   } else {
     json_decref(out);
-    printf("\n%zu anchors; %d with a problem%s\n", fc_anchors_count(), problems,
-           rep ? "" : "; verdicts: no report (run 'foldcheck run' or give --report)");
+    printf("\n%zu anchors; ", fc_anchors_count());
+    if (rep)
+      printf("%zu failing in %s (verdict FAIL); ", failing, rpath);
+    printf("%d with a problem (no property%s)%s\n", problems,
+           lean ? ", no negative control or missing from the tree"
+                : " or no negative control",
+           rep ? "" : "; verdicts: no report (run 'foldcheck run' or give "
+                      "--report)");
   }
   free(decls);
   json_decref(rep);
-  return problems < 0 ? 2 : problems ? 1 : 0;
+  return problems < 0 ? 2 : problems || failing ? 1 : 0;
 }
 
 /* ------------------------------------------------------------------- diff */

@@ -93,6 +93,9 @@ int fc_run_config_check(const fc_run_config *cfg, fc_error *err)
     return fc_error_set(err, FC_ERANGE, "shrink margin must be >= 1");
   if (!(cfg->detect_factor >= 1))
     return fc_error_set(err, FC_ERANGE, "detect factor must be >= 1");
+  if (cfg->maxfail < 0)
+    return fc_error_set(err, FC_ERANGE, "--maxfail must be >= 1 (0: no "
+                        "limit), got %ld", cfg->maxfail);
   if (cfg->max_choices < 16)
     return fc_error_set(err, FC_ERANGE, "draw limit too small");
   return FC_OK;
