@@ -6,7 +6,8 @@ tests_libfctest_la_LIBADD = libfoldcheck.la
 FCTEST_LDADD = tests/libfctest.la libfoldcheck.la
 
 check_PROGRAMS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
-	tests/t-coverage tests/sweep tests/t-selfcheck
+	tests/t-coverage tests/sweep tests/t-selfcheck tests/t-safeio
+tests_t_safeio_LDADD = $(FCTEST_LDADD)
 tests_t_selfcheck_LDADD = $(FCTEST_LDADD)
 tests_sweep_LDADD = $(FCTEST_LDADD)
 tests_t_coverage_LDADD = $(FCTEST_LDADD)
@@ -19,7 +20,7 @@ TESTS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
 	tests/t-coverage tests/sweep tests/t-selfcheck \
 	tests/cli-usage.sh tests/cli-run.sh tests/cli-diff.sh \
 	tests/cli-conformance.sh tests/cli-output.sh tests/cli-lean-loops.sh \
-	tests/cli-bench.sh
+	tests/cli-bench.sh tests/t-safeio
 EXTRA_DIST += tests/cli-output.sh tests/cli-lean-loops.sh tests/cli-bench.sh
 EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 	tests/cli-diff.sh tests/cli-conformance.sh tests/diff/base.json tests/diff/newfail.json \
