@@ -323,19 +323,35 @@ static int add_file(fc_ckpt *ck, const char *path, fc_error *err)
     sp[nsp].idx = ck->nt - 1;
     nsp++;
   }
-  /* Overlaps: sorted by begin, each non-empty span must end before the
-   * next non-empty one begins. */
+  /* The data section is exactly the tensors' bytes, as the reference
+   * implementation requires (safetensors' Metadata::validate, then
+   * deserialize's MetadataIncompleteBuffer): sorted by offsets, the first
+   * tensor begins at 0, each one where the previous one ends, the last
+   * one at the end of the file.  An overlap, a gap or trailing bytes --
+   * bytes no tensor accounts for -- make a malformed file. */
   qsort(sp, nsp, sizeof *sp, cmp_span);
-  for (size_t i = 1; i < nsp; i++) {
-    size_t j = i - 1;
-    if (sp[i].b == sp[i].e || sp[j].b == sp[j].e)
-      continue;
-    if (sp[i].b < sp[j].e) {
+  size_t at = 0;
+  for (size_t i = 0; i < nsp; i++) {
+    if (sp[i].b < at) {
       rc = fc_error_set(err, FC_EPARSE, "%s: tensor '%s': data overlaps "
                         "tensor '%s'", path, ck->t[sp[i].idx].name,
-                        ck->t[sp[j].idx].name);
+                        ck->t[sp[i - 1].idx].name);
       goto done;
     }
+    if (sp[i].b > at) {
+      rc = fc_error_set(err, FC_EPARSE, "%s: data bytes %zu..%zu belong to "
+                        "no tensor (a gap before tensor '%s')", path, at,
+                        sp[i].b - 1, ck->t[sp[i].idx].name);
+      goto done;
+    }
+    at = sp[i].e;
+  }
+  if (at != data_len) {
+    rc = fc_error_set(err, FC_EPARSE, "%s: data bytes %zu..%zu belong to no "
+                      "tensor (%s)", path, at, data_len - 1,
+                      nsp ? "after the last tensor's data"
+                          : "the header lists no tensor");
+    goto done;
   }
 done:
   free(sp);
