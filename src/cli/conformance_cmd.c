@@ -10,6 +10,7 @@
 
 #include "foldcheck.h"
 #include "cli.h"
+#include "engine/safeio.h"
 
 #define FC_LAST_REPORT ".foldcheck/last.json"
 
@@ -102,13 +103,19 @@ int fc_cli_anchors(int argc, char **argv)
   fc_error err = {0, ""};
   json_t *rep = NULL;
   const char *rpath = report ? report : FC_LAST_REPORT;
-  FILE *probe = report ? NULL : fopen(FC_LAST_REPORT, "rb");
-  if (probe)
-    fclose(probe);
-  if (report || probe) {
-    char *text = fc_cli_slurp(rpath, &err);
-    if (text == NULL)
+  /* --report FILE may be a pipe; last.json, which foldcheck finds itself,
+   * is a regular file or nothing (engine/safeio.h). */
+  char *text = NULL;
+  if (report) {
+    if ((text = fc_cli_slurp(rpath, &err)) == NULL)
       return fc_cli_usage_error("%s", err.msg);
+  } else {
+    int lrc = fc_file_read_all(&text, NULL, rpath, FC_CLI_REPORT_MAX,
+                               FC_FILE_REGULAR, &err);
+    if (lrc != FC_OK && lrc != FC_ENOTFOUND)
+      return fc_cli_usage_error("%s", err.msg);
+  }
+  if (text) {
     json_error_t je;
     rep = json_loads(text, 0, &je);
     free(text);

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "foldcheck.h"
 #include "cli.h"
+#include "engine/safeio.h"
 
 
 int fc_cli_usage_error(const char *fmt, ...)
@@ -537,7 +538,7 @@ int fc_cli_run(int argc, char **argv)
     /* The default profile keeps the last report for 'foldcheck anchors'
      * (an interrupted run leaves the previous one in place). */
     mkdir(".foldcheck", 0777); /* may exist; the write reports the rest */
-    if (fc_cli_write_atomic(fc_cli_last_report(), &rep, FC_FORMAT_JSON, NULL,
+    if (fc_cli_write_report(fc_cli_last_report(), &rep, FC_FORMAT_JSON, NULL,
                             &err) != FC_OK)
       fprintf(stderr, "foldcheck: warning: %s\n", err.msg);
   }
@@ -559,47 +560,16 @@ int fc_cli_run(int argc, char **argv)
 
 /* ---------------------------------------------------------------- replay */
 
+/* A token or replay record file named on the command line: read without
+ * blocking on what is not a regular file or pipe (engine/safeio.h), at
+ * most 256 MiB, no NUL bytes. */
 static char *read_file(const char *path, fc_error *err)
 {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    fc_error_set(err, FC_EIO, "cannot read '%s': %s", path, strerror(errno));
-    return NULL;
-  }
-  size_t cap = 0, len = 0;
   char *buf = NULL;
-  for (;;) {
-    if (len + 65536 + 1 > cap) {
-      cap = cap ? cap * 2 : 131072;
-      if (cap > ((size_t)256 << 20)) {
-        fc_error_set(err, FC_ERANGE, "'%s' is larger than 256 MiB", path);
-        free(buf);
-        fclose(f);
-        return NULL;
-      }
-      char *nb = realloc(buf, cap);
-      if (nb == NULL) {
-        fc_error_set(err, FC_ENOMEM, "out of memory reading '%s'", path);
-        free(buf);
-        fclose(f);
-        return NULL;
-      }
-      buf = nb;
-    }
-    size_t got = fread(buf + len, 1, 65536, f);
-    len += got;
-    if (got < 65536) {
-      if (ferror(f)) {
-        fc_error_set(err, FC_EIO, "error reading '%s'", path);
-        free(buf);
-        fclose(f);
-        return NULL;
-      }
-      break;
-    }
-  }
-  fclose(f);
-  buf[len] = '\0';
+  size_t len = 0;
+  if (fc_file_read_all(&buf, &len, path, (size_t)256 << 20, FC_FILE_PIPE_OK,
+                       err) != FC_OK)
+    return NULL;
   if (strlen(buf) != len) {
     fc_error_set(err, FC_EPARSE, "'%s' contains NUL bytes", path);
     free(buf);
