@@ -1,5 +1,6 @@
 /* t-shrink.c -- the shrinker reaches the known minimal counterexamples. */
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fctest.h"
@@ -128,6 +129,70 @@ int main(void)
     fct_ok(zero && !cex.shrink_time_limited,
            "16385 choices shrink to 4096 zero bits (%zu choices, %ld "
            "candidates, %.3f s)", n, cex.shrink_steps, cex.shrink_seconds);
+    free(seq);
+  }
+
+  /* The ci profile (issue 18): shrinks are bounded by their step count,
+   * never by the clock, so a loaded machine gives the same counterexample.
+   * A wall-time budget of 0 is "none": the shrink runs to the same fixed
+   * point as under an unbounded time budget and is not time-limited; a
+   * tiny positive budget does cut it (the clock is read only then); the
+   * interruption flag still stops it. */
+  {
+    fc_run_config ci;
+    fc_run_config_profile(&ci, "ci");
+    fct_ok(ci.shrink_seconds == 0 && ci.shrink_steps > 0,
+           "ci profile: no shrink time budget, %ld steps", ci.shrink_steps);
+    uint64_t *res_seq[3] = {NULL, NULL, NULL};
+    size_t res_n[3];
+    fc_counterexample res_cex[3];
+    static volatile sig_atomic_t raised = 1;
+    for (int v = 0; v < 3; v++) {
+      fc_run_config c6 = ci;
+      c6.progress = 0;
+      c6.shrink_seconds = 0;
+      if (v == 1)
+        c6.shrink_seconds = 1e9;
+      if (v == 2)
+        c6.stop = &raised;
+      size_t n = 21;
+      uint64_t *seq = malloc(n * sizeof *seq);
+      seq[0] = 20;
+      for (size_t i = 1; i < n; i++)
+        seq[i] = 50;
+      memset(&res_cex[v], 0, sizeof res_cex[v]);
+      int rc = fc_shrink(&res_cex[v], &seq, &n, FC_LEVEL_STATEMENT,
+                         &toy_sum_below_100, &c6, fc_kernels_reference());
+      if (rc != FC_OK)
+        n = 0;
+      res_seq[v] = seq;
+      res_n[v] = n;
+    }
+    fct_ok(res_n[0] > 0 && res_n[0] == res_n[1] &&
+               memcmp(res_seq[0], res_seq[1], res_n[0] * sizeof *res_seq[0]) == 0 &&
+               res_cex[0].shrink_steps == res_cex[1].shrink_steps &&
+               !res_cex[0].shrink_time_limited,
+           "ci: no time budget shrinks as an unbounded one (%zu choices, "
+           "%ld candidates, not time-limited)", res_n[0],
+           res_cex[0].shrink_steps);
+    fct_ok(res_n[2] == 21 && res_cex[2].shrink_steps == 0 &&
+               res_cex[2].shrink_time_limited,
+           "ci: an interruption still stops the shrink (flagged)");
+    for (int v = 0; v < 3; v++)
+      free(res_seq[v]);
+    fc_run_config c7 = ci;
+    c7.shrink_seconds = 1e-9;
+    size_t n = 21;
+    uint64_t *seq = malloc(n * sizeof *seq);
+    seq[0] = 20;
+    for (size_t i = 1; i < n; i++)
+      seq[i] = 50;
+    fc_counterexample cex;
+    memset(&cex, 0, sizeof cex);
+    fc_shrink(&cex, &seq, &n, FC_LEVEL_STATEMENT, &toy_sum_below_100, &c7,
+              fc_kernels_reference());
+    fct_ok(cex.shrink_time_limited && n == 21,
+           "a time budget of 1e-9 s, asked for, cuts the shrink (flagged)");
     free(seq);
   }
 
