@@ -41,6 +41,16 @@ static int is_two(const fc_case *c)
   const double *x = fc_case_reals(c, "x", NULL, NULL);
   return x && x[0] == 2.0;
 }
+/* n = 16 entries, every one 0: toy.small_excess's minimal failure. */
+static int is_16_zeros(const fc_case *c)
+{
+  size_t n;
+  const long *v = fc_case_ints(c, "xs", &n, NULL);
+  int zero = v != NULL && n == 16;
+  for (size_t i = 0; zero && i < n; i++)
+    zero = v[i] == 0;
+  return zero;
+}
 static int is_half_turn(const fc_case *c)
 {
   size_t n;
@@ -130,6 +140,67 @@ int main(void)
            "16385 choices shrink to 4096 zero bits (%zu choices, %ld "
            "candidates, %.3f s)", n, cex.shrink_steps, cex.shrink_seconds);
     free(seq);
+  }
+
+  /* Small failures (issue 20): a ratio in (1, 2) is shrunk too, keeping
+   * candidates above a margin derived from it (fc_shrink_margin). */
+  {
+    fc_run_config c5;
+    fct_config(&c5); /* the ci profile: shrink margin 2 */
+    fct_ok(fc_shrink_margin(&c5, 1.24) == 1.12 &&
+               fc_shrink_margin(&c5, 1.5) == 1.25 &&
+               fc_shrink_margin(&c5, 2.5) == 1.75 &&
+               fc_shrink_margin(&c5, 3) == 2 &&
+               fc_shrink_margin(&c5, 1e300) == 2 &&
+               fc_shrink_margin(&c5, INFINITY) == 2 &&
+               fc_shrink_margin(&c5, NAN) == 2,
+           "the margin is halfway between 1 and r, at most shrink_margin");
+    fct_ok(fc_shrink_margin(&c5, 1 + 0x1p-52) == 1 + 0x1p-52 &&
+               fc_shrink_margin(&c5, 1 + 0x1p-51) == 1 + 0x1p-52 &&
+               fc_shrink_margin(&c5, 1) > 1 && fc_shrink_margin(&c5, 0) > 1,
+           "the margin is strictly above 1, even for r at or next to 1");
+    c5.shrink_margin = 1;
+    fct_ok(fc_shrink_margin(&c5, 1.24) == 1,
+           "a configured margin of 1 stays 1 (exact minimal cases)");
+    c5.shrink_margin = 2;
+    fc_prop_result res;
+    fc_error err = {0, ""};
+    int rc = fc_run_property(&res, &toy_small_excess, &c5, &err);
+    const fc_counterexample *cx = rc == FC_OK ? res.cex : NULL;
+    fct_ok(cx != NULL && is_16_zeros(cx->values) &&
+               cx->orig_check.level[FC_LEVEL_STATEMENT].ratio == 1.24 &&
+               cx->check.level[FC_LEVEL_STATEMENT].ratio == 1.24,
+           "a failure at ratio 1.24 shrinks to n = 16, entries 0 (%zu -> "
+           "%zu choices, %ld candidates, %ld accepted)",
+           cx ? cx->orig_nchoices : 0, cx ? cx->nchoices : 0,
+           cx ? cx->shrink_steps : 0, cx ? cx->shrink_accepted : 0);
+    if (cx && !is_16_zeros(cx->values))
+      fc_case_print(stdout, cx->values, "#   ");
+    fc_prop_result_clear(&res);
+
+    /* From n = 40 (ratio 1.24) with a band at 4 <= n < 16 failing at
+     * 1.05: the margin 1.12 keeps the shrink above the band, where a
+     * margin of 1 slides onto it (n = 4). */
+    for (int exact = 0; exact < 2; exact++) {
+      c5.shrink_margin = exact ? 1 : 2;
+      size_t n = 41;
+      uint64_t *seq = malloc(n * sizeof *seq);
+      seq[0] = 39; /* n = 1 + 39 */
+      for (size_t i = 1; i < n; i++)
+        seq[i] = 7;
+      fc_counterexample cex;
+      memset(&cex, 0, sizeof cex);
+      rc = fc_shrink(&cex, &seq, &n, FC_LEVEL_STATEMENT, &toy_excess_band,
+                     &c5, fc_kernels_reference());
+      const size_t want = exact ? 4 : 16;
+      int min = rc == FC_OK && n == want + 1 && seq[0] == want - 1;
+      for (size_t i = 1; min && i < n; i++)
+        min = seq[i] == 0;
+      fct_ok(min, "from n = 40, margin %g: shrinks to n = %zu, entries 0 "
+                  "(%zu choices, first %llu)", fc_shrink_margin(&c5, 1.24),
+             want, n, n ? (unsigned long long)seq[0] : 0ULL);
+      free(seq);
+    }
   }
 
   /* The ci profile (issue 18): shrinks are bounded by their step count,
