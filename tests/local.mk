@@ -19,8 +19,9 @@ TESTS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
 	tests/t-coverage tests/sweep tests/t-selfcheck \
 	tests/cli-usage.sh tests/cli-run.sh tests/cli-diff.sh \
 	tests/cli-conformance.sh tests/cli-output.sh tests/cli-lean-loops.sh \
-	tests/cli-bench.sh
-EXTRA_DIST += tests/cli-output.sh tests/cli-lean-loops.sh tests/cli-bench.sh
+	tests/cli-bench.sh tests/cli-same-report.sh
+EXTRA_DIST += tests/cli-output.sh tests/cli-lean-loops.sh tests/cli-bench.sh \
+	tests/cli-same-report.sh
 EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 	tests/cli-diff.sh tests/cli-conformance.sh tests/diff/base.json tests/diff/newfail.json \
 	tests/diff/grow10.json tests/diff/grow2.json tests/diff/env.json \
