@@ -116,6 +116,11 @@ int fc_report_write_summary(FILE *out, const fc_report *rep) {
     OUT(", shard %d/%d", rep->cfg.shard_index, rep->cfg.shard_count);
   if (faults > 0)
     OUT(", %ld oracle faults", faults);
+  size_t timed = 0;
+  for (size_t i = 0; i < rep->n; i++)
+    timed += rep->results[i].stopped_by_time != 0;
+  if (timed > 0) /* fewer cases than asked: the report depends on speed */
+    OUT(", %zu stopped by the time budget", timed);
   OUT("\n\n");
   FC_REP_TRY(families(out, used, rep));
 

@@ -380,7 +380,10 @@ typedef struct fc_run_config {
   long prec;             /* MPFR precision, bits */
   long slack_bits;       /* statement slack s */
   long shrink_steps;     /* candidate evaluations per shrink */
-  double shrink_seconds; /* wall time per shrink */
+  double shrink_seconds; /* wall time per shrink; 0: no limit (the ci
+                            profile: shrink_steps alone bounds a shrink,
+                            so its result does not depend on the
+                            machine) */
   double shrink_margin;  /* a shrink candidate fails only if its ratio
                             exceeds this factor (>= 1) */
   double detect_factor;  /* a negative control detects a case when the

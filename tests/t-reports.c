@@ -769,6 +769,20 @@ static void test_tap(const fc_report *rep) {
          "tap: control characters escaped in YAML");
   fct_ok(strstr(s, "# 6 properties: 2 passed, 3 failed, 1 errors") != NULL,
          "tap: summary diagnostic");
+  fct_ok(count_lines(s, "  stopped_by_time: true") == 1,
+         "tap: the one property the time budget stopped says so");
+  free(s);
+}
+
+/* The Markdown summary says when the time budget cut a property's cases
+ * (the report then depends on the machine's speed). */
+static void test_summary(const fc_report *rep) {
+  int rc;
+  size_t len;
+  char *s = write_to_string(rep, FC_FORMAT_SUMMARY, &rc, &len);
+  fct_ok(rc == FC_OK && s != NULL &&
+             strstr(s, ", 1 stopped by the time budget\n") != NULL,
+         "summary: counts the properties stopped by the time budget");
   free(s);
 }
 
@@ -930,6 +944,7 @@ int main(int argc, char **argv) {
     test_text_width();
     test_json(&rep);
     test_tap(&rep);
+    test_summary(&rep);
     test_junit(&rep);
     test_pages(&rep);
     test_eio(&rep);
