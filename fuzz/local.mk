@@ -43,3 +43,5 @@ fuzz_frame_feed_SOURCES = fuzz/frame-feed.c
 fuzz_frame_feed_CFLAGS = $(WARN_CFLAGS)
 fuzz_frame_feed_LDFLAGS =
 
+## Distributed either way: what the drivers need to be run.
+EXTRA_DIST += fuzz/corpus fuzz/dict
