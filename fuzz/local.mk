@@ -1,7 +1,10 @@
 ## Fuzzing (issue 19): a libFuzzer driver per parser, built with
 ## `CC=clang ./configure --enable-fuzzing` (fuzz/README).  The library is
 ## then compiled with the sanitizers and libFuzzer's coverage
-## (configure.ac); the drivers link libFuzzer's main.
+## (configure.ac); the drivers link libFuzzer's main.  Sources, corpora,
+## dictionaries and the smoke script are distributed either way.
+FUZZ_TARGETS = replay report lean safetensors hfconfig index exec rotation
+
 FUZZ_SRC = fuzz/fuzz_util.h fuzz/fuzz_util.c
 ## -no-install: real binaries (no libtool wrapper) that find the uninstalled
 ## libfoldcheck, so libFuzzer can re-execute them (-fork, -jobs).
@@ -43,5 +46,24 @@ fuzz_frame_feed_SOURCES = fuzz/frame-feed.c
 fuzz_frame_feed_CFLAGS = $(WARN_CFLAGS)
 fuzz_frame_feed_LDFLAGS =
 
-## Distributed either way: what the drivers need to be run.
-EXTRA_DIST += fuzz/corpus fuzz/dict
+EXTRA_DIST += fuzz/README fuzz/smoke.sh fuzz/corpus fuzz/dict
+
+## make fuzz-smoke: each driver FUZZ_SECONDS (30) on a copy of its corpus;
+## fails on a crash, a leak or a hang (fuzz/smoke.sh).
+FUZZ_SECONDS = 30
+if FC_FUZZING
+fuzz-smoke: $(noinst_PROGRAMS)
+	FUZZ_BIN=fuzz FUZZ_CORPUS='$(srcdir)/fuzz/corpus' \
+	FUZZ_DICT='$(srcdir)/fuzz/dict' \
+	$(SHELL) '$(srcdir)/fuzz/smoke.sh' $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+else
+fuzz-smoke:
+	@echo "fuzz-smoke: the fuzzers are not built; configure with" \
+	  "CC=clang ./configure --enable-fuzzing (fuzz/README)" >&2; exit 1
+endif
+.PHONY: fuzz-smoke
+## Logs and crash inputs of the last smoke run (kept until make clean).
+clean-local: clean-fuzz-smoke
+clean-fuzz-smoke:
+	-rm -rf fuzz/smoke
+.PHONY: clean-fuzz-smoke
