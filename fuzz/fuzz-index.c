@@ -43,15 +43,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ready = 1;
   }
   fc_fuzz_write("model.safetensors.index.json", data, size);
-  fc_ckpt *ck = NULL;
-  fc_error err = {0, ""};
-  if (fc_fuzz_verdict("open", fc_ckpt_open(&ck, fc_fuzz_dir(), &err),
-                      err.msg) == FC_OK) {
-    double wq[64], wk[32], wv[32], wo[64];
-    fc_dtype dt;
-    fc_fuzz_verdict("layer 0", fc_ckpt_layer(wq, wk, wv, wo, &dt, ck, 0, &err),
-                    err.msg);
-    fc_ckpt_close(ck);
-  }
+  fc_fuzz_open_checkpoint();
   return 0;
 }

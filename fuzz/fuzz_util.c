@@ -1,6 +1,7 @@
 /* fuzz_util.c -- what the libFuzzer drivers share (fuzz_util.h). */
 #define _GNU_SOURCE
 #include "fuzz_util.h"
+#include "ckpt/ckpt.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -106,4 +107,19 @@ int fc_fuzz_verdict(const char *what, int rc, const char *msg)
   if (verbose)
     fprintf(stderr, "%s: %s\n", what, rc == 0 ? "ok" : msg);
   return rc;
+}
+
+/* See fuzz_util.h. */
+void fc_fuzz_open_checkpoint(void)
+{
+  fc_ckpt *ck = NULL;
+  fc_error err = {0, ""};
+  if (fc_fuzz_verdict("open", fc_ckpt_open(&ck, fc_fuzz_dir(), &err),
+                      err.msg) == FC_OK) {
+    double wq[64], wk[32], wv[32], wo[64];
+    fc_dtype dt;
+    fc_fuzz_verdict("layer 0", fc_ckpt_layer(wq, wk, wv, wo, &dt, ck, 0, &err),
+                    err.msg);
+    fc_ckpt_close(ck);
+  }
 }

@@ -38,6 +38,12 @@ const char *fc_fuzz_write(const char *name, const uint8_t *data, size_t size);
   "\"num_attention_heads\": 2, \"num_key_value_heads\": 1, "                 \
   "\"head_dim\": 4, \"num_hidden_layers\": 1}\n"
 
+/* Open the checkpoint in fc_fuzz_dir() as `foldcheck audit` opens one and,
+ * when it opens, read the weights of layer 0 (names, shapes, dtypes and the
+ * data the offsets point at) for FC_FUZZ_CONFIG_JSON's sizes.  Shared by
+ * fuzz-safetensors and fuzz-index. */
+void fc_fuzz_open_checkpoint(void);
+
 /* With FC_FUZZ_VERBOSE set in the environment, print "what: ok" or "what:
  * the error message" on stderr (to see what the parser made of an input:
  * FC_FUZZ_VERBOSE=1 fuzz/fuzz-report FILE...); rc is returned. */
