@@ -1204,7 +1204,7 @@ static const fc_property p_rope = {
     .anchors = a_none,
     .lean_file = "Symmetry.lean",
     .expect = FC_EXPECT_HOLDS,
-    .extension = "kernel contract (issue 9)",
+    .extension = "kernel contract",
     .generate = gen_rope,
     .check = check_rope,
     .plot_x = "position p",
@@ -1218,7 +1218,7 @@ static const fc_property p_attn = {
     .anchors = a_ctx,
     .lean_file = "Symmetry.lean",
     .expect = FC_EXPECT_HOLDS,
-    .extension = "kernel contract (issue 9)",
+    .extension = "kernel contract",
     .generate = gen_attention,
     .check = check_attention,
 };
@@ -1229,7 +1229,7 @@ static const fc_property p_block = {
     .anchors = a_none,
     .lean_file = "Symmetry.lean",
     .expect = FC_EXPECT_HOLDS,
-    .extension = "kernel contract (issue 9)",
+    .extension = "kernel contract",
     .generate = gen_block,
     .check = check_block,
 };
@@ -1265,7 +1265,7 @@ static const fc_property p_sign = {
     .anchors = a_none,
     .lean_file = "JensenFloor.lean",
     .expect = FC_EXPECT_HOLDS,
-    .extension = "kernel contract (issue 9)",
+    .extension = "kernel contract",
     .generate = gen_sign,
     .check = check_sign,
 };
@@ -1277,7 +1277,7 @@ static const fc_property p_alloc = {
              "bound of a threshold",
     .anchors = a_none,
     .expect = FC_EXPECT_HOLDS,
-    .extension = "kernel contract (issue 9); horizontal-slice allocator "
+    .extension = "kernel contract; horizontal-slice allocator "
                  "(NeuralGeometry glossary; no Lean declaration)",
     .generate = gen_alloc,
     .check = check_alloc,
@@ -1290,7 +1290,7 @@ static const fc_property p_alloc_neg = {
              "ulps of 40 and 44 degrees",
     .anchors = a_none,
     .expect = FC_EXPECT_DETECT,
-    .extension = "kernel contract (issue 9); horizontal-slice allocator "
+    .extension = "kernel contract; horizontal-slice allocator "
                  "(NeuralGeometry glossary; no Lean declaration)",
     .generate = gen_alloc_near,
     .check = check_alloc_neg,

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "props.h"
+#include "engine/safeio.h"
 
 typedef struct decls {
   fc_lean_decl *v;
@@ -266,33 +267,6 @@ int fc_lean_scan_text(fc_lean_decl **out, size_t *n, const char *text,
   return FC_OK;
 }
 
-static char *slurp(const char *path)
-{
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return NULL;
-  size_t cap = 1 << 16, len = 0;
-  char *b = malloc(cap);
-  while (b) {
-    size_t got = fread(b + len, 1, cap - len - 1, f);
-    len += got;
-    if (len + 1 < cap)
-      break;
-    char *nb = cap < ((size_t)64 << 20) ? realloc(b, cap * 2) : NULL;
-    if (nb == NULL) {
-      free(b);
-      b = NULL;
-      break;
-    }
-    b = nb;
-    cap *= 2;
-  }
-  fclose(f);
-  if (b)
-    b[len] = '\0';
-  return b;
-}
-
 /* Directories (and files) already visited, by device and inode: symlink
  * cycles (a -> b -> a, a self-loop) and several links to one tree are
  * walked once, so the scan ends and reports each declaration once. */
@@ -390,10 +364,12 @@ static int walk(decls *d, visited *vs, const char *root, const char *rel,
     } else if (S_ISREG(st.st_mode)) {
       size_t l = strlen(names[i]);
       if (l > 5 && strcmp(names[i] + l - 5, ".lean") == 0) {
-        char *text = slurp(full);
-        if (text == NULL)
-          rc = fc_error_set(err, FC_EIO, "cannot read '%s'", full);
-        else
+        /* Read without blocking and checked again on the opened file
+         * (it may have changed since the stat), at most 64 MiB. */
+        char *text = NULL;
+        rc = fc_file_read_all(&text, NULL, full, (size_t)64 << 20,
+                              FC_FILE_REGULAR, err);
+        if (rc == FC_OK)
           rc = scan_text(d, text, sub);
         free(text);
       }

@@ -251,3 +251,47 @@ size_t fc_rep_utf8_decode(const char *s, size_t n, unsigned long *cp) {
   *cp = c;
   return len;
 }
+
+/* See reports_internal.h. */
+int fc_rep_xml_escape_n(FILE *out, const char *s, size_t n, int attr) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned long c;
+    size_t len = fc_rep_utf8_decode(s + i, n - i, &c);
+    const char *rep = NULL;
+    if (len == 0) {
+      rep = "&#xFFFD;"; /* not UTF-8 */
+      len = 1;
+    } else if (c == '&') {
+      rep = "&amp;";
+    } else if (c == '<') {
+      rep = "&lt;";
+    } else if (c == '>') {
+      rep = "&gt;";
+    } else if (c == '"') {
+      rep = "&quot;";
+    } else if (c == '\'') {
+      rep = "&apos;";
+    } else if (c == '\r') {
+      rep = "&#13;"; /* a raw CR would be normalised away */
+    } else if ((c == '\t' || c == '\n') && attr) {
+      rep = c == '\t' ? "&#9;" : "&#10;";
+    } else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0xFFFE ||
+               c == 0xFFFF) {
+      rep = "&#xFFFD;"; /* not allowed in XML 1.0, even as a reference */
+    }
+    if (rep != NULL) {
+      FC_REP_TRY(fc_rep_puts(out, rep));
+    } else if (fwrite(s + i, 1, len, out) != len) {
+      return FC_EIO;
+    }
+    i += len;
+  }
+  return FC_OK;
+}
+
+/* See reports_internal.h. */
+int fc_rep_xml_escape(FILE *out, const char *s, int attr) {
+  return fc_rep_xml_escape_n(out, s != NULL ? s : "",
+                             s != NULL ? strlen(s) : 0, attr);
+}

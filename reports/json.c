@@ -21,11 +21,13 @@
  *   shard          string | null  "K/N" for `run --shard K/N`, else null
  *   config         object   cases, time_budget, threads, shrink_steps,
  *                           shrink_seconds, shrink_margin, detect_factor,
- *                           max_choices
+ *                           max_choices, maxfail (0: no limit)
  *   environment    object   foldcheck, mpfr, gmp, openblas,
  *                           openblas_config, compiler, cpu (strings),
  *                           threads (number)
- *   summary        object   total, passed, failed, errors, oracle_faults
+ *   summary        object   total, passed, failed, errors, oracle_faults,
+ *                           not_run (selected properties not run: --maxfail
+ *                           was reached; "total" counts those listed)
  *   properties     array of objects:
  *     id, title, anchors (array of strings), lean_file (string | null),
  *     expect ("holds" | "detect"), extension (string | null),
@@ -176,7 +178,8 @@ static int config_json(json_t **out, const fc_run_config *c) {
       (rc = put(o, "shrink_margin", jnum(c->shrink_margin))) != FC_OK ||
       (rc = put(o, "detect_factor", jnum(c->detect_factor))) != FC_OK ||
       (rc = put(o, "max_choices",
-                json_integer((json_int_t)c->max_choices))) != FC_OK) {
+                json_integer((json_int_t)c->max_choices))) != FC_OK ||
+      (rc = put(o, "maxfail", json_integer(c->maxfail))) != FC_OK) {
     json_decref(o);
     return rc;
   }
@@ -197,7 +200,9 @@ static int summary_json(json_t **out, const fc_report *rep) {
       (rc = put(o, "passed", json_integer((json_int_t)passed))) != FC_OK ||
       (rc = put(o, "failed", json_integer((json_int_t)failed))) != FC_OK ||
       (rc = put(o, "errors", json_integer((json_int_t)errors))) != FC_OK ||
-      (rc = put(o, "oracle_faults", json_integer(faults))) != FC_OK) {
+      (rc = put(o, "oracle_faults", json_integer(faults))) != FC_OK ||
+      (rc = put(o, "not_run", json_integer((json_int_t)rep->not_run))) !=
+          FC_OK) {
     json_decref(o);
     return rc;
   }

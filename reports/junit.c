@@ -28,47 +28,8 @@
 
 #include "reports_internal.h"
 
-/* Write s[0..n) escaped; attr: inside a double-quoted attribute value. */
-static int xml_escape_n(FILE *out, const char *s, size_t n, int attr) {
-  size_t i = 0;
-  while (i < n) {
-    unsigned long c;
-    size_t len = fc_rep_utf8_decode(s + i, n - i, &c);
-    const char *rep = NULL;
-    if (len == 0) {
-      rep = "&#xFFFD;"; /* not UTF-8 */
-      len = 1;
-    } else if (c == '&') {
-      rep = "&amp;";
-    } else if (c == '<') {
-      rep = "&lt;";
-    } else if (c == '>') {
-      rep = "&gt;";
-    } else if (c == '"') {
-      rep = "&quot;";
-    } else if (c == '\'') {
-      rep = "&apos;";
-    } else if (c == '\r') {
-      rep = "&#13;"; /* a raw CR would be normalised away */
-    } else if ((c == '\t' || c == '\n') && attr) {
-      rep = c == '\t' ? "&#9;" : "&#10;";
-    } else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0xFFFE ||
-               c == 0xFFFF) {
-      rep = "&#xFFFD;"; /* not allowed in XML 1.0, even as a reference */
-    }
-    if (rep != NULL) {
-      FC_REP_TRY(fc_rep_puts(out, rep));
-    } else if (fwrite(s + i, 1, len, out) != len) {
-      return FC_EIO;
-    }
-    i += len;
-  }
-  return FC_OK;
-}
-
 static int xml_escape(FILE *out, const char *s, int attr) {
-  return xml_escape_n(out, s != NULL ? s : "", s != NULL ? strlen(s) : 0,
-                      attr);
+  return fc_rep_xml_escape(out, s, attr);
 }
 
 /* <property name="name" value="value"/> */
@@ -203,7 +164,7 @@ static int write_verdict(FILE *out, const fc_report *rep,
     int rc = render(&buf, &len, 1, rep, r);
     if (rc != FC_OK)
       return rc;
-    rc = xml_escape_n(out, buf, len, 0);
+    rc = fc_rep_xml_escape_n(out, buf, len, 0);
     free(buf);
     if (rc != FC_OK)
       return rc;
@@ -220,7 +181,7 @@ static int write_testcase(FILE *out, const fc_report *rep,
   size_t len;
   int rc;
   FC_REP_TRY(fc_rep_puts(out, "    <testcase classname=\"foldcheck."));
-  FC_REP_TRY(xml_escape_n(out, id, fc_rep_family_len(id), 1));
+  FC_REP_TRY(fc_rep_xml_escape_n(out, id, fc_rep_family_len(id), 1));
   FC_REP_TRY(fc_rep_puts(out, "\" name=\""));
   FC_REP_TRY(xml_escape(out, id, 1));
   FC_REP_TRY(fc_rep_printf(out, "\" time=\"%.3f\">\n",
@@ -231,7 +192,7 @@ static int write_testcase(FILE *out, const fc_report *rep,
   rc = render(&buf, &len, 0, rep, r);
   if (rc != FC_OK)
     return rc;
-  rc = xml_escape_n(out, buf, len, 0);
+  rc = fc_rep_xml_escape_n(out, buf, len, 0);
   free(buf);
   if (rc != FC_OK)
     return rc;

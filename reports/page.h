@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include "foldcheck.h"
 
-/* Write s with XML's special characters escaped; FC_OK or FC_EIO. */
+/* Write s escaped for XML text (fc_rep_xml_escape); FC_OK or FC_EIO. */
 int fc_svg_escape(FILE *out, const char *s);
 /* The distribution of a result's error/bound ratios per level, one bar per
  * decade, with the bound marked.  Nothing when no level was measured. */

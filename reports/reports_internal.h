@@ -75,6 +75,14 @@ const char *fc_rep_str(const char *s, const char *dflt);
  * (a stray continuation byte, an overlong form, a surrogate, a value over
  * U+10FFFF, or a sequence cut short). */
 size_t fc_rep_utf8_decode(const char *s, size_t n, unsigned long *cp);
+/* s (NULL: "") escaped for XML 1.0 text, or for a double-quoted attribute
+ * value when attr: the five special characters as entities, tab and
+ * newline kept (as references inside attributes), CR as a reference, and
+ * what XML 1.0 forbids (other C0 controls, U+FFFE, U+FFFF) and bytes that
+ * are not UTF-8 as U+FFFD.  FC_OK or FC_EIO.  Used by JUnit, HTML, SVG. */
+int fc_rep_xml_escape(FILE *out, const char *s, int attr);
+/* The same for s[0..n). */
+int fc_rep_xml_escape_n(FILE *out, const char *s, size_t n, int attr);
 
 /* Length of the family of a property id: the part before the first '.',
  * or the whole id when it has no dot. */

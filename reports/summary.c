@@ -102,9 +102,12 @@ int fc_report_write_summary(FILE *out, const fc_report *rep) {
   fc_report_counts(rep, &passed, &failed, &errors, &faults);
   int ok = failed == 0 && errors == 0 && !rep->interrupted;
   OUT("## foldcheck: %s -- %zu properties: %zu passed, %zu failed, %zu "
-      "errors%s\n\n",
-      ok ? "PASS" : rep->interrupted ? "INTERRUPTED" : "FAIL", rep->n, passed,
-      failed, errors, rep->interrupted ? " (interrupted: partial run)" : "");
+      "errors",
+      ok ? "PASS" : rep->interrupted ? "INTERRUPTED" : "FAIL",
+      rep->n + rep->not_run, passed, failed, errors);
+  if (rep->not_run > 0)
+    OUT(", %zu not run (--maxfail %ld reached)", rep->not_run, rep->cfg.maxfail);
+  OUT("%s\n\n", rep->interrupted ? " (interrupted: partial run)" : "");
   OUT("seed %llu, profile %s, kernels %s, precision %ld bits, foldcheck %s, "
       "%.1f s",
       (unsigned long long)rep->cfg.seed, fc_rep_str(rep->cfg.profile, "-"),
@@ -113,6 +116,11 @@ int fc_report_write_summary(FILE *out, const fc_report *rep) {
     OUT(", shard %d/%d", rep->cfg.shard_index, rep->cfg.shard_count);
   if (faults > 0)
     OUT(", %ld oracle faults", faults);
+  size_t timed = 0;
+  for (size_t i = 0; i < rep->n; i++)
+    timed += rep->results[i].stopped_by_time != 0;
+  if (timed > 0) /* fewer cases than asked: the report depends on speed */
+    OUT(", %zu stopped by the time budget", timed);
   OUT("\n\n");
   FC_REP_TRY(families(out, used, rep));
 

@@ -19,24 +19,7 @@ static const char *const level_color[FC_NLEVELS] = {"#1f6feb", "#d97706",
 
 int fc_svg_escape(FILE *out, const char *s)
 {
-  for (; s && *s; s++) {
-    int rc;
-    switch (*s) {
-    case '&': rc = fputs("&amp;", out); break;
-    case '<': rc = fputs("&lt;", out); break;
-    case '>': rc = fputs("&gt;", out); break;
-    case '"': rc = fputs("&quot;", out); break;
-    case '\'': rc = fputs("&#39;", out); break;
-    default:
-      /* Characters XML 1.0 forbids become '?'. */
-      rc = ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
-               ? fputc('?', out)
-               : fputc(*s, out);
-    }
-    if (rc == EOF)
-      return FC_EIO;
-  }
-  return FC_OK;
+  return fc_rep_xml_escape(out, s, 0);
 }
 
 static int axes(FILE *out, const char *title, const char *xlabel,

@@ -98,6 +98,8 @@ static int yaml_block(FILE *out, const fc_prop_result *r) {
                            "  oracle_faults: %ld\n  seconds: %.3f\n",
                            r->cases, r->discarded, r->failures,
                            r->oracle_faults, r->seconds));
+  if (r->stopped_by_time) /* fewer cases than asked: machine-dependent */
+    FC_REP_TRY(fc_rep_puts(out, "  stopped_by_time: true\n"));
   if (r->message[0] != '\0')
     FC_REP_TRY(yaml_kv_str(out, "  ", "message", r->message));
   FC_REP_TRY(fc_rep_puts(out, "  worst_ratio:\n"));

@@ -3,8 +3,9 @@
  *   foldcheck 0.1.0: profile ci, seed 42, precision 256 bits (slack 8), ...
  *   environment: MPFR 4.2.1, GMP 6.3.0, ...
  *
- *   property          anchors            expect  cases verdict statement ...
- *   commutant2d.span  RoPE.comm_span     holds     200 pass     3.10e-70 ...
+ *   property          expect  cases verdict statement ...   (120 columns;
+ *   commutant2d.span  holds     200 pass     3.10e-70 ...    --verbose adds
+ *                                                              anchors, notes)
  *
  *   notes: (extensions, properties with no Lean anchor, full anchor lists)
  *   counterexamples: (one block each, fc_report_write_cex)
@@ -113,7 +114,8 @@ static int write_header(FILE *out, const fc_report *rep, int first) {
   return fc_rep_puts(out, "\n");
 }
 
-/* The free-form last column: short flags explained under "notes". */
+/* The free-form last column: short flags explained under "notes".
+ * shortened < 0: the run's notes only, not the property's. */
 static void flags_cell(char *buf, size_t size, const fc_prop_result *r,
                        int shortened) {
   size_t len = 0;
@@ -125,12 +127,14 @@ static void flags_cell(char *buf, size_t size, const fc_prop_result *r,
     if (len < size)                                                         \
       len += (size_t)snprintf(buf + len, size - len, __VA_ARGS__);          \
   } while (0)
-  if (r->prop->extension != NULL)
-    FLAG("extension");
-  if (count_anchors(r->prop) == 0)
-    FLAG("no Lean anchor");
-  else if (shortened)
-    FLAG("anchors shortened");
+  if (shortened >= 0) { /* the property's notes: --verbose only */
+    if (r->prop->extension != NULL)
+      FLAG("extension");
+    if (count_anchors(r->prop) == 0)
+      FLAG("no Lean anchor");
+    else if (shortened)
+      FLAG("anchors shortened");
+  }
   if (r->oracle_faults > 0)
     FLAG("%ld oracle faults", r->oracle_faults);
   if (r->stopped_by_time)
@@ -146,7 +150,16 @@ static void flags_cell(char *buf, size_t size, const fc_prop_result *r,
 #undef FLAG
 }
 
-static int write_table(FILE *out, const fc_report *rep) {
+/* The table fits TABLE_WIDTH columns by default (the longest property id
+ * is 45 characters; cases up to 1e8, ratios like -1.25e-300): the anchors column and the notes that describe a
+ * property rather than the run (extension, no Lean anchor, a shortened
+ * anchor list) come with --verbose only (`foldcheck list` and `foldcheck
+ * anchors` have them too); the run's own notes (discarded cases, oracle
+ * faults, a time budget, ...) follow the row, or go on the next line,
+ * indented, when the row would grow past TABLE_WIDTH. */
+#define TABLE_WIDTH 120
+
+static int write_table(FILE *out, const fc_report *rep, int verbose) {
   size_t i, wid = strlen("property"), wan = strlen("anchors");
   char an[ANCHORS_WIDTH + 8];
   for (i = 0; i < rep->n; i++) {
@@ -158,28 +171,40 @@ static int write_table(FILE *out, const fc_report *rep) {
     if (l > wan)
       wan = l;
   }
+  if (!verbose)
+    wan = 0;
+  FC_REP_TRY(fc_rep_printf(out, "%-*s  ", (int)wid, "property"));
+  if (verbose)
+    FC_REP_TRY(fc_rep_printf(out, "%-*s  ", (int)wan, "anchors"));
   FC_REP_TRY(fc_rep_printf(out,
-                           "%-*s  %-*s  %-6s  %7s  %-7s  %-11s  %-11s  "
-                           "%-11s  %8s  %s\n",
-                           (int)wid, "property", (int)wan, "anchors",
+                           "%-6s  %9s  %-7s  %-10s  %-11s  %-10s  %8s%s\n",
                            "expect", "cases", "verdict", "statement",
-                           "conformance", "accuracy", "time", "notes"));
+                           "conformance", "accuracy", "time",
+                           verbose ? "  notes" : ""));
   for (i = 0; i < rep->n; i++) {
     const fc_prop_result *r = &rep->results[i];
-    char cell[FC_NLEVELS][32], flags[160], verdict[16];
+    char cell[FC_NLEVELS][32], flags[160], verdict[16], row[512];
     int l, shortened = anchors_short(an, sizeof an, r->prop);
     for (l = 0; l < FC_NLEVELS; l++)
       ratio_cell(cell[l], sizeof cell[l], &r->worst[l]);
-    flags_cell(flags, sizeof flags, r, shortened);
+    flags_cell(flags, sizeof flags, r, verbose ? shortened : -1);
     snprintf(verdict, sizeof verdict, "%s",
              r->status == FC_STATUS_PASS
                  ? "pass"
                  : (r->status == FC_STATUS_FAIL ? "FAIL" : "ERROR"));
-    FC_REP_TRY(fc_rep_printf(
-        out, "%-*s  %-*s  %-6s  %7ld  %-7s  %-11s  %-11s  %-11s  %7.2fs%s%s\n",
-        (int)wid, r->prop->id, (int)wan, an,
-        fc_rep_expect_name(r->prop->expect), r->cases, verdict, cell[0],
-        cell[1], cell[2], r->seconds, flags[0] ? "  " : "", flags));
+    int len = snprintf(
+        row, sizeof row,
+        "%-*s  %-*s%s%-6s  %9ld  %-7s  %-10s  %-11s  %-10s  %7.2fs",
+        (int)wid, r->prop->id, (int)wan, verbose ? an : "",
+        verbose ? "  " : "", fc_rep_expect_name(r->prop->expect), r->cases,
+        verdict, cell[0], cell[1], cell[2], r->seconds);
+    FC_REP_TRY(fc_rep_puts(out, row));
+    if (flags[0] == '\0')
+      FC_REP_TRY(fc_rep_puts(out, "\n"));
+    else if (verbose || len + 2 + (int)strlen(flags) <= TABLE_WIDTH)
+      FC_REP_TRY(fc_rep_printf(out, "  %s\n", flags));
+    else
+      FC_REP_TRY(fc_rep_printf(out, "\n    (%s)\n", flags));
   }
   return FC_OK;
 }
@@ -243,7 +268,11 @@ static void print_real_short(FILE *out, double x) {
  * and a count of the rest. */
 static void print_case_elided(FILE *out, const fc_case *c, const char *in) {
   size_t n = fc_case_nfields(c);
-  for (size_t i = 0; i < n; i++) {
+  for (size_t step = 0; step < 4 * n; step++) {
+    /* fc_case_print's order: dimensions and values before parameters. */
+    size_t i = step % n;
+    if (fc_case_field_rank(c, i) != (int)(step / n))
+      continue;
     size_t rows = 0, cols = 0;
     fc_case_field_shape(c, i, &rows, &cols);
     size_t count = rows * cols;
@@ -517,7 +546,10 @@ static int write_summary_line(FILE *out, const fc_report *rep) {
   fc_report_counts(rep, &passed, &failed, &errors, &faults);
   FC_REP_TRY(fc_rep_printf(out, "%zu properties: %zu passed, %zu failed, "
                                 "%zu errors",
-                           rep->n, passed, failed, errors));
+                           rep->n + rep->not_run, passed, failed, errors));
+  if (rep->not_run > 0) /* never counted as passes */
+    FC_REP_TRY(fc_rep_printf(out, ", %zu not run (--maxfail %ld reached)",
+                             rep->not_run, rep->cfg.maxfail));
   if (faults > 0)
     FC_REP_TRY(fc_rep_printf(out, " (%ld oracle faults)", faults));
   FC_REP_TRY(fc_rep_printf(out, ", %.2f s", rep->seconds));
@@ -540,7 +572,7 @@ int fc_report_write_text_ex(FILE *out, const fc_report *rep,
   FC_REP_TRY(write_header(out, rep, 1));
   FC_REP_TRY(write_summary_line(out, rep));
   FC_REP_TRY(write_header(out, rep, 0));
-  FC_REP_TRY(write_table(out, rep));
+  FC_REP_TRY(write_table(out, rep, opts->verbose));
   FC_REP_TRY(write_notes(out, rep, opts->verbose));
   FC_REP_TRY(write_detections(out, rep, opts));
   FC_REP_TRY(write_counterexamples(out, rep, opts));

@@ -131,7 +131,13 @@ const double *fc_case_field_reals(const fc_case *c, size_t i);
 const long *fc_case_field_ints(const fc_case *c, size_t i);
 /* Deep copy into dst (reset first). */
 int fc_case_copy(fc_case *dst, const fc_case *src);
-/* Print readably: each field with decimals and hex floats (%a). */
+/* Where field i is printed: 0 a dimension, 1 real values, 2 an integer
+ * scalar, 3 an integer array (a generator's parameters: configuration
+ * words, index maps); 3 for an out-of-range i. */
+int fc_case_field_rank(const fc_case *c, size_t i);
+/* Print readably: each field with decimals and hex floats (%a), the
+ * dimensions and values first, generator parameters last
+ * (fc_case_field_rank), insertion order within a rank. */
 void fc_case_print(FILE *out, const fc_case *c, const char *indent);
 
 #define FC_CASE_MAX_ELEMS ((size_t)1 << 26)
@@ -379,7 +385,10 @@ typedef struct fc_run_config {
   long prec;             /* MPFR precision, bits */
   long slack_bits;       /* statement slack s */
   long shrink_steps;     /* candidate evaluations per shrink */
-  double shrink_seconds; /* wall time per shrink */
+  double shrink_seconds; /* wall time per shrink; 0: no limit (the ci
+                            profile: shrink_steps alone bounds a shrink,
+                            so its result does not depend on the
+                            machine) */
   double shrink_margin;  /* a shrink candidate fails only if its ratio
                             exceeds this factor (>= 1) */
   double detect_factor;  /* a negative control detects a case when the
@@ -400,6 +409,17 @@ typedef struct fc_run_config {
   volatile sig_atomic_t *stop;
   void *provider;        /* issue 9: user kernels (fc_kprov), or NULL;
                             the other properties then use the reference */
+  /* Selection beyond the patterns (fc_select_properties), applied before
+   * sharding, so the shards partition what is selected.  exclude: NULL or
+   * NULL-terminated patterns of properties to leave out; only: NULL, or
+   * NULL-terminated exact property ids to keep (e.g. the properties that
+   * fell short last time). */
+  const char *const *exclude;
+  const char *const *only;
+  /* Stop after this many properties fell short (status fail or error),
+   * counted in the selection's (registry) order: the selected properties
+   * after the maxfail-th are not run (fc_report.not_run).  0: never. */
+  long maxfail;
 } fc_run_config;
 
 /* Largest oracle precision the CLI accepts (the P + 64 self-check and the
@@ -521,20 +541,29 @@ typedef struct fc_report {
                             interrupted one were not run */
   char profile_buf[16];  /* storage for cfg.profile in a report read back
                             from JSON (fc_report_read_json) */
+  size_t not_run;        /* selected properties not run because
+                            cfg.maxfail properties fell short first */
 } fc_report;
 
 /* The properties that patterns select (NULL-terminated; NULL or empty =
- * all), in registry order, restricted to cfg's shard (shard_index of
- * shard_count).  *out (free it) receives *n entries.  FC_ENOTFOUND naming
- * a pattern that matches nothing (a typo is an error, not a pass);
- * FC_ERANGE for a shard outside 1 <= K <= N <= 1024; FC_ENOMEM. */
+ * all), less those cfg->exclude matches, kept to the ids in cfg->only when
+ * it is non-NULL, in registry order; then restricted to cfg's shard
+ * (shard_index of shard_count), so the shards partition that selection.
+ * *out (free it) receives *n entries.  FC_ENOTFOUND naming a pattern (or
+ * an exclude pattern) that matches no property or an `only` id that names
+ * none (a typo is an error, not a pass), or when nothing is left once the
+ * exclusions and `only` are applied; FC_ERANGE for a shard outside
+ * 1 <= K <= N <= 1024; FC_ENOMEM. */
 int fc_select_properties(const fc_property ***out, size_t *n,
                          const fc_run_config *cfg,
                          const char *const *patterns, fc_error *err);
 
 /* Run the selected properties (NULL-terminated patterns; NULL or empty =
- * all).  Fills *rep (free with fc_report_clear).  Returns FC_OK when the run
- * happened (whatever the verdicts), an error for bad configuration. */
+ * all; see fc_select_properties), one after another in registry order.
+ * Fills *rep (free with fc_report_clear).  With cfg->maxfail = N > 0 the
+ * run stops after the N-th property that fell short; the rest are counted
+ * in rep->not_run.  Returns FC_OK when the run happened (whatever the
+ * verdicts), an error for bad configuration. */
 int fc_run(fc_report *rep, const fc_run_config *cfg,
            const char *const *patterns, fc_error *err);
 /* Run one property (exposed for tests). */

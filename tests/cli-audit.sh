@@ -126,7 +126,9 @@ grep -q "^| 0 | 0 | 0 |.*\*\*online\*\* |" "$TMP/out" && grep -q "<svg" "$TMP/ou
 ok $? "markdown table and plot"
 
 # Corrupted files: exit 2, one line naming the file and the tensor.
-# (11 cases; intweight is a valid file whose weight is stored as I32.)
+# (13 cases; intweight is a valid file whose weight is stored as I32; gap
+# and trailing leave data bytes to no tensor, which the reference
+# implementation rejects.)
 for c in truncated:"rew/model.safetensors: tensor 'model.layers.1.self_attn.k_proj.weight': data_offsets" \
          hdrlen:"rew/model.safetensors: header length 1099511627776 beyond the file" \
          badjson:"rew/model.safetensors: header is not valid JSON" \
@@ -137,7 +139,9 @@ for c in truncated:"rew/model.safetensors: tensor 'model.layers.1.self_attn.k_pr
          noheads:"rew/config.json: no positive integer num_attention_heads" \
          overlap:"rew/model.safetensors: tensor 'model.layers.0.self_attn.k_proj.weight': data overlaps" \
          notobject:"rew/model.safetensors: tensor 'model.layers.0.self_attn.q_proj.weight': entry is not an object" \
-         dupshard:"rew/model-00002-of-00002.safetensors: tensor 'model.layers.0.self_attn.q_proj.weight': defined twice"; do
+         dupshard:"rew/model-00002-of-00002.safetensors: tensor 'model.layers.0.self_attn.q_proj.weight': defined twice" \
+         gap:"rew/model.safetensors: data bytes 16384..16391 belong to no tensor (a gap before tensor 'model.layers.0.self_attn.k_proj.weight')" \
+         trailing:"rew/model.safetensors: data bytes 147456..147471 belong to no tensor (after the last tensor's data)"; do
   name=${c%%:*}; msg=${c#*:}
   mk corrupt-$name
   expect_exit 2 "corrupt $name" -- $F audit $TMP/corrupt-$name/orig $TMP/corrupt-$name/rew

@@ -21,6 +21,20 @@ expect_exit 1 "anchors --lean on a partial tree reports the missing anchors" -- 
 grep -q "attention_score_gauge_invariance .*Fixture/Symmetry.lean:[0-9]* axiom, axiom (table says otherwise)" "$TMP/out"; ok $? "status read from the tree, disagreement flagged"
 grep -q "MISSING from the tree" "$TMP/out"; ok $? "missing anchors flagged"
 grep -q "unrelated_helper_lemma" "$TMP/out"; ok $? "theorems without a property listed"
+# A report where properties fell short: the verdict line counts the
+# failing anchors and the exit status says so.
+expect_exit 1 "anchors --report of a report with a failure" -- $F anchors --report $top_srcdir/tests/diff/newfail.json
+{ grep -q "^intertwiner_zero_of_cos_ne .* FAIL " "$TMP/out" && grep -q "^19 anchors; 1 failing in .*newfail.json (verdict FAIL); 0 with a problem" "$TMP/out"; } && r=0 || r=1
+ok $r "the verdict line counts the failing anchor"
+$F run commutant2d schur --profile ci --cases 10 --shrink-steps 100 --quiet --kernels mutant-lin-mul-transpose --format json --output "$TMP/fail.json" || true
+expect_exit 1 "anchors --report of a run under a mutant" -- $F anchors --report "$TMP/fail.json"
+n=$(grep -c " FAIL " "$TMP/out" || true)
+{ [ "$n" -ge 1 ] && grep -q "^19 anchors; $n failing in " "$TMP/out"; } && r=0 || r=1
+ok $r "as many failing in the verdict line as FAIL rows ($n)"
+expect_exit 1 "anchors --format json of that report" -- $F anchors --format json --report "$TMP/fail.json"
+grep -q "\"failing\": $n" "$TMP/out"; ok $? "JSON: failing = $n"
+expect_exit 0 "anchors --report of a passing report" -- $F anchors --report $top_srcdir/tests/diff/base.json
+grep -q "^19 anchors; 0 failing in " "$TMP/out"; ok $? "a passing report: 0 failing"
 expect_exit 2 "anchors --lean on a missing tree" -- $F anchors --lean /nonexistent/lean
 expect_exit 2 "anchors --report on a non-report" -- $F anchors --report $top_srcdir/README
 

@@ -27,7 +27,8 @@
  *   corrupt-*   commuting pair, then rew broken: truncated, hdrlen,
  *               badjson, dtype (unknown F12), intweight (q_proj as I32),
  *               sizemismatch, missing, noheads, overlap,
- *               notobject, dupshard
+ *               notobject, dupshard, gap (8 bytes between the first two
+ *               tensors' data), trailing (16 bytes after the last one)
  * OUTDIR/rotations.json holds the Q/K rotation of every layer and KV group
  * ({"rotations": [layer][group][d][d]}, for `audit --rotation`).
  *   big         32 layers, hidden 4096, 32 heads (8 KV) of d = 128, F16,
@@ -238,6 +239,10 @@ static void write_st(const char *path, tens *t, size_t nt)
       b -= 8;
       e -= 8;
     }
+    if (i >= 1 && strcmp(corrupt, "gap") == 0) {
+      b += 8; /* 8 zero bytes after tensor 0 that no tensor covers */
+      e += 8;
+    }
     json_object_set_new(h, t[i].name,
                         strcmp(corrupt, "notobject") == 0 && i == 0
                             ? json_string("oops")
@@ -271,7 +276,13 @@ static void write_st(const char *path, tens *t, size_t nt)
       store(buf + k * es, t[i].dt, t[i].data[k]);
     fwrite(buf, es, n, f);
     free(buf);
+    if (i == 0 && strcmp(corrupt, "gap") == 0)
+      for (int k = 0; k < 8; k++)
+        fputc(0, f);
   }
+  if (strcmp(corrupt, "trailing") == 0) /* 16 bytes after the last tensor */
+    for (int k = 0; k < 16; k++)
+      fputc(0, f);
   if (fclose(f) != 0)
     die("write error on %s", path);
   if (strcmp(corrupt, "truncated") == 0) {

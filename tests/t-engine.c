@@ -211,6 +211,150 @@ static void test_patterns(void)
   fct_ok(fc_pattern_match("*", "anything"), "pattern: *");
 }
 
+/* The ids of a selection, space-separated, into buf (or the error's
+ * message, *rc its code). */
+static const char *sel_ids(char *buf, size_t cap, const fc_run_config *cfg,
+                           const char *const *pats, int *rc)
+{
+  const fc_property **sel = NULL;
+  size_t n = 0, o = 0;
+  fc_error err = {0, ""};
+  buf[0] = '\0';
+  *rc = fc_select_properties(&sel, &n, cfg, pats, &err);
+  for (size_t i = 0; *rc == FC_OK && i < n && o < cap; i++)
+    o += (size_t)snprintf(buf + o, cap - o, "%s%s", i ? " " : "", sel[i]->id);
+  free(sel);
+  if (*rc != FC_OK)
+    snprintf(buf, cap, "%s", err.msg);
+  return buf;
+}
+
+/* --exclude, --last-failed's id list and shards: one selection. */
+static void test_selection(void)
+{
+  fc_run_config cfg;
+  fct_config(&cfg);
+  char buf[2048];
+  int rc;
+  static const char *const schur[] = {"schur", NULL};
+  static const char *const negs[] = {"*.neg_*", NULL};
+  cfg.exclude = negs;
+  fct_ok(strcmp(sel_ids(buf, sizeof buf, &cfg, schur, &rc),
+                "schur.singular_values schur.sandwich schur.vanishing") == 0,
+         "exclude drops what it matches: %s", buf);
+  static const char *const typo[] = {"schur.neg_*", "no.such.*", NULL};
+  cfg.exclude = typo;
+  sel_ids(buf, sizeof buf, &cfg, schur, &rc);
+  fct_ok(rc == FC_ENOTFOUND, "an exclude pattern matching nothing is an "
+         "error: %s", buf);
+  cfg.exclude = schur;
+  sel_ids(buf, sizeof buf, &cfg, schur, &rc);
+  fct_ok(rc == FC_ENOTFOUND, "excluding everything selected is an error: %s",
+         buf);
+  cfg.exclude = NULL;
+  static const char *const only[] = {"schur.vanishing", "commutant2d.span",
+                                     NULL};
+  cfg.only = only;
+  fct_ok(strcmp(sel_ids(buf, sizeof buf, &cfg, NULL, &rc),
+                "commutant2d.span schur.vanishing") == 0,
+         "only: exact ids, registry order: %s", buf);
+  fct_ok(strcmp(sel_ids(buf, sizeof buf, &cfg, schur, &rc),
+                "schur.vanishing") == 0,
+         "only within the patterns: %s", buf);
+  static const char *const stale[] = {"schur", NULL};
+  cfg.only = stale; /* a family name is not an id */
+  sel_ids(buf, sizeof buf, &cfg, NULL, &rc);
+  fct_ok(rc == FC_ENOTFOUND, "only: an id that names no property is an "
+         "error: %s", buf);
+  cfg.only = NULL;
+
+  /* Exclusion before sharding: the shards partition the selection. */
+  static const char *const fam[] = {"commutant2d", "schur", "fold", NULL};
+  static const char *const ex[] = {"fold.multi", "*.neg*", NULL};
+  cfg.exclude = ex;
+  char whole[2048], joined[2048] = "";
+  sel_ids(whole, sizeof whole, &cfg, fam, &rc);
+  size_t total = 0, parts = 0;
+  for (const char *c = whole; *c; c++)
+    total += *c == ' ';
+  total += whole[0] != '\0';
+  int disjoint = 1;
+  for (int k = 1; k <= 3; k++) {
+    cfg.shard_index = k;
+    cfg.shard_count = 3;
+    const fc_property **sel = NULL;
+    size_t n = 0;
+    fc_error err = {0, ""};
+    if (fc_select_properties(&sel, &n, &cfg, fam, &err) != FC_OK)
+      disjoint = 0;
+    for (size_t i = 0; i < n; i++) {
+      disjoint &= strstr(joined, sel[i]->id) == NULL &&
+                  strstr(whole, sel[i]->id) != NULL &&
+                  strstr(sel[i]->id, ".neg") == NULL;
+      strcat(joined, sel[i]->id);
+      strcat(joined, " ");
+    }
+    parts += n;
+    free(sel);
+  }
+  fct_ok(disjoint && parts == total && total > 3,
+         "3 shards of an excluded selection: disjoint, %zu of %zu "
+         "properties, none excluded", parts, total);
+}
+
+/* --maxfail: stop after the N-th property that fell short, in registry
+ * order, whatever the thread count; the rest are counted as not run. */
+static void test_maxfail(void)
+{
+  fc_run_config cfg;
+  fct_config(&cfg);
+  cfg.cases = 20;
+  cfg.shrink_steps = 50;
+  cfg.kernels = "mutant-lin-mul-transpose";
+  static const char *const pats[] = {"commutant2d", "schur", NULL};
+  fc_report full, r1, r2;
+  fc_error err = {0, ""};
+  int rc = fc_run(&full, &cfg, pats, &err);
+  size_t first = full.n, second = full.n;
+  for (size_t i = 0; rc == FC_OK && i < full.n; i++)
+    if (full.results[i].status != FC_STATUS_PASS) {
+      if (first == full.n)
+        first = i;
+      else if (second == full.n)
+        second = i;
+    }
+  fct_ok(rc == FC_OK && full.not_run == 0 && second < full.n,
+         "under the mutant two properties fall short (%zu and %zu of %zu)",
+         first, second, full.n);
+  cfg.maxfail = 1;
+  rc = fc_run(&r1, &cfg, pats, &err);
+  cfg.threads = 2;
+  int rc2 = fc_run(&r2, &cfg, pats, &err);
+  fct_ok(rc == FC_OK && rc2 == FC_OK && r1.n == first + 1 &&
+             r1.not_run == full.n - first - 1 && r2.n == r1.n &&
+             r2.not_run == r1.not_run &&
+             r1.results[first].status != FC_STATUS_PASS,
+         "maxfail 1: %zu run, %zu not run, with 1 and 2 threads alike",
+         r1.n, r1.not_run);
+  fc_report_clear(&r1);
+  fc_report_clear(&r2);
+  cfg.maxfail = 2;
+  rc = fc_run(&r1, &cfg, pats, &err);
+  fct_ok(rc == FC_OK && r1.n == second + 1 &&
+             r1.not_run == full.n - second - 1,
+         "maxfail 2: stops after the second (%zu run)", r1.n);
+  fc_report_clear(&r1);
+  cfg.maxfail = 100;
+  rc = fc_run(&r1, &cfg, pats, &err);
+  fct_ok(rc == FC_OK && r1.n == full.n && r1.not_run == 0,
+         "maxfail above the failures: everything runs");
+  fc_report_clear(&r1);
+  cfg.maxfail = -1;
+  fct_ok(fc_run(&r1, &cfg, pats, &err) == FC_ERANGE, "maxfail -1 refused: %s",
+         err.msg);
+  fc_report_clear(&full);
+}
+
 static void test_errors(void)
 {
   fct_ok(strcmp(fc_strerror(FC_OK), "success") == 0, "strerror OK");
@@ -234,6 +378,8 @@ int main(void)
   test_runner();
   test_determinism();
   test_patterns();
+  test_selection();
+  test_maxfail();
   test_errors();
   return fct_end();
 }

@@ -392,6 +392,73 @@ static void test_eio(const fc_report *rep) {
   }
 }
 
+/* The default text table fits 120 columns for every property this
+ * foldcheck has, with the widest values a run can put in it (8-digit case
+ * counts, ratios of any exponent, NaN, a 999 s property, the run's notes). */
+static void test_text_width(void) {
+  const fc_property **props = NULL;
+  size_t n = 0;
+  fc_run_config cfg;
+  fc_report rep;
+  int rc;
+  size_t len;
+  memset(&rep, 0, sizeof rep);
+  fc_run_config_profile(&cfg, "ci");
+  if (!fct_ok(fc_select_properties(&props, &n, &cfg, NULL, NULL) == FC_OK &&
+                  n > 0,
+              "width: the registry's properties"))
+    return;
+  rep.cfg = cfg;
+  snprintf(rep.kernels, sizeof rep.kernels, "reference");
+  rep.results = calloc(n, sizeof *rep.results);
+  if (!fct_ok(rep.results != NULL, "width: allocate")) {
+    free(props);
+    return;
+  }
+  rep.n = n;
+  for (size_t i = 0; i < n; i++) {
+    fc_prop_result *r = &rep.results[i];
+    r->prop = props[i];
+    r->status = i % 3 == 0 ? FC_STATUS_PASS
+                           : (i % 3 == 1 ? FC_STATUS_FAIL : FC_STATUS_ERROR);
+    r->cases = 100000000; /* --cases' largest */
+    r->seconds = 999.99;
+    for (int l = 0; l < FC_NLEVELS; l++) {
+      r->worst[l].present = 1;
+      r->worst[l].ratio = l == 1 ? NAN : -1.25e-300;
+    }
+    if (i % 2) { /* every run note at once */
+      r->discarded = 99999999;
+      r->oracle_faults = 99999999;
+      r->db_replayed = 99999999;
+      r->stopped_by_time = 1;
+    }
+  }
+  free(props);
+  char *s = write_to_string(&rep, FC_FORMAT_TEXT, &rc, &len);
+  size_t widest = 0, rows = 0;
+  int in_table = 0;
+  for (char *line = s; line != NULL && *line != '\0';) {
+    char *nl = strchr(line, '\n');
+    size_t w = nl ? (size_t)(nl - line) : strlen(line);
+    if (strncmp(line, "property ", 9) == 0)
+      in_table = 1;
+    else if (w == 0)
+      in_table = 0;
+    if (in_table) {
+      rows++;
+      if (w > widest)
+        widest = w;
+    }
+    line = nl ? nl + 1 : NULL;
+  }
+  fct_ok(rc == FC_OK && rows > n && widest <= 120,
+         "text: the table fits 120 columns (%zu properties, %zu lines, "
+         "widest %zu)", n, rows, widest);
+  free(s);
+  fc_report_clear(&rep);
+}
+
 static void test_text(const fc_report *rep) {
   int rc;
   size_t len;
@@ -702,6 +769,20 @@ static void test_tap(const fc_report *rep) {
          "tap: control characters escaped in YAML");
   fct_ok(strstr(s, "# 6 properties: 2 passed, 3 failed, 1 errors") != NULL,
          "tap: summary diagnostic");
+  fct_ok(count_lines(s, "  stopped_by_time: true") == 1,
+         "tap: the one property the time budget stopped says so");
+  free(s);
+}
+
+/* The Markdown summary says when the time budget cut a property's cases
+ * (the report then depends on the machine's speed). */
+static void test_summary(const fc_report *rep) {
+  int rc;
+  size_t len;
+  char *s = write_to_string(rep, FC_FORMAT_SUMMARY, &rc, &len);
+  fct_ok(rc == FC_OK && s != NULL &&
+             strstr(s, ", 1 stopped by the time budget\n") != NULL,
+         "summary: counts the properties stopped by the time budget");
   free(s);
 }
 
@@ -756,12 +837,42 @@ static void test_pages(const fc_report *rep) {
   fct_ok(rc == FC_OK && s != NULL && len > 0 &&
              strstr(s, "commutant2d.span") != NULL,
          "markdown: dispatched and written (%d)", rc);
-  free(s);
+  if (s != NULL) {
+    /* The verdict first, contents, the failures before the table, and no
+     * inline SVG (GitHub and GitLab strip it). */
+    const char *fell = strstr(s, "\n## Properties that fell short\n");
+    const char *table = strstr(s, "\n## Properties\n");
+    fct_ok(strstr(s, "# foldcheck conformance report\n\n> **FAIL**: 4 of 6 "
+                     "properties did not meet their expectation") != NULL,
+           "markdown: the verdict banner leads");
+    fct_ok(strstr(s, "- [Properties that fell short]"
+                     "(#properties-that-fell-short)\n") != NULL,
+           "markdown: contents with links");
+    fct_ok(fell != NULL && table != NULL && fell < table,
+           "markdown: the properties that fell short come first");
+    fct_ok(strstr(s, "<svg") == NULL, "markdown: no raw SVG");
+    free(s);
+  }
   s = write_to_string(rep, FC_FORMAT_HTML, &rc, &len);
   fct_ok(rc == FC_OK && s != NULL && len > 0 &&
              strstr(s, "commutant2d.span") != NULL,
          "html: dispatched and written (%d)", rc);
-  free(s);
+  if (s != NULL) {
+    const char *tab = strstr(s, "<h2 id=\"properties\">");
+    const char *pass = tab ? strstr(tab, "<td class=\"pass\">pass") : NULL;
+    const char *fail = tab ? strstr(tab, "<td class=\"fail\">") : NULL;
+    fct_ok(strstr(s, "<div id=\"verdict\" class=\"banner fail\"><strong>"
+                     "FAIL</strong>") != NULL,
+           "html: the verdict banner");
+    fct_ok(strstr(s, "<a href=\"#properties-that-fell-short\">") != NULL &&
+               strstr(s, "<h2 id=\"properties-that-fell-short\">") != NULL,
+           "html: contents linked to their sections");
+    fct_ok(pass != NULL && fail != NULL && fail < pass,
+           "html: failing rows first in the table");
+    fct_ok(strstr(s, "met their expectation (show plots)</summary>") != NULL,
+           "html: passing properties' plots collapsed");
+    free(s);
+  }
 }
 
 static void test_empty(void) {
@@ -778,6 +889,10 @@ static void test_empty(void) {
     if (s != NULL && f == FC_FORMAT_TEXT)
       fct_ok(strstr(s, "0 properties: 0 passed") != NULL,
              "empty report: text summary");
+    if (s != NULL && f == FC_FORMAT_HTML)
+      fct_ok(strstr(s, "class=\"banner pass\"><strong>PASS</strong>") !=
+                 NULL,
+             "empty report: HTML banner PASS");
     free(s);
   }
 }
@@ -912,8 +1027,10 @@ int main(int argc, char **argv) {
     test_parse();
     test_bad_args(&rep);
     test_text(&rep);
+    test_text_width();
     test_json(&rep);
     test_tap(&rep);
+    test_summary(&rep);
     test_junit(&rep);
     test_pages(&rep);
     test_eio(&rep);

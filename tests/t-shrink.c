@@ -1,5 +1,6 @@
 /* t-shrink.c -- the shrinker reaches the known minimal counterexamples. */
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fctest.h"
@@ -39,6 +40,16 @@ static int is_two(const fc_case *c)
 {
   const double *x = fc_case_reals(c, "x", NULL, NULL);
   return x && x[0] == 2.0;
+}
+/* n = 16 entries, every one 0: toy.small_excess's minimal failure. */
+static int is_16_zeros(const fc_case *c)
+{
+  size_t n;
+  const long *v = fc_case_ints(c, "xs", &n, NULL);
+  int zero = v != NULL && n == 16;
+  for (size_t i = 0; zero && i < n; i++)
+    zero = v[i] == 0;
+  return zero;
 }
 static int is_half_turn(const fc_case *c)
 {
@@ -128,6 +139,131 @@ int main(void)
     fct_ok(zero && !cex.shrink_time_limited,
            "16385 choices shrink to 4096 zero bits (%zu choices, %ld "
            "candidates, %.3f s)", n, cex.shrink_steps, cex.shrink_seconds);
+    free(seq);
+  }
+
+  /* Small failures (issue 20): a ratio in (1, 2) is shrunk too, keeping
+   * candidates above a margin derived from it (fc_shrink_margin). */
+  {
+    fc_run_config c5;
+    fct_config(&c5); /* the ci profile: shrink margin 2 */
+    fct_ok(fc_shrink_margin(&c5, 1.24) == 1.12 &&
+               fc_shrink_margin(&c5, 1.5) == 1.25 &&
+               fc_shrink_margin(&c5, 2.5) == 1.75 &&
+               fc_shrink_margin(&c5, 3) == 2 &&
+               fc_shrink_margin(&c5, 1e300) == 2 &&
+               fc_shrink_margin(&c5, INFINITY) == 2 &&
+               fc_shrink_margin(&c5, NAN) == 2,
+           "the margin is halfway between 1 and r, at most shrink_margin");
+    fct_ok(fc_shrink_margin(&c5, 1 + 0x1p-52) == 1 + 0x1p-52 &&
+               fc_shrink_margin(&c5, 1 + 0x1p-51) == 1 + 0x1p-52 &&
+               fc_shrink_margin(&c5, 1) > 1 && fc_shrink_margin(&c5, 0) > 1,
+           "the margin is strictly above 1, even for r at or next to 1");
+    c5.shrink_margin = 1;
+    fct_ok(fc_shrink_margin(&c5, 1.24) == 1,
+           "a configured margin of 1 stays 1 (exact minimal cases)");
+    c5.shrink_margin = 2;
+    fc_prop_result res;
+    fc_error err = {0, ""};
+    int rc = fc_run_property(&res, &toy_small_excess, &c5, &err);
+    const fc_counterexample *cx = rc == FC_OK ? res.cex : NULL;
+    fct_ok(cx != NULL && is_16_zeros(cx->values) &&
+               cx->orig_check.level[FC_LEVEL_STATEMENT].ratio == 1.24 &&
+               cx->check.level[FC_LEVEL_STATEMENT].ratio == 1.24,
+           "a failure at ratio 1.24 shrinks to n = 16, entries 0 (%zu -> "
+           "%zu choices, %ld candidates, %ld accepted)",
+           cx ? cx->orig_nchoices : 0, cx ? cx->nchoices : 0,
+           cx ? cx->shrink_steps : 0, cx ? cx->shrink_accepted : 0);
+    if (cx && !is_16_zeros(cx->values))
+      fc_case_print(stdout, cx->values, "#   ");
+    fc_prop_result_clear(&res);
+
+    /* From n = 40 (ratio 1.24) with a band at 4 <= n < 16 failing at
+     * 1.05: the margin 1.12 keeps the shrink above the band, where a
+     * margin of 1 slides onto it (n = 4). */
+    for (int exact = 0; exact < 2; exact++) {
+      c5.shrink_margin = exact ? 1 : 2;
+      size_t n = 41;
+      uint64_t *seq = malloc(n * sizeof *seq);
+      seq[0] = 39; /* n = 1 + 39 */
+      for (size_t i = 1; i < n; i++)
+        seq[i] = 7;
+      fc_counterexample cex;
+      memset(&cex, 0, sizeof cex);
+      rc = fc_shrink(&cex, &seq, &n, FC_LEVEL_STATEMENT, &toy_excess_band,
+                     &c5, fc_kernels_reference());
+      const size_t want = exact ? 4 : 16;
+      int min = rc == FC_OK && n == want + 1 && seq[0] == want - 1;
+      for (size_t i = 1; min && i < n; i++)
+        min = seq[i] == 0;
+      fct_ok(min, "from n = 40, margin %g: shrinks to n = %zu, entries 0 "
+                  "(%zu choices, first %llu)", fc_shrink_margin(&c5, 1.24),
+             want, n, n ? (unsigned long long)seq[0] : 0ULL);
+      free(seq);
+    }
+  }
+
+  /* The ci profile (issue 18): shrinks are bounded by their step count,
+   * never by the clock, so a loaded machine gives the same counterexample.
+   * A wall-time budget of 0 is "none": the shrink runs to the same fixed
+   * point as under an unbounded time budget and is not time-limited; a
+   * tiny positive budget does cut it (the clock is read only then); the
+   * interruption flag still stops it. */
+  {
+    fc_run_config ci;
+    fc_run_config_profile(&ci, "ci");
+    fct_ok(ci.shrink_seconds == 0 && ci.shrink_steps > 0,
+           "ci profile: no shrink time budget, %ld steps", ci.shrink_steps);
+    uint64_t *res_seq[3] = {NULL, NULL, NULL};
+    size_t res_n[3];
+    fc_counterexample res_cex[3];
+    static volatile sig_atomic_t raised = 1;
+    for (int v = 0; v < 3; v++) {
+      fc_run_config c6 = ci;
+      c6.progress = 0;
+      c6.shrink_seconds = 0;
+      if (v == 1)
+        c6.shrink_seconds = 1e9;
+      if (v == 2)
+        c6.stop = &raised;
+      size_t n = 21;
+      uint64_t *seq = malloc(n * sizeof *seq);
+      seq[0] = 20;
+      for (size_t i = 1; i < n; i++)
+        seq[i] = 50;
+      memset(&res_cex[v], 0, sizeof res_cex[v]);
+      int rc = fc_shrink(&res_cex[v], &seq, &n, FC_LEVEL_STATEMENT,
+                         &toy_sum_below_100, &c6, fc_kernels_reference());
+      if (rc != FC_OK)
+        n = 0;
+      res_seq[v] = seq;
+      res_n[v] = n;
+    }
+    fct_ok(res_n[0] > 0 && res_n[0] == res_n[1] &&
+               memcmp(res_seq[0], res_seq[1], res_n[0] * sizeof *res_seq[0]) == 0 &&
+               res_cex[0].shrink_steps == res_cex[1].shrink_steps &&
+               !res_cex[0].shrink_time_limited,
+           "ci: no time budget shrinks as an unbounded one (%zu choices, "
+           "%ld candidates, not time-limited)", res_n[0],
+           res_cex[0].shrink_steps);
+    fct_ok(res_n[2] == 21 && res_cex[2].shrink_steps == 0 &&
+               res_cex[2].shrink_time_limited,
+           "ci: an interruption still stops the shrink (flagged)");
+    for (int v = 0; v < 3; v++)
+      free(res_seq[v]);
+    fc_run_config c7 = ci;
+    c7.shrink_seconds = 1e-9;
+    size_t n = 21;
+    uint64_t *seq = malloc(n * sizeof *seq);
+    seq[0] = 20;
+    for (size_t i = 1; i < n; i++)
+      seq[i] = 50;
+    fc_counterexample cex;
+    memset(&cex, 0, sizeof cex);
+    fc_shrink(&cex, &seq, &n, FC_LEVEL_STATEMENT, &toy_sum_below_100, &c7,
+              fc_kernels_reference());
+    fct_ok(cex.shrink_time_limited && n == 21,
+           "a time budget of 1e-9 s, asked for, cuts the shrink (flagged)");
     free(seq);
   }
 

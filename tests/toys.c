@@ -204,6 +204,60 @@ const fc_property toy_long_vector = {
     .check = check_long,
     .describe = NULL};
 
+/* A small excess: a vector of n entries (n in 1..64, entries in 0..1000)
+ * exceeds its bound by 24% once n >= 16, whatever its entries, as a
+ * kernel's extra roundings show at size; smaller vectors pass (ratio 1/2).
+ * Minimal: n = 16, every entry 0 (17 choices).  toy.excess_band adds a
+ * band 4 <= n < 16 just above the bound (ratio 1.05): a shrink from a
+ * failure at 1.24 must not slide onto it. */
+static int gen_excess(fc_case *c, fc_draw *d)
+{
+  long n = fc_draw_size(d, 1, 64);
+  if (fc_case_add_dim(c, "n", n))
+    return FC_ENOMEM;
+  long *v = fc_case_add_ints(c, "xs", (size_t)n, 1);
+  if (!v)
+    return FC_ENOMEM;
+  for (long i = 0; i < n; i++)
+    v[i] = fc_draw_int(d, 0, 1000);
+  return FC_OK;
+}
+static int check_excess(fc_check_result *r, const fc_case *c,
+                        const fc_check_ctx *x)
+{
+  (void)x;
+  set_stmt(r, fc_case_dim(c, "n", 0) >= 16 ? 1.24 : 0.5, 1);
+  return FC_OK;
+}
+static int check_band(fc_check_result *r, const fc_case *c,
+                      const fc_check_ctx *x)
+{
+  (void)x;
+  const long n = fc_case_dim(c, "n", 0);
+  set_stmt(r, n >= 16 ? 1.24 : n >= 4 ? 1.05 : 0.5, 1);
+  return FC_OK;
+}
+const fc_property toy_small_excess = {
+    .id = "toy.small_excess",
+    .title = "a vector's error stays within its bound (fails by 24% at n >= 16)",
+    .anchors = no_anchors,
+    .lean_file = NULL,
+    .expect = FC_EXPECT_HOLDS,
+    .extension = NULL,
+    .generate = gen_excess,
+    .check = check_excess,
+    .describe = NULL};
+const fc_property toy_excess_band = {
+    .id = "toy.excess_band",
+    .title = "toy.small_excess with a band just above the bound at 4 <= n < 16",
+    .anchors = no_anchors,
+    .lean_file = NULL,
+    .expect = FC_EXPECT_HOLDS,
+    .extension = NULL,
+    .generate = gen_excess,
+    .check = check_band,
+    .describe = NULL};
+
 const fc_property *const toy_props[] = {
     &toy_int_below_1000, &toy_sum_below_100, &toy_double_below,
     &toy_always_holds, &toy_detect_never, &toy_givens_identity, NULL};

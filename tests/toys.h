@@ -16,5 +16,9 @@ extern const fc_property toy_givens_identity;/* "rotation is identity":
                                                 planes (0,1), half turn */
 extern const fc_property toy_long_vector;   /* minimal: 4096 zero bits
                                                 (4097 choices) */
+extern const fc_property toy_small_excess;  /* ratio 1.24 at n >= 16:
+                                                minimal: n = 16, zeros */
+extern const fc_property toy_excess_band;   /* the same, and ratio 1.05
+                                                at 4 <= n < 16 */
 extern const fc_property *const toy_props[];
 #endif

@@ -401,7 +401,8 @@ static double vnorm(const double *a, size_t n)
 }
 
 static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
-                   long cases, long prec, fc_error *err)
+                   long cases, long prec, volatile sig_atomic_t *stop,
+                   fc_error *err)
 {
   size_t n = ci->n, d = ci->d, G = ci->G, T = ci->T;
   fc_mp_attn_dims g = {T, n, d, G, 1, n};
@@ -427,7 +428,7 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
   char pid[64];
   snprintf(pid, sizeof pid, "audit.certify.%zu.%zu", ct->layer, ct->group);
   double p2 = ldexp(1, -(int)prec);
-  for (long c = 0; c < cases && rc == FC_OK; c++) {
+  for (long c = 0; c < cases && rc == FC_OK && !(stop && *stop); c++) {
     fc_rng r;
     fc_rng_stream(&r, seed, pid, (uint64_t)c);
     fc_draw dr;
@@ -643,6 +644,8 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
     rc = fc_error_set(err, FC_ENOMEM, "out of memory (layer buffers for "
                       "hidden %zu, %zu heads of %zu)", n, H, d);
   for (size_t l = 0; l < L && rc == FC_OK; l++) {
+    if (o->stop && *o->stop)
+      break;
     if (o->layers && !o->layers[l])
       continue;
     fc_dtype dt1, dt2;
@@ -739,7 +742,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
                       w[0] + g * Gq * d * n, w[1] + g * d * n, w[2] + g * d * n, wo1,
                       w[4] + g * Gq * d * n, w[5] + g * d * n, w[6] + g * d * n, wo2,
                       eq, eq + 2 * Gq, eq + Gq, grp[g].k.efro, grp[g].v.efro, s};
-        rc = certify(ct, &ci, o->seed, o->cases, o->prec, err);
+        rc = certify(ct, &ci, o->seed, o->cases, o->prec, o->stop, err);
       }
     }
     if (o->progress)
@@ -756,5 +759,6 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
   work_clear(&wk);
   free(rel);
   a->seconds = now_s() - t0;
+  a->interrupted = o->stop != NULL && *o->stop != 0;
   return rc;
 }

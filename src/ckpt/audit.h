@@ -15,6 +15,7 @@
 #ifndef FC_CKPT_AUDIT_H
 #define FC_CKPT_AUDIT_H
 
+#include <signal.h>
 #include <stdint.h>
 #include "ckpt/ckpt.h"
 
@@ -94,6 +95,10 @@ typedef struct fc_audit_opts {
   const double *rotation;
   size_t rot_layers, rot_groups;
   const char *rotation_name;
+  /* Interruption: when non-NULL and *stop becomes non-zero (a signal
+   * handler's flag), the audit stops before the next layer and between
+   * certification inputs, and marks the result interrupted. */
+  volatile sig_atomic_t *stop;
 } fc_audit_opts;
 
 /* Read a rotation file (JSON): {"rotation": [[...d...], ...]} one d x d
@@ -117,13 +122,16 @@ typedef struct fc_audit {
   uint64_t seed;
   double u_arith;
   double seconds;
+  int interrupted; /* opts.stop was raised: layers are missing, not a
+                      report to write */
 } fc_audit;
 
 /* Audit rewritten against original (same config figures, else FC_EPARSE);
  * rew may be NULL with o->rotation set: the rotation's fold is audited.
- * a is filled (clear with fc_audit_clear).  FC_OK whatever the verdicts;
- * errors of the checkpoints (FC_EPARSE, FC_ENOTFOUND, FC_EIO) with a
- * message naming file and tensor; FC_ENOMEM. */
+ * a is filled (clear with fc_audit_clear).  FC_OK whatever the verdicts
+ * (and when o->stop was raised: then a->interrupted is 1 and a holds only
+ * the layers done); errors of the checkpoints (FC_EPARSE, FC_ENOTFOUND,
+ * FC_EIO) with a message naming file and tensor; FC_ENOMEM. */
 int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
                  const fc_audit_opts *o, fc_error *err);
 void fc_audit_clear(fc_audit *a);

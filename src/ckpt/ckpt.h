@@ -17,9 +17,14 @@
  * an object, unknown dtypes (the integer, bool and 8-bit float dtypes of
  * the format are accepted for buffers, but are no weights), shapes that are not arrays of non-negative
  * integers, offsets out of range, decreasing, overlapping another tensor or
- * not matching prod(shape) * sizeof(dtype), duplicate names (also across
- * shards).  Every error is FC_EPARSE or FC_EIO with one message naming the
- * file and, where there is one, the tensor. */
+ * not matching prod(shape) * sizeof(dtype), data bytes that belong to no
+ * tensor (a gap between tensors, trailing bytes: as the reference
+ * implementation, the tensors must cover the data section exactly),
+ * duplicate names (also across shards).  Every file is opened without
+ * blocking and must be a regular file (a FIFO or a device named
+ * config.json or model.safetensors is refused at once; engine/safeio.h).
+ * Every error is FC_EPARSE, FC_EIO, FC_ERANGE or FC_ENOTFOUND with one
+ * message naming the file and, where there is one, the tensor. */
 #ifndef FC_CKPT_H
 #define FC_CKPT_H
 

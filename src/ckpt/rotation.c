@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ckpt/audit.h"
+#include "engine/safeio.h"
 
 static int matrix(double *out, json_t *m, size_t d, const char *path,
                   const char *what, fc_error *err)
@@ -32,12 +33,21 @@ int fc_rotation_load(double **R, size_t *nl, size_t *ng, const char *path,
                      size_t d, size_t layers, size_t kv, fc_error *err)
 {
   *R = NULL;
+  /* Named on the command line: a regular file or a pipe (--rotation
+   * <(...)), read without blocking on anything else, at most 1 GiB
+   * (engine/safeio.h). */
+  char *text = NULL;
+  size_t len = 0;
+  int rc = fc_file_read_all(&text, &len, path, (size_t)1 << 30,
+                            FC_FILE_PIPE_OK, err);
+  if (rc != FC_OK)
+    return rc;
   json_error_t je;
-  json_t *j = json_load_file(path, 0, &je);
+  json_t *j = json_loadb(text, len, 0, &je);
+  free(text);
   if (j == NULL)
-    return fc_error_set(err, je.line < 0 ? FC_EIO : FC_EPARSE,
-                        "%s: %s (line %d)", path, je.text, je.line);
-  int rc = FC_OK;
+    return fc_error_set(err, FC_EPARSE, "%s: %s (line %d)", path, je.text,
+                        je.line);
   json_t *one = json_object_get(j, "rotation"), *many = json_object_get(j, "rotations");
   if (one) {
     *nl = *ng = 1;

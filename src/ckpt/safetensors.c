@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <unistd.h>
 #include "ckpt/ckpt.h"
+#include "engine/safeio.h"
 
 /* ------------------------------------------------------------- formats */
 
@@ -170,16 +171,15 @@ static int cmp_span(const void *a, const void *b)
  * is checked after all files are read). */
 static int add_file(fc_ckpt *ck, const char *path, fc_error *err)
 {
-  int fd = open(path, O_RDONLY);
-  if (fd < 0)
-    return fc_error_set(err, FC_EIO, "%s: cannot open: %s", path,
-                        strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return fc_error_set(err, FC_EIO, "%s: not a regular file", path);
-  }
-  size_t size = (size_t)st.st_size;
+  /* Opened without blocking and checked before mapping: a FIFO or a
+   * device named model.safetensors is refused at once (engine/safeio.h). */
+  int fd;
+  uint64_t fsize;
+  int orc = fc_file_open_read(&fd, &fsize, NULL, path, SIZE_MAX / 4,
+                              FC_FILE_REGULAR, err);
+  if (orc != FC_OK)
+    return orc;
+  size_t size = (size_t)fsize;
   if (size < 8) {
     close(fd);
     return fc_error_set(err, FC_EPARSE,
@@ -323,19 +323,35 @@ static int add_file(fc_ckpt *ck, const char *path, fc_error *err)
     sp[nsp].idx = ck->nt - 1;
     nsp++;
   }
-  /* Overlaps: sorted by begin, each non-empty span must end before the
-   * next non-empty one begins. */
+  /* The data section is exactly the tensors' bytes, as the reference
+   * implementation requires (safetensors' Metadata::validate, then
+   * deserialize's MetadataIncompleteBuffer): sorted by offsets, the first
+   * tensor begins at 0, each one where the previous one ends, the last
+   * one at the end of the file.  An overlap, a gap or trailing bytes --
+   * bytes no tensor accounts for -- make a malformed file. */
   qsort(sp, nsp, sizeof *sp, cmp_span);
-  for (size_t i = 1; i < nsp; i++) {
-    size_t j = i - 1;
-    if (sp[i].b == sp[i].e || sp[j].b == sp[j].e)
-      continue;
-    if (sp[i].b < sp[j].e) {
+  size_t at = 0;
+  for (size_t i = 0; i < nsp; i++) {
+    if (sp[i].b < at) {
       rc = fc_error_set(err, FC_EPARSE, "%s: tensor '%s': data overlaps "
                         "tensor '%s'", path, ck->t[sp[i].idx].name,
-                        ck->t[sp[j].idx].name);
+                        ck->t[sp[i - 1].idx].name);
       goto done;
     }
+    if (sp[i].b > at) {
+      rc = fc_error_set(err, FC_EPARSE, "%s: data bytes %zu..%zu belong to "
+                        "no tensor (a gap before tensor '%s')", path, at,
+                        sp[i].b - 1, ck->t[sp[i].idx].name);
+      goto done;
+    }
+    at = sp[i].e;
+  }
+  if (at != data_len) {
+    rc = fc_error_set(err, FC_EPARSE, "%s: data bytes %zu..%zu belong to no "
+                      "tensor (%s)", path, at, data_len - 1,
+                      nsp ? "after the last tensor's data"
+                          : "the header lists no tensor");
+    goto done;
   }
 done:
   free(sp);
@@ -374,44 +390,12 @@ static int exists(const char *path)
   return stat(path, &st) == 0;
 }
 
+/* config.json and the index: regular files of at most 1 GiB, opened
+ * without blocking and checked before reading (engine/safeio.h). */
 static int read_text(char **out, const char *path, fc_error *err)
 {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return fc_error_set(err, FC_EIO, "%s: cannot open: %s", path,
-                        strerror(errno));
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    size_t r = fread(buf + n, 1, cap - n - 1, f);
-    n += r;
-    if (n + 1 < cap)
-      break;
-    if (cap > ((size_t)1 << 30)) {
-      free(buf);
-      fclose(f);
-      return fc_error_set(err, FC_EPARSE, "%s: larger than 1 GiB", path);
-    }
-    char *nb = realloc(buf, cap * 2);
-    if (nb == NULL) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
-    cap *= 2;
-  }
-  int bad = ferror(f);
-  fclose(f);
-  if (buf == NULL)
-    return fc_error_set(err, FC_ENOMEM, "out of memory");
-  if (bad) {
-    free(buf);
-    return fc_error_set(err, FC_EIO, "%s: read error", path);
-  }
-  buf[n] = '\0';
-  *out = buf;
-  return FC_OK;
+  return fc_file_read_all(out, NULL, path, (size_t)1 << 30, FC_FILE_REGULAR,
+                          err);
 }
 
 static int cmp_str(const void *a, const void *b)

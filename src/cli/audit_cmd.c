@@ -2,7 +2,8 @@
  *
  * Exit status: 0 every audited head is foldable and every certified block
  * stays within its storage bound; 1 otherwise; 2 bad usage or a malformed
- * checkpoint (one line on stderr naming the file and tensor). */
+ * checkpoint (one line on stderr naming the file and tensor); 130/143
+ * interrupted by SIGINT/SIGTERM (no report written). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include "foldcheck.h"
 #include "cli.h"
 #include "ckpt/audit.h"
+#include "engine/safeio.h"
 
 static void help(void)
 {
@@ -37,7 +39,9 @@ static void help(void)
          "  --prec BITS            oracle precision (default 128)\n"
          "  --rewrite-arith f32|f64  arithmetic the rewriter used (default f32)\n"
          "  --format text|json|markdown|html  (default text)\n"
-         "  --output FILE          write the report there\n"
+         "  --output FILE          write the report there, when the audit is\n"
+         "                         complete (replaced atomically; left as it\n"
+         "                         was after an error, Ctrl-C or SIGTERM)\n"
          "  --threads N            BLAS threads (default 1)\n"
          "  --progress             a line per layer on stderr\n");
 }
@@ -86,6 +90,18 @@ static int parse_l(long *v, const char *s, long lo, long hi, const char *what)
                               what, lo, hi, s);
   *v = x;
   return 0;
+}
+
+typedef struct audit_out {
+  const fc_audit *au;
+  fc_format fmt;
+} audit_out;
+
+/* fc_file_writer: the audit report in its format. */
+static int put_audit(FILE *f, void *arg)
+{
+  const audit_out *ao = arg;
+  return fc_audit_write(f, ao->au, ao->fmt);
 }
 
 int fc_cli_audit(int argc, char **argv)
@@ -174,6 +190,9 @@ int fc_cli_audit(int argc, char **argv)
                               "CKPT_DIR --rotation FILE (see 'foldcheck audit "
                               "--help')");
   fc_error err = {0, ""};
+  /* An --output that cannot be written is said before the audit runs. */
+  if (output && fc_file_check_output(output, &err) != FC_OK)
+    return fc_cli_usage_error("%s", err.msg);
   fc_ckpt *a = NULL, *b = NULL;
   double *rot = NULL;
   size_t rl = 0, rg = 0;
@@ -203,9 +222,6 @@ int fc_cli_audit(int argc, char **argv)
     if (!st && cert)
       st = parse_list(cm, L, cert, "--certify-layers");
   }
-  FILE *out = stdout;
-  if (!st && output && (out = fopen(output, "w")) == NULL)
-    st = fc_cli_usage_error("cannot write '%s': %s", output, strerror(errno));
   if (st) {
     free(lm);
     free(cm);
@@ -215,21 +231,31 @@ int fc_cli_audit(int argc, char **argv)
     return st;
   }
   fc_env_blas_threads((int)threads);
+  /* As run: SIGINT/SIGTERM stop the audit at the next layer or
+   * certification input.  The report is written only when the audit is
+   * complete, through the safe writer: an error, an interruption or a
+   * kill leaves the previous --output file as it was. */
   fc_audit_opts o = {seed, cases, tokens, prec, layers ? lm : NULL,
-                     cert ? cm : NULL, uarith, progress, rot, rl, rg, rotf};
+                     cert ? cm : NULL, uarith, progress, rot, rl, rg, rotf,
+                     fc_cli_install_stop()};
   fc_audit au;
   rc = fc_audit_run(&au, a, b, &o, &err);
-  if (rc == FC_OK) {
-    int wrc = fc_audit_write(out, &au, fmt);
-    if (wrc)
-      rc = fc_error_set(&err, wrc, "writing the report: %s", fc_strerror(wrc));
-  }
-  if (out != stdout && fclose(out) != 0 && rc == FC_OK)
-    rc = fc_error_set(&err, FC_EIO, "writing '%s' failed", output);
   int status = 0;
+  if (rc == FC_OK && au.interrupted) {
+    fprintf(stderr, "foldcheck: interrupted: the audit did not finish; no "
+            "report written%s%s%s\n", output ? " ('" : "",
+            output ? output : "", output ? "' left as it was)" : "");
+    status = fc_cli_stop_status();
+  } else if (rc == FC_OK) {
+    audit_out ao = {&au, fmt};
+    if (output)
+      rc = fc_file_write(output, put_audit, &ao, &err);
+    else if ((rc = put_audit(stdout, &ao)) != FC_OK)
+      fc_error_set(&err, rc, "writing the report: %s", fc_strerror(rc));
+  }
   if (rc)
     status = fc_cli_usage_error("%s", err.msg);
-  else {
+  else if (!au.interrupted) {
     status = au.count[FC_VERDICT_FOLDABLE] != au.nhead;
     for (size_t i = 0; i < au.ncert; i++)
       status |= !au.cert[i].pass;
@@ -240,5 +266,7 @@ int fc_cli_audit(int argc, char **argv)
   free(cm);
   fc_ckpt_close(a);
   fc_ckpt_close(b);
-  return status;
+  /* A signal during the final write: the report is complete; the exit
+   * status still says the run was signalled, as run's does. */
+  return rc == FC_OK && fc_cli_stop_status() ? fc_cli_stop_status() : status;
 }

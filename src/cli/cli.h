@@ -59,18 +59,23 @@ void fc_cli_outputs_init(fc_cli_outputs *o);
 /* Handle one --format NAME / --output FILE; 0 or 2 (message printed). */
 int fc_cli_outputs_format(fc_cli_outputs *o, const char *name);
 int fc_cli_outputs_output(fc_cli_outputs *o, const char *path);
-/* After the last option; 0 or 2. */
+/* After the last option: the pending pair, then every --output checked
+ * before any work (fc_file_check_output: not a directory, its directory
+ * writable, ...); 0 or 2. */
 int fc_cli_outputs_finish(fc_cli_outputs *o);
 /* "text, json, ..." for messages and --help. */
 const char *fc_cli_format_list(void);
-/* Write rep to path through a temporary file in the same directory and a
- * rename: never an empty or partial file, the previous one kept on
- * failure.  FC_OK or an error with its message in err. */
-int fc_cli_write_atomic(const char *path, const fc_report *rep, fc_format f,
+/* Write rep to path through the one safe writer (engine/safeio.h): a
+ * regular file (or a new path, or the target of a symlink) is replaced
+ * atomically -- never an empty or partial file, the previous one kept on
+ * failure; a character device, a FIFO or /dev/stdout is written in place;
+ * a directory is refused.  FC_OK or an error with its message (naming the
+ * path) in err. */
+int fc_cli_write_report(const char *path, const fc_report *rep, fc_format f,
                         const fc_write_opts *wo, fc_error *err);
 /* Save every replay token longer than FC_TOKEN_INLINE_MAX to
- * dir/<id>.token (fc_report_token_path); 0, or -1 when one could not be
- * written (then print them inline). */
+ * dir/<id>.token (fc_report_token_path), through the safe writer; 0, or -1
+ * when one could not be written (then print them inline). */
 int fc_cli_write_tokens(const fc_report *rep, const char *dir);
 /* Create the failure database directory and probe that it is writable;
  * a warning line on stderr and -1 when not. */
@@ -112,8 +117,12 @@ int fc_cli_check_case(struct fc_check_result *r, const struct fc_property *p,
 int fc_cli_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
-/* The whole file as a NUL-terminated string (malloc'd; at most 256 MiB),
- * or NULL with err set (cannot read, too large, out of memory). */
+/* A report named on the command line as a NUL-terminated string (malloc'd;
+ * at most FC_CLI_REPORT_MAX bytes), read by fc_file_read_all: a regular
+ * file, or a pipe or FIFO (diff <(...) new.json); anything else refused
+ * without blocking.  NULL with err set (cannot read, not a regular file,
+ * too large, out of memory). */
+#define FC_CLI_REPORT_MAX ((size_t)256 << 20)
 char *fc_cli_slurp(const char *path, fc_error *err);
 
 #endif

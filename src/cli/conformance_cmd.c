@@ -10,25 +10,33 @@
 
 #include "foldcheck.h"
 #include "cli.h"
+#include "engine/safeio.h"
 
 #define FC_LAST_REPORT ".foldcheck/last.json"
 
 const char *fc_cli_last_report(void) { return FC_LAST_REPORT; }
 
-/* A JSON report file through the one reader of reports
- * (fc_report_check_json): 0 with *doc, or 2 with the message printed,
- * naming the file. */
+/* The text of a JSON report (read from path) through the one reader of
+ * reports, fc_report_check_json; frees text.  0 with *doc, or 2 with the
+ * message printed, naming the file. */
+static int check_doc(json_t **doc, char *text, const char *path)
+{
+  fc_error err = {0, ""};
+  int rc = fc_report_check_json(doc, text, &err);
+  free(text);
+  if (rc != FC_OK)
+    return fc_cli_usage_error("%s: %s", path, err.msg);
+  return 0;
+}
+
+/* A JSON report file through check_doc: 0 with *doc, or 2. */
 static int load_doc(json_t **doc, const char *path)
 {
   fc_error err = {0, ""};
   char *text = fc_cli_slurp(path, &err);
   if (text == NULL)
     return fc_cli_usage_error("%s", err.msg);
-  int rc = fc_report_check_json(doc, text, &err);
-  free(text);
-  if (rc != FC_OK)
-    return fc_cli_usage_error("%s: %s", path, err.msg);
-  return 0;
+  return check_doc(doc, text, path);
 }
 
 /* ---------------------------------------------------------------- anchors */
@@ -99,9 +107,14 @@ int fc_cli_anchors(int argc, char **argv)
              "'pass 5/5'; 'partial 2/5' when some did not run.  --lean DIR scans a Lean source tree: each anchor's\n"
              "declaration and status there, anchors missing from the tree, and\n"
              "theorems in the tree that no property checks.\n"
-             "Exit 1 when an anchor has no property or no negative control, or\n"
-             "(with --lean) is missing from the tree; 2 when the report is\n"
-             "corrupt (see doc/report-schema.md).\n", FC_LAST_REPORT);
+             "The last line counts the anchors whose verdict is FAIL (one of\n"
+             "their properties fell short in the report) and those with a\n"
+             "problem (no property, no negative control, or, with --lean,\n"
+             "missing from the tree).\n"
+             "Exit 1 when an anchor's verdict is FAIL or an anchor has a\n"
+             "problem, 2 on bad input: an unreadable tree, an unreadable or\n"
+             "corrupt report (see doc/report-schema.md).\n",
+             FC_LAST_REPORT);
       return 0;
     case ':':
       return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -114,10 +127,19 @@ int fc_cli_anchors(int argc, char **argv)
   fc_error err = {0, ""};
   json_t *rep = NULL;
   const char *rpath = report ? report : FC_LAST_REPORT;
-  FILE *probe = report ? NULL : fopen(FC_LAST_REPORT, "rb");
-  if (probe)
-    fclose(probe);
-  if ((report || probe) && load_doc(&rep, rpath) != 0)
+  /* --report FILE may be a pipe; last.json, which foldcheck finds itself,
+   * is a regular file or nothing (engine/safeio.h). */
+  char *text = NULL;
+  if (report) {
+    if ((text = fc_cli_slurp(rpath, &err)) == NULL)
+      return fc_cli_usage_error("%s", err.msg);
+  } else {
+    int lrc = fc_file_read_all(&text, NULL, rpath, FC_CLI_REPORT_MAX,
+                               FC_FILE_REGULAR, &err);
+    if (lrc != FC_OK && lrc != FC_ENOTFOUND)
+      return fc_cli_usage_error("%s", err.msg);
+  }
+  if (text != NULL && check_doc(&rep, text, rpath) != 0)
     return 2;
   fc_lean_decl *decls = NULL;
   size_t ndecl = 0;
@@ -126,6 +148,7 @@ int fc_cli_anchors(int argc, char **argv)
     return fc_cli_usage_error("%s", err.msg);
   }
   int problems = 0;
+  size_t failing = 0; /* anchors whose verdict in the report is FAIL */
   json_t *out = json_array();
   if (!json)
     printf("%-76s %-9s %-6s %-13s %s\n", "anchor", "lean", "props", "verdict",
@@ -137,6 +160,7 @@ int fc_cli_anchors(int argc, char **argv)
     long cases = 0;
     size_t ran = 0;
     const char *v = rep ? verdict(rep, a->name, &cases, np, &ran) : "not run";
+    failing += strcmp(v, "FAIL") == 0;
     char vbuf[32];
     if (rep && ran > 0) {
       snprintf(vbuf, sizeof vbuf, "%s %zu/%zu", v, ran, np);
@@ -207,8 +231,9 @@ int fc_cli_anchors(int argc, char **argv)
              decls[k].kind, decls[k].name, fc_lean_status_name(decls[k].status));
   }
   if (json) {
-    json_t *root = json_pack("{s:o, s:s?}", "anchors", out, "report",
-                             rep ? rpath : NULL);
+    json_t *root = json_pack("{s:o, s:s?, s:I}", "anchors", out, "report",
+                             rep ? rpath : NULL, "failing",
+                             (json_int_t)failing);
     json_t *unc = json_array();
     for (size_t k = 0; root && unc && k < ndecl; k++)
       if ((strcmp(decls[k].kind, "theorem") == 0 ||
@@ -225,12 +250,18 @@ int fc_cli_anchors(int argc, char **argv)
     json_decref(root);
   } else {
     json_decref(out);
-    printf("\n%zu anchors; %d with a problem%s\n", fc_anchors_count(), problems,
-           rep ? "" : "; verdicts: no report (run 'foldcheck run' or give --report)");
+    printf("\n%zu anchors; ", fc_anchors_count());
+    if (rep)
+      printf("%zu failing in %s (verdict FAIL); ", failing, rpath);
+    printf("%d with a problem (no property%s)%s\n", problems,
+           lean ? ", no negative control or missing from the tree"
+                : " or no negative control",
+           rep ? "" : "; verdicts: no report (run 'foldcheck run' or give "
+                      "--report)");
   }
   free(decls);
   json_decref(rep);
-  return problems < 0 ? 2 : problems ? 1 : 0;
+  return problems < 0 ? 2 : problems || failing ? 1 : 0;
 }
 
 /* ------------------------------------------------------------------- diff */

@@ -17,9 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "foldcheck.h"
 #include "cli.h"
+#include "engine/safeio.h"
 
 
 int fc_cli_usage_error(const char *fmt, ...)
@@ -152,6 +155,21 @@ static void run_help(void)
       "                      --output r.xml.  Files are written whole or not\n"
       "                      at all (temporary file, then rename); text still\n"
       "                      goes to stdout unless --quiet\n"
+      "  --exclude PATTERN   leave out the properties PATTERN matches (same\n"
+      "                      globs; repeatable; before --shard splits, so the\n"
+      "                      shards still partition what is selected)\n"
+      "  --last-failed       run only the properties that failed or errored in\n"
+      "                      the last report (.foldcheck/last.json, which the\n"
+      "                      default profile writes); with no such report, or\n"
+      "                      no failure in it among the selection, everything\n"
+      "                      selected runs (one line on stderr says which)\n"
+      "  -x, --maxfail N     stop at the N-th property, in registry order,\n"
+      "                      that falls short (fail or error; -x is\n"
+      "                      --maxfail 1): those after it are reported as not\n"
+      "                      run, never as passes.  Properties run one at a\n"
+      "                      time (--threads split one property's cases), so\n"
+      "                      this is the same whatever --threads; with\n"
+      "                      --shard, it counts the shard's failures\n"
       "  --shard K/N         run only shard K of N (balanced by estimated\n"
       "                      cost); 'foldcheck merge' joins the shard reports\n"
       "  --verbose           text: every counterexample and note in full\n"
@@ -159,7 +177,9 @@ static void run_help(void)
       "                      default profile, off in ci and nightly)\n"
       "  --no-db             no failure database\n"
       "  --shrink-steps N    shrink candidate budget\n"
-      "  --shrink-time SEC   shrink time budget\n"
+      "  --shrink-time SEC   shrink time budget; 0: none (the ci profile's:\n"
+      "                      its shrinks end by --shrink-steps, so the report\n"
+      "                      does not depend on the machine)\n"
       "  --quiet             no progress line; no text on stdout when every\n"
       "                      report goes to an --output file\n"
       "\n"
@@ -175,7 +195,7 @@ enum {
   OPT_CASES = 256, OPT_SEED, OPT_THREADS, OPT_PREC, OPT_TIME, OPT_FORMAT,
   OPT_OUTPUT, OPT_DB, OPT_NODB, OPT_PROFILE, OPT_KERNELS, OPT_SSTEPS,
   OPT_STIME, OPT_QUIET, OPT_HELP, OPT_CHOICES, OPT_SHARD, OPT_VERBOSE,
-  OPT_KTIMEOUT, OPT_KARITH
+  OPT_KTIMEOUT, OPT_KARITH, OPT_EXCLUDE, OPT_MAXFAIL, OPT_LASTFAILED
 };
 
 static const struct option run_opts[] = {
@@ -198,7 +218,12 @@ static const struct option run_opts[] = {
     {"help", no_argument, NULL, OPT_HELP},
     {"kernel-timeout", required_argument, NULL, OPT_KTIMEOUT},
     {"kernel-arith", required_argument, NULL, OPT_KARITH},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"maxfail", required_argument, NULL, OPT_MAXFAIL},
+    {"last-failed", no_argument, NULL, OPT_LASTFAILED},
     {NULL, 0, NULL, 0}};
+
+#define MAX_EXCLUDES 64
 
 typedef struct run_opts_out {
   fc_run_config cfg;
@@ -207,6 +232,9 @@ typedef struct run_opts_out {
   double ktimeout;
   const char *karith;
   int help;
+  const char *exclude[MAX_EXCLUDES + 1]; /* --exclude (cfg.exclude) */
+  int nexclude;
+  int last_failed;                       /* --last-failed */
 } run_opts_out;
 
 /* "K/N" with 1 <= K <= N <= 1024. */
@@ -250,10 +278,37 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
   int c;
   optind = 1;
   opterr = 0;
+  /* Selection by outcome is run's alone; mutants chooses mutants. */
+  int is_run = strcmp(argv[0], "run") == 0;
+  int is_mutants = strcmp(argv[0], "mutants") == 0;
   /* GNU order: options may come before or after the patterns. */
-  while ((c = getopt_long(argc, argv, "h", run_opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "hx", run_opts, NULL)) != -1) {
     const char *arg = optarg;
+    if ((!is_run && (c == 'x' || c == OPT_MAXFAIL || c == OPT_LASTFAILED)) ||
+        (is_mutants && c == OPT_EXCLUDE))
+      return fc_cli_usage_error("%s: '%s' is an option of 'foldcheck run'",
+                                argv[0], argv[optind - 1]);
     switch (c) {
+    case OPT_EXCLUDE:
+      if (*arg == '\0')
+        return fc_cli_usage_error("--exclude expects a pattern");
+      if (o->nexclude == MAX_EXCLUDES)
+        return fc_cli_usage_error("more than %d --exclude patterns",
+                                  MAX_EXCLUDES);
+      o->exclude[o->nexclude++] = arg;
+      o->cfg.exclude = o->exclude;
+      break;
+    case 'x':
+      o->cfg.maxfail = 1;
+      break;
+    case OPT_MAXFAIL:
+      if (parse_long(&v, arg, 1, 1000000000L, "--maxfail"))
+        return 2;
+      o->cfg.maxfail = v;
+      break;
+    case OPT_LASTFAILED:
+      o->last_failed = 1;
+      break;
     case OPT_CASES:
       if (parse_long(&v, arg, 1, 100000000L, "--cases"))
         return 2;
@@ -351,6 +406,89 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
   return 0;
 }
 
+/* --last-failed: the ids of the properties that fell short (status fail
+ * or error) in the last report and that pats and cfg's exclusions select
+ * (shards aside: each shard then runs its part of them), into *ids
+ * (NULL-terminated, the registry's strings; free the array).  *ids is NULL
+ * when everything selected is to run: no report, no such property.  One
+ * line on stderr says which.  0, or 2 after a message (unreadable or
+ * malformed report). */
+static int last_failed_ids(const char ***ids, const fc_run_config *cfg,
+                           const char *const *pats)
+{
+  const char *path = fc_cli_last_report();
+  *ids = NULL;
+  FILE *probe = fopen(path, "rb");
+  if (probe == NULL && errno == ENOENT) {
+    fprintf(stderr, "foldcheck: --last-failed: no previous report (%s): "
+            "running every selected property\n", path);
+    return 0;
+  }
+  if (probe)
+    fclose(probe);
+  fc_error err = {0, ""};
+  char *text = fc_cli_slurp(path, &err);
+  if (text == NULL)
+    return fc_cli_usage_error("--last-failed: %s", err.msg);
+  json_error_t je;
+  json_t *root = json_loads(text, 0, &je);
+  free(text);
+  json_t *props = json_object_get(root, "properties");
+  if (!json_is_array(props)) {
+    json_decref(root);
+    return fc_cli_usage_error("--last-failed: '%s' is not a foldcheck JSON "
+                              "report (remove it to start afresh)", path);
+  }
+  /* What the patterns and exclusions select, unsharded. */
+  fc_run_config whole = *cfg;
+  whole.shard_index = whole.shard_count = 0;
+  whole.only = NULL;
+  const fc_property **sel = NULL;
+  size_t nsel = 0;
+  if (fc_select_properties(&sel, &nsel, &whole, pats, &err) != FC_OK) {
+    json_decref(root); /* fc_run reports the same error */
+    return 0;
+  }
+  size_t nprops = json_array_size(props), failed = 0, k = 0, i;
+  const char **out = calloc(nprops + 1, sizeof *out);
+  if (out == NULL) {
+    free(sel);
+    json_decref(root);
+    return fc_cli_usage_error("out of memory");
+  }
+  json_t *p;
+  json_array_foreach(props, i, p) {
+    const char *st = json_string_value(json_object_get(p, "status"));
+    const fc_property *q =
+        fc_properties_find(json_string_value(json_object_get(p, "id")));
+    if (st == NULL || strcmp(st, "pass") == 0 || q == NULL)
+      continue; /* a property this foldcheck no longer has is skipped */
+    failed++;
+    for (size_t j = 0; j < nsel; j++)
+      if (sel[j] == q) {
+        out[k++] = q->id;
+        break;
+      }
+  }
+  free(sel);
+  json_decref(root);
+  if (k == 0) {
+    free(out);
+    if (failed == 0)
+      fprintf(stderr, "foldcheck: --last-failed: no property failed in the "
+              "last run (%s): running every selected property\n", path);
+    else
+      fprintf(stderr, "foldcheck: --last-failed: none of the %zu properties "
+              "that failed in the last run (%s) is selected: running every "
+              "selected property\n", failed, path);
+    return 0;
+  }
+  fprintf(stderr, "foldcheck: --last-failed: running the %zu propert%s that "
+          "failed in the last run (%s)\n", k, k == 1 ? "y" : "ies", path);
+  *ids = out;
+  return 0;
+}
+
 int fc_cli_run(int argc, char **argv)
 {
   run_opts_out o;
@@ -375,12 +513,21 @@ int fc_cli_run(int argc, char **argv)
     return rc;
   }
   static const char *const contract_pats[] = {"contract", NULL};
+  const char *const *sel_pats =
+      npats ? pats : o.cfg.provider ? contract_pats : NULL;
+  const char **only = NULL;
+  if (o.last_failed && (rc = last_failed_ids(&only, &o.cfg, sel_pats)) != 0) {
+    free(pats);
+    fc_cli_close_provider(o.cfg.provider);
+    return rc;
+  }
+  o.cfg.only = only;
   fc_report rep;
   fc_error err = {0, ""};
   o.cfg.stop = fc_cli_install_stop();
-  rc = fc_run(&rep, &o.cfg,
-              npats ? pats : o.cfg.provider ? contract_pats : NULL, &err);
+  rc = fc_run(&rep, &o.cfg, sel_pats, &err);
   free(pats);
+  free(only);
   fc_cli_close_provider(o.cfg.provider);
   if (rc != FC_OK)
     return fc_cli_usage_error("%s", err.msg);
@@ -393,7 +540,7 @@ int fc_cli_run(int argc, char **argv)
     /* The default profile keeps the last report for 'foldcheck anchors'
      * (an interrupted run leaves the previous one in place). */
     mkdir(".foldcheck", 0777); /* may exist; the write reports the rest */
-    if (fc_cli_write_atomic(fc_cli_last_report(), &rep, FC_FORMAT_JSON, NULL,
+    if (fc_cli_write_report(fc_cli_last_report(), &rep, FC_FORMAT_JSON, NULL,
                             &err) != FC_OK)
       fprintf(stderr, "foldcheck: warning: %s\n", err.msg);
   }
@@ -401,6 +548,10 @@ int fc_cli_run(int argc, char **argv)
   if (rep.interrupted)
     fprintf(stderr, "foldcheck: interrupted: %zu properties reported, the "
             "rest not run\n", rep.n);
+  else if (rep.not_run > 0)
+    fprintf(stderr, "foldcheck: stopped after %ld propert%s fell short "
+            "(--maxfail %ld): %zu not run\n", o.cfg.maxfail,
+            o.cfg.maxfail == 1 ? "y" : "ies", o.cfg.maxfail, rep.not_run);
   fc_report_clear(&rep);
   if (wrc)
     return 2;
@@ -411,47 +562,16 @@ int fc_cli_run(int argc, char **argv)
 
 /* ---------------------------------------------------------------- replay */
 
+/* A token or replay record file named on the command line: read without
+ * blocking on what is not a regular file or pipe (engine/safeio.h), at
+ * most 256 MiB, no NUL bytes. */
 static char *read_file(const char *path, fc_error *err)
 {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    fc_error_set(err, FC_EIO, "cannot read '%s': %s", path, strerror(errno));
-    return NULL;
-  }
-  size_t cap = 0, len = 0;
   char *buf = NULL;
-  for (;;) {
-    if (len + 65536 + 1 > cap) {
-      cap = cap ? cap * 2 : 131072;
-      if (cap > ((size_t)256 << 20)) {
-        fc_error_set(err, FC_ERANGE, "'%s' is larger than 256 MiB", path);
-        free(buf);
-        fclose(f);
-        return NULL;
-      }
-      char *nb = realloc(buf, cap);
-      if (nb == NULL) {
-        fc_error_set(err, FC_ENOMEM, "out of memory reading '%s'", path);
-        free(buf);
-        fclose(f);
-        return NULL;
-      }
-      buf = nb;
-    }
-    size_t got = fread(buf + len, 1, 65536, f);
-    len += got;
-    if (got < 65536) {
-      if (ferror(f)) {
-        fc_error_set(err, FC_EIO, "error reading '%s'", path);
-        free(buf);
-        fclose(f);
-        return NULL;
-      }
-      break;
-    }
-  }
-  fclose(f);
-  buf[len] = '\0';
+  size_t len = 0;
+  if (fc_file_read_all(&buf, &len, path, (size_t)256 << 20, FC_FILE_PIPE_OK,
+                       err) != FC_OK)
+    return NULL;
   if (strlen(buf) != len) {
     fc_error_set(err, FC_EPARSE, "'%s' contains NUL bytes", path);
     free(buf);
@@ -481,122 +601,67 @@ static void print_levels(const fc_check_result *r)
     printf("  note: %s\n", r->note);
 }
 
-int fc_cli_replay(int argc, char **argv)
+/* What replay was asked to do besides the record. */
+typedef struct replay_opts {
+  long prec;           /* --prec, or 0: the record's */
+  const char *kernels; /* --kernels, or NULL: the record's */
+  int from_choices;    /* --choices */
+  double ktimeout;     /* --kernel-timeout */
+} replay_opts;
+
+/* Re-check one decoded record and print it; clears *rp.  0 the case meets
+ * its property's expectation, 1 it does not (or could not be checked), 2
+ * bad input (message printed). */
+static int replay_one(fc_replay *rp, const replay_opts *ro)
 {
-  static const struct option opts[] = {
-      {"prec", required_argument, NULL, OPT_PREC},
-      {"kernels", required_argument, NULL, OPT_KERNELS},
-      {"choices", no_argument, NULL, OPT_CHOICES},
-      {"help", no_argument, NULL, OPT_HELP},
-      {"kernel-timeout", required_argument, NULL, OPT_KTIMEOUT},
-      {NULL, 0, NULL, 0}};
-  long prec = 0;
-  double ktimeout = FC_CLI_KERNEL_TIMEOUT;
-  const char *kernels = NULL;
-  int from_choices = 0, c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (c) {
-    case OPT_PREC:
-      if (parse_long(&prec, optarg, FC_PREC_MIN, FC_PREC_MAX, "--prec"))
-        return 2;
-      break;
-    case OPT_KERNELS:
-      if (!fc_cli_kernels_arg_ok(optarg))
-        return fc_cli_usage_error("unknown kernel table '%s'", optarg);
-      kernels = optarg;
-      break;
-    case OPT_KTIMEOUT:
-      if (parse_double(&ktimeout, optarg, 1e-3, 86400, "--kernel-timeout"))
-        return 2;
-      break;
-    case OPT_CHOICES:
-      from_choices = 1;
-      break;
-    case 'h':
-    case OPT_HELP:
-      printf("usage: foldcheck replay TOKEN|FILE [--prec BITS] [--kernels NAME] "
-             "[--choices]\n"
-             "Re-check one counterexample alone.  TOKEN is the fc1-... token a\n"
-             "report prints; FILE holds a token or a JSON replay record (as the\n"
-             "failure database stores them).  The case's recorded values are\n"
-             "used; --choices regenerates it from its choice sequence instead.\n"
-             "Exit status: 0 the case meets its property's expectation (holds:\n"
-             "passes; negative control: detected), 1 it does not or could not\n"
-             "be checked, 2 bad input: a malformed record (a non-finite value,\n"
-             "a negative dimension, a case index below -1), or a case whose\n"
-             "values the property's check refuses.\n");
-      return 0;
-    case ':':
-      return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
-    default:
-      return fc_cli_usage_error("replay: unknown option '%s'", argv[optind - 1]);
-    }
-  }
-  if (optind != argc - 1)
-    return fc_cli_usage_error("replay expects one TOKEN or FILE (see "
-                              "'foldcheck replay --help')");
-  const char *arg = argv[optind];
-  fc_error err = {0, ""};
-  char *text = NULL;
-  struct stat st;
-  if (strncmp(arg, "fc", 2) != 0 || stat(arg, &st) == 0) {
-    text = read_file(arg, &err);
-    if (text == NULL)
-      return fc_cli_usage_error("%s", err.msg);
-  }
-  fc_replay rp;
-  int rc = fc_replay_decode(&rp, text ? text : arg, &err);
-  free(text);
-  if (rc != FC_OK)
-    return fc_cli_usage_error("%s", err.msg);
-  if (strcmp(rp.version, fc_version()) != 0)
+  int rc;
+  if (strcmp(rp->version, fc_version()) != 0)
     fprintf(stderr, "foldcheck: warning: record written by foldcheck %s, this "
-            "is %s; replaying its recorded values\n", rp.version, fc_version());
+            "is %s; replaying its recorded values\n", rp->version,
+            fc_version());
   fc_run_config cfg;
   fc_run_config_profile(&cfg, "ci");
-  cfg.prec = prec ? prec : rp.prec;
-  cfg.slack_bits = rp.slack_bits;
-  cfg.kernels = kernels ? kernels : rp.kernels;
+  cfg.prec = ro->prec ? ro->prec : rp->prec;
+  cfg.slack_bits = rp->slack_bits;
+  cfg.kernels = ro->kernels ? ro->kernels : rp->kernels;
   if (cfg.kernels[0] == '\0') {
-    fc_replay_clear(&rp);
+    fc_replay_clear(rp);
     return fc_cli_usage_error("the record's kernels spec is too long to be "
                               "stored: pass --kernels again");
   }
   if (!fc_cli_kernels_arg_ok(cfg.kernels)) {
-    fc_replay_clear(&rp);
+    fc_replay_clear(rp);
     return fc_cli_usage_error("the record names kernel table '%s', which this "
                               "foldcheck does not have", cfg.kernels);
   }
-  if ((rc = fc_cli_open_provider(&cfg.provider, cfg.kernels, ktimeout,
+  if ((rc = fc_cli_open_provider(&cfg.provider, cfg.kernels, ro->ktimeout,
                                  NULL)) != 0) {
-    fc_replay_clear(&rp);
+    fc_replay_clear(rp);
     return rc;
   }
-  const fc_property *p = rp.prop;
+  const fc_property *p = rp->prop;
   fc_check_result r;
   memset(&r, 0, sizeof r);
   int failed = 0, level = -1;
   fc_case *regen = NULL;
-  if (from_choices) {
+  if (ro->from_choices) {
     regen = fc_case_new();
-    rc = regen ? fc_eval_choices(&r, &failed, &level, regen, p, rp.choices,
-                                 rp.nchoices, &cfg, 1.0)
+    rc = regen ? fc_eval_choices(&r, &failed, &level, regen, p, rp->choices,
+                                 rp->nchoices, &cfg, 1.0)
                : FC_ENOMEM;
   } else {
-    rc = fc_cli_check_case(&r, p, rp.values, &cfg);
+    rc = fc_cli_check_case(&r, p, rp->values, &cfg);
     if (rc == FC_OK)
       failed = fc_judge(&level, &r, p, &cfg, 1.0);
   }
   fc_cli_close_provider(cfg.provider);
   if (rc != FC_OK) {
     fc_case_free(regen);
-    fc_replay_clear(&rp);
+    fc_replay_clear(rp);
     /* The property's check refuses values outside its domain (a turn
      * beyond 1/2, a size that does not match its arrays): the record's
      * case is not one the property takes, which is bad input. */
-    if (!from_choices && (rc == FC_EINVAL || rc == FC_ERANGE))
+    if (!ro->from_choices && (rc == FC_EINVAL || rc == FC_ERANGE))
       return fc_cli_usage_error("the recorded case is not one %s takes: its "
                                 "check refused the values (%s)", p->id,
                                 fc_strerror(rc));
@@ -604,7 +669,7 @@ int fc_cli_replay(int argc, char **argv)
             fc_strerror(rc));
     return 1;
   }
-  const fc_case *shown = from_choices ? regen : rp.values;
+  const fc_case *shown = ro->from_choices ? regen : rp->values;
   printf("property   %s (%s)\n", p->id,
          p->expect == FC_EXPECT_HOLDS ? "must hold" : "negative control");
   printf("           %s\n", p->title);
@@ -616,10 +681,10 @@ int fc_cli_replay(int argc, char **argv)
   printf("%s%s%s\n", p->lean_file ? " (" : "", p->lean_file ? p->lean_file : "",
          p->lean_file ? ")" : "");
   printf("record     foldcheck %s, seed %" PRIu64 ", case %ld, %zu choices\n",
-         rp.version, rp.seed, rp.case_index, rp.nchoices);
+         rp->version, rp->seed, rp->case_index, rp->nchoices);
   printf("checked    precision %ld bits, slack %ld, kernels %s\n", cfg.prec,
          cfg.slack_bits, cfg.kernels);
-  printf("case%s\n", from_choices ? " (regenerated from its choices)" : "");
+  printf("case%s\n", ro->from_choices ? " (regenerated from its choices)" : "");
   fc_case_print(stdout, shown, "  ");
   if (p->describe)
     p->describe(stdout, shown);
@@ -639,8 +704,185 @@ int fc_cli_replay(int argc, char **argv)
   if (failed)
     printf("           at the %s level\n", fc_level_name((fc_level)level));
   fc_case_free(regen);
-  fc_replay_clear(&rp);
+  fc_replay_clear(rp);
   return meets ? 0 : 1;
+}
+
+/* A saved JSON report (run --format json), not a replay record: an object
+ * with a "properties" array. */
+static int is_report(const char *text)
+{
+  json_t *root = json_loads(text, 0, NULL);
+  int yes = json_is_array(json_object_get(root, "properties"));
+  json_decref(root);
+  return yes;
+}
+
+/* foldcheck replay REPORT.json [PROPERTY]: the counterexamples of the
+ * report's properties that fell short (or of PROPERTY, whatever its
+ * status), each re-checked from the replay token the JSON report keeps in
+ * full.  0 every one meets its expectation now, 1 one does not, 2 bad
+ * input. */
+static int replay_report(const char *text, const char *path,
+                         const char *property, const replay_opts *ro)
+{
+  fc_report rep;
+  fc_error err = {0, ""};
+  if (fc_report_read_json(&rep, text, &err) != FC_OK)
+    return fc_cli_usage_error("%s: %s", path, err.msg);
+  size_t want = 0, short_no_cex = 0;
+  int rc = 0;
+  for (size_t i = 0; i < rep.n; i++) {
+    const fc_prop_result *r = &rep.results[i];
+    if (property != NULL) {
+      if (strcmp(r->prop->id, property) != 0)
+        continue;
+      if (r->cex == NULL)
+        rc = fc_cli_usage_error("%s: %s (%s) has no counterexample to replay",
+                                path, property, fc_status_name(r->status));
+      want++;
+    } else if (r->status != FC_STATUS_PASS) {
+      if (r->cex != NULL)
+        want++;
+      else
+        short_no_cex++;
+    }
+  }
+  if (rc == 0 && property != NULL && want == 0)
+    rc = fc_cli_usage_error("%s: no property '%s' in this report", path,
+                            property);
+  else if (rc == 0 && want == 0 && short_no_cex > 0)
+    rc = fc_cli_usage_error("%s: no counterexample to replay: the %zu "
+                            "propert%s that fell short kept none (a negative "
+                            "control that detected nothing, an error)",
+                            path, short_no_cex, short_no_cex == 1 ? "y"
+                                                                   : "ies");
+  else if (rc == 0 && want == 0)
+    rc = fc_cli_usage_error("%s: no property fell short, no counterexample "
+                            "to replay (name one: foldcheck replay %s "
+                            "PROPERTY)", path, path);
+  size_t done = 0, still = 0;
+  for (size_t i = 0; rc != 2 && i < rep.n; i++) {
+    const fc_prop_result *r = &rep.results[i];
+    if (r->cex == NULL ||
+        (property ? strcmp(r->prop->id, property) != 0
+                  : r->status == FC_STATUS_PASS))
+      continue;
+    if (done++ > 0)
+      printf("\n");
+    fc_replay rp;
+    if (r->cex->token == NULL) {
+      rc = fc_cli_usage_error("%s: %s: the counterexample has no replay "
+                              "token", path, r->prop->id);
+      break;
+    }
+    if (fc_replay_decode(&rp, r->cex->token, &err) != FC_OK) {
+      rc = fc_cli_usage_error("%s: %s: %s", path, r->prop->id, err.msg);
+      break;
+    }
+    int one = replay_one(&rp, ro);
+    if (one == 2) {
+      rc = 2;
+      break;
+    }
+    still += one == 1;
+    rc = rc > one ? rc : one;
+  }
+  if (rc != 2 && want > 1)
+    printf("\n%s: %zu counterexamples replayed: %zu still fall short, %zu "
+           "meet their expectation now\n", path, want, still, want - still);
+  fc_report_clear(&rep);
+  return rc;
+}
+
+int fc_cli_replay(int argc, char **argv)
+{
+  static const struct option opts[] = {
+      {"prec", required_argument, NULL, OPT_PREC},
+      {"kernels", required_argument, NULL, OPT_KERNELS},
+      {"choices", no_argument, NULL, OPT_CHOICES},
+      {"help", no_argument, NULL, OPT_HELP},
+      {"kernel-timeout", required_argument, NULL, OPT_KTIMEOUT},
+      {NULL, 0, NULL, 0}};
+  replay_opts ro = {0, NULL, 0, FC_CLI_KERNEL_TIMEOUT};
+  int c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case OPT_PREC:
+      if (parse_long(&ro.prec, optarg, FC_PREC_MIN, FC_PREC_MAX, "--prec"))
+        return 2;
+      break;
+    case OPT_KERNELS:
+      if (!fc_cli_kernels_arg_ok(optarg))
+        return fc_cli_usage_error("unknown kernel table '%s'", optarg);
+      ro.kernels = optarg;
+      break;
+    case OPT_KTIMEOUT:
+      if (parse_double(&ro.ktimeout, optarg, 1e-3, 86400, "--kernel-timeout"))
+        return 2;
+      break;
+    case OPT_CHOICES:
+      ro.from_choices = 1;
+      break;
+    case 'h':
+    case OPT_HELP:
+      printf("usage: foldcheck replay TOKEN|FILE [--prec BITS] [--kernels NAME] "
+             "[--choices]\n"
+             "       foldcheck replay REPORT.json [PROPERTY] [options]\n"
+             "Re-check one counterexample alone.  TOKEN is the fc1-... token a\n"
+             "report prints; FILE holds a token or a JSON replay record (as the\n"
+             "failure database stores them).  The case's recorded values are\n"
+             "used; --choices regenerates it from its choice sequence instead.\n"
+             "REPORT.json, a saved JSON report (run --format json, as CI keeps\n"
+             "it; it holds every counterexample's full token): re-check the\n"
+             "counterexample of each property that fell short, or PROPERTY's\n"
+             "(a negative control's detection too).\n"
+             "Exit status: 0 the case meets its property's expectation (holds:\n"
+             "passes; negative control: detected), 1 it does not (for a\n"
+             "report: one of them) or could not be checked, 2 bad input: a\n"
+             "malformed record (a non-finite value, a negative dimension, a\n"
+             "case index below -1), a case whose values the property's check\n"
+             "refuses, a corrupt report, a report without a counterexample\n"
+             "to replay, a PROPERTY not in it.\n");
+      return 0;
+    case ':':
+      return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+    default:
+      return fc_cli_usage_error("replay: unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  if (optind == argc || argc - optind > 2)
+    return fc_cli_usage_error("replay expects one TOKEN or FILE, or a JSON "
+                              "report and optionally a PROPERTY (see "
+                              "'foldcheck replay --help')");
+  const char *arg = argv[optind];
+  fc_error err = {0, ""};
+  char *text = NULL;
+  struct stat st;
+  if (strncmp(arg, "fc", 2) != 0 || stat(arg, &st) == 0) {
+    text = read_file(arg, &err);
+    if (text == NULL)
+      return fc_cli_usage_error("%s", err.msg);
+  }
+  if (text != NULL && is_report(text)) {
+    int rrc = replay_report(text, arg, optind + 1 < argc ? argv[optind + 1]
+                                                        : NULL, &ro);
+    free(text);
+    return rrc;
+  }
+  if (optind + 1 < argc) {
+    free(text);
+    return fc_cli_usage_error("replay: a PROPERTY goes with a JSON report, "
+                              "not with a token or replay record");
+  }
+  fc_replay rp;
+  int rc = fc_replay_decode(&rp, text ? text : arg, &err);
+  free(text);
+  if (rc != FC_OK)
+    return fc_cli_usage_error("%s", err.msg);
+  return replay_one(&rp, &ro);
 }
 
 /* --------------------------------------------------------------- kernels */
@@ -832,7 +1074,8 @@ static void usage(FILE *f)
           "\ncommands:\n");
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(f, "\n'foldcheck COMMAND --help' for a command's options;\n"
+  fprintf(f, "\n'foldcheck help COMMAND' or 'foldcheck COMMAND --help' for a\n"
+             "command's options;\n"
              "'foldcheck --version' for the version.\n");
 }
 
@@ -844,6 +1087,19 @@ int main(int argc, char **argv)
   if (argc < 2) {
     usage(stderr);
     return 2;
+  }
+  if (strcmp(argv[1], "help") == 0 && argc > 2) {
+    /* foldcheck help COMMAND: the command's own --help. */
+    if (argc > 3)
+      return fc_cli_usage_error("help takes one command name (see "
+                                "'foldcheck help')");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+      if (strcmp(argv[2], commands[i].name) == 0) {
+        char *hargv[] = {argv[2], "--help", NULL};
+        return commands[i].run(2, hargv);
+      }
+    return fc_cli_usage_error("help: unknown command '%s' (see 'foldcheck "
+                              "help')", argv[2]);
   }
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
       strcmp(argv[1], "help") == 0) {

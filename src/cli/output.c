@@ -1,9 +1,12 @@
 /* output.c -- where reports go: the table of --format/--output pairs,
- * atomic writes (temporary file in the same directory, then rename), long
- * replay tokens saved to files, and the SIGINT/SIGTERM flag of a run.
+ * report and token files written through the one safe writer
+ * (engine/safeio.h: atomic replacement of regular files, devices and FIFOs
+ * written in place), reports read through its reader, and the
+ * SIGINT/SIGTERM flag of a run.
  *
  * Shared by `run`, `report` and `merge` (cli.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 
 #include "foldcheck.h"
 #include "cli.h"
+#include "engine/safeio.h"
 
 /* ------------------------------------------------------ format/output */
 
@@ -112,67 +116,38 @@ int fc_cli_outputs_finish(fc_cli_outputs *o)
     o->stdout_given = 1;
     o->has_pending_format = 0;
   }
+  /* A directory, a missing directory or a read-only one is said now, not
+   * after the run. */
+  for (int i = 0; i < o->n; i++) {
+    fc_error err = {0, ""};
+    if (fc_file_check_output(o->item[i].path, &err) != FC_OK)
+      return fc_cli_usage_error("%s", err.msg);
+  }
   return 0;
 }
 
-/* -------------------------------------------------------- atomic writes */
+/* ---------------------------------------------------------------- writes */
 
-/* Write rep in format f to a temporary file next to path, then rename it
- * over path: a reader (or a kill at any moment) sees the previous file or
- * the complete new one, never a partial one. */
-int fc_cli_write_atomic(const char *path, const fc_report *rep, fc_format f,
+typedef struct report_arg {
+  const fc_report *rep;
+  fc_format f;
+  const fc_write_opts *wo;
+} report_arg;
+
+/* fc_file_writer: the report in its format. */
+static int put_report(FILE *f, void *arg)
+{
+  const report_arg *ra = arg;
+  return fc_report_write_ex(f, ra->rep, ra->f, ra->wo);
+}
+
+/* See cli.h: the one safe writer (engine/safeio.h) with the report as its
+ * content. */
+int fc_cli_write_report(const char *path, const fc_report *rep, fc_format f,
                         const fc_write_opts *wo, fc_error *err)
 {
-  size_t len = strlen(path);
-  char *tmp = malloc(len + 32);
-  if (tmp == NULL)
-    return fc_error_set(err, FC_ENOMEM, "out of memory");
-  /* Same directory as path: rename(2) is atomic only within a file
-   * system. */
-  const char *slash = strrchr(path, '/');
-  size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-  snprintf(tmp, len + 32, "%.*s.%s.tmp.XXXXXX", (int)dirlen, path,
-           path + dirlen);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    int e = errno;
-    free(tmp);
-    return fc_error_set(err, FC_EIO, "cannot write '%s': %s", path,
-                        strerror(e));
-  }
-  FILE *f2 = fdopen(fd, "w");
-  if (f2 == NULL) {
-    close(fd);
-    unlink(tmp);
-    free(tmp);
-    return fc_error_set(err, FC_ENOMEM, "cannot write '%s'", path);
-  }
-  int rc = fc_report_write_ex(f2, rep, f, wo);
-  if (rc == FC_OK && (fflush(f2) != 0 || fsync(fileno(f2)) != 0))
-    rc = FC_EIO;
-  if (fclose(f2) != 0 && rc == FC_OK)
-    rc = FC_EIO;
-  /* mkstemp creates 0600; a report is an ordinary file. */
-  if (rc == FC_OK) {
-    mode_t um = umask(0);
-    umask(um);
-    chmod(tmp, 0666 & ~um);
-  }
-  if (rc == FC_OK && rename(tmp, path) != 0) {
-    int e = errno;
-    unlink(tmp);
-    free(tmp);
-    return fc_error_set(err, FC_EIO, "cannot write '%s': %s", path,
-                        strerror(e));
-  }
-  if (rc != FC_OK) {
-    unlink(tmp);
-    free(tmp);
-    return fc_error_set(err, rc, "writing '%s' failed: %s", path,
-                        fc_strerror(rc));
-  }
-  free(tmp);
-  return FC_OK;
+  report_arg ra = {rep, f, wo};
+  return fc_file_write(path, put_report, &ra, err);
 }
 
 /* mkdir -p for a relative or absolute directory; 0 or -1. */
@@ -193,6 +168,12 @@ static int mkdirs(const char *dir)
   return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* fc_file_writer: a token and a newline. */
+static int put_token(FILE *f, void *arg)
+{
+  return fprintf(f, "%s\n", (const char *)arg) > 0 ? FC_OK : FC_EIO;
+}
+
 int fc_cli_write_tokens(const fc_report *rep, const char *dir)
 {
   int need = 0;
@@ -205,22 +186,13 @@ int fc_cli_write_tokens(const fc_report *rep, const char *dir)
     return -1;
   for (size_t i = 0; i < rep->n; i++) {
     const fc_prop_result *r = &rep->results[i];
-    char path[4096], tmp[4200];
+    char path[4096];
     if (!r->cex || !r->cex->token ||
         strlen(r->cex->token) <= FC_TOKEN_INLINE_MAX)
       continue;
-    if (fc_report_token_path(path, sizeof path, dir, r->prop->id) != FC_OK)
+    if (fc_report_token_path(path, sizeof path, dir, r->prop->id) != FC_OK ||
+        fc_file_write(path, put_token, r->cex->token, NULL) != FC_OK)
       return -1;
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-      return -1;
-    int ok = fprintf(f, "%s\n", r->cex->token) > 0;
-    ok &= fclose(f) == 0;
-    if (!ok || rename(tmp, path) != 0) {
-      unlink(tmp);
-      return -1;
-    }
   }
   return 0;
 }
@@ -235,14 +207,14 @@ int fc_cli_check_db(const char *dir)
     return -1;
   }
   snprintf(probe, sizeof probe, "%s/.probe.%ld", dir, (long)getpid());
-  FILE *f = fopen(probe, "w");
-  if (f == NULL) {
+  int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
     fprintf(stderr, "foldcheck: warning: failure database '%s' is not "
             "writable (%s): failures will not be saved\n", dir,
             strerror(errno));
     return -1;
   }
-  fclose(f);
+  close(fd);
   unlink(probe);
   return 0;
 }
@@ -277,36 +249,11 @@ int fc_cli_stop_status(void)
 /* See cli.h. */
 char *fc_cli_slurp(const char *path, fc_error *err)
 {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    fc_error_set(err, FC_EIO, "cannot read '%s': %s", path, strerror(errno));
-    return NULL;
-  }
-  size_t cap = 1 << 16, len = 0;
-  char *b = malloc(cap);
-  while (b) {
-    len += fread(b + len, 1, cap - len - 1, f);
-    if (len + 1 < cap)
-      break;
-    char *nb = cap < ((size_t)256 << 20) ? realloc(b, cap * 2) : NULL;
-    if (nb == NULL) {
-      fc_error_set(err, FC_ERANGE, "'%s' is too large (over 256 MiB)", path);
-      free(b);
-      b = NULL;
-      break;
-    }
-    b = nb;
-    cap *= 2;
-  }
-  if (b && ferror(f)) {
-    fc_error_set(err, FC_EIO, "error reading '%s'", path);
-    free(b);
-    b = NULL;
-  }
-  fclose(f);
-  if (b)
-    b[len] = '\0';
-  else if (err && err->msg[0] == '\0')
-    fc_error_set(err, FC_ENOMEM, "out of memory reading '%s'", path);
-  return b;
+  /* A report named on the command line may be a pipe (diff <(...) b.json)
+   * or a FIFO, read once its writer comes; a device or a directory is
+   * refused without being read. */
+  char *text = NULL;
+  fc_file_read_all(&text, NULL, path, FC_CLI_REPORT_MAX, FC_FILE_PIPE_OK,
+                   err);
+  return text;
 }

@@ -19,7 +19,7 @@ int fc_cli_emit(const fc_report *rep, const fc_cli_outputs *outs, int quiet,
   fc_error err = {0, ""};
   int bad = 0;
   for (int i = 0; i < outs->n; i++)
-    if (fc_cli_write_atomic(outs->item[i].path, rep, outs->item[i].format,
+    if (fc_cli_write_report(outs->item[i].path, rep, outs->item[i].format,
                             NULL, &err) != FC_OK) {
       fc_cli_usage_error("%s", err.msg);
       bad = 1;

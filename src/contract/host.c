@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "contract/provider.h"
 #include "foldcheck/kernel.h"
 
@@ -84,6 +85,17 @@ int main(int argc, char **argv)
   if (argc != 2) {
     fprintf(stderr, "usage: foldcheck-kernel-host PLUGIN.so\n");
     return 2;
+  }
+  /* dlopen would block for ever opening a FIFO put in the plugin's place
+   * (until the handshake times out): refuse what is not a regular file. */
+  struct stat ps;
+  if (stat(argv[1], &ps) == 0 && !S_ISREG(ps.st_mode)) {
+    fprintf(stderr, "foldcheck-kernel-host: '%s' is not a regular file (%s)\n",
+            argv[1], S_ISFIFO(ps.st_mode)  ? "a FIFO"
+                     : S_ISDIR(ps.st_mode) ? "a directory"
+                     : S_ISCHR(ps.st_mode) ? "a character device"
+                                           : "not a file");
+    return 3;
   }
   void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
   if (h == NULL) {

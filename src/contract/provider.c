@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "fc_dirs.h"
 #include "contract/provider.h"
 #include "bounds/bounds.h"
 #include "kernels/kernels.h"
@@ -554,12 +555,14 @@ int fc_kprov_find_host(char *buf, size_t n)
     return access(buf, X_OK) == 0 ? FC_OK : FC_ENOTFOUND;
   }
   char self[PATH_MAX];
+  int have_dir = 0; /* self holds the program's directory */
   ssize_t r = readlink("/proc/self/exe", self, sizeof self - 1);
   if (r > 0) {
     self[r] = '\0';
     char *slash = strrchr(self, '/');
     if (slash) {
       *slash = '\0';
+      have_dir = 1;
       /* The build tree (libtool puts the real binary in .libs/). */
       const char *cand[] = {"%s/foldcheck-kernel-host",
                             "%s/../foldcheck-kernel-host",
@@ -571,11 +574,17 @@ int fc_kprov_find_host(char *buf, size_t n)
       }
     }
   }
-#ifdef FC_LIBEXECDIR
+  /* The configured libexecdir (fc_dirs.h, regenerated when the prefix
+   * changes), then PREFIX/libexec beside an installed PREFIX/bin, so a
+   * tree moved as a whole still finds its host. */
   snprintf(buf, n, "%s/foldcheck-kernel-host", FC_LIBEXECDIR);
   if (access(buf, X_OK) == 0)
     return FC_OK;
-#endif
+  if (have_dir) {
+    snprintf(buf, n, "%s/../libexec/foldcheck-kernel-host", self);
+    if (access(buf, X_OK) == 0)
+      return FC_OK;
+  }
   return FC_ENOTFOUND;
 }
 

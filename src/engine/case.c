@@ -195,13 +195,29 @@ static void print_real(FILE *out, double x)
   fprintf(out, "%s (%a)", buf, x);
 }
 
+int fc_case_field_rank(const fc_case *c, size_t i)
+{
+  if (c == NULL || i >= c->n)
+    return 3;
+  const field *f = &c->f[i];
+  if (f->is_dim)
+    return 0;
+  if (f->type == FC_FIELD_REAL)
+    return 1;
+  return f->rows * f->cols == 1 ? 2 : 3;
+}
+
 void fc_case_print(FILE *out, const fc_case *c, const char *indent)
 {
   if (out == NULL || c == NULL)
     return;
   if (indent == NULL)
     indent = "";
-  for (size_t i = 0; i < c->n; i++) {
+  for (size_t step = 0; step < 4 * c->n; step++) {
+    /* Rank by rank (fc_case_field_rank), insertion order within one. */
+    size_t i = step % c->n;
+    if (fc_case_field_rank(c, i) != (int)(step / c->n))
+      continue;
     const field *f = &c->f[i];
     size_t count = f->rows * f->cols;
     if (f->type == FC_FIELD_INT && count == 1) {

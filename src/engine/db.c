@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "engine_internal.h"
+#include "engine/safeio.h"
 
 static int path_for(char *buf, size_t n, const char *dir, const char *id)
 {
@@ -45,33 +46,13 @@ int fc_db_load(uint64_t **seq, size_t *n, const char *dir, const char *id)
   char path[4200];
   if (path_for(path, sizeof path, dir, id) != FC_OK)
     return FC_EINVAL;
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return FC_ENOTFOUND;
+  /* A record is a regular file of at most 64 MiB: a FIFO or a device put
+   * in its place is refused without blocking (safeio.h). */
   char *text = NULL;
-  size_t len = 0, cap = 0;
-  int rc = FC_OK;
-  for (;;) {
-    if (len + 4096 + 1 > cap) {
-      cap = cap ? 2 * cap : 8192;
-      char *t = cap <= ((size_t)64 << 20) ? realloc(text, cap) : NULL;
-      if (t == NULL) {
-        rc = FC_ENOMEM;
-        break;
-      }
-      text = t;
-    }
-    size_t got = fread(text + len, 1, 4096, f);
-    len += got;
-    if (got < 4096)
-      break;
-  }
-  fclose(f);
-  if (rc != FC_OK) {
-    free(text);
+  int rc = fc_file_read_all(&text, NULL, path, (size_t)64 << 20,
+                            FC_FILE_REGULAR, NULL);
+  if (rc != FC_OK)
     return rc;
-  }
-  text[len] = '\0';
   fc_replay rp;
   rc = fc_replay_decode(&rp, text, NULL);
   free(text);
@@ -88,22 +69,21 @@ int fc_db_load(uint64_t **seq, size_t *n, const char *dir, const char *id)
   return FC_OK;
 }
 
+/* fc_file_writer: the record and a newline. */
+static int put_record(FILE *f, void *arg)
+{
+  return fputs((const char *)arg, f) >= 0 && fputc('\n', f) != EOF ? FC_OK
+                                                                    : FC_EIO;
+}
+
 int fc_db_save(const char *dir, const char *id, const char *json)
 {
-  char path[4200], tmp[4300];
+  char path[4200];
   if (path_for(path, sizeof path, dir, id) != FC_OK || mkdirs(dir) != FC_OK)
     return FC_EIO;
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-  FILE *f = fopen(tmp, "wb");
-  if (f == NULL)
-    return FC_EIO;
-  int ok = fputs(json, f) >= 0 && fputc('\n', f) != EOF;
-  ok &= fclose(f) == 0;
-  if (!ok || rename(tmp, path) != 0) {
-    remove(tmp);
-    return FC_EIO;
-  }
-  return FC_OK;
+  /* The one safe writer: atomic, and a link or a device in the record's
+   * place is followed or written, never replaced. */
+  return fc_file_write(path, put_record, (void *)json, NULL);
 }
 
 int fc_db_remove(const char *dir, const char *id)

@@ -67,6 +67,11 @@ int fc_shrink(fc_counterexample *cex, uint64_t **seq, size_t *n, int level,
               const fc_property *p, const fc_run_config *cfg,
               const fc_kernels *k);
 
+/* The margin a shrink keeps candidates above when its start failed at
+ * error/bound ratio r: min(cfg->shrink_margin, max(1 + (r - 1) / 2, the
+ * next double above 1)); cfg->shrink_margin for an infinite or nan r. */
+double fc_shrink_margin(const fc_run_config *cfg, double r);
+
 /* Failure database. */
 int fc_db_load(uint64_t **seq, size_t *n, const char *dir, const char *id);
 int fc_db_save(const char *dir, const char *id, const char *record_json);

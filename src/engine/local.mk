@@ -14,4 +14,6 @@ libfoldcheck_la_SOURCES += \
 	src/engine/config.c \
 	src/engine/replay.c \
 	src/engine/db.c \
+	src/engine/safeio.h \
+	src/engine/safeio.c \
 	src/engine/env.c

@@ -581,14 +581,40 @@ int fc_report_ok(const fc_report *rep)
   return 1;
 }
 
-static int selected(const char *id, const char *const *patterns)
+static int matches_any(const char *id, const char *const *patterns)
 {
-  if (patterns == NULL || patterns[0] == NULL)
-    return 1;
-  for (const char *const *q = patterns; *q; q++)
+  for (const char *const *q = patterns; q && *q; q++)
     if (fc_pattern_match(*q, id))
       return 1;
   return 0;
+}
+
+static int selected(const char *id, const char *const *patterns,
+                    const fc_run_config *cfg)
+{
+  if (patterns != NULL && patterns[0] != NULL && !matches_any(id, patterns))
+    return 0;
+  if (matches_any(id, cfg->exclude))
+    return 0;
+  if (cfg->only == NULL)
+    return 1;
+  for (const char *const *q = cfg->only; *q; q++)
+    if (strcmp(*q, id) == 0)
+      return 1;
+  return 0;
+}
+
+/* The first of patterns that matches no property, or NULL. */
+static const char *unmatched(const char *const *patterns)
+{
+  for (const char *const *q = patterns; q && *q; q++) {
+    int any = 0;
+    for (size_t i = 0, np = fc_properties_count(); i < np && !any; i++)
+      any = fc_pattern_match(*q, fc_properties_at(i)->id);
+    if (!any)
+      return *q;
+  }
+  return NULL;
 }
 
 int fc_select_properties(const fc_property ***out, size_t *n,
@@ -599,16 +625,20 @@ int fc_select_properties(const fc_property ***out, size_t *n,
     return fc_error_set(err, FC_EINVAL, "fc_select_properties: NULL argument");
   *out = NULL;
   *n = 0;
-  /* Every pattern must select something: a typo is an error, not a pass. */
-  for (const char *const *q = patterns; q && *q; q++) {
-    int any = 0;
-    for (size_t i = 0, np = fc_properties_count(); i < np && !any; i++)
-      any = fc_pattern_match(*q, fc_properties_at(i)->id);
-    if (!any)
-      return fc_error_set(err, FC_ENOTFOUND,
-                          "no property matches '%s' (see 'foldcheck list')",
-                          *q);
-  }
+  /* Every pattern must select something: a typo is an error, not a pass;
+   * an exclusion with a typo would run what was meant to be left out. */
+  const char *typo = unmatched(patterns);
+  if (typo != NULL)
+    return fc_error_set(err, FC_ENOTFOUND,
+                        "no property matches '%s' (see 'foldcheck list')",
+                        typo);
+  if ((typo = unmatched(cfg->exclude)) != NULL)
+    return fc_error_set(err, FC_ENOTFOUND, "--exclude '%s' matches no "
+                        "property (see 'foldcheck list')", typo);
+  for (const char *const *q = cfg->only; q && *q; q++)
+    if (fc_properties_find(*q) == NULL)
+      return fc_error_set(err, FC_ENOTFOUND, "no property has the id '%s' "
+                          "(see 'foldcheck list')", *q);
   if (cfg->shard_count < 0 || cfg->shard_count > FC_SHARDS_MAX ||
       (cfg->shard_count > 1 &&
        (cfg->shard_index < 1 || cfg->shard_index > cfg->shard_count)))
@@ -624,8 +654,18 @@ int fc_select_properties(const fc_property ***out, size_t *n,
     return fc_error_set(err, FC_ENOMEM, "out of memory");
   }
   for (size_t i = 0; i < total; i++)
-    if (selected(fc_properties_at(i)->id, patterns))
+    if (selected(fc_properties_at(i)->id, patterns, cfg))
       sel[m++] = fc_properties_at(i);
+  /* Before sharding: an empty shard of a non-empty selection is fine. */
+  if (m == 0 && (cfg->exclude != NULL || cfg->only != NULL)) {
+    free(sel);
+    free(shard_of);
+    return fc_error_set(err, FC_ENOTFOUND, "no property is left to run once "
+                        "%s applied", cfg->only && cfg->exclude
+                                          ? "the exclusions and the id list are"
+                                          : cfg->only ? "the id list is"
+                                                      : "the exclusions are");
+  }
   if (cfg->shard_count > 1) {
     fc_shard_assign(shard_of, sel, m, cfg);
     size_t k = 0;
@@ -670,8 +710,16 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
            cfg->provider && cfg->kernels ? cfg->kernels : fc_kernels_name(k));
   fc_env_collect(&rep->env, cfg->threads);
   double t0 = fc_now();
+  long fell_short = 0;
   for (size_t i = 0; i < n; i++) {
     const fc_property *p = sel[i];
+    /* --maxfail: properties run one at a time in selection order (threads
+     * share a property's cases), so which properties count does not depend
+     * on the thread count. */
+    if (cfg->maxfail > 0 && fell_short >= cfg->maxfail) {
+      rep->not_run = n - i;
+      break;
+    }
     if (cfg->stop != NULL && *cfg->stop) {
       rep->interrupted = 1;
       break;
@@ -682,6 +730,7 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
       fc_report_clear(rep);
       return rc;
     }
+    fell_short += rep->results[rep->n].status != FC_STATUS_PASS;
     rep->n++;
     if (cfg->stop != NULL && *cfg->stop) {
       rep->interrupted = 1;

@@ -6,10 +6,29 @@
  * follows it (shorter lists), move value between nearby choices (keeping
  * their sum), and sort adjacent choices.  A candidate replaces the current
  * sequence only if it still fails at the same level with its ratio above
- * the configured margin, and if the sequence it actually consumed is
+ * the shrink margin (below), and if the sequence it actually consumed is
  * smaller in shortlex order (shorter, or as long and lexicographically
  * smaller), so shrinking always terminates.  Budgets: candidate count and
- * wall time. */
+ * wall time; a wall time of 0 is no limit (the ci profile), so the result
+ * depends on the seed and the step budget only.
+ *
+ * The shrink margin.  A start that failed at ratio r (error/bound at its
+ * failing level) keeps only candidates whose ratio exceeds
+ *
+ *     m = min(shrink_margin, max(1 + (r - 1) / 2, 1 + 2^-52)):
+ *
+ * halfway between the bound and the start, at most the configured margin
+ * (2 by default).  A failure at r >= 3 keeps candidates above 2 x the
+ * bound, as a fixed margin did; one at r = 1.24 (a rounding slightly beyond
+ * the declared one) keeps those above 1.12 x, where a fixed margin of 2
+ * rejected every candidate and left the case at full size.  m comes from
+ * the start, not the current best, so it cannot drift down to the bound;
+ * it is strictly above 1 even when r is the next double above 1 (where
+ * 1 + (r - 1) / 2 rounds to 1), so a shrink never slides onto a case at
+ * the bound's edge.  An infinite or nan r keeps shrink_margin; a
+ * configured shrink_margin of 1 keeps its meaning (exact minimal
+ * counterexamples). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "engine_internal.h"
@@ -27,6 +46,7 @@ typedef struct shrinker {
   uint64_t *cand;
   size_t capcand;
   long steps, accepted;
+  double margin; /* fc_shrink_margin of the start's ratio */
   double t0, last_progress;
   int stop;
   int time_limited; /* the wall-time budget or an interruption ended it */
@@ -82,10 +102,13 @@ static int try_cand(shrinker *s, const uint64_t *cand, size_t n)
     s->stop = 1;
     return 0;
   }
-  /* The time budget and an interruption depend on the machine and the
-   * moment, not on the seed: flagged, as a source of cross-run
-   * differences. */
-  if (fc_now() - s->t0 > s->cfg->shrink_seconds ||
+  /* The time budget (0: none, as in the ci profile) and an interruption
+   * depend on the machine and the moment, not on the seed: flagged, as a
+   * source of cross-run differences.  Without a time budget the shrink
+   * never reads the clock to decide: the step budget alone bounds it, so
+   * its result is the same on any machine. */
+  if ((s->cfg->shrink_seconds > 0 &&
+       fc_now() - s->t0 > s->cfg->shrink_seconds) ||
       (s->cfg->stop != NULL && *s->cfg->stop)) {
     s->stop = 1;
     s->time_limited = 1;
@@ -116,7 +139,7 @@ static int try_cand(shrinker *s, const uint64_t *cand, size_t n)
                            n, s->cfg);
   if (rc == FC_OK && !discarded && shortlex_less(rec, nrec, s->best, s->nbest))
     rc = fc_check_internal(&r, &failed, &level, s->scratch, s->p, s->cfg,
-                           s->k, s->cfg->shrink_margin);
+                           s->k, s->margin);
   if (rc == FC_ENOMEM) {
     s->err = rc;
     s->stop = 1;
@@ -355,6 +378,18 @@ static int pass_sort(shrinker *s)
   return improved;
 }
 
+double fc_shrink_margin(const fc_run_config *cfg, double r)
+{
+  const double cap = cfg->shrink_margin;
+  if (!(r < INFINITY)) /* inf, nan */
+    return cap;
+  double m = 1 + (r - 1) / 2;
+  const double above1 = nextafter(1.0, 2.0);
+  if (!(m >= above1))
+    m = above1;
+  return m < cap ? m : cap;
+}
+
 int fc_shrink(fc_counterexample *cex, uint64_t **seq, size_t *n, int level,
               const fc_property *p, const fc_run_config *cfg,
               const fc_kernels *k)
@@ -386,6 +421,9 @@ int fc_shrink(fc_counterexample *cex, uint64_t **seq, size_t *n, int level,
     }
   }
   cex->orig_check = s.best_r;
+  s.margin = cfg->shrink_margin;
+  if (level >= 0 && level < FC_NLEVELS && s.best_r.level[level].present)
+    s.margin = fc_shrink_margin(cfg, s.best_r.level[level].ratio);
   /* Cheap passes to a fixed point first, then the costlier ones; any
    * improvement from those sends shrinking back to the cheap passes. */
   int improved = 1;

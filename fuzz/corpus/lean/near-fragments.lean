@@ -1,0 +1,4 @@
+@[
+theorem
+  lemma x
+"

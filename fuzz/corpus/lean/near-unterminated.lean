@@ -1,0 +1,2 @@
+theorem t : True := sorry
+/- unterminated /- nested
