@@ -364,7 +364,8 @@ static int check_version(const char **version, json_t *root, fc_error *err)
 typedef struct run_info {
   uint64_t seed;
   json_int_t prec, slack;
-  json_int_t cases; /* config.cases, or -1 when there is no config */
+  json_int_t cases;   /* config.cases, or -1 when there is no config */
+  json_int_t maxfail; /* config.maxfail, or -1 when absent */
 } run_info;
 
 static int check_shard(json_t *root, fc_error *err)
@@ -393,7 +394,7 @@ static int check_config(run_info *ri, json_t *root, fc_error *err)
   json_int_t x = 0;
   double d = 0;
   int rc = get_obj(&c, root, "", "config", 0, 0, err);
-  ri->cases = -1;
+  ri->cases = ri->maxfail = -1;
   if (rc != FC_OK || c == NULL)
     return rc;
   if ((rc = get_int(&ri->cases, c, "config", "cases", 1, 1, FC_CASES_MAX,
@@ -411,7 +412,10 @@ static int check_config(run_info *ri, json_t *root, fc_error *err)
       (rc = get_finite(&d, c, "config", "detect_factor", 1, 1, HUGE_VAL,
                        err)) != FC_OK ||
       (rc = get_int(&x, c, "config", "max_choices", 1, FC_MAX_CHOICES_MIN,
-                    INT64_MAX, "draw limit", err)) != FC_OK)
+                    INT64_MAX, "draw limit", err)) != FC_OK ||
+      /* Later than the others: optional (0, no limit, when absent). */
+      (rc = get_int(&ri->maxfail, c, "config", "maxfail", 0, 0, INT64_MAX,
+                    "count", err)) != FC_OK)
     return rc;
   json_t *tb = json_object_get(c, "time_budget");
   if (!(json_number_value(tb) > 0))
@@ -991,7 +995,7 @@ static int check_prop(prop_counts *pc, json_t *p, size_t i,
 /* ---------------------------------------------------------------- root */
 
 static int check_summary(json_t *root, const prop_counts *pc, size_t n,
-                         fc_error *err)
+                         const run_info *ri, fc_error *err)
 {
   json_t *s;
   int rc = get_obj(&s, root, "", "summary", 0, 0, err);
@@ -1019,6 +1023,17 @@ static int check_summary(json_t *root, const prop_counts *pc, size_t n,
                   "%lld, but the properties give %lld", (long long)x,
                   (long long)want[k]);
   }
+  /* Properties not run: only after --maxfail N properties fell short. */
+  json_int_t not_run = 0;
+  if ((rc = get_int(&not_run, s, "summary", "not_run", 0, 0, INT64_MAX,
+                    "count", err)) != FC_OK)
+    return rc;
+  if (not_run > 0 && ri->maxfail >= 0 &&
+      (ri->maxfail == 0 || want[2] + want[3] < ri->maxfail))
+    return fail(err, FC_EPARSE, "summary.not_run", "%lld, but config.maxfail "
+                "%lld was not reached (%lld properties fell short)",
+                (long long)not_run, (long long)ri->maxfail,
+                (long long)(want[2] + want[3]));
   return FC_OK;
 }
 
@@ -1081,7 +1096,7 @@ static int check_root(json_t *root, fc_error *err)
       }
   }
   if (rc == FC_OK)
-    rc = check_summary(root, pc, n, err);
+    rc = check_summary(root, pc, n, &ri, err);
   free(pc);
   return rc;
 }

@@ -222,7 +222,10 @@ int fc_report_read_json(fc_report *rep, const char *text, fc_error *err) {
                            c->detect_factor);
     c->max_choices = (size_t)lng(json_object_get(cf, "max_choices"),
                                  (long)c->max_choices);
+    c->maxfail = lng(json_object_get(cf, "maxfail"), 0);
   }
+  rep->not_run = (size_t)lng(
+      json_object_get(json_object_get(root, "summary"), "not_run"), 0);
   cpy(rep->kernels, sizeof rep->kernels, json_object_get(root, "kernels"));
   c->kernels = rep->kernels;
   rep->seconds = num(json_object_get(root, "seconds"), 0);
@@ -321,6 +324,7 @@ int fc_report_merge(fc_report *out, fc_report *parts, size_t n,
   for (size_t i = 0; i < n; i++) {
     out->seconds += parts[i].seconds;
     out->interrupted |= parts[i].interrupted;
+    out->not_run += parts[i].not_run; /* each shard's --maxfail cut */
     fc_report_clear(&parts[i]);
   }
   return FC_OK;

@@ -128,9 +128,25 @@ def _(d): d["properties"][CX]["counterexample"]["level"] = "overall"
 def _(d): d["properties"][CX]["status"] = "fail"
 @kind("properties-object", readers="report", what="properties: ")
 def _(d): d["properties"] = {}
+@kind("maxfail-negative", readers="report", what="config.maxfail: negative")
+def _(d): d["config"]["maxfail"] = -1
+@kind("not-run-without-maxfail", readers="report", what="summary.not_run: ")
+def _(d):
+    d["config"]["maxfail"] = 0
+    d["summary"]["not_run"] = 3
 @kind("key-twice", "not valid JSON: duplicate object key",
       text=lambda t: t.replace('"cases": ', '"cases": -4, "cases": ', 1))
 def _(d): pass
+
+# Not corrupt: a run cut by --maxfail 1 (one property errored, three not
+# run), which must read back whole.
+d = json.loads(json.dumps(good))
+d["config"]["maxfail"] = 1
+d["summary"]["not_run"] = 3
+d["properties"][HOLD]["status"] = "error"
+d["summary"]["passed"] -= 1
+d["summary"]["errors"] += 1
+json.dump(d, open("maxfail.json", "w"), indent=1)
 
 with open("manifest", "w") as m:
     for name, what, f, text, readers in kinds:
@@ -154,6 +170,14 @@ expect_exit 0 "good.json: report" -- $F report good.json
 expect_exit 0 "good.json: merge" -- $F merge good.json
 expect_exit 0 "good.json: diff with itself" -- $F diff good.json good.json
 expect_exit 0 "good.json: anchors --report" -- $F anchors --report good.json
+expect_exit 1 "maxfail.json (a run cut by --maxfail): report" -- \
+  $F report maxfail.json --format json
+python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['config']['maxfail'] == 1 and d['summary']['not_run'] == 3
+" "$TMP/out" && r=0 || r=1
+ok $r "maxfail.json: config.maxfail and summary.not_run read back"
 
 while read -r name readers what; do
   hows="report merge diff-old diff-new anchors"
