@@ -1,7 +1,8 @@
 #!/bin/sh
 # cli-corrupt.sh -- corrupt JSON reports, made by mutating a real report
 # produced here, through every reader of reports (report, merge, diff as
-# either argument, anchors --report): each must exit 2 with a message that
+# either argument, anchors --report, replay REPORT.json, run
+# --last-failed): each must exit 2 with a message that
 # names the file and the field ("foldcheck: F.json: properties[3].cases:
 # negative count -4"), never exit 0 or 1, never a crash.  The table covers
 # issue 19's list (a negative seed, precision 1e18, negative counts, a
@@ -33,7 +34,8 @@ CX = [i for i, p in enumerate(props) if p["counterexample"]][0]
 PL = [i for i, p in enumerate(props) if p["plot"]][0]
 HOLD = [i for i, p in enumerate(props) if p["expect"] == "holds"][0]
 kinds = []
-# readers: "all" (report, merge, diff either way, anchors) or "report"
+# readers: "all" (report, merge, diff either way, anchors, replay,
+# run --last-failed) or "report"
 # (the same checks once more would only cost time: every reader goes
 # through the same fc_report_check_json, which the "all" rows prove).
 def kind(name, what, text=None, readers="all"):
@@ -170,6 +172,8 @@ expect_exit 0 "good.json: report" -- $F report good.json
 expect_exit 0 "good.json: merge" -- $F merge good.json
 expect_exit 0 "good.json: diff with itself" -- $F diff good.json good.json
 expect_exit 0 "good.json: anchors --report" -- $F anchors --report good.json
+expect_exit 0 "good.json: replay (a detection)" -- \
+  $F replay good.json commutant2d.neg_all_commute
 expect_exit 1 "maxfail.json (a run cut by --maxfail): report" -- \
   $F report maxfail.json --format json
 python3 -c "
@@ -178,20 +182,30 @@ d = json.load(open(sys.argv[1]))
 assert d['config']['maxfail'] == 1 and d['summary']['not_run'] == 3
 " "$TMP/out" && r=0 || r=1
 ok $r "maxfail.json: config.maxfail and summary.not_run read back"
+mkdir -p .foldcheck && cp good.json .foldcheck/last.json
+expect_exit 0 "good.json: run --last-failed" -- \
+  $F run commutant2d --cases 1 --quiet --last-failed
 
+mkdir -p .foldcheck
 while read -r name readers what; do
-  hows="report merge diff-old diff-new anchors"
+  hows="report merge diff-old diff-new anchors replay last-failed"
   [ "$readers" = all ] || hows=$readers
   for how in $hows; do
+    file=$name.json
     case $how in
       report) set -- report "$name.json" ;;
       merge) set -- merge "$name.json" ;;
       diff-old) set -- diff "$name.json" good.json ;;
       diff-new) set -- diff good.json "$name.json" ;;
       anchors) set -- anchors --report "$name.json" ;;
+      replay) set -- replay "$name.json" ;;
+      last-failed) # run --last-failed reads the last report
+        cp "$name.json" .foldcheck/last.json
+        file="--last-failed: .foldcheck/last.json"
+        set -- run commutant2d --cases 1 --quiet --last-failed ;;
     esac
     expect_exit 2 "$name: $how" -- $F "$@" </dev/null
-    grep -F -q "foldcheck: $name.json: $what" "$TMP/err" && r=0 || r=1
+    grep -F -q "foldcheck: $file: $what" "$TMP/err" && r=0 || r=1
     ok $r "$name: $how names the file and '$what'"
   done
 done < manifest

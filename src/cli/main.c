@@ -430,15 +430,15 @@ static int last_failed_ids(const char ***ids, const fc_run_config *cfg,
   char *text = fc_cli_slurp(path, &err);
   if (text == NULL)
     return fc_cli_usage_error("--last-failed: %s", err.msg);
-  json_error_t je;
-  json_t *root = json_loads(text, 0, &je);
+  /* The one reader of reports: a corrupt last report is refused, with
+   * the field named, rather than read for a selection. */
+  json_t *root = NULL;
+  int crc = fc_report_check_json(&root, text, &err);
   free(text);
+  if (crc != FC_OK)
+    return fc_cli_usage_error("--last-failed: %s: %s (remove it to start "
+                              "afresh)", path, err.msg);
   json_t *props = json_object_get(root, "properties");
-  if (!json_is_array(props)) {
-    json_decref(root);
-    return fc_cli_usage_error("--last-failed: '%s' is not a foldcheck JSON "
-                              "report (remove it to start afresh)", path);
-  }
   /* What the patterns and exclusions select, unsharded. */
   fc_run_config whole = *cfg;
   whole.shard_index = whole.shard_count = 0;
