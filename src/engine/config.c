@@ -57,14 +57,15 @@ int fc_run_config_profile(fc_run_config *cfg, const char *profile)
      * depend on the machine's speed.  A property it does stop says so
      * (stopped_by_time). */
     cfg->time_budget = 120;
-    /* Shrinks are bounded by their step count only (no wall time), so a
-     * loaded runner finds the same counterexamples as an idle one and a
-     * merge of shards equals the unsharded report.  Every negative control
-     * and mutant target reaches its fixed point well within the budget
-     * (at most 6645 candidates, fold.multi.neg.residual_one_head_
-     * noncommuting, about 4 s): the budget only stops a runaway shrink. */
+    /* Shrinks: 20000 candidates (every negative control reaches its fixed
+     * point within 6645) and a 10 s wall-time safety net.  The net stays:
+     * a kernel bug that only shows at full size (softmax without max
+     * subtraction on fold.large) rejects every candidate, each a full-size
+     * case, and 20000 of them would take over an hour.  A shrink the net
+     * cuts says so (shrink_time_limited), so a report that depends on the
+     * machine's speed is marked as such. */
     cfg->shrink_steps = 20000;
-    cfg->shrink_seconds = 0;
+    cfg->shrink_seconds = 10;
   } else if (strcmp(profile, "nightly") == 0) {
     cfg->profile = "nightly";
     cfg->seed = fresh_seed();
