@@ -8,7 +8,8 @@ libfoldcheck_la_SOURCES += \
 	src/ckpt/audit.h \
 	src/ckpt/audit.c \
 	src/ckpt/audit_report.c \
-	src/ckpt/rotation.c
+	src/ckpt/rotation.c \
+	src/ckpt/bias.c
 
 foldcheck_SOURCES += src/cli/audit_cmd.c
 
