@@ -19,6 +19,19 @@ static void planes_str(char *buf, size_t n, const fc_audit_head *h)
     snprintf(buf, n, "-");
 }
 
+/* "q,k,v" of FC_BIAS_* bits, "none" */
+static void bias_str(char *buf, unsigned bits)
+{
+  static const char *nm[4] = {"q", "k", "v", "o"};
+  size_t k = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < 4; i++)
+    if (bits & (1u << i))
+      k += (size_t)snprintf(buf + k, 16 - k, "%s%s", k ? "," : "", nm[i]);
+  if (k == 0)
+    snprintf(buf, 16, "none");
+}
+
 static void header_lines(FILE *out, const fc_audit *a, const char *pre)
 {
   fprintf(out, "%soriginal:  %s (%s)\n", pre, a->orig, fc_dtype_name(a->dt_orig));
@@ -34,8 +47,22 @@ static void header_lines(FILE *out, const fc_audit *a, const char *pre)
             "(planes %d, %d, %s): ||[X, Theta(p)]|| >= gap ||X - Pc(X)||\n",
             pre, a->max_pos, a->gap, a->gap_p, a->gap_i, a->gap_j,
             a->gap_sign < 0 ? "difference" : "sum");
-  fprintf(out, "%sverdicts: %zu foldable, %zu vo-only, %zu online, %zu broken\n",
-          pre, a->count[0], a->count[1], a->count[2], a->count[3]);
+  if (a->bias_orig | a->bias_rew) {
+    char bo[16], br[16];
+    bias_str(bo, a->bias_orig);
+    bias_str(br, a->bias_rew);
+    fprintf(out, "%sbiases: %s in the original, %s in the rewrite: q, k, v "
+            "checked under the maps of their weights, o unchanged\n", pre, bo,
+            br);
+  }
+  if (a->rot_u > 0)
+    fprintf(out, "%srotation file: numbers to u = %.3g; worst orthogonality "
+            "defect ||R^T R - I||_F = %.3g (%s its precision's bound %.3g)\n",
+            pre, a->rot_u, a->rot_orth, a->rot_orth <= a->rot_orth_tol
+            ? "within" : "ABOVE", a->rot_orth_tol);
+  fprintf(out, "%sverdicts: %zu foldable, %zu vo-only, %zu online, %zu broken, "
+          "%zu pruned\n", pre, a->count[0], a->count[1], a->count[2],
+          a->count[3], a->count[4]);
 }
 
 static const fc_audit_group *group_of(const fc_audit *a, const fc_audit_head *h)
@@ -126,6 +153,14 @@ static json_t *num(double v)
   return isfinite(v) ? json_real(v) : json_null();
 }
 
+static json_t *bias_json(const fc_audit_bias *b)
+{
+  return json_pack("{s:s,s:b,s:b,s:o,s:o,s:o}", "tensor", b->name,
+                   "in_original", b->in_orig, "in_rewritten", b->in_rew,
+                   "difference", num(b->diff), "bound", num(b->tol), "norm",
+                   num(b->norm));
+}
+
 static int write_json(FILE *out, const fc_audit *a)
 {
   json_t *r = json_object(), *heads = json_array(), *groups = json_array(),
@@ -154,8 +189,12 @@ static int write_json(FILE *out, const fc_audit *a)
   json_object_set_new(r, "gap_position", json_integer(a->gap_p));
   json_object_set_new(r, "seed", json_integer((json_int_t)a->seed));
   json_object_set_new(r, "seconds", json_real(a->seconds));
+  if (a->rot_u > 0)
+    json_object_set_new(r, "rotation_file", json_pack(
+        "{s:o,s:o,s:o}", "unit_roundoff", num(a->rot_u), "orth_defect",
+        num(a->rot_orth), "orth_bound", num(a->rot_orth_tol)));
   json_t *cnt = json_object();
-  for (int v = 0; v < 4; v++)
+  for (int v = 0; v < FC_VERDICT_COUNT; v++)
     json_object_set_new(cnt, fc_verdict_name((fc_verdict)v),
                         json_integer((json_int_t)a->count[v]));
   json_object_set_new(r, "verdicts", cnt);
@@ -174,6 +213,8 @@ static int write_json(FILE *out, const fc_audit *a)
                           "wo_bound", h->comp_tol, "offending_planes", pl,
                           "verdict", fc_verdict_name(h->verdict), "reason",
                           h->reason);
+    if (h->bq.in_orig || h->bq.in_rew)
+      json_object_set_new(o, "q_bias", bias_json(&h->bq));
     json_array_append_new(heads, o);
   }
   for (size_t i = 0; i < a->ngroup; i++) {
@@ -183,6 +224,12 @@ static int write_json(FILE *out, const fc_audit *a)
         "kv_group", (json_int_t)g->group, "k", fit_json(&g->k), "v",
         fit_json(&g->v), "v_invertible", g->v_invertible, "v_inverse_frobenius",
         num(g->inv_fro), "vk_difference", g->vk_diff, "vk_bound", g->vk_tol));
+    json_t *go = json_array_get(groups, json_array_size(groups) - 1);
+    const fc_audit_bias *gb[3] = {&g->bk, &g->bv, &g->bo};
+    const char *gk[3] = {"k_bias", "v_bias", "o_bias"};
+    for (int k = 0; k < 3 && go; k++)
+      if (gb[k]->in_orig || gb[k]->in_rew)
+        json_object_set_new(go, gk[k], bias_json(gb[k]));
   }
   for (size_t i = 0; i < a->ncert; i++) {
     const fc_audit_cert *c = &a->cert[i];
@@ -229,7 +276,8 @@ static int plot(FILE *out, const fc_audit *a)
     double y = h->q.comm > 0 ? h->q.comm : fmax(h->q.comm_tol * 1e-3, 1e-300);
     r.points[r.npoints].x = (double)h->layer + (double)h->head / (double)a->heads;
     r.points[r.npoints].y = y;
-    r.points[r.npoints].series = (int)h->verdict;
+    r.points[r.npoints].series =
+        h->verdict == FC_VERDICT_PRUNED ? 0 : (int)h->verdict;
     r.npoints++;
   }
   int rc = fc_svg_scatter(out, &r);

@@ -1,7 +1,8 @@
 /* audit_cmd.c -- `foldcheck audit ORIGINAL_DIR REWRITTEN_DIR` (issue 12).
  *
- * Exit status: 0 every audited head is foldable and every certified block
- * stays within its storage bound; 1 otherwise; 2 bad usage or a malformed
+ * Exit status: 0 every audited head is foldable (or pruned, exactly) and
+ * every certified block stays within its storage bound; 1 otherwise (a
+ * bias not folded with its weight included); 2 bad usage or a malformed
  * checkpoint (one line on stderr naming the file and tensor); 130/143
  * interrupted by SIGINT/SIGTERM (no report written). */
 #include <errno.h>
@@ -25,13 +26,15 @@ static void help(void)
          "them against the folding theorems (orthogonal? in the RoPE commutant?\n"
          "Wo compensated?) with bounds from the weights' storage precision, and\n"
          "certify the rewritten block against the original with the MPFR oracle.\n"
-         "Verdicts: foldable, vo-only, online (F6 b), broken.\n\n"
+         "q/k/v/o biases, where present, are checked under the maps of their\n"
+         "weights.  Verdicts: foldable, vo-only, online (F6 b), broken, pruned.\n\n"
          "  --rotation FILE        audit the fold of a rotation file (JSON:\n"
          "                         {\"rotation\": d x d} for every layer and KV\n"
          "                         group, or {\"rotations\": [layer][group][d][d]})\n"
          "                         into CKPT_DIR, computed in double\n"
          "  --layers LIST          layers to audit, e.g. 0,2-5 (default all)\n"
-         "  --certify-layers LIST  layers to certify (default the audited ones)\n"
+         "  --certify-layers LIST  layers to certify, among the audited ones\n"
+         "                         (default the audited ones)\n"
          "  --cases N              certification inputs per KV group (default 2;\n"
          "                         0: no certification)\n"
          "  --tokens T             tokens per input (default 4)\n"
@@ -194,15 +197,15 @@ int fc_cli_audit(int argc, char **argv)
   if (output && fc_file_check_output(output, &err) != FC_OK)
     return fc_cli_usage_error("%s", err.msg);
   fc_ckpt *a = NULL, *b = NULL;
-  double *rot = NULL;
+  double *rot = NULL, rot_u = 0;
   size_t rl = 0, rg = 0;
   int rc = fc_ckpt_open(&a, argv[optind], &err);
   if (rc == FC_OK && !rotf)
     rc = fc_ckpt_open(&b, argv[optind + 1], &err);
   if (rc == FC_OK && rotf) {
     const fc_ckpt_config *cf = fc_ckpt_config_get(a);
-    rc = fc_rotation_load(&rot, &rl, &rg, rotf, cf->head_dim, cf->layers,
-                          cf->kv_heads, &err);
+    rc = fc_rotation_load(&rot, &rot_u, &rl, &rg, rotf, cf->head_dim,
+                          cf->layers, cf->kv_heads, &err);
   }
   if (rc) {
     fc_ckpt_close(a);
@@ -221,6 +224,18 @@ int fc_cli_audit(int argc, char **argv)
       st = parse_list(lm, L, layers, "--layers");
     if (!st && cert)
       st = parse_list(cm, L, cert, "--certify-layers");
+    /* Certification runs on audited layers only: a certify list outside
+     * the audited ones, or with no certification at all, would certify
+     * less than asked without a word. */
+    for (size_t l = 0; !st && cert && layers && l < L; l++)
+      if (cm[l] && !lm[l])
+        st = fc_cli_usage_error("--certify-layers %s names layer %zu, which "
+                                "--layers %s does not audit (certification "
+                                "runs on audited layers only)", cert, l,
+                                layers);
+    if (!st && cert && cases == 0)
+      st = fc_cli_usage_error("--certify-layers %s with --cases 0: no "
+                              "certification would run", cert);
   }
   if (st) {
     free(lm);
@@ -237,7 +252,7 @@ int fc_cli_audit(int argc, char **argv)
    * kill leaves the previous --output file as it was. */
   fc_audit_opts o = {seed, cases, tokens, prec, layers ? lm : NULL,
                      cert ? cm : NULL, uarith, progress, rot, rl, rg, rotf,
-                     fc_cli_install_stop()};
+                     fc_cli_install_stop(), rot_u};
   fc_audit au;
   rc = fc_audit_run(&au, a, b, &o, &err);
   int status = 0;
@@ -256,7 +271,8 @@ int fc_cli_audit(int argc, char **argv)
   if (rc)
     status = fc_cli_usage_error("%s", err.msg);
   else if (!au.interrupted) {
-    status = au.count[FC_VERDICT_FOLDABLE] != au.nhead;
+    status = au.count[FC_VERDICT_FOLDABLE] + au.count[FC_VERDICT_PRUNED] !=
+             au.nhead;
     for (size_t i = 0; i < au.ncert; i++)
       status |= !au.cert[i].pass;
   }

@@ -1,0 +1,104 @@
+#!/bin/sh
+# cli-audit-bias.sh -- `foldcheck audit` on checkpoints with attention
+# biases (Qwen2 q/k/v, Llama attention_bias q/k/v/o, GPT-NeoX fused), with
+# pruned heads, and with float32 rotation files, written by
+# tests/mkckpt_bias.py (numpy).  Every expected verdict is first confirmed
+# by the script's own float64 forward pass of both checkpoints: a rewrite
+# is expected to pass iff the two attention blocks compute the same
+# outputs.  Also: contradictory layer options are an error (exit 2).
+. "$top_srcdir/tests/common.sh"
+set -e
+F=$FOLDCHECK
+A="--rewrite-arith f64"   # the fixture forms R W in double
+PY=
+for p in python3 /usr/bin/python3; do
+  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import numpy' 2>/dev/null; then
+    PY=$p; break
+  fi
+done
+if [ -z "$PY" ]; then
+  echo "1..0 # SKIP python3 with numpy (Debian python3-numpy) is needed"
+  exit 0
+fi
+MK="$PY $top_srcdir/tests/mkckpt_bias.py"
+
+# case SCENARIO EXIT VERDICTS [GREP]: the forward pass says equivalent iff
+# EXIT is 0; the audit exits EXIT with the verdict line VERDICTS.
+case_() {
+  sc=$1; want=$2; verd=$3; pat=$4
+  $MK make "$TMP/$sc" "$sc"
+  $MK forward "$TMP/$sc/orig" "$TMP/$sc/rew" > "$TMP/$sc.fw"
+  if [ "$want" -eq 0 ]; then fw=equivalent; else fw=different; fi
+  tail -n 1 "$TMP/$sc.fw" | grep -qx "$fw"
+  ok $? "$sc: the float64 forward pass finds the blocks $fw ($(head -n 1 "$TMP/$sc.fw"))"
+  expect_exit "$want" "$sc: audit exit" -- $F audit "$TMP/$sc/orig" "$TMP/$sc/rew" $A
+  grep -q "^verdicts: $verd\$" "$TMP/out"
+  ok $? "$sc: verdicts $verd"
+  if [ -n "$pat" ]; then
+    grep -q -- "$pat" "$TMP/out"; ok $? "$sc: report says '$pat'"
+  fi
+  cp "$TMP/out" "$TMP/$sc.txt"
+}
+
+case_ qwen2-rotated 0 "8 foldable, 0 vo-only, 0 online, 0 broken, 0 pruned" \
+  "biases: q,k,v in the original, q,k,v in the rewrite"
+[ "$(grep -c 'within the storage bound' "$TMP/qwen2-rotated.txt")" -eq 4 ]
+ok $? "qwen2-rotated: 4 blocks with biases certified within the bound"
+case_ qwen2-unrotated 1 "0 foldable, 0 vo-only, 0 online, 8 broken, 0 pruned" \
+  "layer 0 head 0: broken: bias model.layers.0.self_attn.q_proj.bias (rows of head 0) not folded"
+[ "$(grep -c 'EXCEEDS the storage bound' "$TMP/out")" -eq 4 ]
+ok $? "qwen2-unrotated: the certification sees every block change"
+case_ qwen2-random 1 "4 foldable, 0 vo-only, 0 online, 4 broken, 0 pruned" \
+  "layer 1 head 2: broken: bias model.layers.1.self_attn.k_proj.bias (rows of KV group 1) not folded"
+case_ llama-obias 0 "8 foldable, 0 vo-only, 0 online, 0 broken, 0 pruned" \
+  "biases: q,k,v,o in the original"
+case_ llama-obias-changed 1 "4 foldable, 0 vo-only, 0 online, 4 broken, 0 pruned" \
+  "bias model.layers.0.self_attn.o_proj.bias (the layer's output) changed"
+case_ neox-rotated 0 "8 foldable, 0 vo-only, 0 online, 0 broken, 0 pruned"
+case_ neox-unrotated 1 "0 foldable, 0 vo-only, 0 online, 8 broken, 0 pruned" \
+  "bias gpt_neox.layers.0.attention.query_key_value.bias (rows of head 0) not folded"
+case_ pruned 0 "7 foldable, 0 vo-only, 0 online, 0 broken, 1 pruned" \
+  "layer 0 head 1: pruned: Wo columns of the head are zero in both"
+case_ pruned-q 0 "7 foldable, 0 vo-only, 0 online, 0 broken, 1 pruned" \
+  "layer 1 head 2: pruned: Wq of the head zero in both: uniform attention"
+case_ pruned-broken 1 "7 foldable, 0 vo-only, 0 online, 1 broken, 0 pruned" \
+  "layer 0 head 1: broken: Wo of the head is zero in the original (pruned) but not in the rewrite"
+
+expect_exit 1 "json with a changed bias" -- $F audit "$TMP/qwen2-random/orig" "$TMP/qwen2-random/rew" $A --format json --cases 0 --layers 1
+grep -q '"q_bias": {' "$TMP/out" && grep -q '"tensor": "model.layers.1.self_attn.k_proj.bias"' "$TMP/out"
+ok $? "json reports the biases with their tensors"
+
+# Rotation files: the same rotations written as float64 and as float32
+# values; both fold (the file's precision sets the tolerance), a float32
+# file reports its orthogonality defect.
+R=$TMP/qwen2-rotated
+for w in 64 32; do
+  $MK forward "$R/orig" --rotation "$R/rot$w.json" | tail -n 1 | grep -qx equivalent
+  ok $? "rot$w: the forward pass finds the fold equivalent"
+  expect_exit 0 "rot$w.json folds, biases included" -- $F audit "$R/orig" --rotation "$R/rot$w.json"
+  grep -q "^verdicts: 8 foldable" "$TMP/out"; ok $? "rot$w: 8 heads foldable"
+done
+grep -q "^rotation file: numbers to u = 5.96e-08; worst orthogonality defect ||R^T R - I||_F = .* (within its precision's bound" "$TMP/out"
+ok $? "rot32: the file's precision and orthogonality defect are reported"
+# One entry of layer 1 group 0 scaled by 1.001: orthogonal to no
+# float32 precision; that group's heads are flagged, the rest fold.
+$PY -c "
+import json, struct
+j = json.load(open('$R/rot32.json')); r = j['rotations'][1][0][0]
+r[0] = struct.unpack('f', struct.pack('f', r[0] * 1.001))[0]
+json.dump(j, open('$TMP/rotbad.json', 'w'))"
+$MK forward "$R/orig" --rotation "$TMP/rotbad.json" | tail -n 1 | grep -qx different
+ok $? "rotbad: the forward pass finds the fold different"
+expect_exit 1 "a rotation off orthogonal by 1e-3 is flagged" -- $F audit "$R/orig" --rotation "$TMP/rotbad.json" --cases 0
+grep -q "ABOVE its precision's bound" "$TMP/out" && grep -q "^verdicts: 6 foldable" "$TMP/out" &&
+  grep -q "layer 1 head 0: broken: the rotation file's matrix for layer 1 group 0 is not orthogonal" "$TMP/out"
+ok $? "rotbad: the defect is above the bound; layer 1 group 0's heads flagged, the file named"
+
+# Contradictory layer options.
+expect_exit 2 "--certify-layers outside --layers" -- $F audit "$R/orig" "$R/rew" --layers 0 --certify-layers 1
+grep -q "names layer 1, which --layers 0 does not audit" "$TMP/err"; ok $? "the message names the layer"
+expect_exit 2 "--certify-layers with --cases 0" -- $F audit "$R/orig" "$R/rew" --certify-layers 1 --cases 0
+grep -q "with --cases 0: no certification would run" "$TMP/err"; ok $? "the message says nothing would be certified"
+expect_exit 0 "--certify-layers inside --layers" -- $F audit "$R/orig" "$R/rew" $A --layers 0-1 --certify-layers 1
+[ "$(grep -c 'within the storage bound' "$TMP/out")" -eq 2 ]; ok $? "only layer 1 certified"
+done_testing
