@@ -94,6 +94,20 @@ grep -q "ABOVE its precision's bound" "$TMP/out" && grep -q "^verdicts: 6 foldab
   grep -q "layer 1 head 0: broken: the rotation file's matrix for layer 1 group 0 is not orthogonal" "$TMP/out"
 ok $? "rotbad: the defect is above the bound; layer 1 group 0's heads flagged, the file named"
 
+# The certification samples the first, middle and last layer and the
+# first and last KV group of each; --certify-all certifies every group.
+$MK make "$TMP/deep" deep
+expect_exit 0 "deep: sampled certification" -- $F audit "$TMP/deep/orig" "$TMP/deep/rew" $A --cases 1
+grep -q "a sample of 6 of the 20 KV groups" "$TMP/out" &&
+  [ "$(grep -c 'within the storage bound' "$TMP/out")" -eq 6 ] &&
+  grep -q "layer 2 group 3: " "$TMP/out" && grep -q "^verdicts: 20 foldable" "$TMP/out"
+ok $? "deep: 6 of 20 groups certified (layers 0, 2, 4; groups 0, 3), 20 heads checked"
+expect_exit 0 "deep: --certify-all" -- $F audit "$TMP/deep/orig" "$TMP/deep/rew" $A --cases 1 --certify-all --progress
+[ "$(grep -c 'within the storage bound' "$TMP/out")" -eq 20 ] && ! grep -q "a sample of" "$TMP/out"
+ok $? "deep: --certify-all certifies the 20 groups"
+[ "$(grep -c '^audit: [0-9]*/25 ' "$TMP/err")" -eq 25 ] && grep -q "^audit: 25/25 layer 4 group 3 certified" "$TMP/err"
+ok $? "deep: --progress reports 25 steps (5 layers, 20 groups) on stderr"
+
 # Contradictory layer options.
 expect_exit 2 "--certify-layers outside --layers" -- $F audit "$R/orig" "$R/rew" --layers 0 --certify-layers 1
 grep -q "names layer 1, which --layers 0 does not audit" "$TMP/err"; ok $? "the message names the layer"

@@ -29,6 +29,8 @@ on Q and K, another orthogonal A on V, Wo' = Wo A^T.  SCENARIO:
   pruned-q          layer 1 head 2 with Wq rows zero in both (uniform
                     attention), V/O folded
   pruned-broken     head zero in the original, nonzero in the rewrite
+  deep              Qwen2 rotated, 5 layers, 4 KV heads (no GQA): for the
+                    certification sample
 This is a test fixture (numpy); the harness itself never uses Python.
 """
 import json
@@ -114,6 +116,9 @@ def layer_names(neox, l):
 
 
 def make(out, sc, seed):
+    global L, KV
+    if sc == "deep":
+        L, KV, sc = 5, 4, "qwen2-rotated"
     rng = np.random.default_rng(seed)
     neox = sc.startswith("neox")
     kv = H if neox else KV

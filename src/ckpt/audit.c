@@ -816,11 +816,28 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
   size_t nl = 0;
   for (size_t l = 0; l < L; l++)
     nl += o->layers == NULL || o->layers[l];
-  size_t ncert = 0;
-  if (o->cases > 0)
-    for (size_t l = 0; l < L; l++)
-      ncert += (o->layers == NULL || o->layers[l]) &&
-               (o->cert_layers == NULL || o->cert_layers[l]);
+  /* Layers to certify: those named, else a sample of the audited ones
+   * (first, middle, last; the first and last KV group of each), else all
+   * of them. */
+  unsigned char *certl = calloc(L + 1, 1);
+  size_t ncert = 0, ncg = 0, nseen = 0;
+  a->cert_sampled = o->cases > 0 && o->cert_layers == NULL && o->cert_sample;
+  for (size_t l = 0; certl && o->cases > 0 && l < L; l++) {
+    if (o->layers && !o->layers[l])
+      continue;
+    if (o->cert_layers)
+      certl[l] = o->cert_layers[l];
+    else if (a->cert_sampled)
+      certl[l] = nseen == 0 || nseen == (nl - 1) / 2 || nseen == nl - 1;
+    else
+      certl[l] = 1;
+    nseen++;
+    ncert += certl[l];
+  }
+  size_t gsel = a->cert_sampled && KV > 2 ? 2 : KV; /* groups per layer */
+  ncg = ncert * gsel;
+  a->cert_groups_total = nl * KV;
+  size_t pdone = 0, ptotal = nl + ncg;
   a->head = calloc(nl * H + 1, sizeof *a->head);
   a->group = calloc(nl * KV + 1, sizeof *a->group);
   a->cert = calloc(ncert * KV + 1, sizeof *a->cert);
@@ -844,7 +861,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
   work wk;
   int wok = work_init(&wk, d, n);
   int nomem = !a->head || !a->group || !a->cert || !Rk || !A || !Rq || !eq ||
-              !wog || !btmp || !zq || wok;
+              !wog || !btmp || !zq || !certl || wok;
   for (int i = 0; i < 8; i++)
     nomem |= w[i] == NULL || b[i] == NULL;
   if (rc == FC_OK && nomem)
@@ -1014,7 +1031,12 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
       a->count[hd->verdict]++;
     }
     /* certification */
-    if (o->cases > 0 && (o->cert_layers == NULL || o->cert_layers[l])) {
+    if (o->progress && o->progress_cb) {
+      char what[64];
+      snprintf(what, sizeof what, "layer %zu checked", l);
+      o->progress_cb(o->progress_arg, ++pdone, ptotal, now_s() - t0, what);
+    }
+    if (o->cases > 0 && certl[l]) {
       int qkvb = (bp1 | bp2) & (FC_BIAS_Q | FC_BIAS_K | FC_BIAS_V);
       size_t dm = qkvb ? n + 1 : n;
       if (qkvb && aug == NULL) {
@@ -1025,6 +1047,8 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
         }
       }
       for (size_t g = 0; g < KV && rc == FC_OK; g++) {
+        if (gsel < KV && g != 0 && g != KV - 1)
+          continue;
         fc_audit_cert *ct = &a->cert[a->ncert++];
         ct->layer = l;
         ct->group = g;
@@ -1078,11 +1102,14 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
                       (bp1 | bp2) & FC_BIAS_O ? b[3] : NULL,
                       (bp1 | bp2) & FC_BIAS_O ? b[7] : NULL, G->bo.efro, s};
         rc = certify(ct, &ci, o->seed, o->cases, o->prec, o->stop, err);
+        if (o->progress && o->progress_cb) {
+          char what[64];
+          snprintf(what, sizeof what, "layer %zu group %zu certified", l, g);
+          o->progress_cb(o->progress_arg, ++pdone, ptotal, now_s() - t0,
+                         what);
+        }
       }
     }
-    if (o->progress)
-      fprintf(stderr, "audit: layer %zu/%zu done (%.1f s)\n", l + 1, L,
-              now_s() - t0);
   }
   for (int i = 0; i < 8; i++) {
     free(w[i]);
@@ -1097,6 +1124,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
   free(aug);
   free(zq);
   free(slacks);
+  free(certl);
   work_clear(&wk);
   free(rel);
   a->seconds = now_s() - t0;

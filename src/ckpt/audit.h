@@ -109,7 +109,7 @@ typedef struct fc_audit_opts {
   const unsigned char *layers;      /* NULL: all; else layers[i] != 0 */
   const unsigned char *cert_layers; /* NULL: the audited layers */
   double u_arith;      /* unit roundoff of the rewriter's arithmetic */
-  int progress;        /* 1: a line per layer on stderr */
+  int progress;        /* 1: report progress through progress_cb */
   /* Rotation mode (rew == NULL): rot_layers x rot_groups matrices d x d
    * (1 x 1: one R for every layer and KV group), folded in double. */
   const double *rotation;
@@ -123,6 +123,17 @@ typedef struct fc_audit_opts {
    * (fc_rotation_load); its matrices must be orthogonal to that precision,
    * and the fold's tolerances grow by their measured defect. */
   double rotation_u;
+  /* Certification sample (cert_layers NULL): 1 certifies the first,
+   * middle and last audited layers and in each the first and last KV
+   * group (the structural check still covers every head); 0 certifies
+   * every group of every certified layer. */
+  int cert_sample;
+  /* Progress (when progress is set): called after each layer and each
+   * certified group with the work done and to do (layers + certified
+   * groups), the elapsed seconds and what was just done. */
+  void (*progress_cb)(void *arg, size_t done, size_t total, double seconds,
+                      const char *what);
+  void *progress_arg;
 } fc_audit_opts;
 
 /* Read a rotation file (JSON): {"rotation": [[...d...], ...]} one d x d
@@ -159,6 +170,8 @@ typedef struct fc_audit {
   double seconds;
   int interrupted; /* opts.stop was raised: layers are missing, not a
                       report to write */
+  int cert_sampled; /* the certification covered a sample (cert_sample) */
+  size_t cert_groups_total; /* KV groups of the certified-eligible layers */
 } fc_audit;
 
 /* Audit rewritten against original (same config figures, else FC_EPARSE);

@@ -117,7 +117,12 @@ static int write_text(FILE *out, const fc_audit *a, int md)
   }
   if (a->ncert) {
     fprintf(out, "\n%scertification (MPFR oracle, original vs rewritten block, "
-            "seed %llu):\n", md ? "" : "", (unsigned long long)a->seed);
+            "seed %llu)", md ? "" : "", (unsigned long long)a->seed);
+    if (a->cert_sampled && a->ncert < a->cert_groups_total)
+      fprintf(out, ": a sample of %zu of the %zu KV groups (first, middle, "
+              "last layer; first and last group; --certify-all for all)",
+              a->ncert, a->cert_groups_total);
+    fputs(":\n", out);
     if (md)
       fputs("\n| layer | kv group | cases x T | max diff | bound | diff/bound | "
             "result |\n|---|---|---|---|---|---|---|\n", out);
@@ -190,6 +195,8 @@ static int write_json(FILE *out, const fc_audit *a)
   json_object_set_new(r, "gap_position", json_integer(a->gap_p));
   json_object_set_new(r, "seed", json_integer((json_int_t)a->seed));
   json_object_set_new(r, "seconds", json_real(a->seconds));
+  json_object_set_new(r, "certification_sampled", json_boolean(a->cert_sampled &&
+                      a->ncert < a->cert_groups_total));
   if (a->rot_u > 0)
     json_object_set_new(r, "rotation_file", json_pack(
         "{s:o,s:o,s:o}", "unit_roundoff", num(a->rot_u), "orth_defect",

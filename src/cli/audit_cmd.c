@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "foldcheck.h"
 #include "cli.h"
 #include "ckpt/audit.h"
@@ -34,7 +35,10 @@ static void help(void)
          "                         into CKPT_DIR, computed in double\n"
          "  --layers LIST          layers to audit, e.g. 0,2-5 (default all)\n"
          "  --certify-layers LIST  layers to certify, among the audited ones\n"
-         "                         (default the audited ones)\n"
+         "                         (default a sample: the first, middle and\n"
+         "                         last audited layer, the first and last KV\n"
+         "                         group of each)\n"
+         "  --certify-all          certify every KV group of every audited layer\n"
          "  --cases N              certification inputs per KV group (default 2;\n"
          "                         0: no certification)\n"
          "  --tokens T             tokens per input (default 4)\n"
@@ -46,7 +50,8 @@ static void help(void)
          "                         complete (replaced atomically; left as it\n"
          "                         was after an error, Ctrl-C or SIGTERM)\n"
          "  --threads N            BLAS threads (default 1)\n"
-         "  --progress             a line per layer on stderr\n");
+         "  --progress             a progress bar on stderr (a line per step\n"
+         "                         when stderr is no terminal)\n");
 }
 
 /* "0,2-5" -> mask[0..n) */
@@ -95,6 +100,25 @@ static int parse_l(long *v, const char *s, long lo, long hi, const char *what)
   return 0;
 }
 
+/* The --progress bar: redrawn in place on a terminal, a line per step
+ * otherwise (logs). */
+static void bar(void *arg, size_t done, size_t total, double sec,
+                const char *what)
+{
+  int tty = *(const int *)arg;
+  int w = 30, k = total ? (int)((double)w * (double)done / (double)total) : w;
+  if (!tty) {
+    fprintf(stderr, "audit: %zu/%zu %s (%.1f s)\n", done, total, what, sec);
+    return;
+  }
+  fprintf(stderr, "\raudit [%.*s%.*s] %zu/%zu %6.1f s  %-32s", k,
+          "##############################", w - k,
+          "..............................", done, total, sec, what);
+  if (done == total)
+    fputc('\n', stderr);
+  fflush(stderr);
+}
+
 typedef struct audit_out {
   const fc_audit *au;
   fc_format fmt;
@@ -110,7 +134,8 @@ static int put_audit(FILE *f, void *arg)
 int fc_cli_audit(int argc, char **argv)
 {
   enum { O_LAYERS = 256, O_CERT, O_CASES, O_TOKENS, O_SEED, O_PREC, O_ARITH,
-         O_FORMAT, O_OUTPUT, O_THREADS, O_PROGRESS, O_HELP, O_ROT };
+         O_FORMAT, O_OUTPUT, O_THREADS, O_PROGRESS, O_HELP, O_ROT,
+         O_CERT_ALL };
   static const struct option lo[] = {
       {"layers", required_argument, 0, O_LAYERS},
       {"certify-layers", required_argument, 0, O_CERT},
@@ -125,13 +150,14 @@ int fc_cli_audit(int argc, char **argv)
       {"progress", no_argument, 0, O_PROGRESS},
       {"help", no_argument, 0, O_HELP},
       {"rotation", required_argument, 0, O_ROT},
+      {"certify-all", no_argument, 0, O_CERT_ALL},
       {0, 0, 0, 0}};
   const char *layers = NULL, *cert = NULL, *output = NULL, *rotf = NULL;
   long cases = 2, tokens = 4, prec = 128, threads = 1;
   uint64_t seed = 1;
   double uarith = ldexp(1, -24);
   fc_format fmt = FC_FORMAT_TEXT;
-  int progress = 0, c;
+  int progress = 0, cert_all = 0, c;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -180,6 +206,7 @@ int fc_cli_audit(int argc, char **argv)
     case O_OUTPUT: output = optarg; break;
     case O_ROT: rotf = optarg; break;
     case O_PROGRESS: progress = 1; break;
+    case O_CERT_ALL: cert_all = 1; break;
     case O_HELP:
     case 'h': help(); return 0;
     case ':': return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -233,6 +260,9 @@ int fc_cli_audit(int argc, char **argv)
                                 "--layers %s does not audit (certification "
                                 "runs on audited layers only)", cert, l,
                                 layers);
+    if (!st && cert && cert_all)
+      st = fc_cli_usage_error("--certify-layers and --certify-all: one or "
+                              "the other");
     if (!st && cert && cases == 0)
       st = fc_cli_usage_error("--certify-layers %s with --cases 0: no "
                               "certification would run", cert);
@@ -246,13 +276,14 @@ int fc_cli_audit(int argc, char **argv)
     return st;
   }
   fc_env_blas_threads((int)threads);
+  int tty = isatty(2);
   /* As run: SIGINT/SIGTERM stop the audit at the next layer or
    * certification input.  The report is written only when the audit is
    * complete, through the safe writer: an error, an interruption or a
    * kill leaves the previous --output file as it was. */
   fc_audit_opts o = {seed, cases, tokens, prec, layers ? lm : NULL,
                      cert ? cm : NULL, uarith, progress, rot, rl, rg, rotf,
-                     fc_cli_install_stop(), rot_u};
+                     fc_cli_install_stop(), rot_u, !cert_all, bar, &tty};
   fc_audit au;
   rc = fc_audit_run(&au, a, b, &o, &err);
   int status = 0;
