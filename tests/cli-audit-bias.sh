@@ -23,11 +23,13 @@ fi
 MK="$PY $top_srcdir/tests/mkckpt_bias.py"
 
 # case SCENARIO EXIT VERDICTS [GREP]: the forward pass says equivalent iff
-# EXIT is 0; the audit exits EXIT with the verdict line VERDICTS.
+# EXIT is 0 (outputs within $FWTOL, relative); the audit exits EXIT with
+# the verdict line VERDICTS.
+FWTOL=1e-4
 case_() {
   sc=$1; want=$2; verd=$3; pat=$4
   $MK make "$TMP/$sc" "$sc"
-  $MK forward "$TMP/$sc/orig" "$TMP/$sc/rew" > "$TMP/$sc.fw"
+  $MK forward "$TMP/$sc/orig" "$TMP/$sc/rew" --tol $FWTOL > "$TMP/$sc.fw"
   if [ "$want" -eq 0 ]; then fw=equivalent; else fw=different; fi
   tail -n 1 "$TMP/$sc.fw" | grep -qx "$fw"
   ok $? "$sc: the float64 forward pass finds the blocks $fw ($(head -n 1 "$TMP/$sc.fw"))"
@@ -93,6 +95,29 @@ expect_exit 1 "a rotation off orthogonal by 1e-3 is flagged" -- $F audit "$R/ori
 grep -q "ABOVE its precision's bound" "$TMP/out" && grep -q "^verdicts: 6 foldable" "$TMP/out" &&
   grep -q "layer 1 head 0: broken: the rotation file's matrix for layer 1 group 0 is not orthogonal" "$TMP/out"
 ok $? "rotbad: the defect is above the bound; layer 1 group 0's heads flagged, the file named"
+
+# Detection near the storage noise: a Givens rotation of 1e-3, 1e-4, 1e-5
+# rad between planes 1 and 5 after the commuting R, F32 (outputs move by
+# about 0.3 x the angle; F32 storage alone by about 5e-8, so the forward
+# pass's tolerance is 1e-6).
+FWTOL=1e-6
+for a in 1e-3 1e-4 1e-5; do
+  case_ mix_$a 1 "0 foldable, 0 vo-only, 8 online, 0 broken, 0 pruned" \
+    "layer 1 head 3: online: orthogonal, off the RoPE commutant by .*planes 1-5"
+done
+# BF16 storage of the rewrite moves outputs by about 3e-3 itself: the
+# forward pass confirms a mixing of 1e-2 rad by a larger change than the
+# unmixed BF16 rewrite of the same seed; the threshold (3 x the noise
+# measured from the rounding residual) flags it and passes the unmixed one.
+FWTOL=1
+case_ mix_0_bf16 0 "8 foldable, 0 vo-only, 0 online, 0 broken, 0 pruned"
+grep -q "^rewritten: .*(BF16)" "$TMP/out"; ok $? "mix_0_bf16: the rewrite is read as BF16"
+FWTOL=0
+case_ mix_1e-2_bf16 1 "0 foldable, 0 vo-only, 8 online, 0 broken, 0 pruned"
+n0=$(head -n 1 "$TMP/mix_0_bf16.fw" | awk '{print $NF}')
+n1=$(head -n 1 "$TMP/mix_1e-2_bf16.fw" | awk '{print $NF}')
+awk -v a="$n0" -v b="$n1" 'BEGIN { exit !(b > 1.2 * a) }'
+ok $? "mix_1e-2_bf16: the forward pass moves more ($n1) than BF16 storage alone ($n0)"
 
 # The certification samples the first, middle and last layer and the
 # first and last KV group of each; --certify-all certifies every group.

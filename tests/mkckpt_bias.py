@@ -7,10 +7,12 @@ forward pass that says whether two checkpoints compute the same attention.
       writes OUTDIR/orig, OUTDIR/rew (config.json + model.safetensors) and
       OUTDIR/rot64.json, OUTDIR/rot32.json (the Q/K rotation of every layer
       and KV group, in float64 and in float32 values).
-  mkckpt_bias.py forward ORIG (REW | --rotation FILE)
+  mkckpt_bias.py forward ORIG (REW | --rotation FILE) [--tol X]
       prints "max relative output difference X" and then "equivalent" or
-      "different" (X below or above 1e-4: F32 storage moves outputs by
-      about 5e-8 here, every changed rewrite below by more than 0.1).
+      "different" (X below or above the tolerance, default 1e-4: F32
+      storage moves outputs by about 5e-8 here, every changed rewrite
+      below but the mixings by more than 0.1; a mixing of a rad by about
+      0.3 a).
 
 Models: 2 layers, hidden 64, 4 heads of d = 16 (2 KV heads; GPT-NeoX: no
 GQA), rope_theta 10000, rotate_half.  The rewrite: per KV group an
@@ -31,6 +33,10 @@ on Q and K, another orthogonal A on V, Wo' = Wo A^T.  SCENARIO:
   pruned-broken     head zero in the original, nonzero in the rewrite
   deep              Qwen2 rotated, 5 layers, 4 KV heads (no GQA): for the
                     certification sample
+  mix_ANGLE[_bf16]  Llama without biases, the commuting R followed by a
+                    Givens rotation of ANGLE rad (e.g. 1e-4) between
+                    planes 1 and 5 (different frequencies) on Q and K;
+                    _bf16: the rewrite stored in BF16 (the original F32)
 This is a test fixture (numpy); the harness itself never uses Python.
 """
 import json
@@ -44,11 +50,23 @@ L, N, H, KV, D = 2, 64, 4, 2, 16
 THETA = 10000.0
 
 
-def write_st(path, tensors):
+def bf16_bits(a):
+    """float64 -> bfloat16 bit patterns, round to nearest even (via the
+    exact float32 value: both roundings to nearest at once would double
+    round; the fixture's values are float32 already)."""
+    u = np.ascontiguousarray(a, dtype="<f4").view("<u4").astype(np.uint64)
+    u = (u + 0x7FFF + ((u >> 16) & 1)) >> 16
+    return u.astype("<u2")
+
+
+def write_st(path, tensors, dtype="F32"):
     header, blobs, off = {}, [], 0
     for name, arr in tensors.items():
-        b = np.ascontiguousarray(arr, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(arr.shape),
+        if dtype == "BF16":
+            b = bf16_bits(arr).tobytes()
+        else:
+            b = np.ascontiguousarray(arr, dtype="<f4").tobytes()
+        header[name] = {"dtype": dtype, "shape": list(arr.shape),
                         "data_offsets": [off, off + len(b)]}
         blobs.append(b)
         off += len(b)
@@ -70,10 +88,14 @@ def read_st(path):
     for name, e in header.items():
         if name == "__metadata__":
             continue
-        assert e["dtype"] == "F32", e
         a, b = e["data_offsets"]
-        out[name] = np.frombuffer(data[a:b], dtype="<f4").astype(
-            np.float64).reshape(e["shape"])
+        if e["dtype"] == "BF16":
+            u = np.frombuffer(data[a:b], dtype="<u2").astype("<u4") << 16
+            v = u.view("<f4")
+        else:
+            assert e["dtype"] == "F32", e
+            v = np.frombuffer(data[a:b], dtype="<f4")
+        out[name] = v.astype(np.float64).reshape(e["shape"])
     return out
 
 
@@ -119,6 +141,11 @@ def make(out, sc, seed):
     global L, KV
     if sc == "deep":
         L, KV, sc = 5, 4, "qwen2-rotated"
+    mix, st_dtype = 0.0, "F32"
+    if sc.startswith("mix_"):
+        w = sc.split("_")
+        mix = float(w[1])
+        st_dtype = "BF16" if len(w) > 2 and w[2] == "bf16" else "F32"
     rng = np.random.default_rng(seed)
     neox = sc.startswith("neox")
     kv = H if neox else KV
@@ -146,6 +173,14 @@ def make(out, sc, seed):
         if sc == "pruned-broken" and l == 0:
             Wo[:, 1 * D:2 * D] = 0
         Rs = [commuting(rng) for g in range(kv)]
+        if mix:
+            # a Givens rotation between plane 1 (coordinates 1, 9) and
+            # plane 5 (5, 13): different frequencies, off the commutant
+            Gv = np.eye(D)
+            c, s_ = np.cos(mix), np.sin(mix)
+            for a_, b_ in ((1, 5), (1 + D // 2, 5 + D // 2)):
+                Gv[a_, a_], Gv[a_, b_], Gv[b_, a_], Gv[b_, b_] = c, -s_, s_, c
+            Rs = [Gv @ R for R in Rs]
         As = [orthogonal(rng) for g in range(kv)]
         rots.append(Rs)
         Wq2, Wk2, Wv2, Wo2 = Wq.copy(), Wk.copy(), Wv.copy(), Wo.copy()
@@ -200,7 +235,8 @@ def make(out, sc, seed):
         os.makedirs(os.path.join(out, side), exist_ok=True)
         with open(os.path.join(out, side, "config.json"), "w") as f:
             json.dump(config(neox, bias), f, indent=1)
-        write_st(os.path.join(out, side, "model.safetensors"), t)
+        write_st(os.path.join(out, side, "model.safetensors"), t,
+                 st_dtype if side == "rew" else "F32")
     with open(os.path.join(out, "rot64.json"), "w") as f:
         json.dump({"rotations": [[R.tolist() for R in Rs] for Rs in rots]}, f)
     with open(os.path.join(out, "rot32.json"), "w") as f:
@@ -282,7 +318,7 @@ def fold(w, Rs):
     return Wq, Wk, Wv, Wo, bq, bk, bv, bo, H_, kv
 
 
-def forward(a, b, rotation):
+def forward(a, b, rotation, tol):
     c1, t1 = load(a)
     if rotation:
         with open(rotation) as f:
@@ -302,17 +338,25 @@ def forward(a, b, rotation):
             rel = np.linalg.norm(o2 - o1) / np.linalg.norm(o1)
             worst = max(worst, rel)
     print("max relative output difference %.3g" % worst)
-    print("equivalent" if worst < 1e-4 else "different")
+    print("equivalent" if worst < tol else "different")
 
 
 def main(argv):
     if len(argv) >= 4 and argv[1] == "make":
         seed = int(argv[5]) if len(argv) > 5 and argv[4] == "--seed" else 1
         make(argv[2], argv[3], seed)
-    elif len(argv) == 4 and argv[1] == "forward":
-        forward(argv[2], argv[3], None)
-    elif len(argv) == 5 and argv[1] == "forward" and argv[3] == "--rotation":
-        forward(argv[2], None, argv[4])
+    elif len(argv) >= 4 and argv[1] == "forward":
+        tol = 1e-4
+        if len(argv) >= 6 and argv[-2] == "--tol":
+            tol = float(argv[-1])
+            argv = argv[:-2]
+        if len(argv) == 4:
+            forward(argv[2], argv[3], None, tol)
+        elif len(argv) == 5 and argv[3] == "--rotation":
+            forward(argv[2], None, argv[4], tol)
+        else:
+            sys.stderr.write(__doc__)
+            return 2
     else:
         sys.stderr.write(__doc__)
         return 2

@@ -50,6 +50,12 @@
 #include "engine/engine_internal.h"
 
 #define U_D ldexp(1, -53)
+/* How far above the measured noise a distance to the commutant must be to
+ * be flagged (fit(), commutant()).  The squared distance of pure noise is
+ * a sum of about d^2 - d squares (240 at d = 16): its square root stays
+ * within a few percent of its mean, and 3x leaves room for rounding errors
+ * that are not spread evenly. */
+#define FC_AUDIT_NOISE_K 3.0
 
 static double gam(double n, double u) { return n * u / (1 - n * u); }
 
@@ -182,6 +188,7 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
   double comp = tr * gam((double)n, U_D) * (nM * nX2 + nY * nX) +
                 gam(3.0 * (double)d, U_D) * nG * tr * nM;
   f->delta = f->efro * sqrt(tr) + comp;
+  f->comp = comp;
   /* residual Y - M X */
   for (size_t i = 0; i < d; i++)
     memcpy(w->tmp + i * n, Y + i * ld, n * sizeof(double));
@@ -189,6 +196,12 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
               (int)d, -1.0, M, (int)d, X, (int)ld, 1.0, w->tmp, (int)n);
   double res = frob(w->tmp, d * n);
   double res_tol = f->efro + gam((double)d, U_D) * nM * nX + comp * nX;
+  /* The noise the data show (thresholds from the data): the residual
+   * r = Y - M^ X = E (I - P_X) holds n - d of the n dimensions of each row
+   * of E; for rounding errors spread evenly (independent entries of
+   * variance s^2), s^2 ~ ||r||^2 / (d (n - d)), and M^ - M = E X^+ has
+   * E ||E X^+||_F^2 = d s^2 tr G^-1. */
+  f->noise = n > d ? res * sqrt(tr / (double)(n - d)) : INFINITY;
   f->res = nY > 0 ? res / nY : res;
   f->res_tol = nY > 0 ? res_tol / nY : res_tol;
   /* orthogonality */
@@ -209,8 +222,16 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
   for (size_t i = 0; i < d * d; i++)
     w->tmp[i] = M[i] - w->P[i];
   double dist = frob(w->tmp, d * d);
-  double tol = f->delta + frob(w->EP, d * d) + U_D * f->normM;
+  double pe = frob(w->EP, d * d) + U_D * f->normM;
+  double tol = f->delta + pe;
   f->comm = f->normM > 0 ? dist / f->normM : dist;
+  f->comm_bound = f->normM > 0 ? tol / f->normM : tol;
+  /* The threshold: FC_AUDIT_NOISE_K times the measured noise of M^ (the
+   * distance of pure noise concentrates near its mean: about d^2 - d
+   * independent squares), plus our arithmetic, never above the bound. */
+  double thr = FC_AUDIT_NOISE_K * f->noise + f->comp + pe;
+  if (thr < tol)
+    tol = thr;
   f->comm_tol = f->normM > 0 ? tol / f->normM : tol;
   if (hd == NULL)
     return;

@@ -48,7 +48,13 @@ typedef struct fc_audit_fit {
   int ok;          /* 0: the original X is rank deficient (no fit) */
   double res, res_tol;   /* ||Y - M X||_F / ||Y||_F and its bound */
   double orth, orth_tol; /* ||M^T M - I||_F and its bound */
-  double comm, comm_tol; /* ||M - Pc(M)||_F / ||M||_F and its bound */
+  double comm, comm_tol; /* ||M - Pc(M)||_F / ||M||_F and its threshold:
+                            the smaller of comm_bound and the noise the
+                            measured rounding residual implies */
+  double comm_bound;     /* its worst-case bound under H0 */
+  double noise;          /* ||M^ - M||_F expected from the measured
+                            residual (absolute; audit.c) */
+  double comp;           /* our double arithmetic's share of delta */
   double delta;          /* ||M - M_exact||_F bound (absolute) */
   double efro;           /* ||E||_F bound of the storage rounding of Y */
   double normM;          /* ||M||_F */

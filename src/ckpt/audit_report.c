@@ -145,13 +145,24 @@ static int write_text(FILE *out, const fc_audit *a, int md)
   return ferror(out) ? FC_EIO : FC_OK;
 }
 
-static json_t *fit_json(const fc_audit_fit *f)
+static json_t *fit_json0(const fc_audit_fit *f)
 {
   return json_pack("{s:b,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "ok", f->ok,
                    "residual", f->res, "residual_bound", f->res_tol,
                    "orth_defect", f->orth, "orth_bound", f->orth_tol,
                    "commutant_distance", f->comm, "commutant_bound",
                    f->comm_tol, "delta", f->delta, "norm", f->normM);
+}
+
+static json_t *fit_json(const fc_audit_fit *f)
+{
+  json_t *o = fit_json0(f);
+  if (o) {
+    json_object_set_new(o, "commutant_worst_case_bound", json_real(f->comm_bound));
+    json_object_set_new(o, "noise", isfinite(f->noise) ? json_real(f->noise)
+                                                        : json_null());
+  }
+  return o;
 }
 
 static json_t *num(double v)
