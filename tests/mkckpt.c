@@ -35,6 +35,8 @@
  *               only the q, k, v, o tensors (about 2.7 GB per checkpoint);
  *               commuting rewrite.  For the timing in README, not for
  *               make check.
+ *   big4        the same shapes with 4 layers (a per-layer timing when
+ *               writing 32 layers takes too long).
  * Exit 0, or 2 with a message. */
 #include <errno.h>
 #include <jansson.h>
@@ -354,9 +356,10 @@ int main(int argc, char **argv)
   model m = {3, 64, 4, 2, 16, 16, 0, FC_DT_F32, FC_DT_F32};
   if (strncmp(sc, "corrupt-", 8) == 0)
     corrupt = sc + 8;
-  int big = has(sc, "big"), neox = has(sc, "neox");
+  int big = has(sc, "big") || has(sc, "big4"), neox = has(sc, "neox");
   if (big) {
-    m.L = 32; m.n = 4096; m.H = 32; m.KV = 8; m.d = 128; m.rot = 128;
+    m.L = has(sc, "big4") ? 4 : 32; m.n = 4096; m.H = 32; m.KV = 8;
+    m.d = 128; m.rot = 128;
     m.dt_orig = m.dt_rew = FC_DT_F16;
   }
   if (neox) {
