@@ -10,12 +10,7 @@
 set -e
 F=$FOLDCHECK
 A="--rewrite-arith f64"   # the fixture forms R W in double
-PY=
-for p in python3 /usr/bin/python3; do
-  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import numpy' 2>/dev/null; then
-    PY=$p; break
-  fi
-done
+PY=$(numpy_python) || true
 if [ -z "$PY" ]; then
   echo "1..0 # SKIP python3 with numpy (Debian python3-numpy) is needed"
   exit 0

@@ -490,14 +490,29 @@ static void html_text(FILE *out, const char *s)
   fc_svg_escape(out, s);
 }
 
-static int write_html(FILE *out, const fc_audit *a)
-{
-  size_t *ix = order(a);
-  if (ix == NULL)
-    return FC_ENOMEM;
+/* What both pages open with: the heads in flagged-first order (ix,
+ * malloc'd) and the banner.  FC_ENOMEM. */
+typedef struct page_top {
+  size_t *ix;
   int good;
   char ban[320];
-  banner_text(ban, sizeof ban, a, &good);
+} page_top;
+
+static int page_begin(page_top *pt, const fc_audit *a)
+{
+  pt->ix = order(a);
+  if (pt->ix == NULL)
+    return FC_ENOMEM;
+  banner_text(pt->ban, sizeof pt->ban, a, &pt->good);
+  return FC_OK;
+}
+
+static int write_html(FILE *out, const fc_audit *a)
+{
+  page_top pt;
+  if (page_begin(&pt, a) != FC_OK)
+    return FC_ENOMEM;
+  size_t *ix = pt.ix;
   fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"/>"
         "<title>foldcheck audit</title><style>body{font-family:sans-serif;"
         "margin:1.5em}.banner{padding:.8em;font-size:1.2em;font-weight:bold;"
@@ -506,8 +521,8 @@ static int write_html(FILE *out, const fc_audit *a)
         "collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:"
         "12px}tr.flag td{background:#fbe9e9}</style></head><body>\n"
         "<h1>foldcheck audit</h1>\n", out);
-  fprintf(out, "<div class=\"banner %s\">", good ? "good" : "bad");
-  html_text(out, ban);
+  fprintf(out, "<div class=\"banner %s\">", pt.good ? "good" : "bad");
+  html_text(out, pt.ban);
   fputs("</div>\n<pre>", out);
   char *buf = NULL;
   size_t len = 0;
@@ -562,13 +577,11 @@ static int write_html(FILE *out, const fc_audit *a)
  * a layer x head table of verdicts, then the full report. */
 static int write_markdown(FILE *out, const fc_audit *a)
 {
-  size_t *ix = order(a);
-  if (ix == NULL)
+  page_top pt;
+  if (page_begin(&pt, a) != FC_OK)
     return FC_ENOMEM;
-  int good;
-  char ban[320];
-  banner_text(ban, sizeof ban, a, &good);
-  fprintf(out, "# foldcheck audit\n\n**%s**\n\n", ban);
+  size_t *ix = pt.ix;
+  fprintf(out, "# foldcheck audit\n\n**%s**\n\n", pt.ban);
   size_t nf = 0;
   for (size_t k = 0; k < a->nhead && flagged(&a->head[ix[k]]); k++) {
     const fc_audit_head *h = &a->head[ix[k]];
