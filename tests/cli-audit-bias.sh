@@ -65,6 +65,12 @@ expect_exit 1 "json with a changed bias" -- $F audit "$TMP/qwen2-random/orig" "$
 grep -q '"q_bias": {' "$TMP/out" && grep -q '"tensor": "model.layers.1.self_attn.k_proj.bias"' "$TMP/out"
 ok $? "json reports the biases with their tensors"
 
+# A bias of the wrong shape: a malformed checkpoint (exit 2, one line).
+$MK make "$TMP/badbias" qwen2-badbias
+expect_exit 2 "a bias of the wrong shape" -- $F audit "$TMP/badbias/orig" "$TMP/badbias/rew"
+[ "$(wc -l < "$TMP/err")" -eq 1 ] && grep -q "rew/model.safetensors: tensor 'model.layers.0.self_attn.q_proj.bias': a bias of 1 dimension(s) \[63\] where config.json implies \[64\]" "$TMP/err"
+ok $? "wrong-shape bias: one line naming file and tensor"
+
 # Rotation files: the same rotations written as float64 and as float32
 # values; both fold (the file's precision sets the tolerance), a float32
 # file reports its orthogonality defect.

@@ -21,6 +21,8 @@ on Q and K, another orthogonal A on V, Wo' = Wo A^T.  SCENARIO:
   qwen2-rotated     Qwen2 q/k/v biases folded with their weights: b' = R b
   qwen2-unrotated   weights rotated, biases copied unchanged
   qwen2-random      weights rotated, the k bias of layer 1 drawn anew
+  qwen2-badbias     qwen2-rotated with the rewrite's layer 0 q bias one
+                    entry short (a malformed checkpoint)
   llama-obias       Llama with attention_bias: q/k/v/o biases, folded
                     (o bias unchanged)
   llama-obias-changed   the same with the o bias of layer 0 drawn anew
@@ -203,6 +205,8 @@ def make(out, sc, seed):
             if bias and rot_b:
                 bk2[s] = Rs[g] @ bk[s]
                 bv2[s] = As[g] @ bv[s]
+        if sc == "qwen2-badbias" and l == 0:
+            bq2 = bq2[:-1]
         if sc == "qwen2-random" and l == 1:
             bk2 = f32(rng.standard_normal(kv * D))
         if sc == "llama-obias-changed" and l == 0:
