@@ -46,7 +46,14 @@ import os
 import struct
 import sys
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:
+    # a python3 without numpy first on PATH (pyenv, a venv): the system's
+    # (Debian python3-numpy) when there is one
+    if os.path.exists("/usr/bin/python3") and sys.executable != "/usr/bin/python3":
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    raise
 
 L, N, H, KV, D = 2, 64, 4, 2, 16
 THETA = 10000.0
