@@ -137,6 +137,8 @@ ok $? "deep: --progress reports 25 steps (5 layers, 20 groups) on stderr"
 # Contradictory layer options.
 expect_exit 2 "--certify-layers outside --layers" -- $F audit "$R/orig" "$R/rew" --layers 0 --certify-layers 1
 grep -q "names layer 1, which --layers 0 does not audit" "$TMP/err"; ok $? "the message names the layer"
+expect_exit 2 "--certify-layers with --certify-all" -- $F audit "$R/orig" "$R/rew" --certify-layers 1 --certify-all
+grep -q "one or the other" "$TMP/err"; ok $? "the message says one or the other"
 expect_exit 2 "--certify-layers with --cases 0" -- $F audit "$R/orig" "$R/rew" --certify-layers 1 --cases 0
 grep -q "with --cases 0: no certification would run" "$TMP/err"; ok $? "the message says nothing would be certified"
 expect_exit 0 "--certify-layers inside --layers" -- $F audit "$R/orig" "$R/rew" $A --layers 0-1 --certify-layers 1
