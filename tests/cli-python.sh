@@ -6,12 +6,7 @@
 . "$top_srcdir/tests/common.sh"
 set -e
 F=$FOLDCHECK
-PY=
-for c in python3 /usr/bin/python3; do
-  if command -v "$c" >/dev/null 2>&1 && "$c" -c "import numpy" 2>/dev/null; then
-    PY=$c; break
-  fi
-done
+PY=$(numpy_python) || true
 if [ -z "$PY" ]; then
   echo "1..0 # SKIP python3-numpy is not installed"
   exit 0
