@@ -84,13 +84,12 @@ import struct
 import sys
 import traceback
 
-import numpy as np
-
 try:
+    import numpy as np
     import torch
 except ImportError as _e:  # a clear message instead of a traceback
     sys.stderr.write(
-        "foldcheck_torch: cannot import torch with %s (%s).\n"
+        "foldcheck_torch: cannot import torch and numpy with %s (%s).\n"
         "  Debian/Ubuntu: apt-get install python3-torch python3-numpy, then run\n"
         "  the client with /usr/bin/python3 (a python3 first on PATH, e.g.\n"
         "  pyenv or a venv, may be another interpreter without torch);\n"
