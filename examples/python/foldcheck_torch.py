@@ -62,10 +62,14 @@ upper half of a binary32).  Inputs reach your function bit-exact in the
 storage dtype and your outputs go back bit-exact: the only roundings
 foldcheck judges are the ones your code does.
 
-The declaration (`arith`) says how your code computes: "STORAGE/ACCUM",
-formats fp64, fp32, bf16, fp16 (default: the storage dtype's format for
-both, except bf16 and fp16 storage, which default to fp32 accumulation,
-what PyTorch does on CPU).  foldcheck's bounds are derived from it;
+The declaration (`arith`) says how your code computes: "STORAGE/ACCUM" or
+"STORAGE/ELEMENTWISE/ACCUM" with formats fp64, fp32, bf16, fp16, or a
+preset: hf-bf16 = bf16/bf16/fp32 (bf16 tensor ops and stage results, fp32
+reductions: what Hugging Face code computes in bf16), hf-fp16,
+strict-bf16 = bf16/fp32 (fp32 inside, one rounding at the output).
+Default: the storage dtype's format for both parts, except bf16 and fp16
+storage, which default to fp32 accumulation (two parts; a three-part
+declaration needs a foldcheck whose hello takes it, 0.2 or later).  foldcheck's bounds are derived from it;
 declaring a wider format than your code uses is caught as an accuracy
 failure.
 
@@ -99,7 +103,6 @@ except ImportError as _e:  # a clear message instead of a traceback
 
 MAGIC = 0x464B4346  # "FCKF"
 PROTOCOL_VERSION = 1
-ABI_VERSION = 1
 MAXARR = 8
 MAXBYTES = 1 << 28
 
@@ -129,18 +132,26 @@ class BadResult(Exception):
     """A user's function returned something the contract cannot take."""
 
 
+# Named declarations (foldcheck kernels --arith lists them, with what each
+# computes where).
+PRESETS = {"hf-bf16": "bf16/bf16/fp32", "hf-fp16": "fp16/fp16/fp32",
+           "strict-bf16": "bf16/fp32"}
+
+
 def default_arith(dtype):
     fmt = DTYPE_FORMAT[dtype]
     return fmt + "/" + ("fp32" if fmt in ("bf16", "fp16") else fmt)
 
 
 def parse_arith(arith, dtype):
-    """"STORAGE/ACCUM" -> (storage, accum) FC_FMT_* codes; the storage part
-    must be the dtype's format."""
-    parts = arith.split("/")
-    if len(parts) != 2 or any(p not in FORMATS for p in parts):
-        raise ValueError("arith %r: expected STORAGE/ACCUM with formats %s"
-                         % (arith, ", ".join(FORMATS)))
+    """"STORAGE/ACCUM", "STORAGE/ELEMENTWISE/ACCUM" or a preset name ->
+    tuple of FC_FMT_* codes (storage, accum) or (storage, elementwise,
+    accum); the storage part must be the dtype's format."""
+    parts = PRESETS.get(arith, arith).split("/")
+    if len(parts) not in (2, 3) or any(p not in FORMATS for p in parts):
+        raise ValueError("arith %r: expected STORAGE/ACCUM, "
+                         "STORAGE/ELEMENTWISE/ACCUM (formats %s) or one of "
+                         "%s" % (arith, ", ".join(FORMATS), ", ".join(PRESETS)))
     if parts[0] != DTYPE_FORMAT[dtype]:
         raise ValueError("arith %r: storage %s does not match dtype %s (%s)"
                          % (arith, parts[0], dtype, DTYPE_FORMAT[dtype]))
@@ -148,13 +159,19 @@ def parse_arith(arith, dtype):
 
 
 def hello_info(arith_codes, mask, name):
-    """The hello reply's array (provider.h): i32 abi, i32 storage, i32 accum,
-    u32 mask of provided contracts, char name[64] NUL-padded.  The one place
-    that encodes the declaration."""
-    storage, accum = arith_codes
-    nm = name.encode("utf-8")[:63]
-    return struct.pack("<iiiI", ABI_VERSION, storage, accum, mask) + \
-        nm.ljust(64, b"\0")
+    """The hello reply's array (provider.h): i32 abi, i32 storage, i32
+    accum, u32 mask of provided contracts, char name[64] NUL-padded (80
+    bytes: a two-part declaration, ABI 1); a three-part declaration appends
+    i32 elementwise (84 bytes, ABI 2: foldcheck 0.2 and later; an older
+    foldcheck refuses the 84-byte hello).  The one place that encodes the
+    declaration."""
+    nm = name.encode("utf-8")[:63].ljust(64, b"\0")
+    if len(arith_codes) == 2:
+        storage, accum = arith_codes
+        return struct.pack("<iiiI", 1, storage, accum, mask) + nm
+    storage, elementwise, accum = arith_codes
+    return struct.pack("<iiiI", 2, storage, accum, mask) + nm + \
+        struct.pack("<i", elementwise)
 
 
 class Storage:
@@ -454,8 +471,10 @@ def main(argv):
     ap.add_argument("file", help="a Python file defining the functions")
     ap.add_argument("--dtype", choices=sorted(DTYPES), default="float32",
                     help="storage dtype (default float32)")
-    ap.add_argument("--arith", help="declaration STORAGE/ACCUM (default: "
-                    "fp32/fp32 for float32, bf16/fp32 for bfloat16, ...)")
+    ap.add_argument("--arith", help="declaration STORAGE/ACCUM, "
+                    "STORAGE/ELEMENTWISE/ACCUM or a preset (%s); default "
+                    "fp32/fp32 for float32, bf16/fp32 for bfloat16"
+                    % ", ".join(PRESETS))
     ap.add_argument("--name", help="the name foldcheck reports (default: "
                     "the file's)")
     a = ap.parse_args(argv)

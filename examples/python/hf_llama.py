@@ -24,7 +24,10 @@ sign_quant and allocate_bits are not Llama's: small torch versions, so that
 `foldcheck run 'contract.*'` has every contract to check.
 
 --dtype float32 | bfloat16 | float16   the activation/storage dtype
---arith S/A       the declaration (default fp32/fp32; bf16/fp32 for bf16)
+--arith DECL      the declaration: S/A, S/E/A or a preset (default fp32/fp32;
+                  bf16/fp32 for bf16).  What this code computes in bf16 is
+                  hf-bf16 = bf16/bf16/fp32 (bf16 tensor ops, fp32
+                  reductions), which needs foldcheck 0.2's three-part hello
 --fold matmul | linear | float32   fold_weights as R @ W, W @ R.T in the
                   storage dtype (default), through F.linear (nn.Linear's
                   kernel), or in float32 rounded once to the storage dtype.
@@ -215,8 +218,10 @@ def main(argv):
         "foldcheck (run with /usr/bin/python3: Debian's python3-torch).")
     ap.add_argument("--dtype", choices=("float32", "bfloat16", "float16"),
                     default="float32")
-    ap.add_argument("--arith", help="declaration STORAGE/ACCUM (default "
-                    "fp32/fp32 for float32, bf16/fp32 for bfloat16)")
+    ap.add_argument("--arith", help="declaration STORAGE/ACCUM, "
+                    "STORAGE/ELEMENTWISE/ACCUM or a preset (hf-bf16 = "
+                    "bf16/bf16/fp32: what this code computes in bf16); "
+                    "default fp32/fp32 for float32, bf16/fp32 for bfloat16")
     ap.add_argument("--fold", choices=("matmul", "linear", "float32"),
                     default="matmul")
     ap.add_argument("--compute", choices=("storage", "float32"),
