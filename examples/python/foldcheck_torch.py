@@ -69,18 +69,21 @@ reductions: what Hugging Face code computes in bf16), hf-fp16,
 strict-bf16 = bf16/fp32 (fp32 inside, one rounding at the output).
 Default: the storage dtype's format for both parts, except bf16 and fp16
 storage, which default to fp32 accumulation (two parts; a three-part
-declaration needs a foldcheck whose hello takes it, 0.2 or later).  foldcheck's bounds are derived from it;
-declaring a wider format than your code uses is caught as an accuracy
-failure.
+declaration needs a foldcheck whose hello takes it, 0.2 or later).
+foldcheck's bounds are derived from it; declaring a wider format than your
+code uses is caught as an accuracy failure.
 
 Failures: an exception in your function, or a result of the wrong type,
 dtype or shape, is a failing call (nonzero status; foldcheck reports
 "kernel returned status 2" or "3") with the reason on stderr (the first few
-per contract).  FOLDCHECK_TORCH_SAVE=DIR in the environment saves every
-call's request and reply to DIR (torch.save; for a look at a replayed
-counterexample: `foldcheck replay TOKEN` runs one case).  A broken frame stream ends the process with status 1 and a
-message on stderr.  While serving, sys.stdout and file descriptor 1 are
+per contract).  A broken frame stream ends the process with status 1 and
+a message on stderr.  While serving, sys.stdout and file descriptor 1 are
 redirected to stderr, so a print() in your code cannot corrupt the frames.
+
+FOLDCHECK_TORCH_SAVE=DIR in the environment saves every successful call's
+request and reply (raw little-endian arrays, torch.save) to DIR: with
+`foldcheck replay --kernels SPEC TOKEN`, which runs one case, that is a
+counterexample's tensors to look at.
 """
 import importlib.util
 import os
