@@ -138,7 +138,8 @@ class BadResult(Exception):
 # Named declarations (foldcheck kernels --arith lists them, with what each
 # computes where).
 PRESETS = {"hf-bf16": "bf16/bf16/fp32", "hf-fp16": "fp16/fp16/fp32",
-           "strict-bf16": "bf16/fp32"}
+           "strict-bf16": "bf16/fp32", "strict-fp16": "fp16/fp32",
+           "fp32": "fp32/fp32", "fp64": "fp64/fp64"}
 
 
 def default_arith(dtype):
