@@ -32,9 +32,10 @@ sign_quant and allocate_bits are not Llama's: small torch versions, so that
                   storage dtype (default), through F.linear (nn.Linear's
                   kernel), or in float32 rounded once to the storage dtype.
                   In bfloat16, torch 1.13's CPU matmul of small matrices is
-                  not once-rounded (it is not accumulated in float32) and
-                  F.linear of a matrix by a vector neither: foldcheck
-                  catches both (contract.fold_invariance)
+                  not once-rounded (it rounds each product to bf16 before
+                  adding: 0.8671875 * 8.125 + 0.5 * 2 = 8.0458984375 comes
+                  out 8.0, not 8.0625) and F.linear of a matrix by a vector
+                  neither: contract.fold_invariance catches both
 --compute float32  rope, attention and the block compute in float32 from the
                   storage dtype's inputs and round their outputs once (what a
                   "round once at the output" kernel does; isolates fold)
