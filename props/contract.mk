@@ -5,6 +5,7 @@
 libfoldcheck_la_SOURCES += \
 	src/bounds/bounds.h \
 	src/bounds/bounds.c \
+	src/bounds/arith.c \
 	src/contract/provider.h \
 	src/contract/provider.c \
 	props/contract.c
