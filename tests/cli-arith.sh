@@ -3,7 +3,8 @@
 # - `foldcheck kernels --arith` lists the syntax and the presets;
 # - a Hugging Face-style bf16 plugin (tests/plugins/hf_bf16.c: cos/sin
 #   caches rounded to bf16, bf16 products and add; scores rounded to bf16
-#   twice, fp32 softmax, weights cast to bf16) FAILS the two-part bf16/fp32
+#   twice, fp32 softmax, weights cast to bf16; LlamaRMSNorm, bf16 matmuls
+#   in its attention block) FAILS the two-part bf16/fp32
 #   declaration (what foldcheck said before) and PASSES its own declaration
 #   (hf-bf16 = bf16/bf16/fp32) over 20 seeds;
 # - its buggy variants (causal diagonal off by one; rotate_half on the
@@ -16,11 +17,12 @@ set -e
 F=$FOLDCHECK
 FOLDCHECK_KERNEL_HOST="$top_builddir/foldcheck-kernel-host"
 export FOLDCHECK_KERNEL_HOST
-cd "$top_builddir/tests/plugins/.libs"
-HF=./libhfbf16.so
+P="$top_builddir/tests/plugins/.libs"
+HF=$P/libhfbf16.so
 RUN="run --profile ci --quiet --threads 2"
 ROPE=contract.rope_accuracy
 ATTN=contract.attention_accuracy
+BLK=contract.block_accuracy
 
 expect_exit 0 "kernels --arith lists the declarations" -- $F kernels --arith
 for p in hf-bf16 hf-fp16 strict-bf16 fp32 fp64; do
@@ -34,13 +36,13 @@ expect_exit 0 "the HF-style bf16 plugin passes its own declaration" -- \
   $F $RUN $ROPE $ATTN --kernels $HF --seed 1
 grep -q "storage bf16, elementwise bf16, accumulation fp32" "$TMP/err"
 ok $? "the three-part declaration is printed"
-# 20 seeds, both contracts: never a false alarm.
+# 20 seeds, the three contracts: never a false alarm.
 bad=0
 for s in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-  $F $RUN $ROPE $ATTN --kernels $HF --kernel-arith hf-bf16 --seed $s \
+  $F $RUN $ROPE $ATTN $BLK --kernels $HF --kernel-arith hf-bf16 --seed $s \
     >"$TMP/s.out" 2>&1 || { bad=$((bad + 1)); sed 's/^/# /' "$TMP/s.out" | head -4; }
 done
-ok $bad "hf-bf16: 20 seeds, rope and attention, 0 false alarms ($bad)"
+ok $bad "hf-bf16: 20 seeds, rope, attention and block, 0 false alarms ($bad)"
 expect_exit 0 "bf16/bf16/fp32 written out is the same declaration" -- \
   $F $RUN $ROPE $ATTN --kernels $HF --kernel-arith bf16/bf16/fp32 --seed 3
 
@@ -56,17 +58,17 @@ expect_exit 1 "and under strict-bf16 (round once at the output)" -- \
 
 # Real bugs are still caught at hf-bf16.
 expect_exit 1 "causal diagonal off by one: caught under hf-bf16" -- \
-  $F $RUN $ATTN --kernels ./libhfbf16_causal.so
+  $F $RUN $ATTN --kernels $P/libhfbf16_causal.so
 grep -q "^$ATTN .*FAIL" "$TMP/out"; ok $? "causal: attention_accuracy fails"
 grep -q "shrink: " "$TMP/out"; ok $? "causal: the counterexample was shrunk"
 expect_exit 1 "rotate_half on the interleaved layout: caught under hf-bf16" -- \
-  $F $RUN $ROPE --kernels ./libhfbf16_rothalf.so
+  $F $RUN $ROPE --kernels $P/libhfbf16_rothalf.so
 grep -q "^$ROPE .*FAIL" "$TMP/out"; ok $? "rotate_half: rope_accuracy fails"
 grep -q "shrink: " "$TMP/out"; ok $? "rotate_half: the counterexample was shrunk"
 
 # A plugin built against ABI version 1.
 expect_exit 0 "an ABI-1 plugin still loads and passes" -- \
-  $F $RUN $ROPE --kernels ./libabi1fp32.so
+  $F $RUN $ROPE --kernels $P/libabi1fp32.so
 grep -q "(abi1-fp32): storage fp32, accumulation fp32;" "$TMP/err"
 ok $? "an ABI-1 plugin declares two parts (elementwise = accumulation)"
 

@@ -10,6 +10,10 @@
  *   fp32 accumulation, bf16 result), / sqrt(d) (a bf16 op), the causal mask
  *   added, softmax(dtype=float32) (fp32 max, exp, sum, division), the
  *   weights cast back to bf16, weights @ v (a bf16 matmul).
+ *   Block (LlamaDecoderLayer's attention half): LlamaRMSNorm (x in fp32,
+ *   variance = mean(x^2) in fp32, x * rsqrt(variance + eps) in fp32, cast
+ *   to bf16, times the weight as a bf16 op), the projections as bf16
+ *   matmuls, RoPE and attention as above, o_proj, the residual add in bf16.
  *
  * So it declares hf-bf16: storage bf16, elementwise bf16, accumulation
  * fp32.  tests/cli-arith.sh shows it fails the two-part bf16/fp32
@@ -141,6 +145,74 @@ static int attention(void *ctx, const void *q, const void *k, const void *v,
   return 0;
 }
 
+/* y (rows x r, bf16) = x (rows x c, bf16) W^T (W r x c, bf16): a bf16
+ * matmul, fp32 accumulation (bf16 products exact in fp32), bf16 result. */
+static void matmul(void *y, const void *x, const void *w, size_t rows,
+                   size_t r, size_t c)
+{
+  for (size_t t = 0; t < rows; t++)
+    for (size_t i = 0; i < r; i++) {
+      float acc = 0;
+      for (size_t j = 0; j < c; j++)
+        acc += (float)(ld(x, t * c + j) * ld(w, i * c + j));
+      st(y, t * r + i, bf16r(acc));
+    }
+}
+
+static int attention_block(void *out, const fc_kernel_block_args *a,
+                           double *claimed)
+{
+  const size_t T = a->T, dm = a->dm, d = a->d, H = a->heads, kv = a->kv;
+  const size_t hd = H * d, kd = kv * d;
+  uint16_t *xn = calloc(T * dm, 2), *q = malloc(T * hd * 2),
+           *k = malloc(T * kd * 2), *v = malloc(T * kd * 2),
+           *q2 = malloc(T * hd * 2), *k2 = malloc(T * kd * 2),
+           *ctx = malloc(T * hd * 2), *o = malloc(T * dm * 2);
+  int64_t *pq = calloc(T * H, sizeof *pq), *pk = calloc(T * kv, sizeof *pk);
+  int rc = 1;
+  if (!xn || !q || !k || !v || !q2 || !k2 || !ctx || !o || !pq || !pk)
+    goto done;
+  for (size_t t = 0; t < T; t++) {
+    if (a->gain == NULL) {
+      memcpy(xn + t * dm, (const uint16_t *)a->x + t * dm, dm * 2);
+      continue;
+    }
+    float var = 0; /* hidden_states.to(float32).pow(2).mean(-1) */
+    for (size_t j = 0; j < dm; j++) {
+      const float xj = (float)ld(a->x, t * dm + j);
+      var += xj * xj;
+    }
+    var /= (float)dm;
+    const float f = 1.0f / sqrtf(var + (float)a->eps); /* rsqrt in fp32 */
+    for (size_t j = 0; j < dm; j++) {
+      const double h = bf16r((float)ld(a->x, t * dm + j) * f); /* .to(bf16) */
+      st(xn, t * dm + j, bf16r(ld(a->gain, j) * h)); /* weight * h, bf16 */
+    }
+  }
+  matmul(q, xn, a->wq, T, hd, dm);
+  matmul(k, xn, a->wk, T, kd, dm);
+  matmul(v, xn, a->wv, T, kd, dm);
+  for (size_t t = 0; t < T; t++) {
+    for (size_t h = 0; h < H; h++)
+      pq[t * H + h] = a->pos[t];
+    for (size_t h = 0; h < kv; h++)
+      pk[t * kv + h] = a->pos[t];
+  }
+  /* each head's d coordinates are a row of rope_apply */
+  rope_apply(q2, q, T * H, d, pq, a->theta, a->layout, a->rotary_dim, claimed);
+  rope_apply(k2, k, T * kv, d, pk, a->theta, a->layout, a->rotary_dim,
+             claimed);
+  attention(ctx, q2, k2, v, T, d, H, kv, a->causal, claimed);
+  matmul(o, ctx, a->wo, T, dm, hd);
+  for (size_t i = 0; i < T * dm; i++) /* the residual add, a bf16 op */
+    st(out, i, a->residual ? bf16r(ld(o, i) + ld(a->x, i)) : ld(o, i));
+  rc = 0;
+done:
+  free(xn); free(q); free(k); free(v); free(q2); free(k2); free(ctx);
+  free(o); free(pq); free(pk);
+  return rc;
+}
+
 const fc_kernel_plugin_t fc_kernel_plugin = {
     .abi_version = FC_KERNEL_ABI_VERSION,
     .name = HF_BUG == 1   ? "hf-bf16-causal"
@@ -151,4 +223,5 @@ const fc_kernel_plugin_t fc_kernel_plugin = {
               .elementwise = FC_ELEMENTWISE(FC_FMT_BF16)},
     .rope_apply = rope_apply,
     .attention = attention,
+    .attention_block = attention_block,
 };
