@@ -168,11 +168,16 @@ typedef struct rnd {
 } rnd;
 
 /* The three declared formats and every rounding the contracts allow
- * (kernel.h, "Rounding points"), derived once from the declaration. */
+ * (kernel.h, "Rounding points"), derived once from the declaration.  In
+ * the derivations below, u_E and h_E of an elementwise OPERATION (gamma_2
+ * (E) in RoPE, the score scaling, RMSNorm's products, the residual add)
+ * stand for uEop and hEop: the op may be computed in A and rounded to E. */
 typedef struct model {
   int S, E, A;
   double uE, uA;   /* unit roundoffs of E and A */
   double hE, hA;   /* half the smallest subnormal of E and A */
+  double uEop, hEop; /* one elementwise op: in E, or computed in A and
+                        rounded to E (PyTorch's "opmath") */
   rnd inE, inA;    /* an input held in S read by an op of E / of A */
   rnd toE;         /* a result of A rounded to E (a stage result) */
   rnd outE;        /* a result of an op of E stored into S */
@@ -207,6 +212,16 @@ static void model_of(model *m, const fc_kernel_arith *a)
   m->uA = fc_fmt_u(m->A);
   m->hE = fc_fmt_eta(m->E) / 2;
   m->hA = fc_fmt_eta(m->A) / 2;
+  /* An elementwise op of a narrow E is often computed in A and rounded to
+   * E (PyTorch computes bf16 ops in float): two roundings, whose sum can
+   * exceed u_E by u_A.  Allowed: it costs u_A relative. */
+  if (fc_fmt_contains(m->E, m->A)) {
+    m->uEop = m->uE;
+    m->hEop = m->hE;
+  } else {
+    m->uEop = (1 + m->uA) * (1 + m->uE) - 1;
+    m->hEop = m->hA * (1 + m->uE) + m->hE;
+  }
   m->inE = conv(m->E, m->S);
   m->inA = conv(m->A, m->S);
   m->toE = conv(m->E, m->A);
@@ -272,7 +287,9 @@ void fc_bnd_rope(double *E, const double *X, const double *EX, size_t rows,
   model m;
   model_of(&m, a);
   const size_t d = s->d, m2 = d / 2, rh = s->rotary_dim / 2;
-  const double g2 = fc_fmt_gamma(m.E, 2), g3 = fc_fmt_gamma(m.A, 3);
+  /* two elementwise ops: gamma_2 of E, with the opmath allowance */
+  const double g2 = 2 * m.uEop < 1 ? 2 * m.uEop / (1 - 2 * m.uEop) : INFINITY;
+  const double g3 = fc_fmt_gamma(m.A, 3);
   for (size_t r = 0; r < rows; r++) {
     const double *x = X + r * d;
     const double *ex = EX ? EX + r * d : NULL;
@@ -301,7 +318,7 @@ void fc_bnd_rope(double *E, const double *X, const double *EX, size_t rows,
       /* a product underflows only if its input is not zero */
       const double nz = (xa + ea1 > 0) + (xb + eb1 > 0);
       const double e0 = mulz(delta1 + g2 * (1 + delta1), mag + ea1 + eb1) +
-                        ea1 + eb1 + nz * m.hE * (1 + m.uE);
+                        ea1 + eb1 + nz * m.hEop * (1 + m.uEop);
       const double tot = (e0 + rerr(m.outE, mag + e0)) * FC_BND_SAFETY;
       e[ia] = tot;
       e[ib] = tot;
@@ -372,10 +389,10 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
   const double gT = fc_fmt_gamma(m.A, (double)T);
   const double gh = fc_fmt_gamma(FC_FMT_FP64, (double)d);
   const double gs =
-      (1 + gd) * (1 + m.toE.u) * (1 + m.uA) * (1 + m.uE) - 1;
+      (1 + gd) * (1 + m.toE.u) * (1 + m.uA) * (1 + m.uEop) - 1;
   const double rs = 1 / sqrt((double)d);
   const double as = ((double)d * m.hA * (1 + gd) + m.toE.h) * (1 + gs) * rs +
-                    m.hE;
+                    m.hEop;
   double wabs = (double)(T + 2) * m.hA / (1 - gT - 2 * ua);
   if (!(wabs >= 0) || !(gT < INFINITY))
     wabs = INFINITY;
@@ -615,7 +632,7 @@ int fc_bnd_block(double *E, const fc_bnd_block_in *in,
     const double relf = gf + sq_in + (var > 0 ? m.hA / var : INFINITY) +
                         (var > 0 ? 2 * m.inA.h * sqrt((double)dm / var) : 0);
     const double gn = (1 + relf) * (1 + m.toE.u) * (1 + m.inE.u) *
-                          (1 + m.uE) * (1 + m.uE) - 1;
+                          (1 + m.uEop) * (1 + m.uEop) - 1;
     for (size_t j = 0; j < dm; j++) {
       if (in->gain == NULL) {
         xn[t * dm + j] = fabs(in->x[t * dm + j]);
@@ -629,8 +646,8 @@ int fc_bnd_block(double *E, const fc_bnd_block_in *in,
         double e = v == 0 ? 0
                           : mulz(gn, v) +
                                 (m.toE.h * xj * g + m.inE.h * g / r) *
-                                    (1 + m.uE) * (1 + m.uE) +
-                                m.hE * g * (1 + m.uE) + m.hE;
+                                    (1 + m.uEop) * (1 + m.uEop) +
+                                m.hEop * g * (1 + m.uEop) + m.hEop;
         e += rerr(m.outE, v + e);
         xn[t * dm + j] = v;
         exn[t * dm + j] = e * FC_BND_SAFETY;
@@ -678,7 +695,7 @@ int fc_bnd_block(double *E, const fc_bnd_block_in *in,
       /* x and o read into E, one addition in E (exact if it underflows),
        * the store */
       double e = E[i] + rerr(m.inE, xi) + rerr(m.inE, O[i] + E[i]);
-      e += mulz(m.uE, s + e);
+      e += mulz(m.uEop, s + e);
       e += rerr(m.outE, s + e);
       E[i] = e * FC_BND_SAFETY;
     }

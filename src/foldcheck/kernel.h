@@ -52,8 +52,9 @@
  * accumulation A may round (and the bound allows no other):
  *   every input    into E or A when it is narrower than S (before the first
  *                  operation that reads it);
- *   every op       elementwise ops in E, reductions in A (any order, FMA or
- *                  not);
+ *   every op       elementwise ops in E (or computed in A and rounded to
+ *                  E, as PyTorch's opmath does), reductions in A (any
+ *                  order, FMA or not);
  *   stage results  the result of a reduction or of an accum-format scalar
  *                  function may be rounded to E before the next stage;
  *   outputs        rounded to S (after the rounding to E, if any).
