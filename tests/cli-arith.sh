@@ -28,8 +28,11 @@ expect_exit 0 "kernels --arith lists the declarations" -- $F kernels --arith
 for p in hf-bf16 hf-fp16 strict-bf16 fp32 fp64; do
   grep -q "^  $p " "$TMP/out"; ok $? "preset $p is listed"
 done
-grep -q "^  hf-bf16 *bf16/bf16/fp32 .*softmax" "$TMP/out"
+grep -q "^  hf-bf16 *bf16/bf16/fp32 " "$TMP/out" &&
+  grep -q "Hugging Face" "$TMP/out"
 ok $? "hf-bf16 is bf16/bf16/fp32 and says what it means"
+awk 'length > 79 { bad = 1 } END { exit bad }' "$TMP/out"
+ok $? "the list fits 79 columns"
 
 # The plugin declares hf-bf16 itself.
 expect_exit 0 "the HF-style bf16 plugin passes its own declaration" -- \

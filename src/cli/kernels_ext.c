@@ -74,13 +74,30 @@ int fc_cli_kernels_arith(void)
          "tables, products,\nscaled scores, softmax weights, RMSNorm "
          "factors); accumulation: dot products,\nsums, softmax, the RMSNorm "
          "variance, the RoPE angle and its cos/sin.\n"
-         "Rounding points per contract: foldcheck/kernel.h; the error model: "
-         "doc/error-model.md.\n\npresets:\n");
+         "Rounding points per contract: foldcheck/kernel.h; the error "
+         "model:\ndoc/error-model.md.\n\npresets:\n");
   for (size_t i = 0; fc_arith_preset_at(i) != NULL; i++) {
     const fc_arith_preset *ps = fc_arith_preset_at(i);
     char buf[32];
-    printf("  %-12s %-15s %s\n", ps->name,
-           fc_arith_format(buf, sizeof buf, &ps->arith), ps->summary);
+    printf("  %-12s %-15s", ps->name,
+           fc_arith_format(buf, sizeof buf, &ps->arith));
+    /* the summary wrapped at 78 columns, under its first word */
+    const char *w = ps->summary;
+    int col = 30;
+    while (*w) {
+      const char *e = strchr(w, ' ');
+      const int n = e ? (int)(e - w) : (int)strlen(w);
+      if (col + 1 + n > 78) {
+        printf("\n%30s", "");
+        col = 30;
+      }
+      printf(" %.*s", n, w);
+      col += 1 + n;
+      w += n;
+      while (*w == ' ')
+        w++;
+    }
+    printf("\n");
   }
   return 0;
 }
