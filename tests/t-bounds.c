@@ -332,6 +332,46 @@ static void test_attention_blocks(void)
          "bound %.3g)", T, worst, wb);
 }
 
+/* A vacuous stage (gamma_n undefined: n u >= 1, here bf16 accumulation
+ * over dm = 300) makes the block bound +inf, never NaN (the BLAS products
+ * would give 0 inf = NaN, which compares false and would pass); an
+ * infinite score error makes the weights unknown. */
+static void test_vacuous(void)
+{
+  enum { T = 2, DM = 300, D = 2 };
+  static double x[T * DM], wq[D * DM], wk[D * DM], wv[D * DM], wo[DM * D],
+      E[T * DM];
+  for (size_t i = 0; i < T * DM; i++)
+    x[i] = 0.5 + (double)(i % 3);
+  for (size_t i = 0; i < D * DM; i++) {
+    wq[i] = 0.01 * (double)(i % 5);
+    wk[i] = 0.02;
+    wv[i] = i % 2 ? 0.01 : 0;
+    wo[i] = 0.1;
+  }
+  double theta[D / 2] = {0.5};
+  fc_schedule s = {D, D, FC_LAYOUT_HALF, theta};
+  int64_t pos[T] = {0, 3};
+  fc_bnd_block_in in = {T, DM, D, 1, 1, 1, 1, x, wq, wk, wv, wo, NULL, 1e-6,
+                        pos, &s};
+  const fc_kernel_arith nb = {FC_FMT_BF16, FC_FMT_BF16, 0};
+  int rc = fc_bnd_block(E, &in, &nb);
+  int nan = 0, inf = 0;
+  for (size_t i = 0; i < T * DM; i++) {
+    nan += isnan(E[i]);
+    inf += isinf(E[i]);
+  }
+  fct_ok(rc == FC_OK && nan == 0 && inf == T * DM,
+         "bf16 accumulation over dm = 300: the block bound is +inf "
+         "everywhere (%d inf, %d NaN)", inf, nan);
+  double q[2] = {1, 1}, k[2] = {1, 1}, v[2] = {1, 1}, eq[2] = {INFINITY, 0},
+         Ea[2];
+  const fc_kernel_arith a32 = {FC_FMT_FP32, FC_FMT_FP32, 0};
+  fc_bnd_attention(Ea, NULL, q, eq, k, NULL, v, NULL, 1, 2, 1, 1, 0, &a32);
+  fct_ok(isinf(Ea[0]) && isinf(Ea[1]), "an infinite query error gives an "
+         "infinite attention bound (%g, %g)", Ea[0], Ea[1]);
+}
+
 /* Issue 16: inputs near 2^-149 (fp32's smallest subnormal); a float32
  * RoPE (angle, cosf/sinf, float products) rounds correctly into the
  * subnormals or to 0.  The bound must cover it (before: relative terms
@@ -428,6 +468,7 @@ int main(void)
   test_hf_rope();
   test_hf_attention();
   test_attention_blocks();
+  test_vacuous();
   test_underflow();
   test_zero_frequency();
   return fct_end();

@@ -372,7 +372,9 @@ void fc_bnd_rope(double *E, const double *X, const double *EX, size_t rows,
  * the largest |v| and error over the unmasked keys are running maxima.
  * O(heads T^2 d) in BLAS, O(heads T^2) scalar: a T = 4096, 32-head case
  * in seconds.  Out of memory: every entry +inf (a vacuous bound, which the
- * property reports, never a pass). */
+ * property reports, never a pass).  An infinite magnitude or error of q or
+ * k (a vacuous bound upstream) makes the head's weights unknown: rho = inf
+ * (kept out of the BLAS products, where 0 inf is NaN). */
 #define ATT_TB 256 /* query rows per block */
 
 void fc_bnd_attention(double *E, double *C, const double *Q,
@@ -415,6 +417,7 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
   }
   for (size_t h = 0; h < heads; h++) {
     const size_t g = h / grp;
+    int vacuous = 0; /* an infinite input error: the weights are unknown */
     for (size_t t = 0; t < T; t++)
       for (size_t i = 0; i < d; i++) {
         const double q = fabs(Q[t * hd + h * d + i]);
@@ -425,6 +428,10 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
         ek += rerr(m.inA, k + ek);
         A[t * d + i] = q + eq;
         B[t * d + i] = k + ek;
+        if (!isfinite(q + eq) || !isfinite(k + ek)) {
+          vacuous = 1; /* kept out of the products (0 inf = NaN) */
+          A[t * d + i] = B[t * d + i] = 0;
+        }
         if (inerr) {
           A0[t * d + i] = q;
           B0[t * d + i] = k;
@@ -467,7 +474,7 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
                          ((1 - 2 * ua) * (1 - 2 * ua)) * (1 + ua) /
                          (1 - gT) -
                      1;
-        if (!(gT < INFINITY) || !(rho < INFINITY))
+        if (vacuous || !(gT < INFINITY) || !(rho < INFINITY))
           rho = INFINITY;
         rho = (1 + rho) * (1 + m.toE.u) - 1;
         for (; vseen <= ulast; vseen++)
@@ -529,28 +536,108 @@ static double dot_err(double *s0, const double *w, size_t wstride,
 }
 
 /* y = W x-style products with propagated errors (rows of X are tokens: X
- * is T x c, Y is T x r, W is r x c): dot_err per entry, then the result of
- * A stored (outA: rounded to E, then to S) with |Y| <= S0 + E.  X holds
- * magnitudes of the exact inputs; Ymag receives sum_j |W_ij| X_j, an upper
- * bound of the exact |Y| (the next stage's magnitude, its error carried in
- * EY). */
-static void bnd_proj(double *EY, double *Ymag, const double *W,
-                     const double *X, const double *EX, size_t T, size_t r,
-                     size_t c, const fc_kernel_arith *a)
+ * is T x c, Y is T x r, W is r x c): dot_err's bound per entry, then the
+ * result of A stored (outA: rounded to E, then to S) with |Y| <= S0 + E.
+ * X holds magnitudes of the exact inputs; Ymag receives sum_j |W_ij| X_j,
+ * an upper bound of the exact |Y| (the next stage's magnitude, its error
+ * carried in EY).
+ * Cost: the sums are cblas_dgemm products in blocks of 256 tokens,
+ *   S0 = |W| X^T, D = |W| EX'^T (+ EW (X + EX')^T when W is read into a
+ *   narrower A), so S - S0 = D with no cancellation; each taken times
+ *   (1 + gamma_c(fp64)) for the harness's own sums.  The count of
+ *   products that may underflow is bounded by min(nonzeros of the token,
+ *   nonzeros of the row).  A token with an infinite magnitude or error
+ *   (a vacuous bound upstream) gets a vacuous bound wherever its row of W
+ *   is not zero: kept out of the BLAS products, where 0 inf is NaN.  FC_OK
+ *   or FC_ENOMEM. */
+#define PROJ_TB 256
+
+static int bnd_proj(double *EY, double *Ymag, const double *W,
+                    const double *X, const double *EX, size_t T, size_t r,
+                    size_t c, const fc_kernel_arith *a)
 {
   model m;
   model_of(&m, a);
   const double gc = fc_fmt_gamma(m.A, (double)c);
-  for (size_t t = 0; t < T; t++)
-    for (size_t i = 0; i < r; i++) {
-      double S0;
-      double e = dot_err(&S0, W + i * c, 1, X + t * c, EX ? EX + t * c : NULL,
-                         c, &m, gc);
-      e += rerr(m.outA, S0 + e);
-      e *= FC_BND_SAFETY;
-      EY[t * r + i] = e;
-      Ymag[t * r + i] = S0 * FC_BND_SAFETY;
+  const double gh = fc_fmt_gamma(FC_FMT_FP64, (double)c);
+  const int wconv = m.inA.u > 0 || m.inA.h > 0;
+  const size_t tb = T < PROJ_TB ? T : PROJ_TB;
+  if (T == 0 || r == 0)
+    return FC_OK;
+  if (c == 0) {
+    for (size_t i = 0; i < T * r; i++)
+      EY[i] = Ymag[i] = 0;
+    return FC_OK;
+  }
+  int rc = FC_ENOMEM;
+  double *Wa = malloc(r * c * sizeof *Wa);
+  double *EW = wconv ? malloc(r * c * sizeof *EW) : NULL;
+  double *Xa = malloc(tb * c * sizeof *Xa), *EXa = malloc(tb * c * sizeof *EXa);
+  double *Xp = wconv ? malloc(tb * c * sizeof *Xp) : NULL;
+  double *S0 = malloc(tb * r * sizeof *S0), *D = malloc(tb * r * sizeof *D);
+  double *D2 = wconv ? malloc(tb * r * sizeof *D2) : NULL;
+  size_t *nzw = malloc(r * sizeof *nzw), *nzx = malloc(tb * sizeof *nzx);
+  char *bad = malloc(tb);
+  if (!Wa || !Xa || !EXa || !S0 || !D || !nzw || !nzx || !bad ||
+      (wconv && (!EW || !Xp || !D2)))
+    goto done;
+  for (size_t i = 0; i < r; i++) {
+    nzw[i] = 0;
+    for (size_t j = 0; j < c; j++) {
+      const double w = fabs(W[i * c + j]), ew = rerr(m.inA, w);
+      Wa[i * c + j] = w;
+      if (wconv)
+        EW[i * c + j] = ew;
+      nzw[i] += w + ew > 0;
     }
+  }
+  for (size_t t0 = 0; t0 < T; t0 += tb) {
+    const size_t nt = T - t0 < tb ? T - t0 : tb;
+    for (size_t t = 0; t < nt; t++) {
+      nzx[t] = 0;
+      bad[t] = 0;
+      for (size_t j = 0; j < c; j++) {
+        double x = fabs(X[(t0 + t) * c + j]);
+        double ex = EX ? EX[(t0 + t) * c + j] : 0;
+        ex += rerr(m.inA, x + ex);
+        if (!isfinite(x + ex)) { /* kept out of the products (0 inf) */
+          bad[t] = 1;
+          x = ex = 0;
+        }
+        Xa[t * c + j] = x;
+        EXa[t * c + j] = ex;
+        if (wconv)
+          Xp[t * c + j] = x + ex;
+        nzx[t] += x + ex > 0;
+      }
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)r,
+                (int)c, 1.0, Xa, (int)c, Wa, (int)c, 0.0, S0, (int)r);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)r,
+                (int)c, 1.0, EXa, (int)c, Wa, (int)c, 0.0, D, (int)r);
+    if (wconv)
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)r,
+                  (int)c, 1.0, Xp, (int)c, EW, (int)c, 0.0, D2, (int)r);
+    for (size_t t = 0; t < nt; t++)
+      for (size_t i = 0; i < r; i++) {
+        const double s0 = S0[t * r + i] * (1 + gh);
+        const double dd =
+            (D[t * r + i] + (wconv ? D2[t * r + i] : 0)) * (1 + gh);
+        const double nz = (double)(nzx[t] < nzw[i] ? nzx[t] : nzw[i]);
+        double e = mulz(gc, s0 + dd) + dd + mulz(nz * m.hA, 1 + gc);
+        e += rerr(m.outA, s0 + e);
+        EY[(t0 + t) * r + i] = e * FC_BND_SAFETY;
+        Ymag[(t0 + t) * r + i] = s0 * FC_BND_SAFETY;
+        if (bad[t]) /* an infinite input: vacuous unless the row is 0 */
+          EY[(t0 + t) * r + i] = Ymag[(t0 + t) * r + i] =
+              nzw[i] > 0 ? INFINITY : 0;
+      }
+  }
+  rc = FC_OK;
+done:
+  free(Wa); free(EW); free(Xa); free(EXa); free(Xp); free(S0); free(D);
+  free(D2); free(nzw); free(nzx); free(bad);
+  return rc;
 }
 
 void fc_bnd_fold(double *E, const double *W, const double *R, size_t d,
@@ -654,9 +741,10 @@ int fc_bnd_block(double *E, const fc_bnd_block_in *in,
       }
     }
   }
-  bnd_proj(EQ, Q, in->wq, xn, exn, T, hd, dm, a);
-  bnd_proj(EK, K, in->wk, xn, exn, T, kd, dm, a);
-  bnd_proj(EV, V, in->wv, xn, exn, T, kd, dm, a);
+  if (bnd_proj(EQ, Q, in->wq, xn, exn, T, hd, dm, a) != FC_OK ||
+      bnd_proj(EK, K, in->wk, xn, exn, T, kd, dm, a) != FC_OK ||
+      bnd_proj(EV, V, in->wv, xn, exn, T, kd, dm, a) != FC_OK)
+    goto done;
   memcpy(Q2, Q, T * hd * sizeof *Q);
   memcpy(EQ2, EQ, T * hd * sizeof *EQ);
   memcpy(K2, K, T * kd * sizeof *K);
@@ -687,7 +775,8 @@ int fc_bnd_block(double *E, const fc_bnd_block_in *in,
   }
   fc_bnd_attention(EC, C, Q2, EQ2, K2, EK2, V, EV, T, d, in->heads, in->kv,
                    in->causal, a);
-  bnd_proj(E, O, in->wo, C, EC, T, dm, hd, a);
+  if (bnd_proj(E, O, in->wo, C, EC, T, dm, hd, a) != FC_OK)
+    goto done;
   if (in->residual)
     for (size_t i = 0; i < T * dm; i++) {
       const double xi = fabs(in->x[i]);
