@@ -94,14 +94,19 @@ int fc_cli_stop_status(void);
 
 /* Issue 9 (kernels_ext.c): --kernels PLUGIN | exec:CMD.  arg_ok: a
  * built-in name or an external spec.  open: for an external spec, start
- * the provider (handshake, ABI check; arith "STORAGE/ACCUM" overrides the
- * declared accumulation), print its contracts on stderr and store it in
+ * the provider (handshake, ABI check; arith -- "STORAGE/ACCUM",
+ * "STORAGE/ELEMENTWISE/ACCUM" or a preset, fc_arith_parse -- overrides the
+ * declared elementwise and accumulation formats), print its contracts on
+ * stderr and store it in
  * *prov; NULL for a built-in name.  Returns 0 or the exit status 2 (after
  * a message). */
 int fc_cli_kernels_arg_ok(const char *spec);
 int fc_cli_open_provider(void **prov, const char *spec, double timeout,
                          const char *arith);
 void fc_cli_close_provider(void *prov);
+/* foldcheck kernels --arith: the declaration syntax and the presets on
+ * stdout; returns 0. */
+int fc_cli_kernels_arith(void);
 /* Check one case's recorded values with cfg's kernels (built-in or
  * provider): p->check with the resolved table. */
 struct fc_check_result;
