@@ -70,6 +70,7 @@
  * as the string "inf", "-inf" or "nan".  Strings that are not valid UTF-8
  * have each offending byte replaced by U+FFFD.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,9 +384,12 @@ static int elem_json(json_t **out, const fc_output *o, const fc_elem *e) {
   json_t *v = json_object(), *at = json_array();
   int rc = v && at ? FC_OK : FC_ENOMEM;
   long total = 1;
-  for (int k = 0; k < o->ndim; k++)
-    total *= o->shape[k];
-  if (rc == FC_OK && o->ndim > 0 && e->index >= 0 && e->index < total) {
+  for (int k = 0; k < o->ndim && k < FC_OUTPUT_DIMS && total > 0; k++)
+    total = o->shape[k] > 0 && total <= LONG_MAX / o->shape[k]
+                ? total * o->shape[k]
+                : -1;
+  if (rc == FC_OK && o->ndim > 0 && o->ndim <= FC_OUTPUT_DIMS &&
+      e->index >= 0 && e->index < total) {
     long c[FC_OUTPUT_DIMS], rest = e->index;
     for (int k = o->ndim - 1; k >= 0; k--) {
       c[k] = rest % o->shape[k];

@@ -660,7 +660,7 @@ static int check_elem(json_t *o, const char *at, const char *key,
     return wrong(err, q, "an array of coordinates", c);
   /* The coordinates are derived: those of index in the shape. */
   json_int_t total = 1, rest = index;
-  for (int k = 0; k < nd; k++)
+  for (int k = 0; k < nd && total > 0; k++)
     total = dims[k] > 0 && total <= INT64_MAX / dims[k] ? total * dims[k]
                                                         : -1;
   const size_t want = nd > 0 && index >= 0 && index < total ? (size_t)nd : 0;

@@ -207,7 +207,8 @@ const char *fc_output_coords(char *buf, size_t n, const fc_output *o,
   if (buf == NULL || n == 0)
     return buf;
   long total = 1;
-  for (int k = 0; o != NULL && k < o->ndim && k < FC_OUTPUT_DIMS; k++)
+  for (int k = 0; o != NULL && k < o->ndim && k < FC_OUTPUT_DIMS && total > 0;
+       k++)
     total = o->shape[k] > 0 && total <= LONG_MAX / o->shape[k]
                 ? total * o->shape[k]
                 : -1;
