@@ -419,7 +419,7 @@ const char *fc_check_headline(char *buf, size_t n, const fc_check_result *r,
                               int level);
 /* Print the outputs of r for people: for each (all of them when verbose,
  * else those of `level` with a mismatch and, when none has one, the
- * worst), its name, mismatched k / n (percent), the greatest absolute and
+ * level's worst; nothing for a level no output belongs to), its name, mismatched k / n (percent), the greatest absolute and
  * relative differences with their coordinates, actual and expected values
  * (decimal and %a) and the bound there, the ulps.  Each line starts with
  * indent.  FC_OK or FC_EIO. */

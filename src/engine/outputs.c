@@ -378,7 +378,9 @@ int fc_check_write_outputs(FILE *out, const fc_check_result *r, int level,
       shown++;
     }
   }
-  if (rc == FC_OK && shown == 0 && m > 0)
+  /* None mismatched: the closest to failing, when it is the level's. */
+  if (rc == FC_OK && shown == 0 && m > 0 &&
+      (level < 0 || s[0]->level == level))
     rc = write_one(out, s[0], fmt, in);
   if (rc == FC_OK && r->outputs.dropped > 0 && verbose)
     rc = put(out, "%s(%d more output%s compared, less far off: not kept)\n",
