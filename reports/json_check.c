@@ -688,7 +688,9 @@ static int check_outputs(json_t *cx, const char *at2, fc_error *err)
   json_t *a;
   json_int_t x;
   int k, rc;
-  if ((rc = get_str(NULL, cx, at2, "kernel_failure", 0, 1, 128, err)) !=
+  /* String limits: the record's buffer, tripled for bytes that are not
+   * UTF-8 (the writer repairs each into a 3-byte U+FFFD). */
+  if ((rc = get_str(NULL, cx, at2, "kernel_failure", 0, 1, 3 * 128, err)) !=
           FC_OK ||
       (rc = get_enum(&k, cx, at2, "ulps_format", 0, fmts,
                      "a format (fp64, fp32, bf16, fp16)", err)) != FC_OK ||
@@ -709,7 +711,7 @@ static int check_outputs(json_t *cx, const char *at2, fc_error *err)
     pfmt(q, sizeof q, "%s[%zu]", p, i);
     if (!json_is_object(o))
       return wrong(err, q, "an object", o);
-    if ((rc = get_str(NULL, o, q, "name", 1, 0, FC_OUTPUT_NAME, err)) !=
+    if ((rc = get_str(NULL, o, q, "name", 1, 0, 3 * FC_OUTPUT_NAME, err)) !=
             FC_OK ||
         (rc = get_enum(&level, o, q, "level", 1, level_names,
                        "a level (statement, conformance, accuracy)", err)) !=

@@ -90,6 +90,16 @@ int fc_check_format(fc_check_result *r, const char *name, int bits,
   return FC_OK;
 }
 
+/* See engine_internal.h. */
+double fc_ratio_of(double err, double bound)
+{
+  if (isnan(err) || isnan(bound))
+    return NAN;
+  if (bound > 0)
+    return err / bound;
+  return err > 0 ? INFINITY : 0;
+}
+
 static void set_elem(fc_elem *e, long index, double actual, double expected,
                      double err, double bound, double ratio)
 {
@@ -110,13 +120,7 @@ void fc_check_record(fc_check_result *r, int level, double actual,
   if (os->cur < 1 || os->cur > SPARE + 1 || os->out[os->cur - 1].level != level)
     declare(os, "", level, 0, NULL);
   fc_output *o = &os->out[os->cur - 1];
-  double ratio;
-  if (isnan(err) || isnan(bound))
-    ratio = NAN;
-  else if (bound > 0)
-    ratio = err / bound;
-  else
-    ratio = err > 0 ? INFINITY : 0;
+  const double ratio = fc_ratio_of(err, bound);
   const long i = o->n++;
   if (err > bound || isnan(ratio))
     o->mismatched++;
