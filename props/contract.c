@@ -73,9 +73,15 @@ static void store(double *dst, unsigned char *bytes, const double *src,
  * folded matrix), sign (i). */
 static void call_output(fc_output *o, const fc_kcall *c, size_t i)
 {
+  /* the names the accuracy checks below give their outputs */
+  static const char *const short_name[FC_KC_COUNT] = {
+      "hello", "rope", "attention", "block", "fold", "sign_quant", "alloc"};
   const int64_t *ip = c->ip;
   memset(o, 0, sizeof *o);
-  snprintf(o->name, sizeof o->name, "%s %s", fc_kc_name(c->contract),
+  snprintf(o->name, sizeof o->name, "%s %s",
+           c->contract >= 0 && c->contract < FC_KC_COUNT
+               ? short_name[c->contract]
+               : "?",
            i == 0 ? "out" : "scale");
   if (i != 0)
     return;
