@@ -125,8 +125,11 @@ int fc_oracle_statement_recheck(fc_stmt_eval *ev, fc_check_result *res,
 void fc_oracle_statement_end(fc_stmt_eval *ev);
 
 /* Accuracy measure of a double result against the oracle value: err = |d -
- * exact|, ulps = err / ulp(exact), folded into res->level[ACCURACY] against
- * `bound`. */
+ * exact|, ulps = err / ulp(exact) in the check's format (fc_check_format;
+ * binary64 by default), folded into res->level[ACCURACY] against `bound`
+ * and recorded as the next element of the check's current output
+ * (fc_check_output; an unnamed one when none is named), so that a failure
+ * names the element, its values and the bound there. */
 void fc_oracle_accuracy(fc_check_result *res, double d, const mpfr_t exact,
                         double bound);
 

@@ -185,17 +185,24 @@ int fc_oracle_statement_ball(fc_check_result *res, fc_statement_fn fn,
 }
 
 /* Accuracy: err = |d - exact| (rounded up to a double), ulps = err /
- * ulp(exact), where ulp(x) is the spacing of binary64 at x:
- * 2^(max(e - 53, -1074)) for |x| in [2^(e-1), 2^e), and the smallest
- * subnormal 2^-1074 for x = 0.  A non-finite d (or a NaN exact) is an
- * infinite error.  Folded into res->level[FC_LEVEL_ACCURACY] with
- * fc_measure_fold (the worse ratio err / bound is kept). */
+ * ulp(exact), where ulp(x) is the spacing at x of the format the check
+ * counts in (res->outputs: the kernel's declared storage format, binary64
+ * by default): 2^(max(e - p, emin - p + 1)) for |x| in [2^(e-1), 2^e),
+ * e - p at most emax + 1 - p (a value beyond the format's range counts in
+ * its top binade's ulps), the smallest subnormal for x = 0.  A non-finite
+ * d (or a NaN exact) is an infinite error.  Folded into
+ * res->level[FC_LEVEL_ACCURACY] with fc_measure_fold (the worse ratio err /
+ * bound is kept) and recorded, with the values, in the check's current
+ * output (fc_check_record). */
 void fc_oracle_accuracy(fc_check_result *res, double d, const mpfr_t exact,
                         double bound)
 {
   if (res == NULL || exact == NULL)
     return;
   double err, ulps;
+  const long p = res->outputs.fmt_bits > 0 ? res->outputs.fmt_bits : 53;
+  const long emax = res->outputs.fmt_bits > 0 ? res->outputs.fmt_emax : 1023;
+  const long lo = 2 - emax - p, hi = emax + 1 - p; /* -1074, 971 for fp64 */
   if (!isfinite(d) || mpfr_nan_p(exact)) {
     err = INFINITY;
     ulps = INFINITY;
@@ -206,10 +213,10 @@ void fc_oracle_accuracy(fc_check_result *res, double d, const mpfr_t exact,
     mpfr_sub_d(diff, exact, d, MPFR_RNDN);
     mpfr_abs(diff, diff, MPFR_RNDN);
     err = mpfr_get_d(diff, MPFR_RNDU);
-    long e2 = -1074;
+    long e2 = lo;
     if (!mpfr_zero_p(exact) && !mpfr_inf_p(exact)) {
       const mpfr_exp_t e = mpfr_get_exp(exact);
-      e2 = e - 53 < -1074 ? -1074 : (e - 53 > 971 ? 971 : (long)(e - 53));
+      e2 = e - p < lo ? lo : (e - p > hi ? hi : (long)(e - p));
     }
     mpfr_div_2si(q, diff, e2, MPFR_RNDU);
     ulps = mpfr_get_d(q, MPFR_RNDU);
@@ -217,4 +224,6 @@ void fc_oracle_accuracy(fc_check_result *res, double d, const mpfr_t exact,
     mpfr_clear(q);
   }
   fc_measure_fold(&res->level[FC_LEVEL_ACCURACY], err, bound, ulps);
+  fc_check_record(res, FC_LEVEL_ACCURACY, d, mpfr_get_d(exact, MPFR_RNDN),
+                  err, bound, ulps);
 }

@@ -68,22 +68,57 @@ static void store(double *dst, unsigned char *bytes, const double *src,
   fc_fmt_encode(bytes, fmt, dst, n);
 }
 
-/* Record a kernel failure: a NaN accuracy measure and the verdict. */
-static void kernel_failed(fc_check_result *r, const char *why)
+/* The name and shape of output i of a contract call (for the place of a
+ * NaN): rope (rows, d), attention (t, head, i), block (t, i), fold (the
+ * folded matrix), sign (i). */
+static void call_output(fc_output *o, const fc_kcall *c, size_t i)
 {
-  fc_measure_fold(&r->level[FC_LEVEL_ACCURACY], NAN, 0, 0);
-  snprintf(r->note, sizeof r->note, "%s", why);
+  /* the names the accuracy checks below give their outputs */
+  static const char *const short_name[FC_KC_COUNT] = {
+      "hello", "rope", "attention", "block", "fold", "sign_quant", "alloc"};
+  const int64_t *ip = c->ip;
+  memset(o, 0, sizeof *o);
+  snprintf(o->name, sizeof o->name, "%s %s",
+           c->contract >= 0 && c->contract < FC_KC_COUNT
+               ? short_name[c->contract]
+               : "?",
+           i == 0 ? "out" : "scale");
+  if (i != 0)
+    return;
+  const long a = (long)ip[0], b = (long)ip[1];
+  switch (c->contract) {
+  case FC_KC_ROPE: case FC_KC_BLOCK:
+    o->ndim = 2, o->shape[0] = a, o->shape[1] = b;
+    break;
+  case FC_KC_ATTENTION:
+    o->ndim = 3, o->shape[0] = a, o->shape[1] = (long)ip[2], o->shape[2] = b;
+    break;
+  case FC_KC_FOLD:
+    o->ndim = 2, o->shape[0] = ip[2] ? b : a, o->shape[1] = ip[2] ? a : b;
+    break;
+  case FC_KC_SIGN:
+    o->ndim = 1, o->shape[0] = a;
+    break;
+  default:
+    break;
+  }
 }
 
 /* Call and decode; FC_OK with out[] decoded, FC_EKERNEL with the failure
- * recorded in r, or an error of the run (incl. FC_ENOTPROVIDED). */
+ * recorded in r (the headline of the case: what failed, in which call of
+ * the case), or an error of the run (incl. FC_ENOTPROVIDED).  Counts the
+ * case's calls and sets the format ulps are counted in (the declared
+ * storage format). */
 static int call(fc_check_result *r, kx *k, fc_kcall *c, double *const *dec,
                 const size_t *ndec)
 {
   char why[160] = "";
+  const int f = k->a.storage;
+  fc_check_format(r, fc_fmt_name(f), fc_fmt_bits(f), ilogb(fc_fmt_max(f)));
+  const int ncall = ++r->kernel_calls;
   int rc = fc_kprov_call(k->p, c, why, sizeof why);
   if (rc == FC_EKERNEL) {
-    kernel_failed(r, why);
+    fc_check_kernel_failed(r, "%s (call %d)", why, ncall);
     return rc;
   }
   if (rc != FC_OK)
@@ -95,10 +130,13 @@ static int call(fc_check_result *r, kx *k, fc_kcall *c, double *const *dec,
       memcpy(dec[i], c->out[i], ndec[i] * sizeof(double));
     for (size_t j = 0; j < ndec[i]; j++)
       if (!isfinite(dec[i][j])) {
-        snprintf(why, sizeof why, "kernel returned %s at %s output %zu",
-                 isnan(dec[i][j]) ? "NaN" : "Inf", fc_kc_name(c->contract),
-                 j);
-        kernel_failed(r, why);
+        fc_output o;
+        char at[64];
+        call_output(&o, c, i);
+        fc_check_kernel_failed(
+            r, "kernel returned %s at %s index %s (call %d)",
+            isnan(dec[i][j]) ? "NaN" : dec[i][j] > 0 ? "+Inf" : "-Inf",
+            o.name, fc_output_coords(at, sizeof at, &o, (long)j), ncall);
         return FC_EKERNEL;
       }
   }
@@ -213,6 +251,7 @@ static int check_rope(fc_check_result *r, const fc_case *c,
   if (rc != FC_OK)
     goto done;
   fc_bnd_rope(E, xs, NULL, rows, pos, &s, &k.a);
+  fc_check_output(r, "rope out", FC_LEVEL_ACCURACY, 2, rows, s.d, 0);
   double wb = 0;
   for (size_t t = 0; t < rows && rc == FC_OK; t++) {
     for (size_t i = 0; i < s.d; i++)
@@ -367,6 +406,7 @@ static int check_attention(fc_check_result *r, const fc_case *c,
   if ((rc = fc_mp_attn_forward(&w, &in)) != FC_OK)
     goto done;
   double wb = 0;
+  fc_check_output(r, "attention out", FC_LEVEL_ACCURACY, 3, T, H, d);
   for (size_t i = 0; i < T * hd; i++) {
     fc_oracle_accuracy(r, y[i], w.ctx.m->e[i], E[i]);
     if (E[i] > wb)
@@ -644,6 +684,7 @@ static int check_block(fc_check_result *r, const fc_case *c,
   if ((rc = oracle_block(&w, &b, sc, pos, &wq, &wk, &wv, &wo)) != FC_OK)
     goto done;
   double wb = 0;
+  fc_check_output(r, "block out", FC_LEVEL_ACCURACY, 2, b.T, b.dm, 0);
   for (size_t i = 0; i < b.T * b.dm; i++) {
     fc_oracle_accuracy(r, y[i], w.out.m->e[i], E[i]);
     if (E[i] > wb)
@@ -803,8 +844,12 @@ static int check_fold(fc_check_result *r, const fc_case *c,
   /* 1. The fold, through the user's fold_weights, and its accuracy. */
   const double *W[4] = {b.wq, b.wk, b.wv, b.wo};
   double *F[4] = {fq, fk, fv, fo}, *Hm[4] = {hq, hk, hv, ho};
+  static const char *const fold_out[4] = {"fold wq", "fold wk", "fold wv",
+                                          "fold wo"};
   for (int m = 0; m < 4; m++) {
     const int side = m == 3;
+    fc_check_output(r, fold_out[m], FC_LEVEL_ACCURACY, 2, side ? dm : d,
+                    side ? d : dm, 0);
     rc = call_fold(r, &k, F[m], W[m], R, d, dm, side);
     if (rc == FC_EKERNEL) {
       rc = FC_OK;
@@ -876,6 +921,7 @@ static int check_fold(fc_check_result *r, const fc_case *c,
       FC_OK)
     goto done;
   /* Block accuracy on the original weights. */
+  fc_check_output(r, "block out", FC_LEVEL_ACCURACY, 2, T, dm, 0);
   for (size_t i = 0; i < T * dm; i++)
     fc_oracle_accuracy(r, y1[i], w1.out.m->e[i], E1[i]);
   /* The invariance through the user's kernels (statement level):
@@ -883,12 +929,12 @@ static int check_fold(fc_check_result *r, const fc_case *c,
   mpfr_t t;
   mpfr_init2(t, x->prec);
   double worst = 0;
+  fc_check_output(r, "folded block out", FC_LEVEL_STATEMENT, 2, T, dm, 0);
   for (size_t i = 0; i < T * dm; i++) {
     mpfr_sub(t, w3.out.m->e[i], w2.out.m->e[i], MPFR_RNDA);
     const double prop = fabs(mpfr_get_d(t, MPFR_RNDU));
     const double bound = E1[i] + E2[i] + prop;
-    fc_measure_fold(&r->level[FC_LEVEL_STATEMENT], fabs(y2[i] - y1[i]),
-                    bound, 0);
+    fc_check_compare(r, FC_LEVEL_STATEMENT, y2[i], y1[i], bound);
     if (bound > worst)
       worst = bound;
   }
@@ -977,8 +1023,13 @@ static int check_sign(fc_check_result *r, const fc_case *c,
   if (rc != FC_OK)
     goto done;
   double wrong = 0;
-  for (size_t i = 0; i < n; i++)
-    wrong += s[i] != (signbit(ks[i]) && ks[i] != 0 ? -1.0 : 1.0);
+  fc_check_output(r, "sign_quant out", FC_LEVEL_ACCURACY, 1, n, 0, 0);
+  for (size_t i = 0; i < n; i++) {
+    const double want = signbit(ks[i]) && ks[i] != 0 ? -1.0 : 1.0;
+    wrong += s[i] != want;
+    fc_check_record(r, FC_LEVEL_ACCURACY, s[i], want, fabs(s[i] - want), 0,
+                    0);
+  }
   fc_measure_fold(&r->level[FC_LEVEL_ACCURACY], wrong, 0, 0);
   mpfr_t a;
   mpfr_init2(a, x->prec);
@@ -992,6 +1043,7 @@ static int check_sign(fc_check_result *r, const fc_case *c,
   }
   mpfr_div_ui(a, a, (unsigned long)n, MPFR_RNDN);
   const double bound = fc_bnd_sign_alpha(ks, n, &k.a);
+  fc_check_output(r, "sign_quant scale", FC_LEVEL_ACCURACY, 0, 0, 0, 0);
   fc_oracle_accuracy(r, alpha, a, bound);
   mpfr_clear(a);
   if (wrong > 0)

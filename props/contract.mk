@@ -138,8 +138,10 @@ examples_plugin_libfcexample_cosmean_la_LIBADD = -lm
 
 check_PROGRAMS += tests/t-contract
 tests_t_contract_LDADD = $(FCTEST_LDADD)
-TESTS += tests/t-contract tests/cli-plugin.sh tests/cli-python.sh
+TESTS += tests/t-contract tests/cli-plugin.sh tests/cli-python.sh \
+	tests/cli-failure-detail.sh
 EXTRA_DIST += tests/cli-plugin.sh tests/cli-python.sh \
+	tests/cli-failure-detail.sh \
 	examples/plugin/README examples/python/foldcheck_client.py
 
 ## The error model behind every bound (formats, gamma_n, underflow, the

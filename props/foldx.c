@@ -915,8 +915,11 @@ static void acc_fold(fx_eval *e, const double *dv, const double *de,
                               : -1;
     if (scores && mpfr_inf_p(m->m->e[i])) {
       /* masked: the kernel must mask it too */
-      if (dv[i] != -INFINITY)
+      const double err = dv[i] == -INFINITY ? 0 : INFINITY;
+      if (err > 0)
         fc_measure_fold(&e->acc.level[FC_LEVEL_ACCURACY], INFINITY, 0, 0);
+      fc_check_record(&e->acc, FC_LEVEL_ACCURACY, dv[i], -INFINITY, err, 0,
+                      err);
     } else {
       const double b =
           de[i] + ldexp(m->e[i], -(int)mpfr_get_prec(m->m->e[i]));
@@ -933,11 +936,23 @@ static void accuracy(fx_eval *e, const dout *o, const fc_mp_attn *w,
 {
   const fx *f = e->f;
   const size_t hTT = f->heads * f->T * f->T;
+  char nm[FC_OUTPUT_NAME];
+  /* outputs named "<side> <what>" with their shapes: scores and
+   * probabilities (head, t, s), contexts (t, head, i), the output (t, i) */
+  snprintf(nm, sizeof nm, "%s score", side);
+  fc_check_output(&e->acc, nm, FC_LEVEL_ACCURACY, 3, f->heads, f->T, f->T);
   acc_fold(e, o->s, o->es, &w->s, hTT, 1, "score", side);
+  snprintf(nm, sizeof nm, "%s prob", side);
+  fc_check_output(&e->acc, nm, FC_LEVEL_ACCURACY, 3, f->heads, f->T, f->T);
   acc_fold(e, o->a, o->ea, &w->a, hTT, 0, "prob", side);
+  snprintf(nm, sizeof nm, "%s ctx", side);
+  fc_check_output(&e->acc, nm, FC_LEVEL_ACCURACY, 3, f->T, f->heads, f->d);
   acc_fold(e, o->ctx, o->ectx, &w->ctx, f->T * f->hd, 0, "ctx", side);
-  if (f->conf[CONF_OUTPUT])
+  snprintf(nm, sizeof nm, "%s out", side);
+  if (f->conf[CONF_OUTPUT]) {
+    fc_check_output(&e->acc, nm, FC_LEVEL_ACCURACY, 2, f->T, f->dout, 0);
     acc_fold(e, o->out, o->eout, &w->out, f->T * f->dout, 0, "out", side);
+  }
 }
 
 typedef struct mpw {
@@ -1357,6 +1372,7 @@ int fc_fx_check_with(fc_check_result *r, const fc_case *c,
   }
   if (rc == FC_OK) {
     r->level[FC_LEVEL_ACCURACY] = e.acc.level[FC_LEVEL_ACCURACY];
+    fc_check_merge_outputs(r, &e.acc);
     if (e.side_done)
       snprintf(r->note, sizeof r->note,
                "%s residual/bound %.3g (the other side); worst accuracy: %s",

@@ -102,6 +102,17 @@ int fc_report_validate(const fc_report *rep) {
     if (!TERMINATED(r->message) ||
         (r->cex != NULL && !TERMINATED(r->cex->check.note)))
       return FC_EINVAL;
+    if (r->cex != NULL) { /* where the check failed: its strings, counts */
+      const fc_check_result *c = &r->cex->check;
+      if (!TERMINATED(c->kernel_failure) || !TERMINATED(c->outputs.fmt) ||
+          c->outputs.n < 0 || c->outputs.n > FC_CHECK_OUTPUTS)
+        return FC_EINVAL;
+      for (int k = 0; k < c->outputs.n; k++)
+        if (!TERMINATED(c->outputs.out[k].name) ||
+            c->outputs.out[k].ndim < 0 ||
+            c->outputs.out[k].ndim > FC_OUTPUT_DIMS)
+          return FC_EINVAL;
+    }
   }
   return FC_OK;
 }

@@ -43,6 +43,15 @@
  *       {replay (token string | null), case_index (-1: from the database),
  *        level (level name), ratio, err, bound, note,
  *        oracle_fault (bool),
+ *        kernel_failure (string: the kernel crashed, timed out or
+ *        returned NaN, the headline of the failure | null),
+ *        ulps_format (the format ulps are counted in: "fp64", "fp32"...),
+ *        outputs: [{name, level, shape: [dims], elements, mismatched,
+ *                   ulps, max_abs: X, max_ratio: X}]  (the worst outputs
+ *                   the check compared elementwise, fc_outputs)
+ *          with X = {index (row-major; -1: none), at: [coordinates],
+ *                    actual, expected, err, bound, ratio},
+ *        outputs_dropped (outputs compared but not kept),
  *        ratio_before_shrink (the first failing case's ratio | null),
  *        shrink: {steps, accepted, seconds, time_limited (bool: the time
  *                 budget or an interruption ended it), choices_before,
@@ -61,6 +70,7 @@
  * as the string "inf", "-inf" or "nan".  Strings that are not valid UTF-8
  * have each offending byte replaced by U+FFFD.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,8 +377,93 @@ static int shrink_json(json_t **out, const fc_counterexample *x) {
   return FC_OK;
 }
 
+/* One element of an output: {index, at, actual, expected, err, bound,
+ * ratio}; "at" the coordinates in the output's shape ([] when the shape is
+ * unknown or there is no element), derived from index and shape. */
+static int elem_json(json_t **out, const fc_output *o, const fc_elem *e) {
+  json_t *v = json_object(), *at = json_array();
+  int rc = v && at ? FC_OK : FC_ENOMEM;
+  long total = 1;
+  for (int k = 0; k < o->ndim && k < FC_OUTPUT_DIMS && total > 0; k++)
+    total = o->shape[k] > 0 && total <= LONG_MAX / o->shape[k]
+                ? total * o->shape[k]
+                : -1;
+  if (rc == FC_OK && o->ndim > 0 && o->ndim <= FC_OUTPUT_DIMS &&
+      e->index >= 0 && e->index < total) {
+    long c[FC_OUTPUT_DIMS], rest = e->index;
+    for (int k = o->ndim - 1; k >= 0; k--) {
+      c[k] = rest % o->shape[k];
+      rest /= o->shape[k];
+    }
+    for (int k = 0; k < o->ndim && rc == FC_OK; k++)
+      rc = push(at, json_integer(c[k]));
+  }
+  if (rc != FC_OK) {
+    json_decref(v);
+    json_decref(at);
+    return FC_ENOMEM;
+  }
+  if ((rc = put(v, "index", json_integer(e->index))) != FC_OK) {
+    json_decref(at);
+    json_decref(v);
+    return rc;
+  }
+  if ((rc = put(v, "at", at)) != FC_OK || /* put released at */
+      (rc = put(v, "actual", jnum(e->actual))) != FC_OK ||
+      (rc = put(v, "expected", jnum(e->expected))) != FC_OK ||
+      (rc = put(v, "err", jnum(e->err))) != FC_OK ||
+      (rc = put(v, "bound", jnum(e->bound))) != FC_OK ||
+      (rc = put(v, "ratio", jnum(e->ratio))) != FC_OK) {
+    json_decref(v);
+    return rc;
+  }
+  *out = v;
+  return FC_OK;
+}
+
+/* "outputs": [{name, level, shape, elements, mismatched, ulps, max_abs,
+ * max_ratio}] in slot order (fc_outputs). */
+static int outputs_json(json_t **out, const fc_check_result *r) {
+  json_t *a = json_array();
+  int rc = a ? FC_OK : FC_ENOMEM;
+  for (int i = 0; i < r->outputs.n && i < FC_CHECK_OUTPUTS && rc == FC_OK;
+       i++) {
+    const fc_output *o = &r->outputs.out[i];
+    json_t *v = json_object(), *sh = json_array(), *ea = NULL, *er = NULL;
+    rc = v && sh ? FC_OK : FC_ENOMEM;
+    for (int k = 0; k < o->ndim && k < FC_OUTPUT_DIMS && rc == FC_OK; k++)
+      rc = push(sh, json_integer(o->shape[k]));
+    if (rc != FC_OK) {
+      json_decref(v);
+      json_decref(sh);
+      break;
+    }
+    if ((rc = put(v, "name", jstr(o->name))) != FC_OK ||
+        (rc = put(v, "level", jstr(fc_rep_level_name(o->level)))) != FC_OK ||
+        (rc = put(v, "shape", sh)) != FC_OK ||
+        (rc = put(v, "elements", json_integer(o->n))) != FC_OK ||
+        (rc = put(v, "mismatched", json_integer(o->mismatched))) != FC_OK ||
+        (rc = put(v, "ulps", jnum(o->ulps))) != FC_OK ||
+        (rc = elem_json(&ea, o, &o->max_abs)) != FC_OK ||
+        (rc = put(v, "max_abs", ea)) != FC_OK ||
+        (rc = elem_json(&er, o, &o->max_ratio)) != FC_OK ||
+        (rc = put(v, "max_ratio", er)) != FC_OK) {
+      json_decref(v);
+      break;
+    }
+    if ((rc = push(a, v)) != FC_OK) /* push released v */
+      break;
+  }
+  if (rc != FC_OK) {
+    json_decref(a);
+    return rc;
+  }
+  *out = a;
+  return FC_OK;
+}
+
 static int cex_json(json_t **out, const fc_counterexample *x) {
-  json_t *o = json_object(), *sh;
+  json_t *o = json_object(), *sh, *outs;
   const fc_measure *m = NULL;
   int rc;
   *out = NULL;
@@ -390,6 +485,16 @@ static int cex_json(json_t **out, const fc_counterexample *x) {
       (rc = put(o, "note", jstr(x->check.note))) != FC_OK ||
       (rc = put(o, "oracle_fault", json_boolean(x->check.oracle_fault))) !=
           FC_OK ||
+      (rc = put(o, "kernel_failure",
+                x->check.kernel_failure[0] ? jstr(x->check.kernel_failure)
+                                           : json_null())) != FC_OK ||
+      (rc = put(o, "ulps_format",
+                jstr(x->check.outputs.fmt[0] ? x->check.outputs.fmt
+                                             : "fp64"))) != FC_OK ||
+      (rc = outputs_json(&outs, &x->check)) != FC_OK ||
+      (rc = put(o, "outputs", outs)) != FC_OK ||
+      (rc = put(o, "outputs_dropped",
+                json_integer(x->check.outputs.dropped))) != FC_OK ||
       (rc = shrink_json(&sh, x)) != FC_OK ||
       (rc = put(o, "shrink", sh)) != FC_OK ||
       (rc = case_json(o, x->values)) != FC_OK) {

@@ -632,6 +632,115 @@ static int same_case(const fc_case *a, const fc_case *b, char *why, size_t n)
   return 1;
 }
 
+/* One element of an output (json.c's elem_json): index in [-1, n), "at"
+ * the coordinates index has in shape (dims[0..nd)), the measures. */
+static int check_elem(json_t *o, const char *at, const char *key,
+                      json_int_t n, const json_int_t *dims, int nd,
+                      fc_error *err)
+{
+  char p[256], q[256];
+  json_t *e, *c;
+  json_int_t index = -1;
+  int rc = get_obj(&e, o, at, key, 1, 0, err);
+  if (rc != FC_OK)
+    return rc;
+  join(p, sizeof p, at, key);
+  static const char *const ms[] = {"actual", "expected", "err", "bound",
+                                   "ratio"};
+  if ((rc = get_int(&index, e, p, "index", 1, -1, n - 1, "element index",
+                    err)) != FC_OK)
+    return rc;
+  for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
+    if ((rc = get_measure(e, p, ms[i], 1, 0, err)) != FC_OK)
+      return rc;
+  if ((rc = field(&c, e, p, "at", 1, err)) != FC_OK)
+    return rc;
+  join(q, sizeof q, p, "at");
+  if (!json_is_array(c))
+    return wrong(err, q, "an array of coordinates", c);
+  /* The coordinates are derived: those of index in the shape. */
+  json_int_t total = 1, rest = index;
+  for (int k = 0; k < nd && total > 0; k++)
+    total = dims[k] > 0 && total <= INT64_MAX / dims[k] ? total * dims[k]
+                                                        : -1;
+  const size_t want = nd > 0 && index >= 0 && index < total ? (size_t)nd : 0;
+  if (json_array_size(c) != want)
+    return fail(err, FC_EPARSE, q, "holds %zu coordinates, index %lld in "
+                "this shape has %zu", json_array_size(c), (long long)index,
+                want);
+  for (int k = (int)want - 1; k >= 0; k--) {
+    json_t *x = json_array_get(c, (size_t)k);
+    if (!json_is_integer(x) || json_integer_value(x) != rest % dims[k])
+      return fail(err, FC_EPARSE, q, "coordinate %d is not index %lld's in "
+                  "the shape", k, (long long)index);
+    rest /= dims[k];
+  }
+  return FC_OK;
+}
+
+/* The per-output details of a counterexample (optional: a report of an
+ * older foldcheck has none): kernel_failure, ulps_format, outputs,
+ * outputs_dropped. */
+static int check_outputs(json_t *cx, const char *at2, fc_error *err)
+{
+  static const char *const fmts[] = {"fp64", "fp32", "bf16", "fp16", NULL};
+  char p[256], q[256];
+  json_t *a;
+  json_int_t x;
+  int k, rc;
+  /* String limits: the record's buffer, tripled for bytes that are not
+   * UTF-8 (the writer repairs each into a 3-byte U+FFFD). */
+  if ((rc = get_str(NULL, cx, at2, "kernel_failure", 0, 1, 3 * 128, err)) !=
+          FC_OK ||
+      (rc = get_enum(&k, cx, at2, "ulps_format", 0, fmts,
+                     "a format (fp64, fp32, bf16, fp16)", err)) != FC_OK ||
+      (rc = get_int(&x, cx, at2, "outputs_dropped", 0, 0, INT32_MAX,
+                    "count", err)) != FC_OK ||
+      (rc = field(&a, cx, at2, "outputs", 0, err)) != FC_OK || a == NULL)
+    return rc;
+  join(p, sizeof p, at2, "outputs");
+  if (!json_is_array(a))
+    return wrong(err, p, "an array of outputs", a);
+  if (json_array_size(a) > FC_CHECK_OUTPUTS)
+    return fail(err, FC_EPARSE, p, "%zu outputs, at most %d are kept",
+                json_array_size(a), FC_CHECK_OUTPUTS);
+  for (size_t i = 0; i < json_array_size(a); i++) {
+    json_t *o = json_array_get(a, i), *sh;
+    json_int_t n = 0, mis = 0, dims[FC_OUTPUT_DIMS] = {0, 0, 0};
+    int level;
+    pfmt(q, sizeof q, "%s[%zu]", p, i);
+    if (!json_is_object(o))
+      return wrong(err, q, "an object", o);
+    if ((rc = get_str(NULL, o, q, "name", 1, 0, 3 * FC_OUTPUT_NAME, err)) !=
+            FC_OK ||
+        (rc = get_enum(&level, o, q, "level", 1, level_names,
+                       "a level (statement, conformance, accuracy)", err)) !=
+            FC_OK ||
+        (rc = get_int(&n, o, q, "elements", 1, 0, INT64_MAX, "count",
+                      err)) != FC_OK ||
+        (rc = get_int(&mis, o, q, "mismatched", 1, 0, n, "count", err)) !=
+            FC_OK ||
+        (rc = get_measure(o, q, "ulps", 1, 0, err)) != FC_OK ||
+        (rc = field(&sh, o, q, "shape", 1, err)) != FC_OK)
+      return rc;
+    char sp[256];
+    join(sp, sizeof sp, q, "shape");
+    if (!json_is_array(sh) || json_array_size(sh) > FC_OUTPUT_DIMS)
+      return wrong(err, sp, "an array of at most 3 dimensions", sh);
+    const int nd = (int)json_array_size(sh);
+    for (int d = 0; d < nd; d++) {
+      json_t *v = json_array_get(sh, (size_t)d);
+      if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return wrong(err, sp, "non-negative integer dimensions", sh);
+      dims[d] = json_integer_value(v);
+    }
+    if ((rc = check_elem(o, q, "max_abs", n, dims, nd, err)) != FC_OK ||
+        (rc = check_elem(o, q, "max_ratio", n, dims, nd, err)) != FC_OK)
+      return rc;
+  }
+  return FC_OK;
+}
+
 /* The counterexample of property `id` (p: this foldcheck's, or NULL). */
 static int check_cex(json_t *cx, const char *at, const char *id,
                      const fc_property *p, const run_info *ri,
@@ -657,6 +766,7 @@ static int check_cex(json_t *cx, const char *at, const char *id,
           FC_OK ||
       (rc = get_str(NULL, cx, at2, "note", 1, 0, 160, err)) != FC_OK ||
       (rc = get_bool(cx, at2, "oracle_fault", 1, err)) != FC_OK ||
+      (rc = check_outputs(cx, at2, err)) != FC_OK ||
       (rc = get_obj(&sh, cx, at2, "shrink", 1, 0, err)) != FC_OK)
     return rc;
   if (cases_seen >= 0 && index >= cases_seen)

@@ -60,6 +60,42 @@ static const char *const status_names[] = {"pass", "fail", "error", NULL};
 static const char *const level_names[] = {"statement", "conformance",
                                           "accuracy", NULL};
 
+static void read_elem(fc_elem *e, json_t *v) {
+  e->index = lng(json_object_get(v, "index"), -1);
+  e->actual = num(json_object_get(v, "actual"), 0);
+  e->expected = num(json_object_get(v, "expected"), 0);
+  e->err = num(json_object_get(v, "err"), 0);
+  e->bound = num(json_object_get(v, "bound"), 0);
+  e->ratio = num(json_object_get(v, "ratio"), 0);
+}
+
+/* The per-output details (optional: none in an older report). */
+static void read_outputs(fc_check_result *r, json_t *cx) {
+  fc_outputs *os = &r->outputs;
+  json_t *a = json_object_get(cx, "outputs");
+  cpy(r->kernel_failure, sizeof r->kernel_failure,
+      json_object_get(cx, "kernel_failure"));
+  const char *f = json_string_value(json_object_get(cx, "ulps_format"));
+  if (f != NULL && strcmp(f, "fp64") != 0)
+    snprintf(os->fmt, sizeof os->fmt, "%s", f);
+  os->dropped = (int)lng(json_object_get(cx, "outputs_dropped"), 0);
+  for (size_t i = 0; i < json_array_size(a) && i < FC_CHECK_OUTPUTS; i++) {
+    json_t *v = json_array_get(a, i), *sh = json_object_get(v, "shape");
+    fc_output *o = &os->out[os->n++];
+    cpy(o->name, sizeof o->name, json_object_get(v, "name"));
+    o->level = index_of(json_string_value(json_object_get(v, "level")),
+                        level_names);
+    o->ndim = (int)json_array_size(sh);
+    for (int k = 0; k < o->ndim && k < FC_OUTPUT_DIMS; k++)
+      o->shape[k] = lng(json_array_get(sh, (size_t)k), 0);
+    o->n = lng(json_object_get(v, "elements"), 0);
+    o->mismatched = lng(json_object_get(v, "mismatched"), 0);
+    o->ulps = num(json_object_get(v, "ulps"), 0);
+    read_elem(&o->max_abs, json_object_get(v, "max_abs"));
+    read_elem(&o->max_ratio, json_object_get(v, "max_ratio"));
+  }
+}
+
 static int read_cex(fc_prop_result *res, json_t *cx, const char *at,
                     fc_error *err) {
   fc_counterexample *x = calloc(1, sizeof *x);
@@ -92,6 +128,7 @@ static int read_cex(fc_prop_result *res, json_t *cx, const char *at,
   }
   cpy(x->check.note, sizeof x->check.note, json_object_get(cx, "note"));
   x->check.oracle_fault = json_is_true(json_object_get(cx, "oracle_fault"));
+  read_outputs(&x->check, cx);
   json_t *sh = json_object_get(cx, "shrink");
   x->shrink_steps = lng(json_object_get(sh, "steps"), 0);
   x->shrink_accepted = lng(json_object_get(sh, "accepted"), 0);

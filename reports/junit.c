@@ -144,7 +144,14 @@ static int write_verdict(FILE *out, const fc_report *rep,
                          const fc_prop_result *r) {
   const char *tag = r->status == FC_STATUS_FAIL ? "failure" : "error";
   char msg[320];
-  if (r->message[0] != '\0')
+  /* The message CI servers show in their list: where a failing case went
+   * wrong (the kernel failure, the worst output's mismatches) when there
+   * is one; the body has the details. */
+  if (r->status == FC_STATUS_FAIL && r->cex != NULL &&
+      r->prop->expect == FC_EXPECT_HOLDS &&
+      fc_check_headline(msg, sizeof msg, &r->cex->check, r->cex->level)[0])
+    ;
+  else if (r->message[0] != '\0')
     snprintf(msg, sizeof msg, "%s", r->message);
   else if (r->cex != NULL)
     snprintf(msg, sizeof msg, "counterexample at level %s",

@@ -313,11 +313,36 @@ static void cex_block(page *g, const fc_prop_result *r)
            r->cex->orig_nchoices, r->cex->nchoices, r->cex->shrink_steps,
            r->cex->shrink_seconds);
   para(g, line);
-  if (r->cex->check.note[0] != '\0')
-    para(g, r->cex->check.note);
+  /* Where it went wrong, before the case: the kernel failure, or the
+   * mismatched elements with actual against exact values. */
   char *buf = NULL;
   size_t len = 0;
-  FILE *mem = open_memstream(&buf, &len);
+  FILE *mem;
+  if (r->cex->check.kernel_failure[0] != '\0')
+    para(g, r->cex->check.kernel_failure);
+  else if ((mem = open_memstream(&buf, &len)) == NULL) {
+    g->err = 1;
+    return;
+  } else {
+    if (fc_check_write_outputs(mem, &r->cex->check, r->cex->level, "", 0) !=
+        FC_OK)
+      g->err = 1;
+    fclose(mem);
+    if (buf != NULL && len > 0) {
+      put(g, g->md ? "```\n" : "<pre class=\"where\">");
+      if (g->md)
+        put(g, buf);
+      else
+        text(g, buf);
+      put(g, g->md ? "```\n\n" : "</pre>\n");
+    }
+    free(buf);
+    buf = NULL;
+    len = 0;
+  }
+  if (r->cex->check.note[0] != '\0')
+    para(g, r->cex->check.note);
+  mem = open_memstream(&buf, &len);
   if (mem == NULL) {
     g->err = 1;
     return;

@@ -142,6 +142,14 @@ int fc_report_write_summary(FILE *out, const fc_report *rep) {
         r->status == FC_STATUS_FAIL ? "FAIL" : "ERROR");
     FC_REP_TRY(code(out, used, r->message, 240));
     OUT("\n");
+    char head[320];
+    if (r->cex != NULL && r->prop->expect == FC_EXPECT_HOLDS &&
+        fc_check_headline(head, sizeof head, &r->cex->check,
+                          r->cex->level)[0]) {
+      OUT("  where: "); /* which output, element, values; or the crash */
+      FC_REP_TRY(code(out, used, head, 320));
+      OUT("\n");
+    }
     FC_REP_TRY(replay(out, used, r));
   }
   if (left)

@@ -22,6 +22,8 @@
  */
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "reports_internal.h"
 
 /* s as a YAMLish double-quoted string (NULL -> ~). */
@@ -82,6 +84,28 @@ static int tap_diag(FILE *out, const char *prefix, const char *text) {
   return fc_rep_puts(out, "\n");
 }
 
+/* "# " diagnostics saying where a failing case went wrong: the kernel
+ * failure, or each mismatched output's elements (fc_check_write_outputs). */
+static int cex_diag(FILE *out, const fc_counterexample *x) {
+  if (x->check.kernel_failure[0] != '\0')
+    return tap_diag(out, "", x->check.kernel_failure);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&buf, &len);
+  if (mem == NULL)
+    return FC_ENOMEM;
+  int rc = fc_check_write_outputs(mem, &x->check, x->level, "", 0);
+  if (fclose(mem) != 0 && rc == FC_OK)
+    rc = FC_ENOMEM;
+  if (rc == FC_OK && len > 0) {
+    if (buf[len - 1] == '\n')
+      buf[len - 1] = '\0';
+    rc = tap_diag(out, "", buf);
+  }
+  free(buf);
+  return rc;
+}
+
 static int yaml_block(FILE *out, const fc_prop_result *r) {
   const fc_property *p = r->prop;
   const fc_counterexample *x = r->cex;
@@ -119,6 +143,9 @@ static int yaml_block(FILE *out, const fc_prop_result *r) {
         x->check.level[x->level].present)
       FC_REP_TRY(fc_rep_printf(out, "    ratio: %.3e\n",
                                x->check.level[x->level].ratio));
+    char head[320];
+    if (fc_check_headline(head, sizeof head, &x->check, x->level)[0])
+      FC_REP_TRY(yaml_kv_str(out, "    ", "where", head));
     FC_REP_TRY(fc_rep_printf(out, "    choices: %zu\n", x->nchoices));
     FC_REP_TRY(yaml_kv_str(out, "    ", "replay", x->token));
   }
@@ -153,6 +180,8 @@ int fc_report_write_tap(FILE *out, const fc_report *rep) {
       snprintf(prefix, sizeof prefix, "%.100s: %s: ", r->prop->id,
                fc_rep_status_name(r->status));
       FC_REP_TRY(tap_diag(out, prefix, fc_rep_str(r->message, "(no message)")));
+      if (r->cex != NULL)
+        FC_REP_TRY(cex_diag(out, r->cex));
     }
     if (r->cex != NULL && r->cex->token != NULL)
       FC_REP_TRY(tap_diag(out, "replay: foldcheck replay ", r->cex->token));

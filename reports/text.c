@@ -378,7 +378,12 @@ static int write_cex_opts(FILE *out, const fc_report *rep,
       out, "%s  expectation: %s\n", in,
       detect ? "detect (negative control: a counterexample must be found)"
              : "holds (no case may fail)"));
-  if (cx->level >= 0 && cx->level < FC_NLEVELS &&
+  if (cx->check.kernel_failure[0] != '\0') {
+    /* The kernel failed: that is the headline, not a NaN residual. */
+    FC_REP_TRY(fc_rep_printf(out, "%s  %s: ", in,
+                             detect ? "detected" : "failed"));
+    FC_REP_TRY(put_field(out, "", cx->check.kernel_failure, "\n"));
+  } else if (cx->level >= 0 && cx->level < FC_NLEVELS &&
       cx->check.level[cx->level].present) {
     const fc_measure *m = &cx->check.level[cx->level];
     FC_REP_TRY(fc_rep_printf(
@@ -386,7 +391,10 @@ static int write_cex_opts(FILE *out, const fc_report *rep,
         in, detect ? "detected" : "failed", fc_rep_level_name(cx->level),
         m->err, m->bound, m->ratio));
     if (cx->level == FC_LEVEL_ACCURACY && m->ulps != 0)
-      FC_REP_TRY(fc_rep_printf(out, "%s  error in ulps: %.3g\n", in,
+      FC_REP_TRY(fc_rep_printf(out, "%s  error in %s ulps: %.3g\n", in,
+                               cx->check.outputs.fmt[0]
+                                   ? cx->check.outputs.fmt
+                                   : "fp64",
                                m->ulps));
     if (cx->orig_check.level[cx->level].present)
       FC_REP_TRY(fc_rep_printf(out,
@@ -396,6 +404,12 @@ static int write_cex_opts(FILE *out, const fc_report *rep,
     FC_REP_TRY(fc_rep_printf(out, "%s  %s at level %s (not measured)\n", in,
                              detect ? "detected" : "failed",
                              fc_rep_level_name(cx->level)));
+  }
+  if (cx->check.kernel_failure[0] == '\0') {
+    char sub2[96];
+    snprintf(sub2, sizeof sub2, "%s  ", in);
+    FC_REP_TRY(fc_check_write_outputs(out, &cx->check, cx->level, sub2,
+                                      opts->verbose));
   }
   if (cx->check.note[0] != '\0') {
     FC_REP_TRY(fc_rep_printf(out, "%s  note: ", in));

@@ -289,6 +289,58 @@ typedef struct fc_point {
 /* The most points one case may report (e.g. one per head dimension d). */
 #define FC_CASE_POINTS 8
 
+/* Where a check's elementwise comparisons went wrong (PyTorch's
+ * assert_close report): per output of the check (a kernel output or a
+ * contract call's result: "rope out", "block out", "fold wq", "original
+ * ctx"), how many elements mismatched (|actual - expected| > the bound at
+ * that element), the element with the greatest absolute difference and
+ * the one with the greatest difference/bound, with their values.  Fixed
+ * size: a check result keeps the FC_CHECK_OUTPUTS worst outputs (by their
+ * greatest ratio; NaN worst) and counts the others in `dropped`.  Filled
+ * by fc_oracle_accuracy and fc_check_compare into the output named last
+ * by fc_check_output (elements numbered in call order, row-major), or into
+ * an unnamed output when none is named. */
+#define FC_CHECK_OUTPUTS 4
+#define FC_OUTPUT_NAME 24
+#define FC_OUTPUT_DIMS 3
+
+/* One element of an output. */
+typedef struct fc_elem {
+  long index;      /* row-major index in the output; -1: none */
+  double actual;   /* the value under test (a kernel's output) */
+  double expected; /* the oracle's exact value (rounded to double), or
+                      the reference value an invariance compares with */
+  double err;      /* |actual - expected| (rounded up; inf for a
+                      non-finite actual) */
+  double bound;    /* the bound at this element */
+  double ratio;    /* err / bound as fc_measure_fold computes it */
+} fc_elem;
+
+typedef struct fc_output {
+  char name[FC_OUTPUT_NAME]; /* "" when the check named none */
+  int level;                 /* the level (FC_LEVEL_*) it was judged at */
+  int ndim;                  /* 0: shape unknown (flat index); 1..3 */
+  long shape[FC_OUTPUT_DIMS];
+  long n;                    /* elements compared (the next one's index) */
+  long mismatched;           /* elements with err > bound or NaN ratio */
+  fc_elem max_abs;           /* greatest err */
+  fc_elem max_ratio;         /* greatest err / bound */
+  double ulps;               /* greatest err in ulps of the check's format
+                                (accuracy level; 0 otherwise) */
+} fc_output;
+
+typedef struct fc_outputs {
+  int n;           /* outputs kept in out[0..n) */
+  int dropped;     /* outputs compared but not kept (less bad) */
+  int cur;         /* 1 + the slot being filled (FC_CHECK_OUTPUTS: the
+                      spare); 0: none (a zeroed struct is empty) */
+  int fmt_bits;    /* precision p of the format ulps are counted in
+                      (fp32 24, bf16 8, fp16 11); 0: binary64 */
+  int fmt_emax;    /* its largest binade exponent (fp32 127) */
+  char fmt[8];     /* its name; "" = "fp64" */
+  fc_output out[FC_CHECK_OUTPUTS + 1]; /* + a spare slot */
+} fc_outputs;
+
 typedef struct fc_check_result {
   fc_measure level[FC_NLEVELS];
   int oracle_fault;     /* 1: oracle at P and P+64 disagreed */
@@ -303,11 +355,76 @@ typedef struct fc_check_result {
    * fc_check_add_point. */
   int npoints;
   fc_point points[FC_CASE_POINTS];
+  /* The kernel under test failed ("kernel crashed: SIGSEGV in attention
+   * (call 3)", "kernel timed out after 10 s in rope (call 1)", "kernel
+   * returned NaN at rope out index (3, 5)"): the headline of the failure;
+   * "" otherwise.  Set with fc_check_kernel_failed. */
+  char kernel_failure[128];
+  int kernel_calls;     /* kernel calls made by the check (numbering) */
+  fc_outputs outputs;   /* where the elementwise comparisons failed */
 } fc_check_result;
 
 /* Add a plot point to a check result; FC_ERANGE when it holds
  * FC_CASE_POINTS already (the point is dropped). */
 int fc_check_add_point(fc_check_result *r, int series, double x, double y);
+
+/* Name the output the next element comparisons of r belong to: name
+ * (cut to FC_OUTPUT_NAME - 1 bytes), the level they are judged at, and
+ * the shape (ndim in 0..3 dimensions d0, d1, d2; 0 = unknown, indices are
+ * shown flat), elements numbered from 0 in the order they are compared.
+ * FC_EINVAL for a NULL r or name, a level or ndim out of range. */
+int fc_check_output(fc_check_result *r, const char *name, int level,
+                    int ndim, size_t d0, size_t d1, size_t d2);
+/* Compare one element in double: err = |actual - expected| (inf when
+ * actual is not finite, NaN when expected is NaN), folded into
+ * r->level[level] with fc_measure_fold and recorded in the current output
+ * (an unnamed one when the current output is another level's or none). */
+void fc_check_compare(fc_check_result *r, int level, double actual,
+                      double expected, double bound);
+/* Record an element already measured (err, ulps) into the current output,
+ * without folding the level's measure (fc_oracle_accuracy uses it). */
+void fc_check_record(fc_check_result *r, int level, double actual,
+                     double expected, double err, double bound, double ulps);
+/* Add the outputs src kept to dst's (a check that measures into a
+ * scratch result, e.g. at another precision), keeping dst's
+ * FC_CHECK_OUTPUTS worst; dst's format is src's when dst has none.  dst
+ * then has no current output. */
+void fc_check_merge_outputs(fc_check_result *dst, const fc_check_result *src);
+/* The format ulps are counted in (the kernel's declared storage format):
+ * its name, precision p in bits and largest binade exponent; the
+ * default (zeroed r) is binary64 (53, 1023).  FC_EINVAL for p outside
+ * [2, 64] or emax outside [1, 16383]. */
+int fc_check_format(fc_check_result *r, const char *name, int bits,
+                    int emax);
+/* The kernel under test failed: the printf-style verdict becomes the
+ * failure's headline (r->kernel_failure, cut to fit), and the accuracy
+ * level gets a NaN measure (a failing case, never a pass). */
+void fc_check_kernel_failed(fc_check_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The coordinates of element `index` of o: "(2, 17)" for a known shape,
+ * "[index]" otherwise, into buf (cut to fit).  Returns buf. */
+const char *fc_output_coords(char *buf, size_t n, const fc_output *o,
+                             long index);
+/* The outputs of r in report order: those judged at `level` first (-1:
+ * any), then by greatest ratio, worst first (NaN worst), then by slot;
+ * writes up to FC_CHECK_OUTPUTS pointers and returns how many. */
+int fc_check_outputs_sorted(const fc_output **sorted, const fc_check_result *r,
+                            int level);
+/* The one-line headline of a failing check at `level`: the kernel failure
+ * when there is one, else the worst output's "block out: 3 / 4096
+ * elements mismatched (0.07%), greatest error/bound 1.2e+04 at (2, 17)",
+ * else "residual E vs bound B (ratio R)" of the level.  Into buf; returns
+ * buf. */
+const char *fc_check_headline(char *buf, size_t n, const fc_check_result *r,
+                              int level);
+/* Print the outputs of r for people: for each (all of them when verbose,
+ * else those of `level` with a mismatch and, when none has one, the
+ * level's worst; nothing for a level no output belongs to), its name, mismatched k / n (percent), the greatest absolute and
+ * relative differences with their coordinates, actual and expected values
+ * (decimal and %a) and the bound there, the ulps.  Each line starts with
+ * indent.  FC_OK or FC_EIO. */
+int fc_check_write_outputs(FILE *out, const fc_check_result *r, int level,
+                           const char *indent, int verbose);
 
 /* A property is data plus callbacks.  The engine knows no theorem. */
 typedef struct fc_property {

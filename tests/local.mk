@@ -6,7 +6,9 @@ tests_libfctest_la_LIBADD = libfoldcheck.la
 FCTEST_LDADD = tests/libfctest.la libfoldcheck.la
 
 check_PROGRAMS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
-	tests/t-coverage tests/sweep tests/t-selfcheck tests/t-safeio
+	tests/t-coverage tests/sweep tests/t-selfcheck tests/t-safeio \
+	tests/t-outputs
+tests_t_outputs_LDADD = $(FCTEST_LDADD)
 tests_t_safeio_LDADD = $(FCTEST_LDADD)
 tests_t_selfcheck_LDADD = $(FCTEST_LDADD)
 tests_sweep_LDADD = $(FCTEST_LDADD)
@@ -17,7 +19,7 @@ tests_t_shrink_LDADD = $(FCTEST_LDADD)
 tests_t_replay_LDADD = $(FCTEST_LDADD)
 
 TESTS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
-	tests/t-coverage tests/sweep tests/t-selfcheck \
+	tests/t-coverage tests/sweep tests/t-selfcheck tests/t-outputs \
 	tests/cli-usage.sh tests/cli-run.sh tests/cli-diff.sh \
 	tests/cli-conformance.sh tests/cli-output.sh tests/cli-lean-loops.sh \
 	tests/cli-bench.sh tests/ci-recipes.sh tests/cli-select.sh \

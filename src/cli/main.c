@@ -608,7 +608,8 @@ static void print_levels(const fc_check_result *r)
     printf("  %-12s  error %.3e  bound %.3e  error/bound %.3e", fc_level_name((fc_level)l),
            m->err, m->bound, m->ratio);
     if (l == FC_LEVEL_ACCURACY)
-      printf("  (%.3g ulps)", m->ulps);
+      printf("  (%.3g %s ulps)", m->ulps,
+             r->outputs.fmt[0] ? r->outputs.fmt : "fp64");
     printf("\n");
   }
   if (r->oracle_fault)
@@ -624,7 +625,37 @@ typedef struct replay_opts {
   const char *kernels; /* --kernels, or NULL: the record's */
   int from_choices;    /* --choices */
   double ktimeout;     /* --kernel-timeout */
+  int verbose;         /* --verbose: every output's details */
 } replay_opts;
+
+/* Where a failing case went wrong, in one entry: the kernel failure, or
+ * the worst output's worst element (which output, index and coordinates,
+ * the sub-check it belongs to, actual against exact, the bound). */
+static void print_where(const fc_check_result *r, int level)
+{
+  const fc_output *s[FC_CHECK_OUTPUTS];
+  if (r->kernel_failure[0]) {
+    printf("where      %s\n", r->kernel_failure);
+    return;
+  }
+  const int m = fc_check_outputs_sorted(s, r, level);
+  if (m == 0 || s[0]->level != level)
+    return;
+  const fc_output *o = s[0];
+  const fc_elem *e = &o->max_ratio;
+  char at[64];
+  printf("where      %s (%s level), element %ld at %s: error/bound %.3g\n",
+         o->name[0] ? o->name : "compared values",
+         fc_level_name((fc_level)o->level), e->index,
+         fc_output_coords(at, sizeof at, o, e->index), e->ratio);
+  printf("           actual %.17g (%a)\n", e->actual, e->actual);
+  printf("           %-6s %.17g (%a)\n",
+         o->level == FC_LEVEL_ACCURACY ? "exact" : "expected", e->expected,
+         e->expected);
+  printf("           |difference| %.3g, bound there %.3g; %ld / %ld elements "
+         "of %s mismatched\n", e->err, e->bound, o->mismatched, o->n,
+         o->name[0] ? o->name : "the output");
+}
 
 /* Re-check one decoded record and print it; clears *rp.  0 the case meets
  * its property's expectation, 1 it does not (or could not be checked), 2
@@ -718,8 +749,16 @@ static int replay_one(fc_replay *rp, const replay_opts *ro)
     printf("verdict    %s\n", failed ? "detected (the dropped hypothesis "
                                        "matters on this case)"
                                      : "NOT detected");
-  if (failed)
+  if (failed) {
     printf("           at the %s level\n", fc_level_name((fc_level)level));
+    print_where(&r, level);
+  }
+  if (ro->verbose && (r.outputs.n > 0 || r.kernel_failure[0])) {
+    printf("outputs\n");
+    if (r.kernel_failure[0])
+      printf("  %s\n", r.kernel_failure);
+    fc_check_write_outputs(stdout, &r, failed ? level : -1, "  ", 1);
+  }
   fc_case_free(regen);
   fc_replay_clear(rp);
   return meets ? 0 : 1;
@@ -818,10 +857,11 @@ int fc_cli_replay(int argc, char **argv)
       {"prec", required_argument, NULL, OPT_PREC},
       {"kernels", required_argument, NULL, OPT_KERNELS},
       {"choices", no_argument, NULL, OPT_CHOICES},
+      {"verbose", no_argument, NULL, OPT_VERBOSE},
       {"help", no_argument, NULL, OPT_HELP},
       {"kernel-timeout", required_argument, NULL, OPT_KTIMEOUT},
       {NULL, 0, NULL, 0}};
-  replay_opts ro = {0, NULL, 0, FC_CLI_KERNEL_TIMEOUT};
+  replay_opts ro = {0, NULL, 0, FC_CLI_KERNEL_TIMEOUT, 0};
   int c;
   optind = 1;
   opterr = 0;
@@ -843,10 +883,13 @@ int fc_cli_replay(int argc, char **argv)
     case OPT_CHOICES:
       ro.from_choices = 1;
       break;
+    case OPT_VERBOSE:
+      ro.verbose = 1;
+      break;
     case 'h':
     case OPT_HELP:
       printf("usage: foldcheck replay TOKEN|FILE [--prec BITS] [--kernels NAME] "
-             "[--choices]\n"
+             "[--choices] [--verbose]\n"
              "       foldcheck replay REPORT.json [PROPERTY] [options]\n"
              "Re-check one counterexample alone.  TOKEN is the fc1-... token a\n"
              "report prints; FILE holds a token or a JSON replay record (as the\n"
@@ -856,6 +899,10 @@ int fc_cli_replay(int argc, char **argv)
              "it; it holds every counterexample's full token): re-check the\n"
              "counterexample of each property that fell short, or PROPERTY's\n"
              "(a negative control's detection too).\n"
+             "A failing case says where: the kernel failure, or the output,\n"
+             "element (index and coordinates) and values of its worst\n"
+             "comparison; --verbose prints every output compared (mismatched\n"
+             "k / n, greatest absolute and relative differences).\n"
              "Exit status: 0 the case meets its property's expectation (holds:\n"
              "passes; negative control: detected), 1 it does not (for a\n"
              "report: one of them) or could not be checked, 2 bad input: a\n"

@@ -333,12 +333,12 @@ static void worker_reap(worker *w, char *why, size_t n, const char *when)
     }
   }
   if (r == w->pid && WIFSIGNALED(st))
-    snprintf(why, n, "kernel crashed: %s (%s)", signame(WTERMSIG(st)), when);
+    snprintf(why, n, "kernel crashed: %s in %s", signame(WTERMSIG(st)), when);
   else if (r == w->pid && WIFEXITED(st))
-    snprintf(why, n, "kernel process exited with status %d (%s)",
+    snprintf(why, n, "kernel process exited with status %d in %s",
              WEXITSTATUS(st), when);
   else
-    snprintf(why, n, "kernel closed its output (%s)", when);
+    snprintf(why, n, "kernel closed its output in %s", when);
   if (r == w->pid)
     w->pid = 0;
   worker_kill(w);
@@ -404,7 +404,7 @@ static int worker_call(fc_kprov *p, worker *w, fc_kcall *c, char *why,
     rc = io_deadline(w->rfd, rh, sizeof rh, 0, deadline);
   const char *what = fc_kc_name(c->contract);
   if (rc == FC_ERANGE) {
-    snprintf(why, nwhy, "kernel timed out after %g s (%s)", p->timeout, what);
+    snprintf(why, nwhy, "kernel timed out after %g s in %s", p->timeout, what);
     worker_kill(w);
     return FC_EKERNEL;
   }
@@ -419,19 +419,19 @@ static int worker_call(fc_kprov *p, worker *w, fc_kcall *c, char *why,
   memcpy(&narr, rh + 8, 4);
   memcpy(&c->claimed, rh + 16, 8);
   if (magic != FC_KP_MAGIC) {
-    snprintf(why, nwhy, "kernel sent a malformed reply (bad magic) (%s)",
+    snprintf(why, nwhy, "kernel sent a malformed reply (bad magic) in %s",
              what);
     worker_kill(w);
     return FC_EKERNEL;
   }
   if (status != 0) {
-    snprintf(why, nwhy, "kernel returned status %d (%s)", (int)status, what);
+    snprintf(why, nwhy, "kernel returned status %d in %s", (int)status, what);
     if (narr != 0) /* a failing reply carries no arrays */
       worker_kill(w);
     return FC_EKERNEL;
   }
   if (narr != c->nout) {
-    snprintf(why, nwhy, "kernel sent %u arrays, expected %zu (%s)", narr,
+    snprintf(why, nwhy, "kernel sent %u arrays, expected %zu in %s", narr,
              c->nout, what);
     worker_kill(w);
     return FC_EKERNEL;
@@ -444,7 +444,7 @@ static int worker_call(fc_kprov *p, worker *w, fc_kcall *c, char *why,
       c->out_got0 = (size_t)nb; /* a shorter form the call accepts */
     else if (rc == FC_OK && nb != c->out_bytes[i]) {
       snprintf(why, nwhy,
-               "kernel sent an array of %llu bytes, expected %zu (%s)",
+               "kernel sent an array of %llu bytes, expected %zu in %s",
                (unsigned long long)nb, c->out_bytes[i], what);
       worker_kill(w);
       return FC_EKERNEL;
@@ -452,7 +452,7 @@ static int worker_call(fc_kprov *p, worker *w, fc_kcall *c, char *why,
     if (rc == FC_OK)
       rc = io_deadline(w->rfd, c->out[i], nb, 0, deadline);
     if (rc == FC_ERANGE) {
-      snprintf(why, nwhy, "kernel timed out after %g s (%s)", p->timeout,
+      snprintf(why, nwhy, "kernel timed out after %g s in %s", p->timeout,
                what);
       worker_kill(w);
       return FC_EKERNEL;

@@ -82,4 +82,9 @@ int fc_replay_record_json(char **json, const fc_property *p,
                           const fc_counterexample *cex,
                           const fc_run_config *cfg, int indent);
 
+/* err / bound as a measure's ratio: NaN when either is NaN, 0 for 0 / 0,
+ * +inf for a positive err against a bound of 0 (outputs.c; fc_measure_fold
+ * and the outputs' elements share it). */
+double fc_ratio_of(double err, double bound);
+
 #endif

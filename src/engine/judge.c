@@ -37,13 +37,7 @@ int fc_check_add_point(fc_check_result *r, int series, double x, double y)
 
 void fc_measure_fold(fc_measure *m, double err, double bound, double ulps)
 {
-  double ratio;
-  if (isnan(err) || isnan(bound))
-    ratio = NAN;
-  else if (bound > 0)
-    ratio = err / bound;
-  else
-    ratio = err > 0 ? INFINITY : 0;
+  const double ratio = fc_ratio_of(err, bound);
   /* NaN is the worst outcome: it must never hide behind a finite ratio. */
   if (m->present && !isnan(m->ratio) && !(isnan(ratio) || ratio > m->ratio))
     return;

@@ -8,6 +8,7 @@ libfoldcheck_la_SOURCES += \
 	src/engine/draw.c \
 	src/engine/givens.c \
 	src/engine/judge.c \
+	src/engine/outputs.c \
 	src/engine/shrink.c \
 	src/engine/runner.c \
 	src/engine/shard.c \
