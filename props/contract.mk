@@ -146,4 +146,4 @@ EXTRA_DIST += tests/cli-plugin.sh tests/cli-python.sh \
 
 ## The error model behind every bound (formats, gamma_n, underflow, the
 ## declared arithmetic and its rounding points): shipped and installed.
-dist_doc_DATA = doc/error-model.md
+dist_doc_DATA += doc/error-model.md
