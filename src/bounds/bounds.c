@@ -233,11 +233,13 @@ void fc_bnd_rope(double *E, const double *X, const double *EX, size_t rows,
  *   |c^ - c| <= rho V_j + (1 + rho) EV_j + gamma_T (1 + rho)(V_j + EV_j)
  *   (weight errors, value errors, the T-term sum), then the storage
  *   rounding u_out (V_j + EV_j + E).  |c| <= V_j + EV_j. */
-void fc_bnd_attention(double *E, double *C, const double *Q,
-                      const double *EQ, const double *K, const double *EK,
-                      const double *V, const double *EV, size_t T, size_t d,
-                      size_t heads, size_t kv, int causal,
-                      const fc_kernel_arith *a)
+/* The bound above for nq query rows: row r of Q/EQ/E/C is the query at
+ * token qt[r] (qt NULL: token r), against the T keys and values. */
+static void bnd_attn_rows(double *E, double *C, const double *Q,
+                          const double *EQ, const size_t *qt, size_t nq,
+                          const double *K, const double *EK, const double *V,
+                          const double *EV, size_t T, size_t d, size_t heads,
+                          size_t kv, int causal, const fc_kernel_arith *a)
 {
   const size_t hd = heads * d, kd = kv * d, grp = heads / kv;
   const double ua = fc_fmt_u(a->accum), uo = fc_arith_uout(a);
@@ -246,8 +248,9 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
   const double rs = 1 / sqrt((double)d);
   for (size_t h = 0; h < heads; h++) {
     const size_t g = h / grp;
-    for (size_t t = 0; t < T; t++) {
-      const size_t ulast = causal ? t : T - 1;
+    for (size_t t = 0; t < nq; t++) {
+      const size_t tok = qt ? qt[t] : t;
+      const size_t ulast = causal ? tok : T - 1;
       double esmax = 0, smax = 0;
       for (size_t u = 0; u <= ulast; u++) {
         double M = 0, M0 = 0;
@@ -292,6 +295,16 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
       }
     }
   }
+}
+
+void fc_bnd_attention(double *E, double *C, const double *Q,
+                      const double *EQ, const double *K, const double *EK,
+                      const double *V, const double *EV, size_t T, size_t d,
+                      size_t heads, size_t kv, int causal,
+                      const fc_kernel_arith *a)
+{
+  bnd_attn_rows(E, C, Q, EQ, NULL, T, K, EK, V, EV, T, d, heads, kv, causal,
+                a);
 }
 
 /* ------------------------------------------------------------- products */
@@ -368,20 +381,29 @@ int fc_bnd_block(double *E, const fc_bnd_block_in *in,
 {
   const size_t T = in->T, dm = in->dm, d = in->d, hd = in->heads * in->d,
                kd = in->kv * in->d;
+  /* nq query rows: every token, or the sampled rows (queries formed for
+   * them alone; keys and values need every token). */
+  const size_t nq = in->rows ? in->nrows : T;
+  for (size_t r = 0; in->rows && r < nq; r++)
+    if (in->rows[r] >= T)
+      return FC_EINVAL;
   const double uo = fc_arith_uout(a), ua = fc_fmt_u(a->accum);
   int rc = FC_ENOMEM;
   double *xn = calloc(T * dm, sizeof *xn), *exn = calloc(T * dm, sizeof *exn);
-  double *Q = malloc(T * hd * sizeof *Q), *EQ = malloc(T * hd * sizeof *EQ);
+  double *xq = malloc(nq * dm * sizeof *xq), *exq = malloc(nq * dm * sizeof *exq);
+  double *Q = malloc(nq * hd * sizeof *Q), *EQ = malloc(nq * hd * sizeof *EQ);
   double *K = malloc(T * kd * sizeof *K), *EK = malloc(T * kd * sizeof *EK);
   double *V = malloc(T * kd * sizeof *V), *EV = malloc(T * kd * sizeof *EV);
-  double *Q2 = malloc(T * hd * sizeof *Q2), *EQ2 = malloc(T * hd * sizeof *EQ2);
+  double *Q2 = malloc(nq * hd * sizeof *Q2), *EQ2 = malloc(nq * hd * sizeof *EQ2);
   double *K2 = malloc(T * kd * sizeof *K2), *EK2 = malloc(T * kd * sizeof *EK2);
-  double *C = malloc(T * hd * sizeof *C), *EC = malloc(T * hd * sizeof *EC);
-  double *O = malloc(T * dm * sizeof *O);
+  double *C = malloc(nq * hd * sizeof *C), *EC = malloc(nq * hd * sizeof *EC);
+  double *O = malloc(nq * dm * sizeof *O);
+  int64_t *qpos = malloc(nq * sizeof *qpos);
   double *row = malloc(d * sizeof *row), *erow = malloc(d * sizeof *erow),
          *eout = malloc(d * sizeof *eout);
-  if (!xn || !exn || !Q || !EQ || !K || !EK || !V || !EV || !Q2 || !EQ2 ||
-      !K2 || !EK2 || !C || !EC || !O || !row || !erow || !eout)
+  if (!xn || !exn || !xq || !exq || !Q || !EQ || !K || !EK || !V || !EV ||
+      !Q2 || !EQ2 || !K2 || !EK2 || !C || !EC || !O || !qpos || !row ||
+      !erow || !eout)
     goto done;
   const double gn = fc_fmt_gamma(a->accum, (double)dm + 6);
   for (size_t t = 0; t < T; t++) {
@@ -403,24 +425,31 @@ int fc_bnd_block(double *E, const fc_bnd_block_in *in,
       }
     }
   }
-  bnd_proj(EQ, Q, in->wq, xn, exn, T, hd, dm, a);
+  for (size_t r = 0; r < nq; r++) {
+    const size_t t = in->rows ? in->rows[r] : r;
+    memcpy(xq + r * dm, xn + t * dm, dm * sizeof *xq);
+    memcpy(exq + r * dm, exn + t * dm, dm * sizeof *exq);
+    qpos[r] = in->pos ? in->pos[t] : 0;
+  }
+  bnd_proj(EQ, Q, in->wq, xq, exq, nq, hd, dm, a);
   bnd_proj(EK, K, in->wk, xn, exn, T, kd, dm, a);
   bnd_proj(EV, V, in->wv, xn, exn, T, kd, dm, a);
-  memcpy(Q2, Q, T * hd * sizeof *Q);
-  memcpy(EQ2, EQ, T * hd * sizeof *EQ);
+  memcpy(Q2, Q, nq * hd * sizeof *Q);
+  memcpy(EQ2, EQ, nq * hd * sizeof *EQ);
   memcpy(K2, K, T * kd * sizeof *K);
   memcpy(EK2, EK, T * kd * sizeof *EK);
   if (in->s != NULL) {
     for (int which = 0; which < 2; which++) {
       const size_t nh = which == 0 ? in->heads : in->kv;
-      const size_t ld = which == 0 ? hd : kd;
+      const size_t ld = which == 0 ? hd : kd, nt = which == 0 ? nq : T;
+      const int64_t *ps = which == 0 ? qpos : in->pos;
       double *M = which == 0 ? Q : K, *EM = which == 0 ? EQ : EK;
       double *M2 = which == 0 ? Q2 : K2, *EM2 = which == 0 ? EQ2 : EK2;
-      for (size_t t = 0; t < T; t++)
+      for (size_t t = 0; t < nt; t++)
         for (size_t h = 0; h < nh; h++) {
           memcpy(row, M + t * ld + h * d, d * sizeof *row);
           memcpy(erow, EM + t * ld + h * d, d * sizeof *erow);
-          fc_bnd_rope(eout, row, erow, 1, in->pos + t, in->s, a);
+          fc_bnd_rope(eout, row, erow, 1, ps + t, in->s, a);
           for (size_t i = 0; i < d / 2; i++) {
             size_t ia, ib;
             fc_schedule_plane(&ia, &ib, in->s, i);
@@ -434,21 +463,23 @@ int fc_bnd_block(double *E, const fc_bnd_block_in *in,
         }
     }
   }
-  fc_bnd_attention(EC, C, Q2, EQ2, K2, EK2, V, EV, T, d, in->heads, in->kv,
-                   in->causal, a);
-  bnd_proj(E, O, in->wo, C, EC, T, dm, hd, a);
+  bnd_attn_rows(EC, C, Q2, EQ2, in->rows, nq, K2, EK2, V, EV, T, d,
+                in->heads, in->kv, in->causal, a);
+  bnd_proj(E, O, in->wo, C, EC, nq, dm, hd, a);
   if (in->residual)
-    for (size_t i = 0; i < T * dm; i++) {
-      const double s = fabs(in->x[i]) + O[i];
-      double e = E[i] + mulz(ua, s + E[i]);
-      e += mulz(uo, s + e);
-      E[i] = e * FC_BND_SAFETY;
-    }
+    for (size_t r = 0; r < nq; r++)
+      for (size_t j = 0; j < dm; j++) {
+        const size_t t = in->rows ? in->rows[r] : r, i = r * dm + j;
+        const double s = fabs(in->x[t * dm + j]) + O[i];
+        double e = E[i] + mulz(ua, s + E[i]);
+        e += mulz(uo, s + e);
+        E[i] = e * FC_BND_SAFETY;
+      }
   rc = FC_OK;
 done:
-  free(xn); free(exn); free(Q); free(EQ); free(K); free(EK); free(V);
-  free(EV); free(Q2); free(EQ2); free(K2); free(EK2); free(C); free(EC);
-  free(O); free(row); free(erow); free(eout);
+  free(xn); free(exn); free(xq); free(exq); free(Q); free(EQ); free(K);
+  free(EK); free(V); free(EV); free(Q2); free(EQ2); free(K2); free(EK2);
+  free(C); free(EC); free(O); free(qpos); free(row); free(erow); free(eout);
   return rc;
 }
 

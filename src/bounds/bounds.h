@@ -85,6 +85,12 @@ typedef struct fc_bnd_block_in {
   double eps;
   const int64_t *pos;
   const fc_schedule *s; /* NULL: no RoPE */
+  /* Optional (row-sampled checks at long context): when rows != NULL, E is
+   * nrows x dm and bounds the output rows rows[0 .. nrows) only (each
+   * < T; queries are formed for those rows alone, keys and values for all
+   * T): O(nrows heads T d) instead of O(heads T^2 d).  NULL: every row. */
+  const size_t *rows;
+  size_t nrows;
 } fc_bnd_block_in;
 int fc_bnd_block(double *E, const fc_bnd_block_in *in,
                  const fc_kernel_arith *a);
