@@ -7,6 +7,8 @@ libfoldcheck_la_SOURCES += \
 	src/bounds/bounds.c \
 	src/contract/provider.h \
 	src/contract/provider.c \
+	props/kcall_internal.h \
+	props/kcall.c \
 	props/contract.c
 
 fckerneldir = $(includedir)/foldcheck
