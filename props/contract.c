@@ -824,7 +824,7 @@ static int gen_alloc_mode(fc_case *c, fc_draw *dr, int near)
   /* Drawn last, so that a random case shrinks into the crafted one its
    * earlier choices describe. */
   const int random = !near && fc_draw_bool(dr, 0.25);
-  int rc = fc_case_add_dim(c, "d_l", d);
+  int rc = fc_case_add_dim(c, "d_l", fc_alloc_draw_dl(dr, d));
   double *keys = rc == FC_OK
                      ? fc_case_add_reals(c, "keys", (size_t)n, (size_t)d)
                      : NULL;
