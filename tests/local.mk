@@ -38,3 +38,4 @@ EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 	tests/diff/undetected.json \
 	tests/lean/Fixture/Symmetry.lean
 include $(srcdir)/tests/reports.mk
+include $(srcdir)/tests/large.mk
