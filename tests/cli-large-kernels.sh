@@ -21,10 +21,12 @@ RUN="run --profile ci --quiet --threads 2"
 FL=fold.large.folded_qkvo
 FN=fold.large.neg.noncommuting
 RL=commutant.large.rope_accuracy
+RS=commutant.rope_accuracy
 
 expect_exit 0 "the fp32 example passes fold.large and the large RoPE" -- \
-  $F $RUN $FL $FN $RL --cases 12 --kernels "$(lib)"
+  $F $RUN $FL $FN $RL $RS --cases 12 --kernels "$(lib)"
 grep -q "^$FL .*pass" "$TMP/out"; ok $? "$FL passes"
+grep -q "^$RS .*pass" "$TMP/out"; ok $? "$RS passes"
 grep -q "^$FN .*pass" "$TMP/out"; ok $? "$FN is detected"
 grep -q "^$RL .*pass" "$TMP/out"; ok $? "$RL passes"
 
@@ -35,8 +37,8 @@ expect_exit 1 "the fp32 kernel judged at fp64 bounds fails $RL" -- \
 grep -q "^$RL .*FAIL" "$TMP/out"; ok $? "fp64 bounds reject it"
 
 expect_exit 1 "a plugin crashing on every call fails the large families" -- \
-  $F $RUN $FL $FN $RL --cases 4 --kernels "$(lib _crash)"
-for p in $FL $FN $RL; do
+  $F $RUN $FL $FN $RL $RS --cases 4 --kernels "$(lib _crash)"
+for p in $FL $FN $RL $RS; do
   grep -q "^$p .*FAIL" "$TMP/out"; ok $? "crash: $p fails"
 done
 grep -q "kernel crashed: SIGSEGV" "$TMP/out"; ok $? "verdict: kernel crashed"
@@ -56,6 +58,8 @@ caught() {
 }
 caught d64 $RL 40
 grep -q "d = 64, rotary 64" "$TMP/out"; ok $? "d64: shrinks to head dim 64"
+expect_exit 0 "d64 passes the small-d RoPE property (d <= 16)" -- \
+  $F $RUN $RS --kernels "$(lib _d64)"
 caught wrap $RL 40
 caught gqa $FL 12
 grep -q "heads 4 / kv 2" "$TMP/out"; ok $? "gqa: shrinks to 4 heads over 2"
