@@ -32,7 +32,8 @@ void fc_kx_close(fc_kx *k);
 /* 1 when the run checks the user's kernels (a plugin or exec command). */
 int fc_kx_external(const fc_check_ctx *x);
 
-/* dst[i] = src[i] rounded to fmt; bytes (may be NULL) the encoding. */
+/* dst[i] = src[i] rounded to fmt (dst may alias src); bytes (may be
+ * NULL) the encoding. */
 void fc_kx_store(double *dst, unsigned char *bytes, const double *src,
                  size_t n, int fmt);
 /* Record a kernel failure in r: accuracy NaN, the verdict in the note. */

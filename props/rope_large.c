@@ -340,7 +340,23 @@ static int run_user(double *out, double *err, double *xs, const rcase *k,
   }
   for (size_t q = 0; q < k->npos; q++)
     pos[q] = k->pos[q];
-  fc_kx_store(xs, NULL, k->x, k->npos * k->d, kx.a.storage);
+  /* A row beyond the storage format's range (level-3 values reach 2^22;
+   * fp16 stops at 65504) is scaled by a power of two first: RoPE is
+   * linear, the scaled row is the case the kernel is asked, and the
+   * oracle reads the stored values.  Headroom 4: |out| <= 2 max |x|. */
+  const double fmax = fc_fmt_max(kx.a.storage);
+  for (size_t q = 0; q < k->npos; q++) {
+    const double *xq = k->x + q * k->d;
+    double m = 0;
+    for (size_t i = 0; i < k->d; i++)
+      m = fabs(xq[i]) > m ? fabs(xq[i]) : m;
+    int e = 0;
+    while (ldexp(m, e) > fmax / 4)
+      e--;
+    for (size_t i = 0; i < k->d; i++)
+      xs[q * k->d + i] = ldexp(xq[i], e);
+  }
+  fc_kx_store(xs, NULL, xs, k->npos * k->d, kx.a.storage);
   rc = fc_kx_rope(r, &kx, out, xs, k->npos, pos, &k->s);
   if (rc == FC_OK)
     fc_bnd_rope(err, xs, NULL, k->npos, pos, &k->s, &kx.a);
