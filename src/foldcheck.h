@@ -352,6 +352,17 @@ typedef struct fc_property {
    * property may hold inf or nan; 0 (every registered property): a record
    * holding one is malformed and fc_replay_decode refuses it. */
   int nonfinite_inputs;
+  /* Optional: a shrink of this property's counterexample ends after this
+   * many consecutive candidates that did not shrink it (0: no such limit;
+   * the fixed point, the step budget and the time budget still apply).
+   * For properties whose case is a whole experiment (fold.large: a
+   * Llama-sized block per candidate), where a failure that shows only at
+   * full size would otherwise walk thousands of full-size candidates.  It
+   * counts candidates, never time, so the shrink's result depends on the
+   * seed alone: the ci profile, which reads no clock while shrinking,
+   * relies on it.  Set it above the longest run of rejected candidates
+   * the property's negative controls show before their fixed point. */
+  long shrink_stall;
 } fc_property;
 
 /* The registry of built-in properties. */
