@@ -4,8 +4,9 @@
  * Rule: 1 bit if d_l >= 512 and the layer angle <= 40 degrees; 2 bits if
  * the angle <= 44; 3 bits otherwise.  The layer angle is the mean
  * phase-collapse angle theta_k = acos(||k||_1 / (sqrt(d) ||k||_2)) of the
- * layer's key sample.  Here d_l is the keys' dimension d (the kernels take
- * it separately, so a caller may gate on another layer width).
+ * layer's key sample.  d_l, the layer width, is drawn independently of
+ * the keys' dimension d (fc_alloc_draw_dl: d itself first, then widths of
+ * real layers), so a kernel that gates on d instead of d_l is caught.
  *
  * Crafted samples (fc_alloc_craft): n keys of the family
  *   k = (1, ..., 1) with one coordinate x >= 1 (at a drawn position, with
@@ -50,6 +51,14 @@ static const long dims[] = {512, 1024, 2048, 4096, 16, 64, 256};
 #define NMAX 4
 
 /* ------------------------------------------------------------ crafting */
+
+long fc_alloc_draw_dl(fc_draw *dr, long d)
+{
+  static const long widths[] = {512, 2048, 4096, 256, 64};
+  static const double w[] = {5, 2, 1, 1, 1, 1};
+  const long i = fc_draw_weighted(dr, w, sizeof w / sizeof w[0]);
+  return i == 0 ? d : widths[i - 1];
+}
 
 /* Angle (degrees) of the family key with coordinate x in dimension d. */
 static long double family_angle(long double x, size_t d)
@@ -137,7 +146,7 @@ static int gen_crafted(fc_case *c, fc_draw *dr)
     for (long j = 0; j < n * d; j++)
       neg[j] = (unsigned char)fc_draw_bool(dr, 0.5);
   }
-  int rc = fc_case_add_dim(c, "d_l", d);
+  int rc = fc_case_add_dim(c, "d_l", fc_alloc_draw_dl(dr, d));
   if (rc == FC_OK)
     rc = fc_case_add_dim(c, "n", n);
   long *tt = rc == FC_OK ? fc_case_add_ints(c, "threshold", 2, 1) : NULL;

@@ -33,128 +33,11 @@
 #include "gen/schedule.h"
 #include "kernels/kernels.h"
 #include "quantp_internal.h" /* fc_alloc_craft, oracles/quant.h */
+#include "kcall_internal.h"
 
 /* ----------------------------------------------------------- plumbing */
 
-typedef struct kx {
-  fc_kprov *p, *own;
-  fc_kernel_arith a;
-} kx;
-
-static int kx_open(kx *k, const fc_check_ctx *x)
-{
-  k->own = NULL;
-  if (x->kernels != NULL && x->kernels->provider != NULL) {
-    k->p = x->kernels->provider;
-  } else {
-    int rc = fc_kprov_builtin(&k->own, x->kernels);
-    if (rc != FC_OK)
-      return rc;
-    k->p = k->own;
-  }
-  k->a = *fc_kprov_arith(k->p);
-  return FC_OK;
-}
-
-static void kx_close(kx *k) { fc_kprov_close(k->own); }
-
-/* Round the n doubles of a case field into storage (into dst) and encode
- * them (into bytes). */
-static void store(double *dst, unsigned char *bytes, const double *src,
-                  size_t n, int fmt)
-{
-  for (size_t i = 0; i < n; i++)
-    dst[i] = fc_fmt_round(fmt, src[i]);
-  fc_fmt_encode(bytes, fmt, dst, n);
-}
-
-/* The name and shape of output i of a contract call (for the place of a
- * NaN): rope (rows, d), attention (t, head, i), block (t, i), fold (the
- * folded matrix), sign (i). */
-static void call_output(fc_output *o, const fc_kcall *c, size_t i)
-{
-  /* the names the accuracy checks below give their outputs */
-  static const char *const short_name[FC_KC_COUNT] = {
-      "hello", "rope", "attention", "block", "fold", "sign_quant", "alloc"};
-  const int64_t *ip = c->ip;
-  memset(o, 0, sizeof *o);
-  snprintf(o->name, sizeof o->name, "%s %s",
-           c->contract >= 0 && c->contract < FC_KC_COUNT
-               ? short_name[c->contract]
-               : "?",
-           i == 0 ? "out" : "scale");
-  if (i != 0)
-    return;
-  const long a = (long)ip[0], b = (long)ip[1];
-  switch (c->contract) {
-  case FC_KC_ROPE: case FC_KC_BLOCK:
-    o->ndim = 2, o->shape[0] = a, o->shape[1] = b;
-    break;
-  case FC_KC_ATTENTION:
-    o->ndim = 3, o->shape[0] = a, o->shape[1] = (long)ip[2], o->shape[2] = b;
-    break;
-  case FC_KC_FOLD:
-    o->ndim = 2, o->shape[0] = ip[2] ? b : a, o->shape[1] = ip[2] ? a : b;
-    break;
-  case FC_KC_SIGN:
-    o->ndim = 1, o->shape[0] = a;
-    break;
-  default:
-    break;
-  }
-}
-
-/* Call and decode; FC_OK with out[] decoded, FC_EKERNEL with the failure
- * recorded in r (the headline of the case: what failed, in which call of
- * the case), or an error of the run (incl. FC_ENOTPROVIDED).  Counts the
- * case's calls and sets the format ulps are counted in (the declared
- * storage format). */
-static int call(fc_check_result *r, kx *k, fc_kcall *c, double *const *dec,
-                const size_t *ndec)
-{
-  char why[160] = "";
-  const int f = k->a.storage;
-  fc_check_format(r, fc_fmt_name(f), fc_fmt_bits(f), ilogb(fc_fmt_max(f)));
-  const int ncall = ++r->kernel_calls;
-  int rc = fc_kprov_call(k->p, c, why, sizeof why);
-  if (rc == FC_EKERNEL) {
-    fc_check_kernel_failed(r, "%s (call %d)", why, ncall);
-    return rc;
-  }
-  if (rc != FC_OK)
-    return rc;
-  for (size_t i = 0; i < c->nout && dec[i]; i++) {
-    if (i == 0)
-      fc_fmt_decode(dec[i], k->a.storage, c->out[i], ndec[i]);
-    else
-      memcpy(dec[i], c->out[i], ndec[i] * sizeof(double));
-    for (size_t j = 0; j < ndec[i]; j++)
-      if (!isfinite(dec[i][j])) {
-        fc_output o;
-        char at[64];
-        call_output(&o, c, i);
-        fc_check_kernel_failed(
-            r, "kernel returned %s at %s index %s (call %d)",
-            isnan(dec[i][j]) ? "NaN" : dec[i][j] > 0 ? "+Inf" : "-Inf",
-            o.name, fc_output_coords(at, sizeof at, &o, (long)j), ncall);
-        return FC_EKERNEL;
-      }
-  }
-  if (!isnan(c->claimed) && r->note[0] == '\0')
-    snprintf(r->note, sizeof r->note,
-             "kernel claims max error %.3g (not used: the bound is the "
-             "harness's)", c->claimed);
-  return FC_OK;
-}
-
-static void arith_note(fc_check_result *r, const kx *k, double worst_bound)
-{
-  if (r->note[0] != '\0')
-    return;
-  char ab[32];
-  snprintf(r->note, sizeof r->note, "arith %s, largest bound %.3g",
-           fc_arith_format(ab, sizeof ab, &k->a), worst_bound);
-}
+/* Provider calls, storage rounding and failures: props/kcall.c. */
 
 static const fc_double_spec spec_val = {16.0, 0, 0};
 
@@ -204,18 +87,17 @@ static int check_rope(fc_check_result *r, const fc_case *c,
   const long *posl = fc_case_ints(c, "pos", NULL, NULL);
   if (xin == NULL || posl == NULL || dd != s.d)
     return FC_EINVAL;
-  kx k;
-  if ((rc = kx_open(&k, x)) != FC_OK)
+  fc_kx k;
+  if ((rc = fc_kx_open(&k, x)) != FC_OK)
     return rc;
-  const size_t n = rows * s.d, es = fc_fmt_size(k.a.storage);
+  const size_t n = rows * s.d;
   double *xs = malloc(n * sizeof *xs), *y = malloc(n * sizeof *y),
          *E = malloc(n * sizeof *E);
-  unsigned char *xb = malloc(n * es), *yb = malloc(n * es);
   int64_t *pos = malloc(rows * sizeof *pos);
   mpfr_t *mi = malloc(s.d * sizeof *mi), *mo = malloc(s.d * sizeof *mo);
   size_t ninit = 0;
   rc = FC_ENOMEM;
-  if (!xs || !y || !E || !xb || !yb || !pos || !mi || !mo)
+  if (!xs || !y || !E || !pos || !mi || !mo)
     goto done;
   for (; ninit < s.d; ninit++) {
     mpfr_init2(mi[ninit], x->prec);
@@ -223,27 +105,8 @@ static int check_rope(fc_check_result *r, const fc_case *c,
   }
   for (size_t t = 0; t < rows; t++)
     pos[t] = posl[t];
-  store(xs, xb, xin, n, k.a.storage);
-  fc_kcall cl;
-  memset(&cl, 0, sizeof cl);
-  cl.contract = FC_KC_ROPE;
-  cl.ip[0] = (int64_t)rows;
-  cl.ip[1] = (int64_t)s.d;
-  cl.ip[2] = s.layout == FC_LAYOUT_HALF ? FC_ROPE_HALF : FC_ROPE_INTERLEAVED;
-  cl.ip[3] = (int64_t)s.rotary_dim;
-  cl.nin = 3;
-  cl.in[0] = xb;
-  cl.in_bytes[0] = n * es;
-  cl.in[1] = pos;
-  cl.in_bytes[1] = rows * 8;
-  cl.in[2] = s.theta;
-  cl.in_bytes[2] = s.d / 2 * 8;
-  cl.nout = 1;
-  cl.out[0] = yb;
-  cl.out_bytes[0] = n * es;
-  double *dec[1] = {y};
-  size_t ndec[1] = {n};
-  rc = call(r, &k, &cl, dec, ndec);
+  fc_kx_store(xs, NULL, xin, n, k.a.storage);
+  rc = fc_kx_rope(r, &k, y, xs, rows, pos, &s);
   if (rc == FC_EKERNEL) {
     rc = FC_OK;
     goto done;
@@ -266,15 +129,15 @@ static int check_rope(fc_check_result *r, const fc_case *c,
       fc_check_add_point(r, 0, (double)posl[t],
                          r->level[FC_LEVEL_ACCURACY].ratio);
   }
-  arith_note(r, &k, wb);
+  fc_kx_note(r, &k, wb);
 done:
   for (size_t i = 0; i < ninit; i++) {
     mpfr_clear(mi[i]);
     mpfr_clear(mo[i]);
   }
-  free(mi); free(mo); free(xs); free(y); free(E); free(xb); free(yb);
+  free(mi); free(mo); free(xs); free(y); free(E);
   free(pos);
-  kx_close(&k);
+  fc_kx_close(&k);
   return rc;
 }
 
@@ -319,8 +182,8 @@ static int check_attention(fc_check_result *r, const fc_case *c,
                *v = fc_case_reals(c, "v", NULL, NULL);
   if (!T || !d || !H || !kv || !q || !kk || !v)
     return FC_EINVAL;
-  kx k;
-  int rc = kx_open(&k, x);
+  fc_kx k;
+  int rc = fc_kx_open(&k, x);
   if (rc != FC_OK)
     return rc;
   const size_t hd = H * d, kd = kv * d, dm = hd + 2 * kd;
@@ -340,9 +203,9 @@ static int check_attention(fc_check_result *r, const fc_case *c,
   rc = FC_ENOMEM;
   if (!qs || !ks || !vs || !y || !E || !X || !W || !qb || !kb || !vb || !yb)
     goto done;
-  store(qs, qb, q, T * hd, k.a.storage);
-  store(ks, kb, kk, T * kd, k.a.storage);
-  store(vs, vb, v, T * kd, k.a.storage);
+  fc_kx_store(qs, qb, q, T * hd, k.a.storage);
+  fc_kx_store(ks, kb, kk, T * kd, k.a.storage);
+  fc_kx_store(vs, vb, v, T * kd, k.a.storage);
   fc_kcall cl;
   memset(&cl, 0, sizeof cl);
   cl.contract = FC_KC_ATTENTION;
@@ -363,7 +226,7 @@ static int check_attention(fc_check_result *r, const fc_case *c,
   cl.out_bytes[0] = T * hd * es;
   double *dec[1] = {y};
   size_t ndec[1] = {T * hd};
-  rc = call(r, &k, &cl, dec, ndec);
+  rc = fc_kx_call(r, &k, &cl, dec, ndec);
   if (rc == FC_EKERNEL) {
     rc = FC_OK;
     goto done;
@@ -412,7 +275,7 @@ static int check_attention(fc_check_result *r, const fc_case *c,
     if (E[i] > wb)
       wb = E[i];
   }
-  arith_note(r, &k, wb);
+  fc_kx_note(r, &k, wb);
 done:
   fc_mp_emat_clear(&wq);
   fc_mp_emat_clear(&wk);
@@ -420,7 +283,7 @@ done:
   fc_mp_attn_clear(&w);
   free(qs); free(ks); free(vs); free(y); free(E); free(X); free(W);
   free(qb); free(kb); free(vb); free(yb);
-  kx_close(&k);
+  fc_kx_close(&k);
   return rc;
 }
 
@@ -530,53 +393,20 @@ static int blk_load(blk *b, const fc_case *c, int fmt)
   return FC_OK;
 }
 
+static fc_kx_blk kblk(const blk *b)
+{
+  fc_kx_blk k = {b->T, b->dm, b->d, b->H, b->kv, b->causal, b->residual,
+                 b->has_gain, b->eps, &b->s, b->pos, b->x, b->g};
+  return k;
+}
+
 /* Call the user's block on (b with weights wq..wo) into y (T x dm). */
-static int call_block(fc_check_result *r, kx *k, const blk *b,
+static int call_block(fc_check_result *r, fc_kx *k, const blk *b,
                       const double *wq, const double *wk, const double *wv,
                       const double *wo, double *y)
 {
-  const int f = k->a.storage;
-  const size_t es = fc_fmt_size(f);
-  const size_t nx = b->T * b->dm, nq = b->hd * b->dm, nk = b->kd * b->dm;
-  unsigned char *buf = malloc((nx * 2 + nq * 2 + nk * 2 + b->dm) * es);
-  if (buf == NULL)
-    return FC_ENOMEM;
-  unsigned char *xb = buf, *qb = xb + nx * es, *kb = qb + nq * es,
-                *vb = kb + nk * es, *ob = vb + nk * es, *gb = ob + nq * es,
-                *yb = gb + b->dm * es;
-  fc_fmt_encode(xb, f, b->x, nx);
-  fc_fmt_encode(qb, f, wq, nq);
-  fc_fmt_encode(kb, f, wk, nk);
-  fc_fmt_encode(vb, f, wv, nk);
-  fc_fmt_encode(ob, f, wo, nq);
-  fc_fmt_encode(gb, f, b->g, b->dm);
-  fc_kcall cl;
-  memset(&cl, 0, sizeof cl);
-  cl.contract = FC_KC_BLOCK;
-  int64_t ip[10] = {(int64_t)b->T, (int64_t)b->dm, (int64_t)b->d,
-                    (int64_t)b->H, (int64_t)b->kv, b->causal, b->residual,
-                    b->has_gain,
-                    b->s.layout == FC_LAYOUT_HALF ? FC_ROPE_HALF
-                                                  : FC_ROPE_INTERLEAVED,
-                    (int64_t)b->s.rotary_dim};
-  memcpy(cl.ip, ip, sizeof ip);
-  cl.fp[0] = b->eps;
-  cl.nin = 8;
-  const void *ins[8] = {xb, qb, kb, vb, ob, gb, b->pos, b->s.theta};
-  size_t nbs[8] = {nx * es, nq * es, nk * es, nk * es, nq * es,
-                   b->has_gain ? b->dm * es : 0, b->T * 8, b->d / 2 * 8};
-  for (int i = 0; i < 8; i++) {
-    cl.in[i] = ins[i];
-    cl.in_bytes[i] = nbs[i];
-  }
-  cl.nout = 1;
-  cl.out[0] = yb;
-  cl.out_bytes[0] = nx * es;
-  double *dec[1] = {y};
-  size_t ndec[1] = {nx};
-  int rc = call(r, k, &cl, dec, ndec);
-  free(buf);
-  return rc;
+  const fc_kx_blk kb = kblk(b);
+  return fc_kx_block(r, k, &kb, wq, wk, wv, wo, y);
 }
 
 /* The oracle block on emat weights into w. */
@@ -610,33 +440,19 @@ static int oracle_block(fc_mp_attn *w, const blk *b, fc_schedule *sc,
   return fc_mp_attn_forward(w, &in);
 }
 
-static void bnd_in(fc_bnd_block_in *bi, const blk *b, const double *wq,
-                   const double *wk, const double *wv, const double *wo)
+/* The harness bound of the block b with weights (magnitudes) wq..wo. */
+static int bnd_block(double *E, const fc_kx *k, const blk *b, const double *wq,
+                     const double *wk, const double *wv, const double *wo)
 {
-  memset(bi, 0, sizeof *bi);
-  bi->T = b->T;
-  bi->dm = b->dm;
-  bi->d = b->d;
-  bi->heads = b->H;
-  bi->kv = b->kv;
-  bi->causal = b->causal;
-  bi->residual = b->residual;
-  bi->x = b->x;
-  bi->wq = wq;
-  bi->wk = wk;
-  bi->wv = wv;
-  bi->wo = wo;
-  bi->gain = b->has_gain ? b->g : NULL;
-  bi->eps = b->eps;
-  bi->pos = b->pos;
-  bi->s = &b->s;
+  const fc_kx_blk kb = kblk(b);
+  return fc_kx_block_bound(E, k, &kb, wq, wk, wv, wo, NULL, 0);
 }
 
 static int check_block(fc_check_result *r, const fc_case *c,
                        const fc_check_ctx *x)
 {
-  kx k;
-  int rc = kx_open(&k, x);
+  fc_kx k;
+  int rc = fc_kx_open(&k, x);
   if (rc != FC_OK)
     return rc;
   blk b;
@@ -666,9 +482,7 @@ static int check_block(fc_check_result *r, const fc_case *c,
   }
   if (rc != FC_OK)
     goto done;
-  fc_bnd_block_in bi;
-  bnd_in(&bi, &b, b.wq, b.wk, b.wv, b.wo);
-  if ((rc = fc_bnd_block(E, &bi, &k.a)) != FC_OK)
+  if ((rc = bnd_block(E, &k, &b, b.wq, b.wk, b.wv, b.wo)) != FC_OK)
     goto done;
   fc_mp_attn_dims g = {b.T, b.dm, b.d, b.H, b.kv, b.dm};
   if ((rc = fc_mp_emat_init(&wq, b.hd, b.dm, x->prec)) != FC_OK ||
@@ -690,7 +504,7 @@ static int check_block(fc_check_result *r, const fc_case *c,
     if (E[i] > wb)
       wb = E[i];
   }
-  arith_note(r, &k, wb);
+  fc_kx_note(r, &k, wb);
 done:
   fc_mp_emat_clear(&wq);
   fc_mp_emat_clear(&wk);
@@ -699,7 +513,7 @@ done:
   fc_mp_attn_clear(&w);
   free(y); free(E); free(pos); free(sc);
   blk_free(&b);
-  kx_close(&k);
+  fc_kx_close(&k);
   return rc;
 }
 
@@ -728,85 +542,11 @@ static int gen_fold_neg(fc_case *c, fc_draw *d)
   return gen_fold_kind(c, d, 0);
 }
 
-/* Fold one matrix through the user's fold_weights. */
-static int call_fold(fc_check_result *r, kx *k, double *w2, const double *W,
-                     const double *R, size_t d, size_t n, int side)
-{
-  const int f = k->a.storage;
-  const size_t es = fc_fmt_size(f);
-  unsigned char *buf = malloc((2 * d * n + d * d) * es);
-  if (buf == NULL)
-    return FC_ENOMEM;
-  unsigned char *wb = buf, *rb = wb + d * n * es, *ob = rb + d * d * es;
-  fc_fmt_encode(wb, f, W, d * n);
-  fc_fmt_encode(rb, f, R, d * d);
-  fc_kcall cl;
-  memset(&cl, 0, sizeof cl);
-  cl.contract = FC_KC_FOLD;
-  cl.ip[0] = (int64_t)d;
-  cl.ip[1] = (int64_t)n;
-  cl.ip[2] = side;
-  cl.nin = 2;
-  cl.in[0] = wb;
-  cl.in_bytes[0] = d * n * es;
-  cl.in[1] = rb;
-  cl.in_bytes[1] = d * d * es;
-  cl.nout = 1;
-  cl.out[0] = ob;
-  cl.out_bytes[0] = d * n * es;
-  double *dec[1] = {w2};
-  size_t ndec[1] = {d * n};
-  int rc = call(r, k, &cl, dec, ndec);
-  free(buf);
-  return rc;
-}
-
-/* Exact products of doubles in MPFR: C = R W (side 0) or W R^T (side 1),
- * rounded to double for magnitudes; and the accuracy of the user's w2. */
-static int fold_accuracy(fc_check_result *r, const double *w2,
-                         const double *W, const double *R, size_t d,
-                         size_t n, int side, const fc_kernel_arith *a,
-                         double *RWd, double *Ef, long prec)
-{
-  fc_mpmat_t mW, mR, mRt, mC;
-  int rc;
-  const size_t wr = side == 0 ? d : n, wc = side == 0 ? n : d;
-  memset(mW, 0, sizeof mW);
-  memset(mR, 0, sizeof mR);
-  memset(mRt, 0, sizeof mRt);
-  memset(mC, 0, sizeof mC);
-  if ((rc = fc_mpmat_init(mW, wr, wc, prec)) != FC_OK ||
-      (rc = fc_mpmat_init(mR, d, d, prec)) != FC_OK ||
-      (rc = fc_mpmat_init(mRt, d, d, prec)) != FC_OK ||
-      (rc = fc_mpmat_init(mC, wr, wc, prec)) != FC_OK)
-    goto done;
-  fc_mpmat_set_d(mW, W);
-  fc_mpmat_set_d(mR, R);
-  if (side == 0)
-    rc = fc_mpmat_mul(mC, NULL, mR, mW);
-  else {
-    fc_mpmat_transpose(mRt, mR);
-    rc = fc_mpmat_mul(mC, NULL, mW, mRt);
-  }
-  if (rc != FC_OK)
-    goto done;
-  fc_bnd_fold(Ef, W, R, d, n, side, a);
-  for (size_t i = 0; i < wr * wc; i++)
-    fc_oracle_accuracy(r, w2[i], mC->e[i], Ef[i]);
-  fc_mpmat_get_d(RWd, mC);
-done:
-  fc_mpmat_clear(mW);
-  fc_mpmat_clear(mR);
-  fc_mpmat_clear(mRt);
-  fc_mpmat_clear(mC);
-  return rc;
-}
-
 static int check_fold(fc_check_result *r, const fc_case *c,
                       const fc_check_ctx *x)
 {
-  kx k;
-  int rc = kx_open(&k, x);
+  fc_kx k;
+  int rc = fc_kx_open(&k, x);
   if (rc != FC_OK)
     return rc;
   blk b;
@@ -850,14 +590,14 @@ static int check_fold(fc_check_result *r, const fc_case *c,
     const int side = m == 3;
     fc_check_output(r, fold_out[m], FC_LEVEL_ACCURACY, 2, side ? dm : d,
                     side ? d : dm, 0);
-    rc = call_fold(r, &k, F[m], W[m], R, d, dm, side);
+    rc = fc_kx_fold(r, &k, F[m], W[m], R, d, dm, side);
     if (rc == FC_EKERNEL) {
       rc = FC_OK;
       goto done;
     }
     if (rc != FC_OK)
       goto done;
-    if ((rc = fold_accuracy(r, F[m], W[m], R, d, dm, side, &k.a, Hm[m], Ef,
+    if ((rc = fc_kx_fold_accuracy(r, F[m], W[m], R, d, dm, side, &k.a, Hm[m], Ef,
                             x->prec)) != FC_OK)
       goto done;
     /* Magnitudes of the folded weights for the second block's bound: the
@@ -876,12 +616,8 @@ static int check_fold(fc_check_result *r, const fc_case *c,
   }
   if (rc != FC_OK)
     goto done;
-  fc_bnd_block_in bi;
-  bnd_in(&bi, &b, b.wq, b.wk, b.wv, b.wo);
-  if ((rc = fc_bnd_block(E1, &bi, &k.a)) != FC_OK)
-    goto done;
-  bnd_in(&bi, &b, hq, hk, hv, ho);
-  if ((rc = fc_bnd_block(E2, &bi, &k.a)) != FC_OK)
+  if ((rc = bnd_block(E1, &k, &b, b.wq, b.wk, b.wv, b.wo)) != FC_OK ||
+      (rc = bnd_block(E2, &k, &b, hq, hk, hv, ho)) != FC_OK)
     goto done;
   /* 3. Oracles: W as held (A), the exact fold R W with the exact
    * rotation (B), the user's folded weights (C). */
@@ -939,7 +675,7 @@ static int check_fold(fc_check_result *r, const fc_case *c,
       worst = bound;
   }
   mpfr_clear(t);
-  arith_note(r, &k, worst);
+  fc_kx_note(r, &k, worst);
 done:
   for (int m = 0; m < 12; m++)
     fc_mp_emat_clear(&e[m]);
@@ -948,7 +684,7 @@ done:
   fc_mp_attn_clear(&w3);
   free(R); free(buf); free(pos); free(sc);
   blk_free(&b);
-  kx_close(&k);
+  fc_kx_close(&k);
   return rc;
 }
 
@@ -989,8 +725,8 @@ static int check_sign(fc_check_result *r, const fc_case *c,
   const double *k0 = fc_case_reals(c, "k", &n, NULL);
   if (k0 == NULL)
     return FC_EINVAL;
-  kx k;
-  int rc = kx_open(&k, x);
+  fc_kx k;
+  int rc = fc_kx_open(&k, x);
   if (rc != FC_OK)
     return rc;
   const size_t es = fc_fmt_size(k.a.storage);
@@ -1000,7 +736,7 @@ static int check_sign(fc_check_result *r, const fc_case *c,
   rc = FC_ENOMEM;
   if (!ks || !s || !kb || !sb)
     goto done;
-  store(ks, kb, k0, n, k.a.storage);
+  fc_kx_store(ks, kb, k0, n, k.a.storage);
   fc_kcall cl;
   memset(&cl, 0, sizeof cl);
   cl.contract = FC_KC_SIGN;
@@ -1015,7 +751,7 @@ static int check_sign(fc_check_result *r, const fc_case *c,
   cl.out_bytes[1] = 8;
   double *dec[2] = {s, &alpha};
   size_t ndec[2] = {n, 1};
-  rc = call(r, &k, &cl, dec, ndec);
+  rc = fc_kx_call(r, &k, &cl, dec, ndec);
   if (rc == FC_EKERNEL) {
     rc = FC_OK;
     goto done;
@@ -1048,10 +784,10 @@ static int check_sign(fc_check_result *r, const fc_case *c,
   mpfr_clear(a);
   if (wrong > 0)
     snprintf(r->note, sizeof r->note, "%g sign entries wrong", wrong);
-  arith_note(r, &k, bound);
+  fc_kx_note(r, &k, bound);
 done:
   free(ks); free(s); free(kb); free(sb);
-  kx_close(&k);
+  fc_kx_close(&k);
   return rc;
 }
 
@@ -1099,7 +835,7 @@ static int gen_alloc_mode(fc_case *c, fc_draw *dr, int near)
   /* Drawn last, so that a random case shrinks into the crafted one its
    * earlier choices describe. */
   const int random = !near && fc_draw_bool(dr, 0.25);
-  int rc = fc_case_add_dim(c, "d_l", d);
+  int rc = fc_case_add_dim(c, "d_l", fc_alloc_draw_dl(dr, d));
   double *keys = rc == FC_OK
                      ? fc_case_add_reals(c, "keys", (size_t)n, (size_t)d)
                      : NULL;
@@ -1144,8 +880,8 @@ static int alloc_check(fc_check_result *r, const fc_case *c,
   if (k0 == NULL || n == 0 || d < 2)
     return FC_EINVAL;
   const long d_l = fc_case_dim(c, "d_l", (long)d);
-  kx k;
-  int rc = kx_open(&k, x);
+  fc_kx k;
+  int rc = fc_kx_open(&k, x);
   if (rc != FC_OK)
     return rc;
   const size_t es = fc_fmt_size(k.a.storage);
@@ -1159,7 +895,7 @@ static int alloc_check(fc_check_result *r, const fc_case *c,
   rc = FC_ENOMEM;
   if (!ks || !kb)
     goto done;
-  store(ks, kb, k0, n * d, k.a.storage);
+  fc_kx_store(ks, kb, k0, n * d, k.a.storage);
   fc_kcall cl;
   memset(&cl, 0, sizeof cl);
   cl.contract = FC_KC_ALLOC;
@@ -1174,7 +910,7 @@ static int alloc_check(fc_check_result *r, const fc_case *c,
   cl.out_bytes[0] = sizeof bits;
   double *dec[1] = {NULL};
   size_t ndec[1] = {0};
-  rc = call(r, &k, &cl, dec, ndec);
+  rc = fc_kx_call(r, &k, &cl, dec, ndec);
   if (rc == FC_EKERNEL) {
     rc = FC_OK;
     goto done;
@@ -1213,13 +949,13 @@ static int alloc_check(fc_check_result *r, const fc_case *c,
     snprintf(r->note, sizeof r->note,
              "decided %d bits, exact rule %d (mean angle %.17g deg, bound "
              "%.3g deg)", (int)bits, exact, mpfr_get_d(m, MPFR_RNDN), B);
-  arith_note(r, &k, B);
+  fc_kx_note(r, &k, B);
 done:
   if (have_w)
     fc_mp_keyws_clear(&w);
   mpfr_clears(m, t, (mpfr_ptr)0);
   free(ks); free(kb);
-  kx_close(&k);
+  fc_kx_close(&k);
   return rc;
 }
 

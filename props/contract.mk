@@ -8,6 +8,8 @@ libfoldcheck_la_SOURCES += \
 	src/bounds/arith.c \
 	src/contract/provider.h \
 	src/contract/provider.c \
+	props/kcall_internal.h \
+	props/kcall.c \
 	props/contract.c
 
 fckerneldir = $(includedir)/foldcheck

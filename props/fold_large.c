@@ -2,9 +2,13 @@
  * at long context, checked by the row-sampled oracle (oracles/attn_rows.h).
  *
  * A case is a grouped-query RoPE attention block with one schedule for
- * every head: a real preset at its real head dimension (llama2, llama3.1,
- * qwen2: d = 128; gpt-neox: d = 96 with partial rotary 24) or, first in the
- * shrink order, a small custom schedule (geom:d=4); kv key/value heads and
+ * every head: first in the shrink order a small custom schedule
+ * (geom:d=4), then the production head dimensions in increasing order
+ * (issue 16: a bug that appears only at d >= 64 shrinks to d = 64): a
+ * Llama-3-law head of d = 64 (geom:d=64,base=500000, as Llama-3.2-1B),
+ * phi-2 (d = 80, partial rotary 32), gpt-neox (d = 96, partial rotary 24),
+ * llama2, llama3.1 (scaled), qwen2 (base 1e6): d = 128, gemma (d = 256);
+ * kv key/value heads and
  * heads = kv * group query heads (up to 32/8 in the nightly profile), T
  * tokens at consecutive positions p0 .. p0 + T - 1 with p0 up to 2^20 - T,
  * a causal or full mask, dm-wide inputs, the output projection Wo
@@ -68,10 +72,13 @@
 #include "gen/schedule.h"
 #include "kernels/attn.h"
 #include "oracles/attn_rows.h"
+#include "kcall_internal.h"
 
 /* The schedules, simplest first. */
-static const char *const schedules[] = {"geom:d=4,base=10000", "llama2",
-                                        "llama3.1", "qwen2", "gpt-neox"};
+static const char *const schedules[] = {
+    "geom:d=4,base=10000", "geom:d=64,base=500000", "phi-2", "gpt-neox",
+    "llama2", "llama3.1", "qwen2", "gemma"};
+#define SCHED_BIG 4 /* the big cases' stand-in for the small custom ones */
 #define NSCHED (sizeof schedules / sizeof schedules[0])
 
 typedef struct lsize {
@@ -148,7 +155,7 @@ static int gen_large(fc_case *c, fc_draw *d, int kind)
     logkv = L->logkv;
     loggrp = L->loggrp;
     logdm = L->logdm;
-    si = si == 0 ? 1 : si;
+    si = si <= 1 ? SCHED_BIG : si;
   }
   if (fc_draw_status(d) != FC_OK)
     return FC_OK;
@@ -176,11 +183,15 @@ static int gen_large(fc_case *c, fc_draw *d, int kind)
       fc_case_add_dim(c, "heads", (long)heads) ||
       fc_case_add_dim(c, "kv", (long)kv))
     return FC_ENOMEM;
-  /* Positions: p0 + t, p0 = 0 or up to 2^20 - T (long contexts). */
-  const double pw[] = {1, 3};
+  /* Positions: p0 + t, p0 = 0, up to 2^12 (past a 2048-entry cos/sin
+   * cache, where a float angle is still accurate to about 2^-11: a
+   * low-precision kernel's bound is informative), or up to 2^20 - T (long
+   * contexts). */
+  const double pw[] = {2, 1, 2};
   long p0 = 0;
-  if (fc_draw_weighted(d, pw, 2) == 1)
-    p0 = fc_draw_int(d, 0, (1L << 20) - (long)T);
+  const long pk = fc_draw_weighted(d, pw, 3);
+  if (pk > 0)
+    p0 = fc_draw_int(d, 0, (pk == 1 ? 1L << 12 : 1L << 20) - (long)T);
   long *pos = fc_case_add_ints(c, "pos", T, 1);
   long *cz = fc_case_add_ints(c, "causal", 1, 1);
   long *ki = fc_case_add_ints(c, "schedule", 1, 1);
@@ -525,9 +536,15 @@ typedef struct stmt_arg {
   fc_check_result *res;  /* accuracy folded in at the run's precision */
   long prec, slack;
   int qonly;             /* online: rotate the queries only (negative) */
+  int neg;               /* the negative control (no invariance claimed) */
   int side;              /* online: evaluate the folded-before-RoPE side */
   int side_done;
   double side_ratio;     /* its score residual / 2^(-P+s) bound */
+  /* The user's kernels (provider path): the case as held in storage
+   * format with the user's folded weights (k1 is judged against the oracle
+   * of THESE weights, and the invariance through the kernels against the
+   * exact fold); NULL on the built-in path. */
+  const lcase *Lu;
 } stmt_arg;
 
 /* 1 when a double output failed against the P-bit oracle (accuracy). */
@@ -685,7 +702,7 @@ static void accuracy(fc_check_result *res, const lcase *L, const dres *k,
       fc_oracle_accuracy(res, k->out[t * L->dm + c], o->out[io],
                          k->eout[t * L->dm + c] + ldexp(o->eout[io], sh));
     }
-    for (size_t l = 0; l < L->hd; l++) {
+    for (size_t l = 0; k->ctx != NULL && l < L->hd; l++) {
       const size_t ic = r * L->hd + l;
       fc_oracle_accuracy(res, k->ctx[ic], o->ctx[ic],
                          k->ectx[ic] + ldexp(o->ectx[ic], sh));
@@ -707,6 +724,48 @@ static void accuracy(fc_check_result *res, const lcase *L, const dres *k,
                          k->ea[is] + ldexp(o->ea[is], sh));
     }
   }
+}
+
+/* The provider path at P (issue 16): the user's folded weights C through
+ * the oracle (o2), the user's original block judged against the oracle of
+ * the weights as held (o0), the user's folded block against o2, and, for
+ * the holds property, the invariance through the user's kernels on every
+ * column of the sampled rows (conformance level):
+ *   |y' - y| <= E + E' + |o2 - o1| + 2^(-P+s) (e0 + e1 + 2 e2),
+ * since y ~ o0 (within E), o0 = o1 (the theorem, within its balls), o1 -
+ * o2 is the exact effect of the user's fold rounding (certified by the
+ * fold accuracy check of the same case), o2 ~ y' (within E'). */
+static int statement_user(stmt_arg *A, const fc_mp_rows *o0,
+                          const fc_mp_rows *o1, size_t *rows,
+                          mpfr_prec_t prec)
+{
+  const lcase *L = A->L;
+  fc_mp_rows o2;
+  memset(&o2, 0, sizeof o2);
+  int rc = oracle_block(&o2, A->Lu, FOLD_NONE, NULL, 0, rows, 0, prec);
+  if (rc == FC_OK) {
+    accuracy(A->res, L, A->k0, o0, A->prec, A->slack);
+    accuracy(A->res, L, A->k1, &o2, A->prec, A->slack);
+  }
+  if (rc == FC_OK && !A->neg) {
+    const int sh = (int)(A->slack - A->prec);
+    mpfr_t t;
+    mpfr_init2(t, prec);
+    for (size_t r = 0; r < L->nrows; r++)
+      for (size_t c = 0; c < L->dm; c++) {
+        const size_t i = r * L->dm + c, io = rows[r] * L->dm + c;
+        mpfr_sub(t, o2.out[i], o1->out[i], MPFR_RNDA);
+        const double fold = fabs(mpfr_get_d(t, MPFR_RNDU));
+        const double b =
+            A->k0->eout[io] + A->k1->eout[io] + fold +
+            ldexp(o0->eout[i] + o1->eout[i] + 2 * o2.eout[i], sh);
+        fc_measure_fold(&A->res->level[FC_LEVEL_CONFORMANCE],
+                        fabs(A->k1->out[io] - A->k0->out[io]), b, 0);
+      }
+    mpfr_clear(t);
+  }
+  fc_mp_rows_clear(&o2);
+  return rc;
 }
 
 static int statement(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
@@ -744,9 +803,11 @@ static int statement(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
     }
     mpfr_set_d(S, smax, MPFR_RNDU);
     mpfr_clear(t);
-    if (at_p) {
+    if (at_p && A->Lu == NULL) {
       accuracy(A->res, L, A->k0, &o0, A->prec, A->slack);
       accuracy(A->res, L, A->k1, &o1, A->prec, A->slack);
+    } else if (at_p) {
+      rc = statement_user(A, &o0, &o1, rows, prec);
     }
   }
   fc_mp_rows_clear(&o0);
@@ -864,6 +925,15 @@ static int check_online(fc_check_result *r, const fc_case *c,
                         const fc_check_ctx *x, int qonly)
 {
   memset(r, 0, sizeof *r);
+  if (fc_kx_external(x)) {
+    /* The contract's attention_block has no online rotation between RoPE
+     * and the scores, and returns neither scores nor probabilities. */
+    snprintf(r->note, sizeof r->note,
+             "not provided: F6 (b) needs R applied to q and k after RoPE "
+             "inside attention_block, which the kernel contract cannot "
+             "express");
+    return FC_ENOTPROVIDED;
+  }
   lcase L;
   int rc = view(&L, c);
   if (rc != FC_OK)
@@ -894,8 +964,8 @@ static int check_online(fc_check_result *r, const fc_case *c,
                       fabs(k0.s[i] - k1.s[i]), k0.es[i] + k1.es[i], 0);
     }
   }
-  stmt_arg A = {&L, &k0, &k1, r, x->prec, x->slack_bits, qonly, !qonly, 0,
-                0};
+  stmt_arg A = {.L = &L, .k0 = &k0, .k1 = &k1, .res = r, .prec = x->prec,
+                .slack = x->slack_bits, .qonly = qonly, .side = !qonly};
   if (rc == FC_OK)
     rc = fc_oracle_statement_ball(r, statement_online, &A, x,
                                   large_failed);
@@ -930,6 +1000,221 @@ static int check_online_qonly(fc_check_result *r, const fc_case *c,
   return check_online(r, c, x, 1);
 }
 
+/* ------------------------------------------------- the user's kernels */
+
+/* The provider path (issue 16): the case as the user's kernels hold it.
+ * Every real is rounded into the declared storage format (the oracle and
+ * the bounds then see exactly the values the kernel sees), the rotation R
+ * is the double Givens product rounded to storage; the fold goes through
+ * fold_weights (one call per head block: Wq, Wk, Wv on the left, Wo's
+ * column blocks on the right), both blocks through attention_block (no
+ * gain, no residual: the theorem's block), and every bound is the
+ * harness's (fc_bnd_fold; fc_bnd_block on the sampled rows, at the
+ * declared arithmetic).  The contract returns the block output only, so
+ * the accuracy level judges `out` on the sampled rows and every fold
+ * output (no contexts, scores or probabilities); the statement level is
+ * the built-in path's (the theorem on the stored inputs: the oracle on the
+ * weights as held and on their exact fold); the conformance level is the
+ * invariance through the user's kernels (statement_user).  A kernel
+ * failure is a failing case: a NaN accuracy, and for the negative control
+ * no detection. */
+typedef struct ucase {
+  lcase Ls, Lu;     /* stored case; the same with the user's folded W */
+  double *mem;
+  int64_t *pos;
+  size_t *rows;
+} ucase;
+
+static void ucase_free(ucase *u)
+{
+  free(u->mem);
+  free(u->pos);
+  free(u->rows);
+}
+
+static int ucase_make(ucase *u, const lcase *L, int fmt)
+{
+  memset(u, 0, sizeof *u);
+  const size_t nx = L->T * L->dm, nq = L->hd * L->dm, nk = L->kvd * L->dm;
+  const size_t tot = 2 * (nx + 2 * nq + 2 * nk) + L->d * L->d;
+  u->mem = malloc(tot * sizeof *u->mem);
+  u->pos = malloc(L->T * sizeof *u->pos);
+  u->rows = malloc(L->nrows * sizeof *u->rows);
+  if (!u->mem || !u->pos || !u->rows)
+    return FC_ENOMEM;
+  double *p = u->mem;
+  double *x = p, *wq = (p += nx), *wk = (p += nq), *wv = (p += nk),
+         *wo = (p += nk);
+  fc_kx_store(x, NULL, L->x, nx, fmt);
+  fc_kx_store(wq, NULL, L->wq, nq, fmt);
+  fc_kx_store(wk, NULL, L->wk, nk, fmt);
+  fc_kx_store(wv, NULL, L->wv, nk, fmt);
+  fc_kx_store(wo, NULL, L->wo, nq, fmt);
+  u->Ls = *L;
+  u->Ls.x = x, u->Ls.wq = wq, u->Ls.wk = wk, u->Ls.wv = wv, u->Ls.wo = wo;
+  u->Lu = u->Ls;
+  u->Lu.wq = (p += nq), u->Lu.wk = (p += nq), u->Lu.wv = (p += nk),
+  u->Lu.wo = (p += nk);
+  for (size_t t = 0; t < L->T; t++)
+    u->pos[t] = L->pos[t];
+  for (size_t i = 0; i < L->nrows; i++)
+    u->rows[i] = (size_t)L->rows[i];
+  for (size_t i = 0; i < nx; i++)
+    if (!isfinite(x[i]))
+      return FC_EINVAL;
+  return FC_OK;
+}
+
+/* The user's fold of the stored weights by Rs (d x d, stored): into the
+ * Lu weights, each output judged against the exact product (accuracy);
+ * M* get the magnitudes |R W| + bound for the folded block's bound. */
+static int user_fold(fc_check_result *r, fc_kx *k, ucase *u, const double *Rs,
+                     double *Mq, double *Mk, double *Mv, double *Mo,
+                     long prec)
+{
+  const lcase *L = &u->Ls;
+  const size_t d = L->d, dm = L->dm, hd = L->hd;
+  double *tmp = malloc(5 * d * dm * sizeof *tmp);
+  if (tmp == NULL)
+    return FC_ENOMEM;
+  double *in = tmp, *out = in + d * dm, *ex = out + d * dm,
+         *ef = ex + d * dm, *mg = ef + d * dm;
+  int rc = FC_OK;
+  /* Blocks: heads of Wq, kv of Wk and Wv (rows), heads of Wo (columns). */
+  for (size_t b = 0; b < 2 * L->heads + 2 * L->kv && rc == FC_OK; b++) {
+    const int side = b >= L->heads + 2 * L->kv;
+    const double *W;
+    double *W2, *M;
+    size_t off;
+    if (b < L->heads)
+      W = L->wq, W2 = (double *)u->Lu.wq, M = Mq, off = b * d * dm;
+    else if (b < L->heads + L->kv)
+      W = L->wk, W2 = (double *)u->Lu.wk, M = Mk,
+      off = (b - L->heads) * d * dm;
+    else if (!side)
+      W = L->wv, W2 = (double *)u->Lu.wv, M = Mv,
+      off = (b - L->heads - L->kv) * d * dm;
+    else
+      W = L->wo, W2 = (double *)u->Lu.wo, M = Mo,
+      off = (b - L->heads - 2 * L->kv) * d; /* column offset */
+    if (!side)
+      memcpy(in, W + off, d * dm * sizeof *in);
+    else
+      for (size_t i = 0; i < dm; i++)
+        memcpy(in + i * d, W + i * hd + off, d * sizeof *in);
+    rc = fc_kx_fold(r, k, out, in, Rs, d, dm, side);
+    if (rc == FC_OK)
+      rc = fc_kx_fold_accuracy(r, out, in, Rs, d, dm, side, &k->a, ex, ef,
+                               prec);
+    if (rc != FC_OK)
+      break;
+    for (size_t i = 0; i < d * dm; i++)
+      mg[i] = fabs(ex[i]) + ef[i];
+    if (!side) {
+      memcpy(W2 + off, out, d * dm * sizeof *out);
+      memcpy(M + off, mg, d * dm * sizeof *mg);
+    } else {
+      for (size_t i = 0; i < dm; i++) {
+        memcpy(W2 + i * hd + off, out + i * d, d * sizeof *out);
+        memcpy(M + i * hd + off, mg + i * d, d * sizeof *mg);
+      }
+    }
+  }
+  free(tmp);
+  return rc;
+}
+
+/* The kernel results of one user block: out (T x dm, every row), eout the
+ * harness bound on the sampled rows (other rows 0: never read). */
+static int user_block(fc_check_result *r, fc_kx *k, dres *R, const ucase *u,
+                      const lcase *W, const double *mq, const double *mk,
+                      const double *mv, const double *mo)
+{
+  const lcase *L = &u->Ls;
+  memset(R, 0, sizeof *R);
+  R->out = malloc(L->T * L->dm * sizeof *R->out);
+  R->eout = calloc(L->T * L->dm, sizeof *R->eout);
+  double *E = malloc(L->nrows * L->dm * sizeof *E);
+  int rc = FC_ENOMEM;
+  if (R->out && R->eout && E) {
+    const fc_kx_blk b = {L->T,      L->dm, L->d, L->heads, L->kv, L->causal,
+                         0,         0,     0x1p-20, &L->s, u->pos, L->x,
+                         NULL};
+    rc = fc_kx_block(r, k, &b, W->wq, W->wk, W->wv, W->wo, R->out);
+    if (rc == FC_OK)
+      rc = fc_kx_block_bound(E, k, &b, mq, mk, mv, mo, u->rows, L->nrows);
+    for (size_t i = 0; rc == FC_OK && i < L->nrows; i++)
+      memcpy(R->eout + u->rows[i] * L->dm, E + i * L->dm,
+             L->dm * sizeof *E);
+  }
+  free(E);
+  return rc;
+}
+
+static int check_large_user(fc_check_result *r, const lcase *L,
+                            const fc_check_ctx *x, int neg)
+{
+  fc_kx k;
+  int rc = fc_kx_open(&k, x);
+  if (rc != FC_OK)
+    return rc;
+  ucase u;
+  dres k0, k1;
+  memset(&k0, 0, sizeof k0);
+  memset(&k1, 0, sizeof k1);
+  const size_t d = L->d, nq = L->hd * L->dm, nk = L->kvd * L->dm;
+  double *Rs = malloc(d * d * sizeof *Rs);
+  double *M = malloc(2 * (nq + nk) * sizeof *M);
+  if ((rc = ucase_make(&u, L, k.a.storage)) != FC_OK)
+    goto done;
+  rc = FC_ENOMEM;
+  if (Rs == NULL || M == NULL)
+    goto done;
+  double *Mq = M, *Mk = Mq + nq, *Mv = Mk + nk, *Mo = Mv + nk;
+  fc_givens_build_d(Rs, &L->g);
+  fc_kx_store(Rs, NULL, Rs, d * d, k.a.storage);
+  rc = user_fold(r, &k, &u, Rs, Mq, Mk, Mv, Mo, x->prec);
+  if (rc == FC_OK)
+    rc = user_block(r, &k, &k0, &u, &u.Ls, u.Ls.wq, u.Ls.wk, u.Ls.wv,
+                    u.Ls.wo);
+  if (rc == FC_OK)
+    rc = user_block(r, &k, &k1, &u, &u.Lu, Mq, Mk, Mv, Mo);
+  if (rc == FC_EKERNEL) {
+    /* recorded (accuracy NaN); the negative control must not count a
+     * kernel failure as a detection */
+    if (neg)
+      fc_measure_fold(&r->level[FC_LEVEL_STATEMENT], 0, 1, 0);
+    rc = FC_OK;
+    goto done;
+  }
+  if (rc != FC_OK)
+    goto done;
+  stmt_arg A = {.L = &u.Ls, .k0 = &k0, .k1 = &k1, .res = r,
+                .prec = x->prec, .slack = x->slack_bits, .neg = neg,
+                .Lu = &u.Lu};
+  rc = fc_oracle_statement_ball(r, statement, &A, x, large_failed);
+  if (rc == FC_OK) {
+    char why[64]; /* the kernel's claim, if any (note of fc_kx_call) */
+    snprintf(why, sizeof why, "%.63s", r->note);
+    snprintf(r->note, sizeof r->note,
+             "%s/%s kernels: T=%zu d=%zu heads=%zu/%zu dm=%zu p<=%ld%s, "
+             "%zu sampled rows%s%s",
+             fc_fmt_name(k.a.storage), fc_fmt_name(k.a.accum), L->T, L->d,
+             L->heads, L->kv, L->dm, L->pos[L->T - 1],
+             L->causal ? " causal" : "", L->nrows, why[0] ? "; " : "", why);
+    fc_check_add_point(r, 0, (double)L->T,
+                       r->level[FC_LEVEL_ACCURACY].ratio);
+  }
+done:
+  free(Rs);
+  free(M);
+  dres_free(&k0);
+  dres_free(&k1);
+  ucase_free(&u);
+  fc_kx_close(&k);
+  return rc;
+}
+
 static int check_large(fc_check_result *r, const fc_case *c,
                        const fc_check_ctx *x, int neg)
 {
@@ -938,6 +1223,8 @@ static int check_large(fc_check_result *r, const fc_case *c,
   int rc = view(&L, c);
   if (rc != FC_OK)
     return rc;
+  if (fc_kx_external(x))
+    return check_large_user(r, &L, x, neg);
   const fc_kernels *K = x->kernels ? x->kernels : fc_kernels_reference();
   dfold F = {0};
   dres k0, k1;
@@ -956,7 +1243,8 @@ static int check_large(fc_check_result *r, const fc_case *c,
                       fabs(k0.out[i] - k1.out[i]), k0.eout[i] + k1.eout[i],
                       0);
   if (rc == FC_OK) {
-    stmt_arg A = {&L, &k0, &k1, r, x->prec, x->slack_bits, 0, 0, 0, 0};
+    stmt_arg A = {.L = &L, .k0 = &k0, .k1 = &k1, .res = r, .prec = x->prec,
+                  .slack = x->slack_bits, .neg = neg};
     rc = fc_oracle_statement_ball(r, statement, &A, x, large_failed);
   }
   if (rc == FC_OK)

@@ -8,3 +8,9 @@ libfoldcheck_la_SOURCES += \
 check_PROGRAMS += tests/t-fold-large
 tests_t_fold_large_LDADD = $(FCTEST_LDADD)
 TESTS += tests/t-fold-large
+
+## tests/bench-large KERNELS [T] [heads] [kv] [dm] [schedule] [rows]: the
+## seconds of one fold.large.folded_qkvo case at a production size, built-in
+## (-) or through a provider (not a test).
+check_PROGRAMS += tests/bench-large
+tests_bench_large_LDADD = libfoldcheck.la

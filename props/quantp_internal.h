@@ -61,4 +61,11 @@ int fc_alloc_craft(double *keys, size_t n, size_t d, double target_deg,
                    const double *delta_deg, const long *pos,
                    const unsigned char *neg);
 
+/* The layer width d_l of an allocator case with keys of dimension d,
+ * drawn independently of d (issue 16: an allocator that gates on the key
+ * dimension instead of d_l is caught only when they differ): d itself
+ * (first: shrinks to it), or a layer width of a real model, 512 (the
+ * 1-bit gate), 2048, 4096, 256, 64. */
+long fc_alloc_draw_dl(fc_draw *dr, long d);
+
 #endif

@@ -7,7 +7,10 @@
  * batch of positions shaped like a long context.
  *
  * A case: a schedule (first in the shrink order the small custom
- * geom:d=4,base=10000@exact (double frequencies: 0.01 is not a float), then llama2, llama3, llama3.1, qwen2, mistral-v0.2,
+ * geom:d=4,base=10000@exact (double frequencies: 0.01 is not a float),
+ * then a Llama-law head of d = 64 (geom:d=64,base=10000: the smallest
+ * production head dimension, so that a bug that appears only at d >= 64
+ * shrinks to d = 64), llama2, llama3, llama3.1, qwen2, mistral-v0.2,
  * gpt-j (interleaved, rotary 64 of 256), gpt-neox (24 of 96), pythia (32 of
  * 128), phi-2 (32 of 80), gemma (d 256), and the transformed llama2+ntk=4
  * and qwen2+yarn=4), the positions
@@ -67,6 +70,7 @@
 #include "gen/schedule.h"
 #include "kernels/rope.h"
 #include "rope.h" /* oracles/rope.h */
+#include "kcall_internal.h"
 
 #define ETA 0x1p-1074
 #define SAFE(x) ((x) * (1.0 + 0x1p-40))
@@ -75,9 +79,9 @@ static const char *const anchors[] = {"intertwiner_zero_of_cos_ne", NULL};
 
 /* The schedules, simplest first. */
 static const char *const schedules[] = {
-    "geom:d=4,base=10000@exact", "llama2", "llama3", "llama3.1", "qwen2",
-    "mistral-v0.2", "gpt-j", "gpt-neox", "pythia", "phi-2", "gemma",
-    "llama2+ntk=4", "qwen2+yarn=4"};
+    "geom:d=4,base=10000@exact", "geom:d=64,base=10000", "llama2", "llama3",
+    "llama3.1", "qwen2", "mistral-v0.2", "gpt-j", "gpt-neox", "pythia",
+    "phi-2", "gemma", "llama2+ntk=4", "qwen2+yarn=4"};
 #define NSCHED (sizeof schedules / sizeof schedules[0])
 
 typedef struct rsize {
@@ -103,7 +107,7 @@ static int gen_rope_large(fc_case *c, fc_draw *d)
   if (big) {
     logn = L->logn;
     nscat = L->nscat;
-    si = si == 0 ? 1 : si;
+    si = si <= 1 ? 2 : si; /* a real preset */
   }
   if (fc_draw_status(d) != FC_OK)
     return FC_OK;
@@ -302,13 +306,68 @@ static int acc_failed(void *arg)
   return m->present && !(m->ratio <= 1);
 }
 
-static int check_rope_large(fc_check_result *r, const fc_case *c,
-                            const fc_check_ctx *x)
+/* The kernel outputs and their bounds, every position, from the
+ * built-in table: its own running bound (kernels/rope.c). */
+static int run_builtin(double *out, double *err, const rcase *k,
+                       const fc_check_ctx *x)
 {
   if (x == NULL || x->kernels == NULL || x->kernels->rope == NULL ||
       x->kernels->rope->apply == NULL)
     return FC_EINVAL;
-  const struct fc_kern_rope *kr = x->kernels->rope;
+  for (size_t q = 0; q < k->npos; q++)
+    x->kernels->rope->apply(out + q * k->d, err + q * k->d,
+                            k->x + q * k->d, &k->s, k->pos[q]);
+  return FC_OK;
+}
+
+/* The same from the user's kernels (issue 16): the inputs rounded into the
+ * declared storage (xs, which the oracle then reads too), one rope_apply
+ * call over every position, the harness bound fc_bnd_rope at the declared
+ * arithmetic.  FC_EKERNEL: the failure is recorded in r. */
+static int run_user(double *out, double *err, double *xs, const rcase *k,
+                    const fc_check_ctx *x, fc_check_result *r,
+                    fc_kernel_arith *a)
+{
+  fc_kx kx;
+  int rc = fc_kx_open(&kx, x);
+  if (rc != FC_OK)
+    return rc;
+  *a = kx.a;
+  int64_t *pos = malloc(k->npos * sizeof *pos);
+  if (pos == NULL) {
+    fc_kx_close(&kx);
+    return FC_ENOMEM;
+  }
+  for (size_t q = 0; q < k->npos; q++)
+    pos[q] = k->pos[q];
+  /* A row beyond the storage format's range (level-3 values reach 2^22;
+   * fp16 stops at 65504) is scaled by a power of two first: RoPE is
+   * linear, the scaled row is the case the kernel is asked, and the
+   * oracle reads the stored values.  Headroom 4: |out| <= 2 max |x|. */
+  const double fmax = fc_fmt_max(kx.a.storage);
+  for (size_t q = 0; q < k->npos; q++) {
+    const double *xq = k->x + q * k->d;
+    double m = 0;
+    for (size_t i = 0; i < k->d; i++)
+      m = fabs(xq[i]) > m ? fabs(xq[i]) : m;
+    int e = 0;
+    while (ldexp(m, e) > fmax / 4)
+      e--;
+    for (size_t i = 0; i < k->d; i++)
+      xs[q * k->d + i] = ldexp(xq[i], e);
+  }
+  fc_kx_store(xs, NULL, xs, k->npos * k->d, kx.a.storage);
+  rc = fc_kx_rope(r, &kx, out, xs, k->npos, pos, &k->s);
+  if (rc == FC_OK)
+    fc_bnd_rope(err, xs, NULL, k->npos, pos, &k->s, &kx.a);
+  free(pos);
+  fc_kx_close(&kx);
+  return rc;
+}
+
+static int check_rope_large(fc_check_result *r, const fc_case *c,
+                            const fc_check_ctx *x)
+{
   rcase k;
   int rc = view(&k, c);
   if (rc != FC_OK)
@@ -316,22 +375,35 @@ static int check_rope_large(fc_check_result *r, const fc_case *c,
   if (fc_schedule_check(&k.s, NULL) != FC_OK)
     return FC_EINVAL;
   const size_t d = k.d, np = k.npos;
+  const int user = fc_kx_external(x);
+  fc_kernel_arith arith = {FC_FMT_FP64, FC_FMT_FP64};
   double *out = malloc(np * d * sizeof *out);
   double *err = malloc(np * d * sizeof *err);
+  double *xs = user ? malloc(np * d * sizeof *xs) : NULL;
   double *qw = calloc(np, sizeof *qw);
-  if (out == NULL || err == NULL || qw == NULL) {
+  if (out == NULL || err == NULL || qw == NULL || (user && xs == NULL)) {
     free(out);
     free(err);
+    free(xs);
     free(qw);
     return FC_ENOMEM;
   }
-  /* The kernel, every position; conformance (as commutant.rope_accuracy):
-   * |o^2 - o*^2| <= E (2|o| + E) per coordinate, sum o*^2 = ||x||^2
+  rc = user ? run_user(out, err, xs, &k, x, r, &arith)
+            : run_builtin(out, err, &k, x);
+  if (rc != FC_OK) {
+    free(out);
+    free(err);
+    free(xs);
+    free(qw);
+    return rc == FC_EKERNEL ? FC_OK : rc;
+  }
+  if (user)
+    k.x = xs; /* the oracle reads the values the kernel read */
+  /* Conformance (as commutant.rope_accuracy), whoever computed out and
+   * err: |o^2 - o*^2| <= E (2|o| + E) per coordinate, sum o*^2 = ||x||^2
    * exactly; each sum of d squares gamma_d; the subtraction u. */
   for (size_t q = 0; q < np; q++) {
-    const double *xq = k.x + q * d;
-    double *o = out + q * d, *e = err + q * d;
-    kr->apply(o, e, xq, &k.s, k.pos[q]);
+    const double *xq = k.x + q * d, *o = out + q * d, *e = err + q * d;
     double nx2 = 0, no2 = 0, prop = 0;
     for (size_t i = 0; i < d; i++) {
       nx2 += xq[i] * xq[i];
@@ -366,14 +438,18 @@ static int check_rope_large(fc_check_result *r, const fc_case *c,
         qmax = q;
     const long si = fc_case_dim(c, "schedule", -1);
     snprintf(r->note, sizeof r->note,
-             "%s d=%zu, %zu positions: worst err/bound %.3g (err %.2e) at "
-             "p=%ld coord %zu; largest p=%ld: %.3g",
+             "%s%s%s%s%s d=%zu, %zu positions: worst err/bound %.3g (err "
+             "%.2e) at p=%ld coord %zu; largest p=%ld: %.3g",
+             user ? fc_fmt_name(arith.storage) : "", user ? "/" : "",
+             user ? fc_fmt_name(arith.accum) : "",
+             user ? " kernels," : "",
              si >= 0 && (size_t)si < NSCHED ? schedules[si] : "?", d, np,
              a.worst, a.worst_err, k.pos[a.worst_q], a.worst_i, k.pos[qmax],
              qw[qmax]);
   }
   free(out);
   free(err);
+  free(xs);
   free(qw);
   return rc;
 }

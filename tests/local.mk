@@ -46,3 +46,4 @@ EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 	tests/lean/Fixture/Symmetry.lean
 include $(srcdir)/tests/reports.mk
 include $(srcdir)/tests/arith.mk
+include $(srcdir)/tests/large.mk

@@ -49,7 +49,14 @@ enum {
   BUG_ABI = 14,      /* wrong ABI version */
   BUG_SIGN0 = 15,    /* sign(0) = 0 */
   BUG_GATE = 16,     /* allocator: 1 bit only for d_l > 512 */
-  BUG_COSMEAN = 17   /* allocator: acos of the mean cosine */
+  BUG_COSMEAN = 17,  /* allocator: acos of the mean cosine */
+  /* Bugs that only production shapes show (fold.large.*,
+   * commutant.large.rope_accuracy through the provider): */
+  BUG_D64 = 18,      /* head dim >= 64: the other pair layout */
+  BUG_WRAP = 19,     /* cos/sin cache of 2048 positions: p mod 2048 */
+  BUG_GQA = 20,      /* query head h reads kv head h % kv, not h/(H/kv) */
+  BUG_CRASH = 21,    /* every entry crashes (SIGSEGV) */
+  BUG_DGATE = 22     /* allocator: 1-bit gate on the key dim d, not d_l */
 };
 #define BUG(x) (FC_EXAMPLE_BUG == (x))
 
@@ -64,16 +71,35 @@ static float to_bf16(float x)
   return x;
 }
 
+/* A wild-pointer write, as a real memory bug has. */
+static void crash(void)
+{
+  volatile uintptr_t bad = 8;
+  *(volatile int *)bad = 1;
+}
+
 static float dot(const float *a, size_t sa, const float *b, size_t sb,
                  size_t n)
 {
-  float s = 0;
-  for (size_t i = 0; i < n; i++) {
-    s += a[i * sa] * b[i * sb];
-    if (BUG(BUG_HALFACC))
-      s = to_bf16(s);
+  if (BUG(BUG_HALFACC)) {
+    float s = 0;
+    for (size_t i = 0; i < n; i++)
+      s = to_bf16(s + a[i * sa] * b[i * sb]);
+    return s;
   }
-  return s;
+  /* Four partial sums (contiguous operands vectorise): any order is within
+   * the fp32 bound gamma_n sum |a_i b_i|. */
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[i * sa] * b[i * sb];
+    s1 += a[(i + 1) * sa] * b[(i + 1) * sb];
+    s2 += a[(i + 2) * sa] * b[(i + 2) * sb];
+    s3 += a[(i + 3) * sa] * b[(i + 3) * sb];
+  }
+  for (; i < n; i++)
+    s0 += a[i * sa] * b[i * sb];
+  return (s0 + s1) + (s2 + s3);
 }
 
 static void rope_row(float *y, const float *x, size_t d, int64_t p,
@@ -84,6 +110,10 @@ static void rope_row(float *y, const float *x, size_t d, int64_t p,
     p += 1;
   if (BUG(BUG_LAYOUT))
     layout = FC_ROPE_INTERLEAVED;
+  if (BUG(BUG_D64) && d >= 64)
+    layout = layout == FC_ROPE_HALF ? FC_ROPE_INTERLEAVED : FC_ROPE_HALF;
+  if (BUG(BUG_WRAP))
+    p %= 2048;
   float pf = (float)p;
   if (BUG(BUG_PHASE16))
     pf = to_bf16(pf);
@@ -102,6 +132,8 @@ static int rope_apply(void *out, const void *in, size_t rows, size_t d,
                       size_t rot, double *claimed)
 {
   (void)claimed;
+  if (BUG(BUG_CRASH))
+    crash();
   for (size_t r = 0; r < rows; r++)
     rope_row((float *)out + r * d, (const float *)in + r * d, d, pos[r],
              theta, layout, rot);
@@ -114,16 +146,17 @@ static int attention(void *ctxv, const void *qv, const void *kv_,
 {
   const float *q = qv, *k = kv_, *v = vv;
   float *ctx = ctxv;
-  if (BUG(BUG_SEGV)) {
-    volatile uintptr_t bad = 8; /* a wild pointer, as a real bug has */
-    *(volatile int *)bad = 1;
-  }
+  if (BUG(BUG_SEGV) || BUG(BUG_CRASH))
+    crash();
   if (BUG(BUG_HANG) && T >= 2)
     for (;;)
       pause();
-  float *s = malloc(T * sizeof *s);
-  if (s == NULL)
+  float *s = malloc(T * sizeof *s), *c = malloc(d * sizeof *c);
+  if (s == NULL || c == NULL) {
+    free(s);
+    free(c);
     return 1;
+  }
   float scale = 1.0f / sqrtf((float)d);
   if (BUG(BUG_NOSCALE))
     scale = 1.0f;
@@ -132,7 +165,7 @@ static int attention(void *ctxv, const void *qv, const void *kv_,
     *claimed = 1e30;
   }
   for (size_t h = 0; h < H; h++) {
-    const size_t g = h / (H / kv);
+    const size_t g = BUG(BUG_GQA) ? h % kv : h / (H / kv);
     for (size_t t = 0; t < T; t++) {
       size_t last = causal ? t : T - 1;
       if (BUG(BUG_CAUSAL) && causal && t + 1 < T)
@@ -150,17 +183,22 @@ static int attention(void *ctxv, const void *qv, const void *kv_,
         s[u] = expf(s[u] - m);
         sum += s[u];
       }
-      for (size_t j = 0; j < d; j++) {
-        float c = 0;
-        for (size_t u = 0; u <= last; u++)
-          c += s[u] / sum * v[u * kv * d + g * d + j];
-        ctx[t * H * d + h * d + j] = c;
+      /* ctx_t = sum_u (e_u / sum) v_u, the values read row by row */
+      for (size_t j = 0; j < d; j++)
+        c[j] = 0;
+      for (size_t u = 0; u <= last; u++) {
+        const float w = s[u] / sum;
+        const float *vu = v + u * kv * d + g * d;
+        for (size_t j = 0; j < d; j++)
+          c[j] += w * vu[j];
       }
+      memcpy(ctx + t * H * d + h * d, c, d * sizeof *c);
     }
   }
   if (BUG(BUG_NAN))
     ctx[T * H * d - 1] = NAN;
   free(s);
+  free(c);
   return 0;
 }
 
@@ -172,9 +210,11 @@ static int attention_block(void *outv, const fc_kernel_block_args *a,
   const float *x = a->x, *wq = a->wq, *wk = a->wk, *wv = a->wv, *wo = a->wo,
               *g = a->gain;
   float *out = outv;
+  if (BUG(BUG_CRASH))
+    crash();
   float *xn = malloc(T * dm * sizeof *xn), *q = malloc(T * hd * sizeof *q),
-        *k = malloc(T * kd * sizeof *k), *v = malloc(T * kd * sizeof *v),
-        *q2 = malloc(T * hd * sizeof *q2), *k2 = malloc(T * kd * sizeof *k2),
+        *k = malloc(T * kd * sizeof *k), *v = calloc(T * kd, sizeof *v),
+        *q2 = calloc(T * hd, sizeof *q2), *k2 = calloc(T * kd, sizeof *k2),
         *c = malloc(T * hd * sizeof *c);
   int rc = 1;
   if (!xn || !q || !k || !v || !q2 || !k2 || !c)
@@ -227,6 +267,8 @@ static int fold_weights(void *w2v, const void *wv, const void *rv, size_t d,
                         size_t n, int side, double *claimed)
 {
   (void)claimed;
+  if (BUG(BUG_CRASH))
+    crash();
   const float *w = wv, *r = rv;
   float *w2 = w2v;
   if (side == 0) { /* R W: d x n */
@@ -246,6 +288,8 @@ static int sign_quant(void *sv, double *alpha, const void *kv_, size_t d,
                       double *claimed)
 {
   (void)claimed;
+  if (BUG(BUG_CRASH))
+    crash();
   const float *k = kv_;
   float *s = sv, a = 0;
   for (size_t i = 0; i < d; i++) {
@@ -264,6 +308,8 @@ static int allocate_bits(int32_t *bits, const void *kv_, size_t n, size_t d,
                          int64_t d_l, double *claimed)
 {
   (void)claimed;
+  if (BUG(BUG_CRASH))
+    crash();
   const float *keys = kv_;
   const float rad2deg = 57.29577951308232f;
   float sum = 0;
@@ -280,7 +326,9 @@ static int allocate_bits(int32_t *bits, const void *kv_, size_t n, size_t d,
   float angle = sum / (float)n;
   if (BUG(BUG_COSMEAN))
     angle = acosf(angle > 1 ? 1 : angle) * rad2deg;
-  const int gate = BUG(BUG_GATE) ? d_l > 512 : d_l >= 512;
+  const int gate = BUG(BUG_GATE)    ? d_l > 512
+                   : BUG(BUG_DGATE) ? (int64_t)d >= 512
+                                    : d_l >= 512;
   *bits = gate && angle <= 40 ? 1 : (angle <= 44 ? 2 : 3);
   return 0;
 }

@@ -128,6 +128,13 @@ typedef struct fc_bnd_block_in {
   double eps;
   const int64_t *pos;
   const fc_schedule *s; /* NULL: no RoPE */
+  /* Optional (row-sampled checks at long context): when rows != NULL, E is
+   * nrows x dm and bounds the output rows rows[0 .. nrows) only (each
+   * < T, else FC_EINVAL); the bound is formed for every row (the
+   * attention part in BLAS, seconds at T = 4096) and those picked.  NULL:
+   * every row, E is T x dm. */
+  const size_t *rows;
+  size_t nrows;
 } fc_bnd_block_in;
 int fc_bnd_block(double *E, const fc_bnd_block_in *in,
                  const fc_kernel_arith *a);
