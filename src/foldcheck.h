@@ -273,6 +273,21 @@ void fc_measure_fold(fc_measure *m, double err, double bound, double ulps);
 
 typedef struct fc_kernels fc_kernels; /* a table of double kernels */
 
+/* How a property reaches kernels (fc_property.kernels_via; issue 16).  A
+ * run whose kernels are external (a plugin or an exec command) runs only
+ * the properties that evaluate no kernel or take their outputs from the
+ * provider: an FC_KV_TABLE property is reported "not provided" there,
+ * never run on the built-in tables in the user's kernel's name. */
+typedef enum {
+  FC_KV_NONE = 0,    /* evaluates no kernel (oracle statements only): runs
+                        whatever --kernels says (the default) */
+  FC_KV_TABLE = 1,   /* calls the built-in double kernel tables directly
+                        (x->kernels sub-tables): judges the reference and
+                        the mutants, cannot judge a plugin or exec kernel */
+  FC_KV_PROVIDER = 2 /* takes its kernel outputs from the run's provider
+                        (src/contract/provider.h): any kernel */
+} fc_kernels_via;
+
 typedef struct fc_check_ctx {
   long prec;                  /* oracle precision P in bits */
   long slack_bits;            /* s: statement bound is 2^(-P+s) * scale */
@@ -352,6 +367,10 @@ typedef struct fc_property {
    * property may hold inf or nan; 0 (every registered property): a record
    * holding one is malformed and fc_replay_decode refuses it. */
   int nonfinite_inputs;
+  /* How the check reaches kernels: FC_KV_NONE (0), FC_KV_TABLE or
+   * FC_KV_PROVIDER (fc_kernels_via).  Every registered property says so
+   * honestly (tests/t-engine checks its classes). */
+  int kernels_via;
 } fc_property;
 
 /* The registry of built-in properties. */
@@ -448,11 +467,17 @@ typedef enum {
   FC_STATUS_PASS = 0,  /* met its expectation */
   FC_STATUS_FAIL = 1,  /* fell short: a failure found, or a negative control
                           that found nothing */
-  FC_STATUS_ERROR = 2  /* could not run: generator/oracle error, oracle
+  FC_STATUS_ERROR = 2, /* could not run: generator/oracle error, oracle
                           fault */
+  FC_STATUS_NOT_PROVIDED = 3 /* the kernels under test do not provide what
+                          the property evaluates (an external kernel
+                          without the contract entry, or a property that
+                          runs the built-in tables only): neither a pass
+                          nor a failure; fc_prop_result.message says why */
 } fc_status;
 
-const char *fc_status_name(fc_status s); /* "pass", "fail", "error" */
+/* "pass", "fail", "error", "not_provided" (the JSON report's spelling). */
+const char *fc_status_name(fc_status s);
 
 typedef struct fc_worst {
   int present;
@@ -571,8 +596,12 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
                     const fc_run_config *cfg, fc_error *err);
 void fc_prop_result_clear(fc_prop_result *res);
 void fc_report_clear(fc_report *rep);
-/* 1 if every property met its expectation. */
+/* 1 if every property met its expectation, not counting the properties
+ * not provided (the caller decides about those: `run --require-all`);
+ * 0 for an interrupted run. */
 int fc_report_ok(const fc_report *rep);
+/* How many of rep's results have status s. */
+size_t fc_report_count(const fc_report *rep, fc_status s);
 
 /* Evaluate one case of p from a choice sequence: regenerate, check, judge.
  * *failed gets 1 when the case fails (holds) / is detected (detect) with

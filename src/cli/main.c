@@ -182,20 +182,30 @@ static void run_help(void)
       "                      does not depend on the machine)\n"
       "  --quiet             no progress line; no text on stdout when every\n"
       "                      report goes to an --output file\n"
+      "  --require-all       a property the kernels under test do not provide\n"
+      "                      is an error (exit 1, named on stderr); without\n"
+      "                      it such properties are reported 'not provided'\n"
+      "                      (TAP SKIP, JUnit skipped), never as passes\n"
       "\n"
       "Ctrl-C (SIGINT) or SIGTERM: no new case is taken, the reports are\n"
       "written with what ran, marked interrupted (.foldcheck/last.json is\n"
       "then left as it was), and the exit status is 130 (SIGINT) or 143\n"
       "(SIGTERM); a second Ctrl-C kills at once.\n"
-      "Exit status: 0 every property met its expectation, 1 otherwise, 2 bad\n"
-      "usage, 130/143 interrupted.\n");
+      "With a plugin or exec kernel, a property that runs the built-in double\n"
+      "kernels only is 'not provided' (never run on the built-in tables in\n"
+      "your kernel's name), as is a contract.* property whose entry the\n"
+      "kernel lacks.\n"
+      "Exit status: 0 every property run met its expectation (those not\n"
+      "provided aside, unless --require-all), 1 otherwise, 2 bad usage,\n"
+      "130/143 interrupted.\n");
 }
 
 enum {
   OPT_CASES = 256, OPT_SEED, OPT_THREADS, OPT_PREC, OPT_TIME, OPT_FORMAT,
   OPT_OUTPUT, OPT_DB, OPT_NODB, OPT_PROFILE, OPT_KERNELS, OPT_SSTEPS,
   OPT_STIME, OPT_QUIET, OPT_HELP, OPT_CHOICES, OPT_SHARD, OPT_VERBOSE,
-  OPT_KTIMEOUT, OPT_KARITH, OPT_EXCLUDE, OPT_MAXFAIL, OPT_LASTFAILED
+  OPT_KTIMEOUT, OPT_KARITH, OPT_EXCLUDE, OPT_MAXFAIL, OPT_LASTFAILED,
+  OPT_REQUIREALL
 };
 
 static const struct option run_opts[] = {
@@ -221,6 +231,7 @@ static const struct option run_opts[] = {
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"maxfail", required_argument, NULL, OPT_MAXFAIL},
     {"last-failed", no_argument, NULL, OPT_LASTFAILED},
+    {"require-all", no_argument, NULL, OPT_REQUIREALL},
     {NULL, 0, NULL, 0}};
 
 #define MAX_EXCLUDES 64
@@ -235,6 +246,7 @@ typedef struct run_opts_out {
   const char *exclude[MAX_EXCLUDES + 1]; /* --exclude (cfg.exclude) */
   int nexclude;
   int last_failed;                       /* --last-failed */
+  int require_all;                       /* --require-all */
 } run_opts_out;
 
 /* "K/N" with 1 <= K <= N <= 1024. */
@@ -284,7 +296,8 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
   /* GNU order: options may come before or after the patterns. */
   while ((c = getopt_long(argc, argv, "hx", run_opts, NULL)) != -1) {
     const char *arg = optarg;
-    if ((!is_run && (c == 'x' || c == OPT_MAXFAIL || c == OPT_LASTFAILED)) ||
+    if ((!is_run && (c == 'x' || c == OPT_MAXFAIL || c == OPT_LASTFAILED ||
+                     c == OPT_REQUIREALL)) ||
         (is_mutants && c == OPT_EXCLUDE))
       return fc_cli_usage_error("%s: '%s' is an option of 'foldcheck run'",
                                 argv[0], argv[optind - 1]);
@@ -308,6 +321,9 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
       break;
     case OPT_LASTFAILED:
       o->last_failed = 1;
+      break;
+    case OPT_REQUIREALL:
+      o->require_all = 1;
       break;
     case OPT_CASES:
       if (parse_long(&v, arg, 1, 100000000L, "--cases"))
@@ -461,7 +477,8 @@ static int last_failed_ids(const char ***ids, const fc_run_config *cfg,
     const char *st = json_string_value(json_object_get(p, "status"));
     const fc_property *q =
         fc_properties_find(json_string_value(json_object_get(p, "id")));
-    if (st == NULL || strcmp(st, "pass") == 0 || q == NULL)
+    if (st == NULL || strcmp(st, "pass") == 0 ||
+        strcmp(st, "not_provided") == 0 || q == NULL)
       continue; /* a property this foldcheck no longer has is skipped */
     failed++;
     for (size_t j = 0; j < nsel; j++)
@@ -535,6 +552,17 @@ int fc_cli_run(int argc, char **argv)
     if (rep.results[i].db_warning[0])
       fprintf(stderr, "foldcheck: warning: %s\n", rep.results[i].db_warning);
   int status = fc_report_ok(&rep) ? 0 : 1;
+  size_t nprov = fc_report_count(&rep, FC_STATUS_NOT_PROVIDED);
+  if (nprov > 0 && o.require_all) {
+    /* --require-all: what the kernels do not provide is an error. */
+    fprintf(stderr, "foldcheck: --require-all: %zu propert%s not provided "
+            "by the kernels under test:", nprov, nprov == 1 ? "y" : "ies");
+    for (size_t i = 0; i < rep.n; i++)
+      if (rep.results[i].status == FC_STATUS_NOT_PROVIDED)
+        fprintf(stderr, " %s", rep.results[i].prop->id);
+    fprintf(stderr, "\n");
+    status = 1;
+  }
   if (o.cfg.db_dir != NULL && strcmp(o.cfg.profile, "default") == 0 &&
       !rep.interrupted) {
     /* The default profile keeps the last report for 'foldcheck anchors'
@@ -741,7 +769,8 @@ static int replay_report(const char *text, const char *path,
         rc = fc_cli_usage_error("%s: %s (%s) has no counterexample to replay",
                                 path, property, fc_status_name(r->status));
       want++;
-    } else if (r->status != FC_STATUS_PASS) {
+    } else if (r->status != FC_STATUS_PASS &&
+               r->status != FC_STATUS_NOT_PROVIDED) {
       if (r->cex != NULL)
         want++;
       else

@@ -368,6 +368,17 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
   memset(res, 0, sizeof *res);
   res->prop = p;
   double t0 = fc_now();
+  /* Issue 16: a property that calls the built-in tables directly cannot
+   * judge a plugin or an exec kernel; running it would judge the
+   * reference in the user's kernel's name.  It is not provided, and its
+   * database entry (another kernel's) is left alone. */
+  if (cfg->provider != NULL && p->kernels_via == FC_KV_TABLE) {
+    res->status = FC_STATUS_NOT_PROVIDED;
+    snprintf(res->message, sizeof res->message, "runs the built-in double "
+             "kernels only; not yet routed through a kernel provider");
+    res->seconds = fc_now() - t0;
+    return FC_OK;
+  }
 
   uint64_t *fail_seq = NULL;
   size_t fail_n = 0;
@@ -451,6 +462,14 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
       case_out *o = &j.out[i];
       if (!o->done)
         break;
+      if (o->rc == FC_ENOTPROVIDED) {
+        /* The provider has no entry for what the check calls: a status
+         * of its own, neither a pass nor an error of the run. */
+        res->status = FC_STATUS_NOT_PROVIDED;
+        snprintf(res->message, sizeof res->message, "the kernels under "
+                 "test have no entry for the contract this property calls");
+        break;
+      }
       if (o->rc != FC_OK) {
         res->status = FC_STATUS_ERROR;
         snprintf(res->message, sizeof res->message,
@@ -483,11 +502,11 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
     }
     j_ncases = j.ncases;
     res->stopped_by_time = j.timed_out && fail_index < 0 &&
-                           res->status != FC_STATUS_ERROR;
+                           res->status == FC_STATUS_PASS;
     res->interrupted = j.interrupted && fail_index < 0 &&
-                       res->status != FC_STATUS_ERROR;
+                       res->status == FC_STATUS_PASS;
     free(j.out);
-    if (res->status != FC_STATUS_ERROR && fail_index >= 0) {
+    if (res->status == FC_STATUS_PASS && fail_index >= 0) {
       rc = record_case(&fail_seq, &fail_n, p, cfg, k, fail_index, j_ncases);
       if (rc != FC_OK) {
         res->status = FC_STATUS_ERROR;
@@ -498,8 +517,9 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
     }
   }
 
-  /* 3. Shrink the failure and judge the property. */
-  if (res->status != FC_STATUS_ERROR && fail_seq != NULL) {
+  /* 3. Shrink the failure and judge the property.  Until here the status
+   * is pass (still open), error or not provided (settled). */
+  if (res->status == FC_STATUS_PASS && fail_seq != NULL) {
     rc = make_counterexample(res, fail_seq, fail_n, fail_level, fail_index, p,
                              cfg, k);
     fail_seq = NULL;
@@ -520,7 +540,7 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
     }
   }
   free(fail_seq);
-  if (res->status != FC_STATUS_ERROR) {
+  if (res->status == FC_STATUS_PASS) {
     if (p->expect == FC_EXPECT_HOLDS) {
       res->status = res->cex ? FC_STATUS_FAIL : FC_STATUS_PASS;
       if (res->cex)
@@ -576,9 +596,18 @@ int fc_report_ok(const fc_report *rep)
   if (rep == NULL || rep->interrupted)
     return 0;
   for (size_t i = 0; i < rep->n; i++)
-    if (rep->results[i].status != FC_STATUS_PASS)
+    if (rep->results[i].status != FC_STATUS_PASS &&
+        rep->results[i].status != FC_STATUS_NOT_PROVIDED)
       return 0;
   return 1;
+}
+
+size_t fc_report_count(const fc_report *rep, fc_status s)
+{
+  size_t n = 0;
+  for (size_t i = 0; rep != NULL && i < rep->n; i++)
+    n += rep->results[i].status == s;
+  return n;
 }
 
 static int matches_any(const char *id, const char *const *patterns)
@@ -730,7 +759,8 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
       fc_report_clear(rep);
       return rc;
     }
-    fell_short += rep->results[rep->n].status != FC_STATUS_PASS;
+    fell_short += rep->results[rep->n].status == FC_STATUS_FAIL ||
+                  rep->results[rep->n].status == FC_STATUS_ERROR;
     rep->n++;
     if (cfg->stop != NULL && *cfg->stop) {
       rep->interrupted = 1;
