@@ -416,6 +416,15 @@ typedef struct fc_run_config {
   const char *db_dir;    /* failure database, or NULL */
   const char *kernels;   /* kernel table name; NULL = reference; with a
                             provider, its --kernels spec (for replay) */
+  const char *kernel_arith; /* --kernel-arith "STORAGE/ACCUM" the provider
+                            is judged at, or NULL (its declaration): kept
+                            in replay records so a replay judges alike */
+  const char *kernel_id; /* identity of the kernels under test for the
+                            failure database: name, declared arithmetic
+                            and content (the CLI builds it: a plugin's file
+                            hash, an exec command line); NULL or
+                            "reference": the reference table, whose
+                            entries keep the historical name <id>.json */
   const char *profile;   /* "default", "ci", "nightly" (informational) */
   int progress;          /* 1: progress lines on stderr */
   /* Sharding: run only shard shard_index of shard_count (1-based), the
@@ -617,8 +626,10 @@ int fc_judge(int *level, const fc_check_result *r, const fc_property *p,
 /* --------------------------------------------------------------- replay */
 
 /* A replay record holds the foldcheck version, the property, precision,
- * slack, kernel table, seed, case index, choice sequence and the case's
- * values (hex floats).  A token is "fc1-" + base64url(JSON). */
+ * slack, kernel table (its --kernels spec), the --kernel-arith override
+ * and the kernel identity when given, seed, case index, choice sequence
+ * and the case's values (hex floats).  A token is "fc1-" +
+ * base64url(JSON). */
 int fc_replay_encode(char **token, const fc_prop_result *res,
                      const fc_run_config *cfg);
 /* Parse a token or the contents of a replay file (JSON or token text).
@@ -627,7 +638,9 @@ int fc_replay_encode(char **token, const fc_prop_result *res,
 typedef struct fc_replay {
   const fc_property *prop;
   long prec, slack_bits;
-  char kernels[64];
+  char kernels[1024];     /* the --kernels spec ("" when longer) */
+  char kernel_arith[16];  /* "STORAGE/ACCUM" override, or "" */
+  char kernel_id[1200];   /* the kernel identity, or "" (reference) */
   char version[32];
   uint64_t seed;
   long case_index;
@@ -636,6 +649,11 @@ typedef struct fc_replay {
   fc_case *values;
 } fc_replay;
 int fc_replay_decode(fc_replay *rp, const char *text, fc_error *err);
+/* The same, looking the property up in props only (NULL-terminated; no
+ * registry): the engine's own decoder, for a program that runs its own
+ * properties (FC_ENOTFOUND for a record of any other). */
+int fc_replay_decode_only(fc_replay *rp, const char *text,
+                          const fc_property *const *props, fc_error *err);
 /* The same, looking the property up first in `extra` (NULL-terminated; may
  * be NULL), then in the registry: for properties defined outside it. */
 int fc_replay_decode_ex(fc_replay *rp, const char *text,

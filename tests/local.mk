@@ -23,13 +23,15 @@ TESTS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
 	tests/cli-bench.sh tests/ci-recipes.sh tests/cli-select.sh \
 	tests/cli-replay-report.sh tests/t-safeio tests/cli-safeio.sh \
 	tests/cli-corrupt.sh tests/cli-exec-hello.sh \
-	tests/cli-replay-values.sh tests/cli-not-provided.sh
+	tests/cli-replay-values.sh tests/cli-not-provided.sh \
+	tests/cli-kernel-db.sh
 EXTRA_DIST += tests/ci-recipes.sh tests/ci_recipes.py \
 	examples/ci/github-actions.yml examples/ci/gitlab-ci.yml
 EXTRA_DIST += tests/cli-output.sh tests/cli-lean-loops.sh tests/cli-bench.sh \
 	tests/cli-select.sh tests/cli-replay-report.sh tests/cli-safeio.sh \
 	tests/cli-corrupt.sh tests/cli-exec-hello.sh \
-	tests/cli-replay-values.sh tests/cli-not-provided.sh
+	tests/cli-replay-values.sh tests/cli-not-provided.sh \
+	tests/cli-kernel-db.sh
 EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 	tests/cli-diff.sh tests/cli-conformance.sh tests/diff/base.json tests/diff/newfail.json \
 	tests/diff/grow10.json tests/diff/grow2.json tests/diff/env.json \

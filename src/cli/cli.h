@@ -102,6 +102,15 @@ int fc_cli_kernels_arg_ok(const char *spec);
 int fc_cli_open_provider(void **prov, const char *spec, double timeout,
                          const char *arith);
 void fc_cli_close_provider(void *prov);
+/* The identity of the kernels under test for the failure database
+ * (fc_run_config.kernel_id), into buf: a built-in table's name (prov
+ * NULL); "plugin NAME STORAGE/ACCUM fnv1a64:HASH" (the .so file's bytes)
+ * or "exec NAME STORAGE/ACCUM cmd:COMMAND" (prov an open provider, the
+ * arithmetic it is judged at).  0, or 2 after a message (an unreadable
+ * plugin file, an identity longer than buf). */
+#define FC_CLI_KERNEL_ID_MAX 1100
+int fc_cli_kernel_identity(char *buf, size_t n, const char *spec,
+                           const void *prov);
 /* Check one case's recorded values with cfg's kernels (built-in or
  * provider): p->check with the resolved table. */
 struct fc_check_result;

@@ -529,6 +529,17 @@ int fc_cli_run(int argc, char **argv)
     free(pats);
     return rc;
   }
+  /* Issue 16: replay records keep the --kernel-arith override; the
+   * failure database keys its entries by the kernels' identity. */
+  char kid[FC_CLI_KERNEL_ID_MAX];
+  if ((rc = fc_cli_kernel_identity(kid, sizeof kid, o.cfg.kernels,
+                                   o.cfg.provider)) != 0) {
+    free(pats);
+    fc_cli_close_provider(o.cfg.provider);
+    return rc;
+  }
+  o.cfg.kernel_id = kid;
+  o.cfg.kernel_arith = o.cfg.provider ? o.karith : NULL;
   static const char *const contract_pats[] = {"contract", NULL};
   const char *const *sel_pats =
       npats ? pats : o.cfg.provider ? contract_pats : NULL;
@@ -635,6 +646,7 @@ typedef struct replay_opts {
   const char *kernels; /* --kernels, or NULL: the record's */
   int from_choices;    /* --choices */
   double ktimeout;     /* --kernel-timeout */
+  const char *karith;  /* --kernel-arith, or NULL: the record's */
 } replay_opts;
 
 /* Re-check one decoded record and print it; clears *rp.  0 the case meets
@@ -651,22 +663,44 @@ static int replay_one(fc_replay *rp, const replay_opts *ro)
   fc_run_config_profile(&cfg, "ci");
   cfg.prec = ro->prec ? ro->prec : rp->prec;
   cfg.slack_bits = rp->slack_bits;
+  /* Issue 16: the record's kernels and --kernel-arith unless the command
+   * line says otherwise; the command line wins, with a note, so that one
+   * case can be tried on another kernel (replay --kernels B TOKEN). */
   cfg.kernels = ro->kernels ? ro->kernels : rp->kernels;
   if (cfg.kernels[0] == '\0') {
     fc_replay_clear(rp);
     return fc_cli_usage_error("the record's kernels spec is too long to be "
                               "stored: pass --kernels again");
   }
+  int same_kernels = strcmp(cfg.kernels, rp->kernels) == 0;
+  const char *arith = ro->karith ? ro->karith
+                      : same_kernels && rp->kernel_arith[0] ? rp->kernel_arith
+                                                            : NULL;
+  if (ro->kernels == NULL && strcmp(rp->kernels, "reference") != 0)
+    fprintf(stderr, "foldcheck: note: replaying through the record's kernels "
+            "%s%s%s (--kernels overrides)\n", rp->kernels,
+            arith ? " judged at " : "", arith ? arith : "");
+  else if (!same_kernels)
+    fprintf(stderr, "foldcheck: warning: the record was found with kernels "
+            "%s%s%s; replaying through %s (--kernels)\n", rp->kernels,
+            rp->kernel_arith[0] ? " judged at " : "", rp->kernel_arith,
+            cfg.kernels);
+  if (ro->karith != NULL && rp->kernel_arith[0] &&
+      strcmp(ro->karith, rp->kernel_arith) != 0 && same_kernels)
+    fprintf(stderr, "foldcheck: warning: the record was judged at %s; "
+            "judging at %s (--kernel-arith)\n", rp->kernel_arith,
+            ro->karith);
   if (!fc_cli_kernels_arg_ok(cfg.kernels)) {
     fc_replay_clear(rp);
     return fc_cli_usage_error("the record names kernel table '%s', which this "
                               "foldcheck does not have", cfg.kernels);
   }
   if ((rc = fc_cli_open_provider(&cfg.provider, cfg.kernels, ro->ktimeout,
-                                 NULL)) != 0) {
+                                 arith)) != 0) {
     fc_replay_clear(rp);
     return rc;
   }
+  cfg.kernel_arith = arith;
   const fc_property *p = rp->prop;
   fc_check_result r;
   memset(&r, 0, sizeof r);
@@ -710,8 +744,10 @@ static int replay_one(fc_replay *rp, const replay_opts *ro)
          p->lean_file ? ")" : "");
   printf("record     foldcheck %s, seed %" PRIu64 ", case %ld, %zu choices\n",
          rp->version, rp->seed, rp->case_index, rp->nchoices);
-  printf("checked    precision %ld bits, slack %ld, kernels %s\n", cfg.prec,
-         cfg.slack_bits, cfg.kernels);
+  printf("checked    precision %ld bits, slack %ld, kernels %s%s%s\n",
+         cfg.prec, cfg.slack_bits, cfg.kernels,
+         cfg.kernel_arith ? " judged at " : "",
+         cfg.kernel_arith ? cfg.kernel_arith : "");
   printf("case%s\n", ro->from_choices ? " (regenerated from its choices)" : "");
   fc_case_print(stdout, shown, "  ");
   if (p->describe)
@@ -832,8 +868,9 @@ int fc_cli_replay(int argc, char **argv)
       {"choices", no_argument, NULL, OPT_CHOICES},
       {"help", no_argument, NULL, OPT_HELP},
       {"kernel-timeout", required_argument, NULL, OPT_KTIMEOUT},
+      {"kernel-arith", required_argument, NULL, OPT_KARITH},
       {NULL, 0, NULL, 0}};
-  replay_opts ro = {0, NULL, 0, FC_CLI_KERNEL_TIMEOUT};
+  replay_opts ro = {0, NULL, 0, FC_CLI_KERNEL_TIMEOUT, NULL};
   int c;
   optind = 1;
   opterr = 0;
@@ -855,10 +892,13 @@ int fc_cli_replay(int argc, char **argv)
     case OPT_CHOICES:
       ro.from_choices = 1;
       break;
+    case OPT_KARITH:
+      ro.karith = optarg;
+      break;
     case 'h':
     case OPT_HELP:
       printf("usage: foldcheck replay TOKEN|FILE [--prec BITS] [--kernels NAME] "
-             "[--choices]\n"
+             "[--kernel-arith S/A] [--choices]\n"
              "       foldcheck replay REPORT.json [PROPERTY] [options]\n"
              "Re-check one counterexample alone.  TOKEN is the fc1-... token a\n"
              "report prints; FILE holds a token or a JSON replay record (as the\n"
@@ -868,6 +908,10 @@ int fc_cli_replay(int argc, char **argv)
              "it; it holds every counterexample's full token): re-check the\n"
              "counterexample of each property that fell short, or PROPERTY's\n"
              "(a negative control's detection too).\n"
+             "The record names the kernels it was found with (--kernels\n"
+             "spec) and any --kernel-arith: replay uses both (a note says\n"
+             "so); --kernels and --kernel-arith given here win (a warning\n"
+             "names the record's), e.g. to try the case on a fixed kernel.\n"
              "Exit status: 0 the case meets its property's expectation (holds:\n"
              "passes; negative control: detected), 1 it does not (for a\n"
              "report: one of them) or could not be checked, 2 bad input: a\n"
@@ -1058,6 +1102,15 @@ int fc_cli_bench(int argc, char **argv)
     free(pats);
     return rc;
   }
+  char kid[FC_CLI_KERNEL_ID_MAX];
+  if ((rc = fc_cli_kernel_identity(kid, sizeof kid, o.cfg.kernels,
+                                   o.cfg.provider)) != 0) {
+    free(pats);
+    fc_cli_close_provider(o.cfg.provider);
+    return rc;
+  }
+  o.cfg.kernel_id = kid;
+  o.cfg.kernel_arith = o.cfg.provider ? o.karith : NULL;
   static const char *const contract_pats[] = {"contract", NULL};
   const char *const *sel =
       npats ? pats : o.cfg.provider ? contract_pats : NULL;

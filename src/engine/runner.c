@@ -390,11 +390,14 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
   if (cfg->db_dir != NULL) {
     uint64_t *seq = NULL;
     size_t n = 0;
-    int lrc = fc_db_load(&seq, &n, cfg->db_dir, p->id);
+    int lrc = fc_db_load(&seq, &n, cfg->db_dir, p, fc_kernel_id(cfg));
+    char dbp[4200];
     if (lrc != FC_OK && lrc != FC_ENOTFOUND)
       snprintf(res->db_warning, sizeof res->db_warning,
-               "failure database record %s/%s.json is unreadable or corrupt "
-               "(%s): ignored", cfg->db_dir, p->id, fc_strerror(lrc));
+               "failure database record %s is unreadable, corrupt or of "
+               "other kernels (%s): ignored",
+               fc_db_path(dbp, sizeof dbp, cfg->db_dir, p->id,
+                          fc_kernel_id(cfg)), fc_strerror(lrc));
     if (lrc == FC_OK) {
       fc_case *c = fc_case_new();
       fc_check_result r;
@@ -414,7 +417,7 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
         res->oracle_seconds += r.oracle_seconds;
         fold_worst(res, &r, -1);
       } else if (erc == FC_OK) {
-        fc_db_remove(cfg->db_dir, p->id); /* fixed: forget it */
+        fc_db_remove(cfg->db_dir, p->id, fc_kernel_id(cfg)); /* fixed */
       }
       free(seq);
     }
@@ -531,7 +534,7 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
       char *json = NULL;
       int src = fc_replay_record_json(&json, p, res->cex, cfg, 1);
       if (src == FC_OK)
-        src = fc_db_save(cfg->db_dir, p->id, json);
+        src = fc_db_save(cfg->db_dir, p->id, fc_kernel_id(cfg), json);
       if (src != FC_OK)
         snprintf(res->db_warning, sizeof res->db_warning,
                  "could not save the failure in the database %s: %s",
