@@ -284,7 +284,7 @@ static void plots(page *g, const fc_report *rep)
     size_t count = 0;
     for (size_t i = 0; i < rep->n; i++)
       count += rep->results[i].status != FC_STATUS_NOT_PROVIDED &&
-               !short_of(&rep->results[i]) == pass;
+               short_of(&rep->results[i]) != pass;
     if (count == 0)
       continue;
     if (pass)
@@ -294,7 +294,7 @@ static void plots(page *g, const fc_report *rep)
     put(g, "<div class=\"plots\">\n");
     for (size_t i = 0; i < rep->n; i++) {
       const fc_prop_result *r = &rep->results[i];
-      if (r->status == FC_STATUS_NOT_PROVIDED || !short_of(r) != pass)
+      if (r->status == FC_STATUS_NOT_PROVIDED || short_of(r) == pass)
         continue;
       if (fc_svg_histogram(g->out, r) != FC_OK ||
           fc_svg_scatter(g->out, r) != FC_OK)
