@@ -467,6 +467,11 @@ typedef struct fc_run_config {
 #define FC_MAX_CHOICES_MIN 16
 #define FC_SHARDS_MAX 1024
 
+/* Validate a run configuration against the limits above (and its shard,
+ * margins, draw limit): FC_OK, or FC_ERANGE / FC_EINVAL with the message
+ * in err. */
+int fc_run_config_check(const fc_run_config *cfg, fc_error *err);
+
 /* Fill a profile's defaults ("default", "ci", "nightly"); FC_ENOTFOUND for
  * an unknown name.  The seed of "default" and "nightly" is fresh (from the
  * clock and pid); "ci" is derandomised. */
@@ -603,6 +608,32 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
 /* Run one property (exposed for tests). */
 int fc_run_property(fc_prop_result *res, const fc_property *p,
                     const fc_run_config *cfg, fc_error *err);
+
+/* The engine's own entry points (issue 16, item 7): they run what they are
+ * given and look nothing up.  fc_run, fc_run_property and fc_eval_choices
+ * above are these after the lookup (props/run_named.c): the registry's
+ * properties by pattern, the kernel table by cfg->kernels.
+ *   fc_run_props: run props[0..n) in that order (already selected and
+ *   sharded) into *rep, as fc_run does after its selection (--maxfail,
+ *   interruption, rep->kernels = cfg->kernels or "reference").
+ *   fc_run_property_with, fc_eval_choices_with: fc_run_property and
+ *   fc_eval_choices with the kernel table given.
+ * k: the kernel table the properties' checks receive (fc_check_ctx.
+ * kernels): a built-in table, or a table carrying the run's provider
+ * (cfg->provider non-NULL: an external kernel, which FC_KV_TABLE
+ * properties are not run on).  Never NULL (FC_EINVAL).  A user's own
+ * property, written against this header, runs through the same calls. */
+int fc_run_props(fc_report *rep, const fc_run_config *cfg,
+                 const fc_property *const *props, size_t n,
+                 const fc_kernels *k, fc_error *err);
+int fc_run_property_with(fc_prop_result *res, const fc_property *p,
+                         const fc_run_config *cfg, const fc_kernels *k,
+                         fc_error *err);
+int fc_eval_choices_with(fc_check_result *r, int *failed, int *level,
+                         fc_case *c, const fc_property *p,
+                         const uint64_t *choices, size_t n,
+                         const fc_run_config *cfg, const fc_kernels *k,
+                         double margin);
 void fc_prop_result_clear(fc_prop_result *res);
 void fc_report_clear(fc_report *rep);
 /* 1 if every property met its expectation, not counting the properties

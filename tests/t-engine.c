@@ -473,6 +473,22 @@ static void test_not_provided(void)
          "a run whose only property is not provided is ok (exit 0 unless "
          "--require-all)");
   fc_prop_result_clear(&res);
+
+  /* Item 7: the engine runs the list and the kernel table it is given
+   * (no registry, no lookup by name): properties of the caller's own. */
+  const fc_property *mine[] = {&toy_always_holds, &toy_table};
+  fc_report r2;
+  table_calls = 0;
+  rc = fc_run_props(&r2, &cfg, mine, 2, fc_kernels_reference(), &err);
+  fct_ok(rc == FC_OK && r2.n == 2 && r2.results[0].prop == mine[0] &&
+             r2.results[1].prop == mine[1] &&
+             r2.results[0].status == FC_STATUS_PASS &&
+             r2.results[1].status == FC_STATUS_PASS && table_calls == 5 &&
+             strcmp(r2.kernels, "reference") == 0,
+         "fc_run_props runs the caller's own properties, in its order");
+  fc_report_clear(&r2);
+  rc = fc_run_props(&r2, &cfg, mine, 2, NULL, &err);
+  fct_ok(rc == FC_EINVAL, "fc_run_props without a kernel table: EINVAL");
 }
 
 int main(void)

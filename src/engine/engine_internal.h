@@ -34,8 +34,6 @@ int fc_profile_scale(const char *profile);
 /* Monotonic seconds. */
 double fc_now(void);
 
-/* Validate a run configuration; message in err. */
-int fc_run_config_check(const fc_run_config *cfg, fc_error *err);
 
 /* One evaluation from a choice sequence (replay mode).  On FC_OK: *rec /
  * *nrec hold the consumed sequence (malloc'd; caller frees), *failed and

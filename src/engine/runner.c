@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 #include "engine_internal.h"
-#include "kernels/kernels.h"
 
 double fc_now(void)
 {
@@ -114,17 +113,15 @@ int fc_gen_internal(int *discarded, uint64_t **rec, size_t *nrec, fc_case *c,
   return rc;
 }
 
-int fc_eval_choices(fc_check_result *r, int *failed, int *level, fc_case *c,
-                    const fc_property *p, const uint64_t *choices, size_t n,
-                    const fc_run_config *cfg, double margin)
+int fc_eval_choices_with(fc_check_result *r, int *failed, int *level,
+                         fc_case *c, const fc_property *p,
+                         const uint64_t *choices, size_t n,
+                         const fc_run_config *cfg, const fc_kernels *k,
+                         double margin)
 {
-  if (r == NULL || failed == NULL || p == NULL || cfg == NULL ||
+  if (r == NULL || failed == NULL || p == NULL || cfg == NULL || k == NULL ||
       (choices == NULL && n > 0))
     return FC_EINVAL;
-  fc_kernels kscratch;
-  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
-  if (k == NULL)
-    return FC_ENOTFOUND;
   fc_case *own = NULL;
   if (c == NULL && (c = own = fc_case_new()) == NULL)
     return FC_ENOMEM;
@@ -351,20 +348,16 @@ static int make_counterexample(fc_prop_result *res, uint64_t *seq, size_t n,
   return fc_replay_encode(&cex->token, res, cfg);
 }
 
-int fc_run_property(fc_prop_result *res, const fc_property *p,
-                    const fc_run_config *cfg, fc_error *err)
+int fc_run_property_with(fc_prop_result *res, const fc_property *p,
+                         const fc_run_config *cfg, const fc_kernels *k,
+                         fc_error *err)
 {
-  if (res == NULL || p == NULL || cfg == NULL || p->generate == NULL ||
-      p->check == NULL)
+  if (res == NULL || p == NULL || cfg == NULL || k == NULL ||
+      p->generate == NULL || p->check == NULL)
     return fc_error_set(err, FC_EINVAL, "fc_run_property: NULL argument");
   int rc = fc_run_config_check(cfg, err);
   if (rc != FC_OK)
     return rc;
-  fc_kernels kscratch;
-  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
-  if (k == NULL)
-    return fc_error_set(err, FC_ENOTFOUND, "unknown kernel table '%s'",
-                        cfg->kernels);
   memset(res, 0, sizeof *res);
   res->prop = p;
   double t0 = fc_now();
@@ -613,133 +606,25 @@ size_t fc_report_count(const fc_report *rep, fc_status s)
   return n;
 }
 
-static int matches_any(const char *id, const char *const *patterns)
+int fc_run_props(fc_report *rep, const fc_run_config *cfg,
+                 const fc_property *const *sel, size_t n,
+                 const fc_kernels *k, fc_error *err)
 {
-  for (const char *const *q = patterns; q && *q; q++)
-    if (fc_pattern_match(*q, id))
-      return 1;
-  return 0;
-}
-
-static int selected(const char *id, const char *const *patterns,
-                    const fc_run_config *cfg)
-{
-  if (patterns != NULL && patterns[0] != NULL && !matches_any(id, patterns))
-    return 0;
-  if (matches_any(id, cfg->exclude))
-    return 0;
-  if (cfg->only == NULL)
-    return 1;
-  for (const char *const *q = cfg->only; *q; q++)
-    if (strcmp(*q, id) == 0)
-      return 1;
-  return 0;
-}
-
-/* The first of patterns that matches no property, or NULL. */
-static const char *unmatched(const char *const *patterns)
-{
-  for (const char *const *q = patterns; q && *q; q++) {
-    int any = 0;
-    for (size_t i = 0, np = fc_properties_count(); i < np && !any; i++)
-      any = fc_pattern_match(*q, fc_properties_at(i)->id);
-    if (!any)
-      return *q;
-  }
-  return NULL;
-}
-
-int fc_select_properties(const fc_property ***out, size_t *n,
-                         const fc_run_config *cfg,
-                         const char *const *patterns, fc_error *err)
-{
-  if (out == NULL || n == NULL || cfg == NULL)
-    return fc_error_set(err, FC_EINVAL, "fc_select_properties: NULL argument");
-  *out = NULL;
-  *n = 0;
-  /* Every pattern must select something: a typo is an error, not a pass;
-   * an exclusion with a typo would run what was meant to be left out. */
-  const char *typo = unmatched(patterns);
-  if (typo != NULL)
-    return fc_error_set(err, FC_ENOTFOUND,
-                        "no property matches '%s' (see 'foldcheck list')",
-                        typo);
-  if ((typo = unmatched(cfg->exclude)) != NULL)
-    return fc_error_set(err, FC_ENOTFOUND, "--exclude '%s' matches no "
-                        "property (see 'foldcheck list')", typo);
-  for (const char *const *q = cfg->only; q && *q; q++)
-    if (fc_properties_find(*q) == NULL)
-      return fc_error_set(err, FC_ENOTFOUND, "no property has the id '%s' "
-                          "(see 'foldcheck list')", *q);
-  if (cfg->shard_count < 0 || cfg->shard_count > FC_SHARDS_MAX ||
-      (cfg->shard_count > 1 &&
-       (cfg->shard_index < 1 || cfg->shard_index > cfg->shard_count)))
-    return fc_error_set(err, FC_ERANGE, "shard must be K/N with 1 <= K <= N "
-                        "<= %d, got %d/%d", FC_SHARDS_MAX, cfg->shard_index,
-                        cfg->shard_count);
-  size_t total = fc_properties_count(), m = 0;
-  const fc_property **sel = calloc(total ? total : 1, sizeof *sel);
-  int *shard_of = calloc(total ? total : 1, sizeof *shard_of);
-  if (sel == NULL || shard_of == NULL) {
-    free(sel);
-    free(shard_of);
-    return fc_error_set(err, FC_ENOMEM, "out of memory");
-  }
-  for (size_t i = 0; i < total; i++)
-    if (selected(fc_properties_at(i)->id, patterns, cfg))
-      sel[m++] = fc_properties_at(i);
-  /* Before sharding: an empty shard of a non-empty selection is fine. */
-  if (m == 0 && (cfg->exclude != NULL || cfg->only != NULL)) {
-    free(sel);
-    free(shard_of);
-    return fc_error_set(err, FC_ENOTFOUND, "no property is left to run once "
-                        "%s applied", cfg->only && cfg->exclude
-                                          ? "the exclusions and the id list are"
-                                          : cfg->only ? "the id list is"
-                                                      : "the exclusions are");
-  }
-  if (cfg->shard_count > 1) {
-    fc_shard_assign(shard_of, sel, m, cfg);
-    size_t k = 0;
-    for (size_t i = 0; i < m; i++)
-      if (shard_of[i] == cfg->shard_index)
-        sel[k++] = sel[i];
-    m = k;
-  }
-  free(shard_of);
-  *out = sel;
-  *n = m;
-  return FC_OK;
-}
-
-int fc_run(fc_report *rep, const fc_run_config *cfg,
-           const char *const *patterns, fc_error *err)
-{
-  if (rep == NULL || cfg == NULL)
+  if (rep == NULL || cfg == NULL || k == NULL || (sel == NULL && n > 0))
     return fc_error_set(err, FC_EINVAL, "fc_run: NULL argument");
   memset(rep, 0, sizeof *rep);
   int rc = fc_run_config_check(cfg, err);
   if (rc != FC_OK)
     return rc;
-  fc_kernels kscratch;
-  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
-  if (k == NULL)
-    return fc_error_set(err, FC_ENOTFOUND, "unknown kernel table '%s'",
-                        cfg->kernels);
-  const fc_property **sel = NULL;
-  size_t n = 0;
-  rc = fc_select_properties(&sel, &n, cfg, patterns, err);
-  if (rc != FC_OK)
-    return rc;
   rep->results = calloc(n ? n : 1, sizeof *rep->results);
-  if (rep->results == NULL) {
-    free(sel);
+  if (rep->results == NULL)
     return fc_error_set(err, FC_ENOMEM, "out of memory");
-  }
   rep->cfg = *cfg;
   rep->cfg.stop = NULL; /* the caller's flag does not outlive the run */
+  /* The kernels' name as the caller gave it (a table name or a provider's
+   * --kernels spec): the engine looks up no table. */
   snprintf(rep->kernels, sizeof rep->kernels, "%s",
-           cfg->provider && cfg->kernels ? cfg->kernels : fc_kernels_name(k));
+           cfg->kernels ? cfg->kernels : "reference");
   fc_env_collect(&rep->env, cfg->threads);
   double t0 = fc_now();
   long fell_short = 0;
@@ -756,9 +641,8 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
       rep->interrupted = 1;
       break;
     }
-    rc = fc_run_property(&rep->results[rep->n], p, cfg, err);
+    rc = fc_run_property_with(&rep->results[rep->n], p, cfg, k, err);
     if (rc != FC_OK) {
-      free(sel);
       fc_report_clear(rep);
       return rc;
     }
@@ -770,7 +654,6 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
       break;
     }
   }
-  free(sel);
   rep->seconds = fc_now() - t0;
   return FC_OK;
 }
