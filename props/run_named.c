@@ -112,20 +112,31 @@ int fc_select_properties(const fc_property ***out, size_t *n,
   return FC_OK;
 }
 
+/* cfg checked, then its kernel table into *k (scratch: see
+ * fc_kernels_resolve); FC_OK or the error with its message. */
+static int resolve(const fc_kernels **k, fc_kernels *scratch,
+                   const fc_run_config *cfg, fc_error *err)
+{
+  int rc = fc_run_config_check(cfg, err);
+  if (rc != FC_OK)
+    return rc;
+  *k = fc_kernels_resolve(scratch, cfg);
+  return *k != NULL ? FC_OK
+                    : fc_error_set(err, FC_ENOTFOUND, "unknown kernel table "
+                                   "'%s'", cfg->kernels);
+}
+
 int fc_run(fc_report *rep, const fc_run_config *cfg,
            const char *const *patterns, fc_error *err)
 {
   if (rep == NULL || cfg == NULL)
     return fc_error_set(err, FC_EINVAL, "fc_run: NULL argument");
   memset(rep, 0, sizeof *rep);
-  int rc = fc_run_config_check(cfg, err);
+  fc_kernels kscratch;
+  const fc_kernels *k = NULL;
+  int rc = resolve(&k, &kscratch, cfg, err);
   if (rc != FC_OK)
     return rc;
-  fc_kernels kscratch;
-  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
-  if (k == NULL)
-    return fc_error_set(err, FC_ENOTFOUND, "unknown kernel table '%s'",
-                        cfg->kernels);
   const fc_property **sel = NULL;
   size_t n = 0;
   rc = fc_select_properties(&sel, &n, cfg, patterns, err);
@@ -141,15 +152,10 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
 {
   if (res == NULL || p == NULL || cfg == NULL)
     return fc_error_set(err, FC_EINVAL, "fc_run_property: NULL argument");
-  int rc = fc_run_config_check(cfg, err);
-  if (rc != FC_OK)
-    return rc;
   fc_kernels kscratch;
-  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
-  if (k == NULL)
-    return fc_error_set(err, FC_ENOTFOUND, "unknown kernel table '%s'",
-                        cfg->kernels);
-  return fc_run_property_with(res, p, cfg, k, err);
+  const fc_kernels *k = NULL;
+  int rc = resolve(&k, &kscratch, cfg, err);
+  return rc != FC_OK ? rc : fc_run_property_with(res, p, cfg, k, err);
 }
 
 int fc_eval_choices(fc_check_result *r, int *failed, int *level, fc_case *c,

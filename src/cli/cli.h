@@ -111,6 +111,13 @@ void fc_cli_close_provider(void *prov);
 #define FC_CLI_KERNEL_ID_MAX 1100
 int fc_cli_kernel_identity(char *buf, size_t n, const char *spec,
                            const void *prov);
+/* Both for a run: open cfg->kernels' provider into cfg->provider
+ * (fc_cli_open_provider), write its identity into kid (n bytes,
+ * FC_CLI_KERNEL_ID_MAX) and set cfg->kernel_id = kid and, for an external
+ * provider, cfg->kernel_arith = arith.  0, or 2 after a message (nothing
+ * left open). */
+int fc_cli_kernels_setup(struct fc_run_config *cfg, char *kid, size_t n,
+                         double timeout, const char *arith);
 /* Check one case's recorded values with cfg's kernels (built-in or
  * provider): p->check with the resolved table. */
 struct fc_check_result;

@@ -67,6 +67,23 @@ int fc_cli_open_provider(void **prov, const char *spec, double timeout,
 
 void fc_cli_close_provider(void *prov) { fc_kprov_close(prov); }
 
+int fc_cli_kernels_setup(fc_run_config *cfg, char *kid, size_t n,
+                         double timeout, const char *arith)
+{
+  int rc = fc_cli_open_provider(&cfg->provider, cfg->kernels, timeout, arith);
+  if (rc != 0)
+    return rc;
+  if ((rc = fc_cli_kernel_identity(kid, n, cfg->kernels, cfg->provider)) !=
+      0) {
+    fc_cli_close_provider(cfg->provider);
+    cfg->provider = NULL;
+    return rc;
+  }
+  cfg->kernel_id = kid;
+  cfg->kernel_arith = cfg->provider ? arith : NULL;
+  return 0;
+}
+
 /* 64-bit FNV-1a of a file's bytes into *h; FC_EIO when unreadable. */
 static int hash_file(uint64_t *h, const char *path)
 {

@@ -523,23 +523,14 @@ int fc_cli_run(int argc, char **argv)
   /* Probe the failure database now: a warning line, not a silent loss. */
   if (o.cfg.db_dir != NULL && fc_cli_check_db(o.cfg.db_dir) != 0)
     o.cfg.db_dir = NULL;
-  /* Issue 9: the user's kernels; the default selection is then contract.*. */
-  if ((rc = fc_cli_open_provider(&o.cfg.provider, o.cfg.kernels, o.ktimeout,
+  /* Issue 9: the user's kernels; the default selection is then contract.*.
+   * Issue 16: their identity keys the failure database. */
+  char kid[FC_CLI_KERNEL_ID_MAX];
+  if ((rc = fc_cli_kernels_setup(&o.cfg, kid, sizeof kid, o.ktimeout,
                                  o.karith)) != 0) {
     free(pats);
     return rc;
   }
-  /* Issue 16: replay records keep the --kernel-arith override; the
-   * failure database keys its entries by the kernels' identity. */
-  char kid[FC_CLI_KERNEL_ID_MAX];
-  if ((rc = fc_cli_kernel_identity(kid, sizeof kid, o.cfg.kernels,
-                                   o.cfg.provider)) != 0) {
-    free(pats);
-    fc_cli_close_provider(o.cfg.provider);
-    return rc;
-  }
-  o.cfg.kernel_id = kid;
-  o.cfg.kernel_arith = o.cfg.provider ? o.karith : NULL;
   static const char *const contract_pats[] = {"contract", NULL};
   const char *const *sel_pats =
       npats ? pats : o.cfg.provider ? contract_pats : NULL;
@@ -1097,20 +1088,12 @@ int fc_cli_bench(int argc, char **argv)
     o.cfg.seed = 20261123;
   if (!db_given) /* --db DIR: replay (and shrink) the failure saved there */
     o.cfg.db_dir = NULL;
-  if ((rc = fc_cli_open_provider(&o.cfg.provider, o.cfg.kernels, o.ktimeout,
+  char kid[FC_CLI_KERNEL_ID_MAX];
+  if ((rc = fc_cli_kernels_setup(&o.cfg, kid, sizeof kid, o.ktimeout,
                                  o.karith)) != 0) {
     free(pats);
     return rc;
   }
-  char kid[FC_CLI_KERNEL_ID_MAX];
-  if ((rc = fc_cli_kernel_identity(kid, sizeof kid, o.cfg.kernels,
-                                   o.cfg.provider)) != 0) {
-    free(pats);
-    fc_cli_close_provider(o.cfg.provider);
-    return rc;
-  }
-  o.cfg.kernel_id = kid;
-  o.cfg.kernel_arith = o.cfg.provider ? o.karith : NULL;
   static const char *const contract_pats[] = {"contract", NULL};
   const char *const *sel =
       npats ? pats : o.cfg.provider ? contract_pats : NULL;
