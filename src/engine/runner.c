@@ -387,8 +387,8 @@ int fc_run_property_with(fc_prop_result *res, const fc_property *p,
     char dbp[4200];
     if (lrc != FC_OK && lrc != FC_ENOTFOUND)
       snprintf(res->db_warning, sizeof res->db_warning,
-               "failure database record %s is unreadable, corrupt or of "
-               "other kernels (%s): ignored",
+               "failure database record %s is unreadable or corrupt, or "
+               "of other kernels (%s): ignored",
                fc_db_path(dbp, sizeof dbp, cfg->db_dir, p->id,
                           fc_kernel_id(cfg)), fc_strerror(lrc));
     if (lrc == FC_OK) {
