@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   double *R = NULL;
   size_t nl = 0, ng = 0;
   fc_error err = {0, ""};
-  int rc = fc_rotation_load(&R, &nl, &ng, path, 4, 2, 2, &err);
+  int rc = fc_rotation_load(&R, NULL, &nl, &ng, path, 4, 2, 2, &err);
   if (fc_fuzz_verdict("rotation", rc, err.msg) == FC_OK)
     free(R);
   return 0;

@@ -8,7 +8,8 @@ libfoldcheck_la_SOURCES += \
 	src/ckpt/audit.h \
 	src/ckpt/audit.c \
 	src/ckpt/audit_report.c \
-	src/ckpt/rotation.c
+	src/ckpt/rotation.c \
+	src/ckpt/bias.c
 
 foldcheck_SOURCES += src/cli/audit_cmd.c
 
@@ -16,8 +17,9 @@ foldcheck_SOURCES += src/cli/audit_cmd.c
 ## ones; `tests/mkckpt --big DIR` writes the 32-layer timing pair).
 check_PROGRAMS += tests/mkckpt
 tests_mkckpt_LDADD = libfoldcheck.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
-TESTS += tests/cli-audit.sh
-EXTRA_DIST += tests/cli-audit.sh tests/bench-audit.sh
+TESTS += tests/cli-audit.sh tests/cli-audit-bias.sh
+EXTRA_DIST += tests/cli-audit.sh tests/bench-audit.sh tests/cli-audit-bias.sh \
+	tests/mkckpt_bias.py
 check_PROGRAMS += tests/t-ckpt
 tests_t_ckpt_LDADD = $(FCTEST_LDADD)
 TESTS += tests/t-ckpt

@@ -113,8 +113,9 @@ static void arith_note(fc_check_result *r, const kx *k, double worst_bound)
 {
   if (r->note[0] != '\0')
     return;
-  snprintf(r->note, sizeof r->note, "arith %s/%s, largest bound %.3g",
-           fc_fmt_name(k->a.storage), fc_fmt_name(k->a.accum), worst_bound);
+  char ab[32];
+  snprintf(r->note, sizeof r->note, "arith %s, largest bound %.3g",
+           fc_arith_format(ab, sizeof ab, &k->a), worst_bound);
 }
 
 static const fc_double_spec spec_val = {16.0, 0, 0};
@@ -931,10 +932,10 @@ static int gen_sign(fc_case *c, fc_draw *d)
 }
 
 /* s must equal sign(k) exactly (sign(0) = sign(-0) = +1): err = number of
- * wrong entries against bound 0.  alpha = ||k||_1 / d computed in accum: a
- * sum of d nonnegative terms and one division, |alpha^ - alpha| <=
- * gamma_{d+1} alpha (alpha is returned as a double: no storage
- * rounding). */
+ * wrong entries against bound 0.  alpha = ||k||_1 / d computed in accum:
+ * fc_bnd_sign_alpha (a sum of d nonnegative terms and one division,
+ * gamma_{d+1} alpha, with the input conversions and underflow; alpha is
+ * returned as a double: no storage rounding). */
 static int check_sign(fc_check_result *r, const fc_case *c,
                       const fc_check_ctx *x)
 {
@@ -982,18 +983,15 @@ static int check_sign(fc_check_result *r, const fc_case *c,
   mpfr_t a;
   mpfr_init2(a, x->prec);
   mpfr_set_ui(a, 0, MPFR_RNDN);
-  double mag = 0;
   for (size_t i = 0; i < n; i++) {
     mpfr_t t;
     mpfr_init2(t, 64);
     mpfr_set_d(t, fabs(ks[i]), MPFR_RNDN);
     mpfr_add(a, a, t, MPFR_RNDN); /* exact at P >= 64 + log2 n bits */
     mpfr_clear(t);
-    mag += fabs(ks[i]);
   }
   mpfr_div_ui(a, a, (unsigned long)n, MPFR_RNDN);
-  const double bound = fc_fmt_gamma(k.a.accum, (double)n + 1) * mag /
-                       (double)n * FC_BND_SAFETY;
+  const double bound = fc_bnd_sign_alpha(ks, n, &k.a);
   fc_oracle_accuracy(r, alpha, a, bound);
   mpfr_clear(a);
   if (wrong > 0)

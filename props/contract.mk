@@ -5,6 +5,7 @@
 libfoldcheck_la_SOURCES += \
 	src/bounds/bounds.h \
 	src/bounds/bounds.c \
+	src/bounds/arith.c \
 	src/contract/provider.h \
 	src/contract/provider.c \
 	props/contract.c
@@ -140,3 +141,7 @@ tests_t_contract_LDADD = $(FCTEST_LDADD)
 TESTS += tests/t-contract tests/cli-plugin.sh tests/cli-python.sh
 EXTRA_DIST += tests/cli-plugin.sh tests/cli-python.sh \
 	examples/plugin/README examples/python/foldcheck_client.py
+
+## The error model behind every bound (formats, gamma_n, underflow, the
+## declared arithmetic and its rounding points): shipped and installed.
+dist_doc_DATA += doc/error-model.md

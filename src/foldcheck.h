@@ -371,6 +371,17 @@ typedef struct fc_property {
    * FC_KV_PROVIDER (fc_kernels_via).  Every registered property says so
    * honestly (tests/t-engine checks its classes). */
   int kernels_via;
+  /* Optional: a shrink of this property's counterexample ends after this
+   * many consecutive candidates that did not shrink it (0: no such limit;
+   * the fixed point, the step budget and the time budget still apply).
+   * For properties whose case is a whole experiment (fold.large: a
+   * Llama-sized block per candidate), where a failure that shows only at
+   * full size would otherwise walk thousands of full-size candidates.  It
+   * counts candidates, never time, so the shrink's result depends on the
+   * seed alone: the ci profile, which reads no clock while shrinking,
+   * relies on it.  Set it above the longest run of rejected candidates
+   * the property's negative controls show before their fixed point. */
+  long shrink_stall;
 } fc_property;
 
 /* The registry of built-in properties. */
@@ -670,7 +681,7 @@ typedef struct fc_replay {
   const fc_property *prop;
   long prec, slack_bits;
   char kernels[1024];     /* the --kernels spec ("" when longer) */
-  char kernel_arith[16];  /* "STORAGE/ACCUM" override, or "" */
+  char kernel_arith[32];  /* the --kernel-arith override, or "" */
   char kernel_id[1200];   /* the kernel identity, or "" (reference) */
   char version[32];
   uint64_t seed;

@@ -118,12 +118,29 @@ expect_exit 2 "rotation with two directories" -- $F audit $C/orig $C/rew --rotat
 expect_exit 0 "json" -- $F audit $C/orig $C/rew $A --format json --cases 1
 grep -q '"foldcheck_audit": 1' "$TMP/out" && grep -q '"verdict": "foldable"' "$TMP/out"
 ok $? "json report with verdicts"
-expect_exit 1 "html (mixing)" -- $F audit $TMP/mixing/orig $TMP/mixing/rew $A --format html --cases 0 --output $TMP/a.html
+expect_exit 1 "html (mixing)" -- $F audit $TMP/mixing/orig $TMP/mixing/rew $A --format html --cases 1 --output $TMP/a.html
 grep -q "<svg" "$TMP/a.html" && grep -q "Distance to the RoPE commutant" "$TMP/a.html"
-ok $? "html page with the commutant-distance plot"
+ok $? "html page with the commutant-distance plots"
+grep -q '<div class="banner bad">NOT FOLDABLE: 12 of 12 heads flagged (12 online' "$TMP/a.html"
+ok $? "html: a verdict banner"
+[ "$(grep -c '<rect [^>]*stroke="#000" stroke-width="2"><title>layer' "$TMP/a.html")" -eq 12 ]
+ok $? "html: a layer x head heatmap with the 12 flagged heads outlined"
+[ "$(grep -c '>threshold' "$TMP/a.html")" -ge 2 ]
+ok $? "html: the heatmap scale and the plot both mark the threshold"
+ticks=$(grep -o 'text-anchor="end">1e[-+][0-9]*</text>' "$TMP/a.html" | sed 's/.*>\(1e[^<]*\)<.*/\1/')
+[ "$(echo "$ticks" | wc -l)" -ge 3 ] && [ "$(echo "$ticks" | sort | uniq -d | wc -l)" -eq 0 ]
+ok $? "html: the plot's y ticks read distinct numbers ($(echo $ticks))"
+grep -A1 '<th>reason</th></tr>' "$TMP/a.html" | grep -q '<tr class="flag">'
+ok $? "html: flagged heads first"
+expect_exit 0 "html (commuting)" -- $F audit $C/orig $C/rew $A --format html --cases 1
+grep -q '<div class="banner good">FOLDABLE: all 12 audited heads fold' "$TMP/out"
+ok $? "html: a passing banner"
 expect_exit 1 "markdown" -- $F audit $TMP/hadamard/orig $TMP/hadamard/rew $A --format markdown --cases 0
-grep -q "^| 0 | 0 | 0 |.*\*\*online\*\* |" "$TMP/out" && grep -q "<svg" "$TMP/out"
-ok $? "markdown table and plot"
+grep -q "^| 0 | 0 | 0 |.*\*\*online\*\* |" "$TMP/out" && grep -q "^## Flagged heads" "$TMP/out" &&
+  grep -q "^| 2 | \*\*O\*\* | \*\*O\*\* | \*\*O\*\* | \*\*O\*\* |" "$TMP/out"
+ok $? "markdown: flagged heads, a layer x head table, the full table"
+! grep -q "<svg" "$TMP/out"
+ok $? "markdown: no raw SVG (GitHub strips it)"
 
 # Corrupted files: exit 2, one line naming the file and the tensor.
 # (13 cases; intweight is a valid file whose weight is stored as I32; gap

@@ -71,7 +71,7 @@ if [ -f "$PLUG/libfcexample.so" ] && [ -x "$top_builddir/foldcheck-kernel-host" 
   expect_exit 0 "plugin B passes" -- $F $P --kernels ./good.so
   n=$(ls pdb | grep -c '^contract\.attention_accuracy@' || true)
   [ "$n" -eq 1 ] && r=0 || r=1; ok $r "B left A's failure alone"
-  grep -q '"kernel_id": "plugin .* fp32/fp32 fnv1a64:[0-9a-f]\{16\}"' \
+  grep -q '"kernel_id": "plugin .* fp32/fp32/fp32 fnv1a64:[0-9a-f]\{16\}"' \
     pdb/contract.attention_accuracy@*.json && r=0 || r=1
   ok $r "a plugin's identity: name, arithmetic, file hash"
   cp ./good.so ./bad.so # same path, other content: another kernel

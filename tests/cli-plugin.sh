@@ -91,7 +91,7 @@ grep -q "^contract.sign_quant .*pass" "$TMP/out"; ok $? "sign_quant still passes
 
 expect_exit 2 "wrong ABI version: a clear error before running" -- \
   $F $RUN --kernels "$(lib _abi)"
-grep -q "ABI version 2, this foldcheck speaks version 1" "$TMP/err"
+grep -q "ABI version 3, this foldcheck speaks versions 1 to 2" "$TMP/err"
 ok $? "the ABI mismatch is named"
 expect_exit 2 "a missing plugin file is bad usage" -- \
   $F $RUN --kernels ./no-such-plugin.so

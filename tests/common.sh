@@ -35,6 +35,17 @@ expect_exit() {
   fi
 }
 
+# numpy_python: prints the first of python3, /usr/bin/python3 that imports
+# numpy (test fixtures only); fails when none does.
+numpy_python() {
+  for c in python3 /usr/bin/python3; do
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c "import numpy" 2>/dev/null; then
+      echo "$c"; return 0
+    fi
+  done
+  return 1
+}
+
 done_testing() {
   echo "1..$tap_n"
   [ "$tap_failed" -eq 0 ]

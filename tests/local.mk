@@ -24,14 +24,17 @@ TESTS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
 	tests/cli-replay-report.sh tests/t-safeio tests/cli-safeio.sh \
 	tests/cli-corrupt.sh tests/cli-exec-hello.sh \
 	tests/cli-replay-values.sh tests/cli-not-provided.sh \
-	tests/cli-kernel-db.sh
+	tests/cli-kernel-db.sh tests/cli-same-report.sh \
+	tests/torch-client.sh
 EXTRA_DIST += tests/ci-recipes.sh tests/ci_recipes.py \
 	examples/ci/github-actions.yml examples/ci/gitlab-ci.yml
 EXTRA_DIST += tests/cli-output.sh tests/cli-lean-loops.sh tests/cli-bench.sh \
 	tests/cli-select.sh tests/cli-replay-report.sh tests/cli-safeio.sh \
 	tests/cli-corrupt.sh tests/cli-exec-hello.sh \
 	tests/cli-replay-values.sh tests/cli-not-provided.sh \
-	tests/cli-kernel-db.sh
+	tests/cli-kernel-db.sh tests/cli-same-report.sh \
+	tests/torch-client.sh \
+	examples/python/foldcheck_torch.py examples/python/hf_llama.py
 EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 	tests/cli-diff.sh tests/cli-conformance.sh tests/diff/base.json tests/diff/newfail.json \
 	tests/diff/grow10.json tests/diff/grow2.json tests/diff/env.json \
@@ -40,3 +43,4 @@ EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 	tests/diff/undetected.json \
 	tests/lean/Fixture/Symmetry.lean
 include $(srcdir)/tests/reports.mk
+include $(srcdir)/tests/arith.mk

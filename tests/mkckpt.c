@@ -16,7 +16,8 @@
  *   neox        GPT-NeoX: fused query_key_value (per-head [q; k; v]),
  *               rotary_pct 0.5 (fixed planes rotated by a dense O(8)),
  *               no GQA
- *   mixing      commuting R followed by a Givens rotation (0.3 rad)
+ *   mixing      commuting R followed by a Givens rotation (0.3 rad, or X
+ *               with a word angle=X, e.g. big4+mixing+angle=3e-3)
  *               between plane 1 and plane 5 (different frequencies)
  *   hadamard    the normalised Sylvester-Hadamard matrix on Q/K/V, Wo
  *               compensated: orthogonal, not in the commutant
@@ -35,6 +36,8 @@
  *               only the q, k, v, o tensors (about 2.7 GB per checkpoint);
  *               commuting rewrite.  For the timing in README, not for
  *               make check.
+ *   big4        the same shapes with 4 layers (a per-layer timing when
+ *               writing 32 layers takes too long).
  * Exit 0, or 2 with a message. */
 #include <errno.h>
 #include <jansson.h>
@@ -349,14 +352,20 @@ int main(int argc, char **argv)
     die("%s", "usage: mkckpt OUTDIR SCENARIO [--seed S]");
   const char *out = argv[1], *sc = argv[2];
   rs = 12345;
+  /* mixing angle: 0.3 rad, or the value of a word "angle=X" */
+  double mix_angle = 0.3;
+  const char *ap = strstr(sc, "angle=");
+  if (ap && (ap == sc || ap[-1] == '+'))
+    mix_angle = strtod(ap + 6, NULL);
   if (argc == 5 && strcmp(argv[3], "--seed") == 0)
     rs = strtoull(argv[4], NULL, 0);
   model m = {3, 64, 4, 2, 16, 16, 0, FC_DT_F32, FC_DT_F32};
   if (strncmp(sc, "corrupt-", 8) == 0)
     corrupt = sc + 8;
-  int big = has(sc, "big"), neox = has(sc, "neox");
+  int big = has(sc, "big") || has(sc, "big4"), neox = has(sc, "neox");
   if (big) {
-    m.L = 32; m.n = 4096; m.H = 32; m.KV = 8; m.d = 128; m.rot = 128;
+    m.L = has(sc, "big4") ? 4 : 32; m.n = 4096; m.H = 32; m.KV = 8;
+    m.d = 128; m.rot = 128;
     m.dt_orig = m.dt_rew = FC_DT_F16;
   }
   if (neox) {
@@ -402,7 +411,7 @@ int main(int argc, char **argv)
         size_t a1, b1, a5, b5;
         plane(&a1, &b1, &m, 1);
         plane(&a5, &b5, &m, 5);
-        givens(Rg, d, a1, a5, 0.3);
+        givens(Rg, d, a1, a5, mix_angle);
       }
       if (!big) {
         if (g == 0)

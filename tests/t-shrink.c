@@ -211,10 +211,9 @@ int main(void)
   {
     fc_run_config ci;
     fc_run_config_profile(&ci, "ci");
-    fct_ok(ci.shrink_seconds > 0 && ci.shrink_steps >= 20000,
-           "ci profile: %ld steps and a %.0f s safety net", ci.shrink_steps,
-           ci.shrink_seconds);
-    ci.shrink_seconds = 0;
+    fct_ok(ci.shrink_seconds == 0 && ci.shrink_steps >= 20000,
+           "ci profile: shrinks bounded by %ld candidates, no wall-time "
+           "budget (%g s)", ci.shrink_steps, ci.shrink_seconds);
     uint64_t *res_seq[3] = {NULL, NULL, NULL};
     size_t res_n[3];
     fc_counterexample res_cex[3];
@@ -266,6 +265,48 @@ int main(void)
     fct_ok(cex.shrink_time_limited && n == 21,
            "a time budget of 1e-9 s, asked for, cuts the shrink (flagged)");
     free(seq);
+  }
+
+  /* A property's stall limit (fc_property.shrink_stall) ends a shrink after
+   * that many consecutive candidates without progress: counted, never
+   * timed, so two shrinks of the same start agree; a limit above the
+   * longest stall of an unlimited shrink changes nothing. */
+  {
+    fc_run_config c8;
+    fct_config(&c8);
+    c8.shrink_seconds = 0;
+    fc_property stalled = toy_sum_below_100;
+    fc_counterexample cx[4];
+    uint64_t *sq[4];
+    size_t ns[4];
+    const long limits[4] = {0, 3, 3, 100000};
+    for (int v = 0; v < 4; v++) {
+      stalled.shrink_stall = limits[v];
+      ns[v] = 21;
+      sq[v] = malloc(ns[v] * sizeof *sq[v]);
+      sq[v][0] = 20;
+      for (size_t i = 1; i < ns[v]; i++)
+        sq[v][i] = 50;
+      memset(&cx[v], 0, sizeof cx[v]);
+      if (fc_shrink(&cx[v], &sq[v], &ns[v], FC_LEVEL_STATEMENT, &stalled,
+                    &c8, fc_kernels_reference()) != FC_OK)
+        ns[v] = 0;
+    }
+    fct_ok(ns[1] > 0 && cx[1].shrink_steps < cx[0].shrink_steps &&
+               !cx[1].shrink_time_limited,
+           "a stall limit of 3 ends the shrink early (%ld of %ld candidates, "
+           "not flagged as time-limited)", cx[1].shrink_steps,
+           cx[0].shrink_steps);
+    fct_ok(ns[1] == ns[2] && cx[1].shrink_steps == cx[2].shrink_steps &&
+               memcmp(sq[1], sq[2], ns[1] * sizeof *sq[1]) == 0,
+           "two stall-limited shrinks of the same start agree");
+    fct_ok(ns[0] > 0 && ns[3] == ns[0] &&
+               cx[3].shrink_steps == cx[0].shrink_steps &&
+               memcmp(sq[3], sq[0], ns[0] * sizeof *sq[0]) == 0,
+           "a stall limit above every stall changes nothing (%zu choices)",
+           ns[0]);
+    for (int v = 0; v < 4; v++)
+      free(sq[v]);
   }
 
   /* Budget: a shrink of 0 steps keeps the original failure. */

@@ -7,20 +7,31 @@
  * bound it reports about itself.  The built-in double kernels go through
  * the same functions (declared arithmetic fp64/fp64).
  *
- * Model (Higham, Accuracy and Stability of Numerical Algorithms, ch. 2-3):
- * each operation in format f returns op(a, b)(1 + e), |e| <= u_f, with u_f
- * the unit roundoff (fp64 2^-53, fp32 2^-24, bf16 2^-8, fp16 2^-11); a sum
- * or dot product of n terms, in any order, with or without FMA, has
- * absolute error <= gamma_n sum |terms|, gamma_n = n u / (1 - n u) (Higham
- * Lemma 3.1 and eq. (3.4)); libm-quality sin, cos, exp are within 2 u of
- * the exact function of their computed argument (documented assumption of
- * the contract; all common float libms are within 1 ulp).  Results are then
- * rounded into the storage format when it is narrower than the
- * accumulation format (u_out = u_storage, else 0), and the same is allowed
- * after every intermediate stage of the block, since engines keep
- * activations in storage format.  Magnitudes are formed by the harness in
- * double; every bound is finally multiplied by (1 + gamma_16(fp64)) to
- * cover those few roundings of its own (FC_BND_SAFETY).
+ * Model (Higham, Accuracy and Stability of Numerical Algorithms, ch. 2-3;
+ * written out once, with the rounding points, in doc/error-model.md): each
+ * operation in format f returns op(a, b)(1 + e) + h, |e| <= u_f, |h| <=
+ * eta_f / 2 (u_f the unit roundoff: fp64 2^-53, fp32 2^-24, bf16 2^-8,
+ * fp16 2^-11; eta_f the smallest subnormal: the absolute term covers
+ * gradual underflow, Higham eq. (2.8); additions and subtractions that
+ * underflow are exact, so only products, divisions, conversions and
+ * library functions carry it); a sum or dot product of n terms, in any
+ * order, with or without FMA, has error <= gamma_n sum |terms| + n eta/2
+ * (1 + gamma_n), gamma_n = n u / (1 - n u) (Higham Lemma 3.1, eq. (3.4));
+ * libm-quality sin, cos, exp are within 2 u of the exact function of their
+ * computed argument (documented assumption of the contract; all common
+ * float libms are within 1 ulp).
+ * Three formats are declared (src/foldcheck/kernel.h): storage S (every
+ * array across the ABI), elementwise E (non-reduction operations and stage
+ * results), accumulation A (reductions).  A value converted into a format
+ * that does not contain every value of its source is one rounding of that
+ * format: an input of S read by an operation of E or A, a reduction's
+ * result rounded to E (a stage result), a result stored into S.  The
+ * rounding points of each contract are listed in kernel.h; each bound below
+ * derives its terms once from the three formats (struct model in
+ * bounds.c).  Intermediate stages of the block are kept in S, as engines
+ * keep activations.  Magnitudes are formed by the harness in double; every
+ * bound is finally multiplied by (1 + gamma_16(fp64)) to cover those few
+ * roundings of its own (FC_BND_SAFETY).
  *
  * When n u >= 1 gamma_n is not defined: the bound is +inf and
  * fc_bnd_vacuous() tells the property to say so (never a silent pass). */
@@ -51,10 +62,42 @@ double fc_fmt_round(int fmt, double x);
 void fc_fmt_encode(void *dst, int fmt, const double *x, size_t n);
 void fc_fmt_decode(double *x, int fmt, const void *src, size_t n);
 
+/* The smallest positive subnormal of fmt (fp32 2^-149, bf16 2^-133, fp16
+ * 2^-24, fp64 2^-1074): one rounding in fmt adds at most half of it. */
+double fc_fmt_eta(int fmt);
+/* 1 if every value of `from` is a value of `to` (a conversion is exact). */
+int fc_fmt_contains(int to, int from);
+
 /* gamma_n in format fmt; +inf when n u >= 1. */
 double fc_fmt_gamma(int fmt, double n);
-/* Unit roundoff of the final rounding of a result computed in accum and
- * stored in storage: u_storage if storage is narrower, else 0. */
+
+/* ---- the declared arithmetic (src/bounds/arith.c) ---- */
+
+/* The elementwise format of a: its explicit one, or accum when a says "as
+ * accum" (elementwise 0). */
+int fc_arith_elementwise(const fc_kernel_arith *a);
+/* 1 if storage, accum and elementwise are valid (elementwise 0 or
+ * FC_ELEMENTWISE(a valid format)). */
+int fc_arith_valid(const fc_kernel_arith *a);
+/* Parse a declaration: a preset name (fc_arith_preset_at), STORAGE/ACCUM
+ * (elementwise = accum) or STORAGE/ELEMENTWISE/ACCUM, formats fp64, fp32,
+ * bf16, fp16.  FC_OK, or FC_EINVAL with a one-line reason in why. */
+int fc_arith_parse(fc_kernel_arith *a, const char *text, char *why,
+                   size_t nwhy);
+/* "bf16/fp32" (two parts when elementwise is accum) or "bf16/bf16/fp32"
+ * into buf (n >= 16 holds every declaration); returns buf. */
+const char *fc_arith_format(char *buf, size_t n, const fc_kernel_arith *a);
+/* Named presets: the stacks people run.  NULL past the last. */
+typedef struct fc_arith_preset {
+  const char *name;        /* "hf-bf16" */
+  fc_kernel_arith arith;
+  const char *summary;     /* one line: what computes in which format */
+} fc_arith_preset;
+const fc_arith_preset *fc_arith_preset_at(size_t i);
+
+/* Unit roundoff of the final rounding of a reduction's result into
+ * storage (to elementwise, then to storage): 0 when both conversions are
+ * exact.  Kept for callers of the two-part model. */
 double fc_arith_uout(const fc_kernel_arith *a);
 
 #define FC_BND_SAFETY (1.0 + 16 * 0x1p-53 / (1.0 - 16 * 0x1p-53))
@@ -99,6 +142,11 @@ void fc_bnd_fold(double *E, const double *W, const double *R, size_t d,
  * zero key or when a gamma is undefined.  Derivation in bounds.c. */
 double fc_bnd_mean_angle(const double *keys, size_t n, size_t d,
                          const fc_kernel_arith *a);
+
+/* sign_quant's alpha = ||k||_1 / n (k exact as held, n entries) computed
+ * at arithmetic a: a bound of |alpha^ - alpha| (alpha crosses the ABI as a
+ * double: no storage rounding). */
+double fc_bnd_sign_alpha(const double *k, size_t n, const fc_kernel_arith *a);
 
 /* 1 if the value is a vacuous bound (+inf or nan). */
 int fc_bnd_vacuous(double b);

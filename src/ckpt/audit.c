@@ -50,6 +50,12 @@
 #include "engine/engine_internal.h"
 
 #define U_D ldexp(1, -53)
+/* How far above the measured noise a distance to the commutant must be to
+ * be flagged (fit(), commutant()).  The squared distance of pure noise is
+ * a sum of about d^2 - d squares (240 at d = 16): its square root stays
+ * within a few percent of its mean, and 3x leaves room for rounding errors
+ * that are not spread evenly. */
+#define FC_AUDIT_NOISE_K 3.0
 
 static double gam(double n, double u) { return n * u / (1 - n * u); }
 
@@ -60,6 +66,7 @@ const char *fc_verdict_name(fc_verdict v)
   case FC_VERDICT_VO_ONLY: return "vo-only";
   case FC_VERDICT_ONLINE: return "online";
   case FC_VERDICT_BROKEN: return "broken";
+  case FC_VERDICT_PRUNED: return "pruned";
   }
   return "?";
 }
@@ -181,6 +188,7 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
   double comp = tr * gam((double)n, U_D) * (nM * nX2 + nY * nX) +
                 gam(3.0 * (double)d, U_D) * nG * tr * nM;
   f->delta = f->efro * sqrt(tr) + comp;
+  f->comp = comp;
   /* residual Y - M X */
   for (size_t i = 0; i < d; i++)
     memcpy(w->tmp + i * n, Y + i * ld, n * sizeof(double));
@@ -188,6 +196,12 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
               (int)d, -1.0, M, (int)d, X, (int)ld, 1.0, w->tmp, (int)n);
   double res = frob(w->tmp, d * n);
   double res_tol = f->efro + gam((double)d, U_D) * nM * nX + comp * nX;
+  /* The noise the data show (thresholds from the data): the residual
+   * r = Y - M^ X = E (I - P_X) holds n - d of the n dimensions of each row
+   * of E; for rounding errors spread evenly (independent entries of
+   * variance s^2), s^2 ~ ||r||^2 / (d (n - d)), and M^ - M = E X^+ has
+   * E ||E X^+||_F^2 = d s^2 tr G^-1. */
+  f->noise = n > d ? res * sqrt(tr / (double)(n - d)) : INFINITY;
   f->res = nY > 0 ? res / nY : res;
   f->res_tol = nY > 0 ? res_tol / nY : res_tol;
   /* orthogonality */
@@ -208,8 +222,16 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
   for (size_t i = 0; i < d * d; i++)
     w->tmp[i] = M[i] - w->P[i];
   double dist = frob(w->tmp, d * d);
-  double tol = f->delta + frob(w->EP, d * d) + U_D * f->normM;
+  double pe = frob(w->EP, d * d) + U_D * f->normM;
+  double tol = f->delta + pe;
   f->comm = f->normM > 0 ? dist / f->normM : dist;
+  f->comm_bound = f->normM > 0 ? tol / f->normM : tol;
+  /* The threshold: FC_AUDIT_NOISE_K times the measured noise of M^ (the
+   * distance of pure noise concentrates near its mean: about d^2 - d
+   * independent squares), plus our arithmetic, never above the bound. */
+  double thr = FC_AUDIT_NOISE_K * f->noise + f->comp + pe;
+  if (thr < tol)
+    tol = thr;
   f->comm_tol = f->normM > 0 ? tol / f->normM : tol;
   if (hd == NULL)
     return;
@@ -298,10 +320,116 @@ static double inv_fro(const double *A, work *w)
   return sqrt(s);
 }
 
-static void verdict(fc_audit_head *h, const fc_audit_group *g)
+/* Biases.  Under H0 a folded bias is b' = fl(M b) (q, k, v: the map of
+ * its weight, which the weights determine) or b' = fl(b) (o: Wo' = Wo A^-1
+ * leaves the output space alone).  With the recovered M^ (||M^ - M||_F <=
+ * delta):
+ *   ||b' - M^ b||_2 <= u_s ||b'|| + eta_s sqrt(len)          (storage)
+ *                      + (1 + u_s) gamma_d(u_c) ||M^||_F ||b||  (rewriter)
+ *                      + delta ||b|| + gamma_d(u) ||M^||_F ||b|| (ours)
+ * M = NULL: the identity (the o bias), no arithmetic terms. */
+static void bias_check(fc_audit_bias *b, const double *M, double normM,
+                       double delta, const double *b0, const double *b1,
+                       size_t len, double u_s, double eta_s, double u_c,
+                       double *tmp)
+{
+  double nb0 = frob(b0, len), nb1 = frob(b1, len);
+  memcpy(tmp, b1, len * sizeof *tmp);
+  if (M)
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)len, (int)len, -1.0, M,
+                (int)len, b0, 1, 1.0, tmp, 1);
+  else
+    for (size_t i = 0; i < len; i++)
+      tmp[i] -= b0[i];
+  b->diff = frob(tmp, len);
+  b->norm = nb0;
+  b->efro = u_s * nb1 + eta_s * sqrt((double)len);
+  if (M)
+    b->efro += (1 + u_s) * gam((double)len, u_c) * normM * nb0;
+  b->tol = b->efro + (M ? (delta + gam((double)len, U_D) * normM) * nb0 : 0);
+}
+
+static int bias_bad(const fc_audit_bias *b)
+{
+  return b->diff > b->tol;
+}
+
+/* "bias ...q_proj.bias (rows of head 3) not folded: ||b' - R_q b|| = 0.5 >
+ * 1e-7 (||b|| = 2)"; map NULL (the o bias): "changed: ||b' - b|| = ..." */
+static int bias_reason(char *r, size_t rn, const fc_audit_bias *b,
+                       const char *what, const char *map)
+{
+  return snprintf(r, rn, "bias %s (%s) %s: ||b' - %s%sb|| = %.3g > "
+                  "%.3g (||b|| = %.3g)%s", b->name, what, map ? "not folded"
+                  : "changed", map ? map : "", map ? " " : "", b->diff, b->tol,
+                  b->norm, b->in_orig && !b->in_rew ? "; missing from the "
+                  "rewritten checkpoint" : !b->in_orig && b->in_rew
+                  ? "; absent from the original" : "");
+}
+
+static int all_zero(const double *x, size_t rows, size_t cols, size_t ld)
+{
+  for (size_t r = 0; r < rows; r++)
+    for (size_t c = 0; c < cols; c++)
+      if (x[r * ld + c] != 0)
+        return 0;
+  return 1;
+}
+
+/* Zero parts of a head in the original and the rewrite (pruning). */
+typedef struct zeros {
+  int q0, q1, k0, k1, v0, v1, o0, o1; /* Wq_h, Wk_g, Wv_g, Wo_h zero in orig
+                                         (0) and rewrite (1) */
+} zeros;
+
+static int pruned_verdict(fc_audit_head *h, const fc_audit_group *g,
+                          const zeros *z)
 {
   char *r = h->reason;
   size_t rn = sizeof h->reason;
+  const char *nm[4] = {"Wq", "Wk", "Wv", "Wo"};
+  int o[4] = {z->q0, z->k0, z->v0, z->o0}, w[4] = {z->q1, z->k1, z->v1, z->o1};
+  for (int i = 0; i < 4; i++)
+    if (o[i] && !w[i]) {
+      h->verdict = FC_VERDICT_BROKEN;
+      snprintf(r, rn, "%s of the head is zero in the original (pruned) but "
+               "not in the rewrite", nm[i]);
+      return 1;
+    }
+  int anyb = h->bq.in_orig || h->bq.in_rew || g->bk.in_orig ||
+             g->bk.in_rew || g->bv.in_orig || g->bv.in_rew;
+  if (z->o0 && z->o1) {
+    h->verdict = FC_VERDICT_PRUNED;
+    snprintf(r, rn, "Wo columns of the head are zero in both: the head adds "
+             "nothing");
+    return 1;
+  }
+  if (anyb)
+    return 0; /* a bias keeps a zeroed Q, K or V alive: the general path */
+  if (z->v0 && z->v1) {
+    h->verdict = FC_VERDICT_PRUNED;
+    snprintf(r, rn, "Wv of the group is zero in both: the head adds nothing");
+    return 1;
+  }
+  if ((z->q0 && z->q1) || (z->k0 && z->k1)) {
+    if (!g->v.ok || g->v.res > g->v.res_tol || !g->v_invertible ||
+        h->comp > h->comp_tol)
+      return 0; /* the V/O part is judged as usual */
+    h->verdict = FC_VERDICT_PRUNED;
+    snprintf(r, rn, "%s zero in both: uniform attention; the V/O fold is "
+             "exact", z->q0 ? "Wq of the head" : "Wk of the group");
+    return 1;
+  }
+  return 0;
+}
+
+static void verdict(fc_audit_head *h, const fc_audit_group *g,
+                    const zeros *z)
+{
+  char *r = h->reason;
+  size_t rn = sizeof h->reason;
+  if (pruned_verdict(h, g, z))
+    return;
   if (!h->q.ok || !g->k.ok || !g->v.ok) {
     h->verdict = FC_VERDICT_BROKEN;
     snprintf(r, rn, "original %s weights rank-deficient: the map is not "
@@ -321,6 +449,22 @@ static void verdict(fc_audit_head *h, const fc_audit_group *g)
     h->verdict = FC_VERDICT_BROKEN;
     snprintf(r, rn, "Wo not compensated: ||Wo' A - Wo|| / ||Wo|| = %.3g > %.3g",
              h->comp, h->comp_tol);
+  } else if (bias_bad(&h->bq) || bias_bad(&g->bk) || bias_bad(&g->bv) ||
+             bias_bad(&g->bo)) {
+    h->verdict = FC_VERDICT_BROKEN;
+    char what[48];
+    snprintf(what, sizeof what, "rows of head %zu", h->head);
+    if (bias_bad(&h->bq))
+      bias_reason(r, rn, &h->bq, what, "R_q");
+    else {
+      snprintf(what, sizeof what, "rows of KV group %zu", h->group);
+      if (bias_bad(&g->bk))
+        bias_reason(r, rn, &g->bk, what, "R_k");
+      else if (bias_bad(&g->bv))
+        bias_reason(r, rn, &g->bv, what, "A");
+      else
+        bias_reason(r, rn, &g->bo, "the layer's output", NULL);
+    }
   } else if (h->gauge > h->gauge_tol) {
     h->verdict = FC_VERDICT_VO_ONLY;
     snprintf(r, rn, "Q/K maps are no score gauge (||R_q^T R_k - I|| = %.3g > "
@@ -363,13 +507,24 @@ static void verdict(fc_audit_head *h, const fc_audit_group *g)
  *   dctx_t <= e_v max_u ||x_u|| + ||a'_t - a_t||_1 max_u (||v'_u|| + e_v ||x_u||)
  *   ||out'_t - out_t|| <= sum_h e_o,h ||ctx'_t,h|| + (||Wo'_h||_F + e_o,h) dctx_t,h
  * plus the oracle's own error (its coefficients, 2^-P) and the rounding of
- * the difference to double.  e_* are the e_F bounds of the fits. */
+ * the difference to double.  e_* are the e_F bounds of the fits.
+ *
+ * Biases ride along exactly: with q/k/v biases the input gets a last
+ * coordinate 1 and each weight the bias as its last column (x_aug =
+ * [x; 1], W_aug = [W b]), so the oracle computes W x + b; the bias's
+ * rounding bound joins the weight's (||E x + e_b|| <= (e_W + e_b)
+ * ||x_aug||, since ||x_aug|| >= max(||x||, 1)).  The o bias is added to
+ * both outputs in double (bo' - bo enters the difference; its rounding
+ * bound enters the bound). */
 typedef struct cert_in {
   size_t n, d, G, T;
-  const double *wq, *wk, *wv, *wo; /* group slices, contiguous */
+  size_t dm;                       /* n, or n + 1 with q/k/v biases */
+  const double *wq, *wk, *wv, *wo; /* group slices, contiguous, dm columns */
   const double *wq2, *wk2, *wv2, *wo2;
   const double *eq, *nwo2, *eo;    /* per query head of the group */
   double ek, ev;
+  const double *bo, *bo2;          /* o biases (n) or NULL */
+  double ebo;                      /* ||bo' - bo|| allowed by rounding */
   const fc_schedule *s;
 } cert_in;
 
@@ -404,21 +559,21 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
                    long cases, long prec, volatile sig_atomic_t *stop,
                    fc_error *err)
 {
-  size_t n = ci->n, d = ci->d, G = ci->G, T = ci->T;
-  fc_mp_attn_dims g = {T, n, d, G, 1, n};
+  size_t n = ci->n, d = ci->d, G = ci->G, T = ci->T, dm = ci->dm;
+  fc_mp_attn_dims g = {T, dm, d, G, 1, n};
   fc_mp_attn w1, w2;
   fc_mp_emat m[4];
   memset(&w1, 0, sizeof w1);
   memset(&w2, 0, sizeof w2);
   memset(m, 0, sizeof m);
-  double *x = malloc(T * n * sizeof *x);
+  double *x = malloc(T * dm * sizeof *x);
   long *pos = malloc(T * sizeof *pos);
   int rc = x && pos ? FC_OK : FC_ENOMEM;
   if (rc == FC_OK)
     rc = fc_mp_attn_init(&w1, &g, (mpfr_prec_t)prec);
   if (rc == FC_OK)
     rc = fc_mp_attn_init(&w2, &g, (mpfr_prec_t)prec);
-  size_t rows[4] = {G * d, d, d, n}, cols[4] = {n, n, n, G * d};
+  size_t rows[4] = {G * d, d, d, n}, cols[4] = {dm, dm, dm, G * d};
   for (int i = 0; i < 4 && rc == FC_OK; i++)
     rc = fc_mp_emat_init(&m[i], rows[i], cols[i], (mpfr_prec_t)prec);
   ct->cases = cases;
@@ -444,6 +599,10 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
         for (size_t i = 0; i < n; i++)
           x[t * n + i] /= rms;
     }
+    for (size_t t = T; dm > n && t-- > 0;) { /* x_aug = [x; 1] */
+      memmove(x + t * dm, x + t * n, n * sizeof *x);
+      x[t * dm + n] = 1;
+    }
     for (size_t t = 0; t < T; t++)
       pos[t] = fc_draw_position(&dr);
     rc = fc_draw_status(&dr);
@@ -457,18 +616,18 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
       break;
     double xmax = 0, vmax = 0;
     for (size_t u = 0; u < T; u++) {
-      double xn = vnorm(x + u * n, n);
+      double xn = vnorm(x + u * dm, dm);
       xmax = fmax(xmax, xn);
       vmax = fmax(vmax, vnorm(w2.v.d + u * d, d) + ci->ev * xn);
     }
     for (size_t t = 0; t < T; t++) {
-      double bound = 0, xt = vnorm(x + t * n, n);
+      double bound = 0, xt = vnorm(x + t * dm, dm);
       for (size_t h = 0; h < G; h++) {
         double dq = ci->eq[h] * xt;
         double qn = vnorm(w2.q.d + t * G * d + h * d, d);
         double ds = 0;
         for (size_t u = 0; u <= t; u++) {
-          double dk = ci->ek * vnorm(x + u * n, n);
+          double dk = ci->ek * vnorm(x + u * dm, dm);
           double kn = vnorm(w2.k.d + u * d, d);
           ds = fmax(ds, (dq * kn + qn * dk + dq * dk) / sqrt((double)d));
         }
@@ -480,6 +639,10 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
       double diff = 0, on = 0, oe = 0;
       for (size_t i = 0; i < n; i++) {
         double a = w2.out.d[t * n + i], b = w1.out.d[t * n + i];
+        if (ci->bo) {
+          a += ci->bo2[i];
+          b += ci->bo[i];
+        }
         diff += (a - b) * (a - b);
         on += a * a + b * b;
         double e = w1.out.e[t * n + i] + w2.out.e[t * n + i];
@@ -487,7 +650,8 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
       }
       diff = sqrt(diff);
       /* oracle error 2^-P sqrt(sum e^2); doubles of the outputs: u |out| */
-      bound = bound * (1 + 4 * U_D) + p2 * sqrt(oe) + 2 * U_D * sqrt(on);
+      bound = (bound + ci->ebo) * (1 + 4 * U_D) + p2 * sqrt(oe) +
+              4 * U_D * sqrt(on);
       double ratio = bound > 0 ? diff / bound : (diff > 0 ? INFINITY : 0);
       if (ratio > ct->ratio) {
         ct->ratio = ratio;
@@ -532,10 +696,12 @@ static double now_s(void)
 }
 
 /* The F4/F5 fold of a rotation file, in double: per KV group g (and its
- * query heads) Wq' = R_g Wq, Wk' = R_g Wk, Wv' = R_g Wv, Wo'_h = Wo_h R_g^T.
- * Stored as F64 (no storage rounding beyond the double products). */
-static int fold_layer(double **w, fc_dtype *dt, const fc_audit_opts *o,
-                      size_t l, size_t H, size_t KV, size_t d, size_t n)
+ * query heads) Wq' = R_g Wq, Wk' = R_g Wk, Wv' = R_g Wv, Wo'_h = Wo_h R_g^T;
+ * biases bq' = R_g bq, bk' = R_g bk, bv' = R_g bv, bo' = bo.  Stored as
+ * F64 (no storage rounding beyond the double products). */
+static int fold_layer(double **w, double **b, fc_dtype *dt,
+                      const fc_audit_opts *o, size_t l, size_t H, size_t KV,
+                      size_t d, size_t n)
 {
   size_t Gq = H / KV;
   for (size_t g = 0; g < KV; g++) {
@@ -549,13 +715,61 @@ static int fold_layer(double **w, fc_dtype *dt, const fc_audit_opts *o,
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)d,
                   (int)d, 1.0, w[3] + h * d, (int)(H * d), R, (int)d, 0.0,
                   w[7] + h * d, (int)(H * d));
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, R,
+                  (int)d, b[0] + h * d, 1, 0.0, b[4] + h * d, 1);
     }
-    for (int k = 1; k <= 2; k++)
+    for (int k = 1; k <= 2; k++) {
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)n,
                   (int)d, 1.0, R, (int)d, w[k] + g * d * n, (int)n, 0.0,
                   w[4 + k] + g * d * n, (int)n);
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, R,
+                  (int)d, b[k] + g * d, 1, 0.0, b[4 + k] + g * d, 1);
+    }
   }
+  memcpy(b[7], b[3], n * sizeof(double));
   *dt = FC_DT_F64;
+  return FC_OK;
+}
+
+/* A rotation file's own precision (fc_rotation_load's u): its entries are
+ * R = Q + F, Q exactly orthogonal, |F_ij| <= u |Q_ij|, so
+ *   ||R^T R - I||_F <= 2 ||F||_F + ||F||_F^2 <= 2 u ||R|| + u^2 ||R||^2
+ * (||Q||_F ~ ||R||_F, first order) + gamma_d(u53) ||R||_F^2 for forming
+ * R^T R in double.  The worst defect and the worst defect/bound ratio go to
+ * a->rot_orth, a->rot_orth_tol (the bound of the worst ratio).  Within
+ * its bound the defect eps is the file's rounding, and the fold's
+ * figures carry it: ||Rq^T Rk - I||, ||R^T R - I|| and ||Wo R^T R - Wo|| /
+ * ||Wo|| each grow by at most eps; slack[k] receives it for matrix k (0
+ * when it exceeds its bound: then its heads are judged at double precision
+ * and flagged), slack[nm + k] and slack[2 nm + k] its defect and bound. */
+static int rotation_defect(fc_audit *a, double *slack, const fc_audit_opts *o,
+                           size_t d)
+{
+  size_t nm = o->rot_layers * o->rot_groups;
+  double *P = malloc(d * d * sizeof *P), worst = -1, eps_max = 0;
+  if (P == NULL)
+    return FC_ENOMEM;
+  for (size_t k = 0; k < nm; k++) {
+    const double *R = o->rotation + k * d * d;
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d,
+                (int)d, 1.0, R, (int)d, R, (int)d, 0.0, P, (int)d);
+    for (size_t i = 0; i < d; i++)
+      P[i * d + i] -= 1;
+    double eps = frob(P, d * d), nR = frob(R, d * d), u = o->rotation_u;
+    double tol = 2 * u * nR + u * u * nR * nR + gam((double)d, U_D) * nR * nR;
+    eps_max = fmax(eps_max, eps);
+    slack[k] = eps <= tol ? eps : 0;
+    slack[nm + k] = eps;
+    slack[2 * nm + k] = tol;
+    if (eps / tol > worst) {
+      worst = eps / tol;
+      a->rot_orth = eps;
+      a->rot_orth_tol = tol;
+    }
+  }
+  a->rot_orth = fmax(a->rot_orth, eps_max);
+  a->rot_u = o->rotation_u;
+  free(P);
   return FC_OK;
 }
 
@@ -613,33 +827,64 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
     a->gap = mpfr_get_d(gp, MPFR_RNDN);
     mpfr_clear(gp);
   }
+  /* Rotation mode: the file's orthogonality to its own precision. */
+  double *slacks = NULL, slack = 0;
+  if (rc == FC_OK && rew == NULL &&
+      ((slacks = malloc(3 * o->rot_layers * o->rot_groups * sizeof *slacks)) ==
+           NULL ||
+       rotation_defect(a, slacks, o, d) != FC_OK))
+    rc = fc_error_set(err, FC_ENOMEM, "out of memory");
   size_t nl = 0;
   for (size_t l = 0; l < L; l++)
     nl += o->layers == NULL || o->layers[l];
-  size_t ncert = 0;
-  if (o->cases > 0)
-    for (size_t l = 0; l < L; l++)
-      ncert += (o->layers == NULL || o->layers[l]) &&
-               (o->cert_layers == NULL || o->cert_layers[l]);
+  /* Layers to certify: those named, else a sample of the audited ones
+   * (first, middle, last; the first and last KV group of each), else all
+   * of them. */
+  unsigned char *certl = calloc(L + 1, 1);
+  size_t ncert = 0, ncg = 0, nseen = 0;
+  a->cert_sampled = o->cases > 0 && o->cert_layers == NULL && o->cert_sample;
+  for (size_t l = 0; certl && o->cases > 0 && l < L; l++) {
+    if (o->layers && !o->layers[l])
+      continue;
+    if (o->cert_layers)
+      certl[l] = o->cert_layers[l];
+    else if (a->cert_sampled)
+      certl[l] = nseen == 0 || nseen == (nl - 1) / 2 || nseen == nl - 1;
+    else
+      certl[l] = 1;
+    nseen++;
+    ncert += certl[l];
+  }
+  size_t gsel = a->cert_sampled && KV > 2 ? 2 : KV; /* groups per layer */
+  ncg = ncert * gsel;
+  a->cert_groups_total = nl * KV;
+  size_t pdone = 0, ptotal = nl + ncg;
   a->head = calloc(nl * H + 1, sizeof *a->head);
   a->group = calloc(nl * KV + 1, sizeof *a->group);
   a->cert = calloc(ncert * KV + 1, sizeof *a->cert);
-  double *w[8] = {0};
+  double *w[8] = {0}, *b[8] = {0};
   size_t sz[8] = {H * d * n, KV * d * n, KV * d * n, n * H * d,
                   H * d * n, KV * d * n, KV * d * n, n * H * d};
-  for (int i = 0; i < 8; i++)
+  size_t bsz[8] = {H * d, KV * d, KV * d, n, H * d, KV * d, KV * d, n};
+  for (int i = 0; i < 8; i++) {
     w[i] = malloc(sz[i] * sizeof(double));
+    b[i] = malloc(bsz[i] * sizeof(double));
+  }
   double *Rk = malloc(KV * d * d * sizeof(double));
   double *A = malloc(KV * d * d * sizeof(double));
   double *Rq = malloc(d * d * sizeof(double));
   double *eq = malloc((Gq + 1) * 3 * sizeof(double));
   double *wog = malloc(2 * n * Gq * d * sizeof(double));
+  double *btmp = malloc((n > d ? n : d) * sizeof(double));
+  /* certification slices with a bias column (allocated when needed) */
+  double *aug = NULL;
+  unsigned char *zq = malloc(H * 2 + KV * 4 + H * 2);
   work wk;
   int wok = work_init(&wk, d, n);
   int nomem = !a->head || !a->group || !a->cert || !Rk || !A || !Rq || !eq ||
-              !wog || wok;
+              !wog || !btmp || !zq || !certl || wok;
   for (int i = 0; i < 8; i++)
-    nomem |= w[i] == NULL;
+    nomem |= w[i] == NULL || b[i] == NULL;
   if (rc == FC_OK && nomem)
     rc = fc_error_set(err, FC_ENOMEM, "out of memory (layer buffers for "
                       "hidden %zu, %zu heads of %zu)", n, H, d);
@@ -648,13 +893,26 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
       break;
     if (o->layers && !o->layers[l])
       continue;
-    fc_dtype dt1, dt2;
+    fc_dtype dt1, dt2, bdt1, bdt2 = FC_DT_F64;
+    unsigned bp1 = 0, bp2 = 0;
+    char bname[4][256];
     rc = fc_ckpt_layer(w[0], w[1], w[2], w[3], &dt1, orig, l, err);
     if (rc == FC_OK)
-      rc = rew ? fc_ckpt_layer(w[4], w[5], w[6], w[7], &dt2, rew, l, err)
-               : fold_layer(w, &dt2, o, l, H, KV, d, n);
+      rc = fc_ckpt_layer_bias(b[0], b[1], b[2], b[3], &bp1, rew ? NULL : bname,
+                              &bdt1, orig, l, err);
+    if (rc == FC_OK && rew) {
+      rc = fc_ckpt_layer(w[4], w[5], w[6], w[7], &dt2, rew, l, err);
+      if (rc == FC_OK)
+        rc = fc_ckpt_layer_bias(b[4], b[5], b[6], b[7], &bp2, bname, &bdt2,
+                                rew, l, err);
+    } else if (rc == FC_OK) {
+      rc = fold_layer(w, b, &dt2, o, l, H, KV, d, n);
+      bp2 = bp1;
+    }
     if (rc)
       break;
+    a->bias_orig |= bp1;
+    a->bias_rew |= bp2;
     if (a->nhead == 0) {
       a->dt_orig = dt1;
       a->dt_rew = dt2;
@@ -665,7 +923,27 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
         a->dt_rew = dt2;
     }
     double us = fc_dtype_unit_roundoff(dt2), eta = fc_dtype_subnormal_eta(dt2);
+    double bus = fc_dtype_unit_roundoff(bdt2),
+           beta = fc_dtype_subnormal_eta(bdt2);
     double uc = rew ? fmax(o->u_arith, U_D) : U_D;
+    /* zero (pruned) parts: q per head, k and v per group, o per head,
+     * in the original (first half) and the rewrite */
+    unsigned char *zqh = zq, *zkg = zq + 2 * H, *zvg = zkg + 2 * KV,
+                  *zoh = zvg + 2 * KV;
+    for (int side = 0; side < 2; side++) {
+      for (size_t h = 0; h < H; h++) {
+        zqh[side * H + h] = (unsigned char)all_zero(w[4 * side] + h * d * n,
+                                                    d, n, n);
+        zoh[side * H + h] = (unsigned char)all_zero(w[4 * side + 3] + h * d,
+                                                    n, d, H * d);
+      }
+      for (size_t g = 0; g < KV; g++) {
+        zkg[side * KV + g] = (unsigned char)all_zero(w[4 * side + 1] +
+                                                     g * d * n, d, n, n);
+        zvg[side * KV + g] = (unsigned char)all_zero(w[4 * side + 2] +
+                                                     g * d * n, d, n, n);
+      }
+    }
     fc_audit_group *grp = a->group + a->ngroup;
     for (size_t g = 0; g < KV; g++) {
       fc_audit_group *G = &grp[g];
@@ -686,17 +964,45 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
       }
       G->vk_diff = sqrt(df);
       G->vk_tol = G->v.delta + G->k.delta;
+      /* biases under the group's maps (a zero weight in both: the map is
+       * not determined; a zero bias in both is then all there is) */
+      fc_audit_bias *bb[3] = {&G->bk, &G->bv, &G->bo};
+      const fc_audit_fit *bf[2] = {&G->k, &G->v};
+      const double *bM[2] = {Rk + g * d * d, A + g * d * d};
+      for (int i = 0; i < 3; i++) {
+        unsigned bit = i == 0 ? FC_BIAS_K : i == 1 ? FC_BIAS_V : FC_BIAS_O;
+        int k = i == 0 ? 1 : i == 1 ? 2 : 3;
+        size_t off = i < 2 ? g * d : 0, len = i < 2 ? d : n;
+        bb[i]->in_orig = (bp1 & bit) != 0;
+        bb[i]->in_rew = (bp2 & bit) != 0;
+        snprintf(bb[i]->name, sizeof bb[i]->name, "%.*s",
+                 (int)sizeof bb[i]->name - 1, bname[k]);
+        if (i < 2 && !bf[i]->ok) {
+          bias_check(bb[i], NULL, 0, 0, b[k] + off, b[4 + k] + off, len, bus,
+                     beta, uc, btmp);
+          continue;
+        }
+        bias_check(bb[i], i < 2 ? bM[i] : NULL, i < 2 ? bf[i]->normM : 0,
+                   i < 2 ? bf[i]->delta : 0, b[k] + off, b[4 + k] + off, len,
+                   bus, beta, uc, btmp);
+      }
     }
     a->ngroup += KV;
     for (size_t h = 0; h < H; h++) {
       fc_audit_head *hd = &a->head[a->nhead++];
       size_t g = h / Gq;
+      size_t rk = (o->rot_layers > 1 ? l : 0) * o->rot_groups +
+                  (o->rot_groups > 1 ? g : 0),
+             nrm = o->rot_layers * o->rot_groups;
+      if (slacks)
+        slack = slacks[rk];
       hd->layer = l;
       hd->head = h;
       hd->group = g;
       fit(&hd->q, Rq, &wk, w[0] + h * d * n, w[4] + h * d * n, n, us, eta, uc);
       if (hd->q.ok)
         commutant(&hd->q, hd, Rq, &wk, s, rel);
+      hd->q.orth_tol += slack;
       /* score gauge: Rq^T Rk = I (scores q.k unchanged) */
       cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d,
                   (int)d, 1.0, Rq, (int)d, Rk + g * d * d, (int)d, 0.0, wk.P,
@@ -706,16 +1012,64 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
       hd->gauge = frob(wk.P, d * d);
       double dq = hd->q.delta, dk = grp[g].k.delta;
       hd->gauge_tol = dq * (grp[g].k.normM + dk) + (hd->q.normM + dq) * dk +
-                      dq * dk + gam((double)d, U_D) * hd->q.normM * grp[g].k.normM;
-      if (grp[g].v_invertible)
+                      dq * dk + gam((double)d, U_D) * hd->q.normM * grp[g].k.normM +
+                      slack;
+      if (grp[g].v_invertible) {
         compensation(hd, w[3] + h * d, w[7] + h * d, H * d, A + g * d * d,
                      &grp[g], &wk, us, eta, uc);
-      verdict(hd, &grp[g]);
+        hd->comp_tol += slack;
+      }
+      hd->bq.in_orig = (bp1 & FC_BIAS_Q) != 0;
+      hd->bq.in_rew = (bp2 & FC_BIAS_Q) != 0;
+      snprintf(hd->bq.name, sizeof hd->bq.name, "%.*s",
+               (int)sizeof hd->bq.name - 1, bname[0]);
+      bias_check(&hd->bq, hd->q.ok ? Rq : NULL, hd->q.normM, hd->q.delta,
+                 b[0] + h * d, b[4] + h * d, d, bus, beta, uc, btmp);
+      if (slack > 0) {
+        /* Rotation mode, R orthogonal to its file's precision only: the
+         * fold Wo' = Wo R^T is Wo R^-1 + Wo (R^T - R^-1), Wq' = R Wq is
+         * the exact score gauge R^-T Wq plus (R - R^-T) Wq, and
+         * ||R^T - R^-1||, ||R - R^-T|| <= eps (1 + eps): storage-like
+         * errors for the certification's bound. */
+        double e1 = slack * (1 + slack), so = 0;
+        for (size_t r = 0; r < n; r++)
+          for (size_t cc = 0; cc < d; cc++)
+            so += w[3][r * H * d + h * d + cc] * w[3][r * H * d + h * d + cc];
+        hd->q.efro += e1 * frob(w[0] + h * d * n, d * n);
+        hd->eo += e1 * sqrt(so);
+        hd->bq.efro += e1 * hd->bq.norm;
+      }
+      zeros z = {zqh[h], zqh[H + h], zkg[g], zkg[KV + g], zvg[g], zvg[KV + g],
+                 zoh[h], zoh[H + h]};
+      verdict(hd, &grp[g], &z);
+      if (slacks && hd->verdict != FC_VERDICT_FOLDABLE &&
+          slacks[nrm + rk] > slacks[2 * nrm + rk])
+        snprintf(hd->reason, sizeof hd->reason, "the rotation file's matrix "
+                 "for layer %zu group %zu is not orthogonal to the file's "
+                 "precision (||R^T R - I||_F = %.3g > %.3g): its fold (Wo "
+                 "R^T) does not undo R", l, g, slacks[nrm + rk],
+                 slacks[2 * nrm + rk]);
       a->count[hd->verdict]++;
     }
     /* certification */
-    if (o->cases > 0 && (o->cert_layers == NULL || o->cert_layers[l])) {
+    if (o->progress && o->progress_cb) {
+      char what[64];
+      snprintf(what, sizeof what, "layer %zu checked", l);
+      o->progress_cb(o->progress_arg, ++pdone, ptotal, now_s() - t0, what);
+    }
+    if (o->cases > 0 && certl[l]) {
+      int qkvb = (bp1 | bp2) & (FC_BIAS_Q | FC_BIAS_K | FC_BIAS_V);
+      size_t dm = qkvb ? n + 1 : n;
+      if (qkvb && aug == NULL) {
+        aug = malloc(2 * (Gq + 2) * d * dm * sizeof *aug);
+        if (aug == NULL) {
+          rc = fc_error_set(err, FC_ENOMEM, "out of memory");
+          break;
+        }
+      }
       for (size_t g = 0; g < KV && rc == FC_OK; g++) {
+        if (gsel < KV && g != 0 && g != KV - 1)
+          continue;
         fc_audit_cert *ct = &a->cert[a->ncert++];
         ct->layer = l;
         ct->group = g;
@@ -728,7 +1082,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
         }
         fc_audit_head *hh = &a->head[a->nhead - H + g * Gq];
         for (size_t h = 0; h < Gq; h++) {
-          eq[h] = hh[h].q.efro;
+          eq[h] = hh[h].q.efro + (qkvb ? hh[h].bq.efro : 0);
           eq[Gq + h] = hh[h].eo;
           double s2 = 0;
           for (size_t r = 0; r < n; r++)
@@ -738,24 +1092,60 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
             }
           eq[2 * Gq + h] = sqrt(s2);
         }
-        cert_in ci = {n, d, Gq, (size_t)o->T,
-                      w[0] + g * Gq * d * n, w[1] + g * d * n, w[2] + g * d * n, wo1,
-                      w[4] + g * Gq * d * n, w[5] + g * d * n, w[6] + g * d * n, wo2,
-                      eq, eq + 2 * Gq, eq + Gq, grp[g].k.efro, grp[g].v.efro, s};
+        const double *src[6] = {w[0] + g * Gq * d * n, w[1] + g * d * n,
+                                w[2] + g * d * n, w[4] + g * Gq * d * n,
+                                w[5] + g * d * n, w[6] + g * d * n};
+        const double *slice[6];
+        memcpy(slice, src, sizeof slice);
+        if (qkvb) {
+          /* [W b]: rows of the group's slices with the bias appended */
+          const double *bsrc[6] = {b[0] + g * Gq * d, b[1] + g * d,
+                                   b[2] + g * d, b[4] + g * Gq * d,
+                                   b[5] + g * d, b[6] + g * d};
+          double *p = aug;
+          for (int i = 0; i < 6; i++) {
+            size_t rows = i % 3 == 0 ? Gq * d : d;
+            for (size_t r = 0; r < rows; r++) {
+              memcpy(p + r * dm, src[i] + r * n, n * sizeof *p);
+              p[r * dm + n] = bsrc[i][r];
+            }
+            slice[i] = p;
+            p += rows * dm;
+          }
+        }
+        fc_audit_group *G = &grp[g];
+        cert_in ci = {n, d, Gq, (size_t)o->T, dm,
+                      slice[0], slice[1], slice[2], wo1,
+                      slice[3], slice[4], slice[5], wo2,
+                      eq, eq + 2 * Gq, eq + Gq,
+                      G->k.efro + (qkvb ? G->bk.efro : 0),
+                      G->v.efro + (qkvb ? G->bv.efro : 0),
+                      (bp1 | bp2) & FC_BIAS_O ? b[3] : NULL,
+                      (bp1 | bp2) & FC_BIAS_O ? b[7] : NULL, G->bo.efro, s};
         rc = certify(ct, &ci, o->seed, o->cases, o->prec, o->stop, err);
+        if (o->progress && o->progress_cb) {
+          char what[64];
+          snprintf(what, sizeof what, "layer %zu group %zu certified", l, g);
+          o->progress_cb(o->progress_arg, ++pdone, ptotal, now_s() - t0,
+                         what);
+        }
       }
     }
-    if (o->progress)
-      fprintf(stderr, "audit: layer %zu/%zu done (%.1f s)\n", l + 1, L,
-              now_s() - t0);
   }
-  for (int i = 0; i < 8; i++)
+  for (int i = 0; i < 8; i++) {
     free(w[i]);
+    free(b[i]);
+  }
   free(Rk);
   free(A);
   free(Rq);
   free(eq);
   free(wog);
+  free(btmp);
+  free(aug);
+  free(zq);
+  free(slacks);
+  free(certl);
   work_clear(&wk);
   free(rel);
   a->seconds = now_s() - t0;

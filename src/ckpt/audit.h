@@ -30,10 +30,16 @@ typedef enum {
   FC_VERDICT_ONLINE = 2,   /* R_q^T R_k = I but not in the commutant: the
                               Q/K rotation must be applied online after RoPE
                               (F6 (b)); folded it changes the scores */
-  FC_VERDICT_BROKEN = 3    /* a rewritten Wq/Wk/Wv that is no linear map of
+  FC_VERDICT_BROKEN = 3,   /* a rewritten Wq/Wk/Wv that is no linear map of
                               the original, a singular V map, Wo not
-                              compensated */
+                              compensated, a bias not folded with its
+                              weight */
+  FC_VERDICT_PRUNED = 4    /* the head is zero in the original (its Wo
+                              columns, its V, or its Q/K with uniform
+                              attention) and stays zero in the rewrite;
+                              what is left of it (V/O) folds exactly */
 } fc_verdict;
+#define FC_VERDICT_COUNT 5
 
 const char *fc_verdict_name(fc_verdict v); /* "foldable", "vo-only", ... */
 
@@ -42,11 +48,28 @@ typedef struct fc_audit_fit {
   int ok;          /* 0: the original X is rank deficient (no fit) */
   double res, res_tol;   /* ||Y - M X||_F / ||Y||_F and its bound */
   double orth, orth_tol; /* ||M^T M - I||_F and its bound */
-  double comm, comm_tol; /* ||M - Pc(M)||_F / ||M||_F and its bound */
+  double comm, comm_tol; /* ||M - Pc(M)||_F / ||M||_F and its threshold:
+                            the smaller of comm_bound and the noise the
+                            measured rounding residual implies */
+  double comm_bound;     /* its worst-case bound under H0 */
+  double noise;          /* ||M^ - M||_F expected from the measured
+                            residual (absolute; audit.c) */
+  double comp;           /* our double arithmetic's share of delta */
   double delta;          /* ||M - M_exact||_F bound (absolute) */
   double efro;           /* ||E||_F bound of the storage rounding of Y */
   double normM;          /* ||M||_F */
 } fc_audit_fit;
+
+/* One bias checked under its weight's map: b' = M b for q, k, v (M the
+ * map recovered from the weights), b' = b for o.  A bias a checkpoint
+ * lacks counts as zero. */
+typedef struct fc_audit_bias {
+  unsigned char in_orig, in_rew; /* present in each checkpoint */
+  double diff, tol;    /* ||b' - M b||_2 and its bound (absolute) */
+  double efro;         /* storage rounding bound of b' (certification) */
+  double norm;         /* ||b||_2 of the original */
+  char name[80];       /* the tensor (rewritten checkpoint's name) */
+} fc_audit_bias;
 
 typedef struct fc_audit_head {
   size_t layer, head, group;
@@ -57,8 +80,9 @@ typedef struct fc_audit_head {
   int nplanes;
   int plane_i[3], plane_j[3]; /* offending plane pairs (largest first) */
   double plane_norm[3];       /* ||block of M - Pc(M)||_F */
+  fc_audit_bias bq;           /* its rows of the q bias */
   fc_verdict verdict;
-  char reason[200];
+  char reason[240];
 } fc_audit_head;
 
 typedef struct fc_audit_group {
@@ -68,6 +92,8 @@ typedef struct fc_audit_group {
   double inv_fro;      /* ||A^-1||_F */
   double vk_diff;      /* ||A - Rk||_F (V/O rotation differs from Q/K?) */
   double vk_tol;
+  fc_audit_bias bk, bv;  /* the group's rows of the k and v biases */
+  fc_audit_bias bo;      /* the layer's o bias (the same in every group) */
 } fc_audit_group;
 
 typedef struct fc_audit_cert {
@@ -89,7 +115,7 @@ typedef struct fc_audit_opts {
   const unsigned char *layers;      /* NULL: all; else layers[i] != 0 */
   const unsigned char *cert_layers; /* NULL: the audited layers */
   double u_arith;      /* unit roundoff of the rewriter's arithmetic */
-  int progress;        /* 1: a line per layer on stderr */
+  int progress;        /* 1: report progress through progress_cb */
   /* Rotation mode (rew == NULL): rot_layers x rot_groups matrices d x d
    * (1 x 1: one R for every layer and KV group), folded in double. */
   const double *rotation;
@@ -99,13 +125,34 @@ typedef struct fc_audit_opts {
    * handler's flag), the audit stops before the next layer and between
    * certification inputs, and marks the result interrupted. */
   volatile sig_atomic_t *stop;
+  /* Rotation mode: the unit roundoff of the file's numbers
+   * (fc_rotation_load); its matrices must be orthogonal to that precision,
+   * and the fold's tolerances grow by their measured defect. */
+  double rotation_u;
+  /* Certification sample (cert_layers NULL): 1 certifies the first,
+   * middle and last audited layers and in each the first and last KV
+   * group (the structural check still covers every head); 0 certifies
+   * every group of every certified layer. */
+  int cert_sample;
+  /* Progress (when progress is set): called after each layer and each
+   * certified group with the work done and to do (layers + certified
+   * groups), the elapsed seconds and what was just done. */
+  void (*progress_cb)(void *arg, size_t done, size_t total, double seconds,
+                      const char *what);
+  void *progress_arg;
 } fc_audit_opts;
 
 /* Read a rotation file (JSON): {"rotation": [[...d...], ...]} one d x d
  * matrix for every layer and KV group, or {"rotations": [layer][group]
- * [d][d]} with layers x kv entries.  *R malloc'd.  FC_EIO, FC_EPARSE
- * (message naming the file and the entry), FC_ENOMEM. */
-int fc_rotation_load(double **R, size_t *nl, size_t *ng, const char *path,
+ * [d][d]} with layers x kv entries.  *R malloc'd.  *u (may be NULL): the
+ * unit roundoff of the file's numbers: 2^-24 when every entry is a float32
+ * value (numpy float32 written by json), else half a unit in the last of
+ * the most significant digits any number is written with, at least
+ * 2^-24 when no number needs more than 9 digits (float32's round-trip
+ * width) and at least 2^-53.  FC_EIO, FC_EPARSE (message naming the file
+ * and the entry), FC_ENOMEM. */
+int fc_rotation_load(double **R, double *u, size_t *nl, size_t *ng,
+                     const char *path,
                      size_t d, size_t layers, size_t kv, fc_error *err);
 
 typedef struct fc_audit {
@@ -118,12 +165,19 @@ typedef struct fc_audit {
   fc_audit_head *head; size_t nhead;
   fc_audit_group *group; size_t ngroup;
   fc_audit_cert *cert; size_t ncert;
-  size_t count[4];
+  size_t count[FC_VERDICT_COUNT];
+  unsigned bias_orig, bias_rew; /* FC_BIAS_* present in any layer */
+  /* Rotation mode: the file's precision (unit roundoff read off its
+   * numbers) and its worst orthogonality defect max ||R^T R - I||_F with
+   * the bound that precision allows. */
+  double rot_u, rot_orth, rot_orth_tol;
   uint64_t seed;
   double u_arith;
   double seconds;
   int interrupted; /* opts.stop was raised: layers are missing, not a
                       report to write */
+  int cert_sampled; /* the certification covered a sample (cert_sample) */
+  size_t cert_groups_total; /* KV groups of the certified-eligible layers */
 } fc_audit;
 
 /* Audit rewritten against original (same config figures, else FC_EPARSE);

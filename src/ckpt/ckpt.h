@@ -112,8 +112,9 @@ int fc_ckpt_find(const fc_tensor **t, const fc_ckpt *ck, const char *name,
 int fc_ckpt_find_2d(const fc_tensor **t, const fc_ckpt *ck, const char *name,
                     size_t rows, size_t cols, fc_error *err);
 /* out[0 .. nrows*cols) = rows [r0, r0 + nrows) of a 2-D tensor as doubles
- * (exact conversion); then tells the kernel the mapped pages may be
- * dropped.  FC_EINVAL for a range outside the tensor. */
+ * (exact conversion; a 1-D tensor reads as one column); then tells the
+ * kernel the mapped pages may be dropped.  FC_EINVAL for a range outside
+ * the tensor or a tensor of more than 2 dimensions. */
 int fc_ckpt_rows_d(double *out, const fc_ckpt *ck, const fc_tensor *t,
                    size_t r0, size_t nrows, fc_error *err);
 
@@ -126,5 +127,21 @@ int fc_ckpt_rows_d(double *out, const fc_ckpt *ck, const fc_tensor *t,
 int fc_ckpt_layer(double *wq, double *wk, double *wv, double *wo,
                   fc_dtype *dtype, const fc_ckpt *ck, size_t layer,
                   fc_error *err);
+
+/* The attention biases of one layer where the checkpoint has them:
+ * bq (heads d), bk and bv (kv d), bo (hidden), as doubles; a bias the
+ * checkpoint lacks reads as zeros and its bit is clear in *present
+ * (FC_BIAS_Q | FC_BIAS_K | FC_BIAS_V | FC_BIAS_O).  Names: Llama, Mistral,
+ * Qwen2 (q_proj.bias, ..., o_proj.bias), GPT-J (out_proj.bias), GPT-NeoX
+ * (query_key_value.bias with the per-head [q; k; v] packing undone,
+ * dense.bias).  name[i] (when non-NULL, 4 buffers of 256 bytes) receives
+ * the tensor name of each bias (the fused tensor for NeoX q/k/v).  *dtype:
+ * the storage format of the coarsest present bias (F64 when none).
+ * FC_EPARSE for a bias of the wrong shape or dtype (naming file and
+ * tensor); FC_ENOMEM. */
+enum { FC_BIAS_Q = 1, FC_BIAS_K = 2, FC_BIAS_V = 4, FC_BIAS_O = 8 };
+int fc_ckpt_layer_bias(double *bq, double *bk, double *bv, double *bo,
+                       unsigned *present, char (*name)[256], fc_dtype *dtype,
+                       const fc_ckpt *ck, size_t layer, fc_error *err);
 
 #endif

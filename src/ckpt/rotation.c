@@ -29,8 +29,39 @@ static int matrix(double *out, json_t *m, size_t d, const char *path,
   return FC_OK;
 }
 
-int fc_rotation_load(double **R, size_t *nl, size_t *ng, const char *path,
-                     size_t d, size_t layers, size_t kv, fc_error *err)
+/* The most significant digits any number of the JSON text is written
+ * with (mantissa digits, leading zeros aside; digits inside strings are
+ * counted too, which only makes the precision finer). */
+static int max_digits(const char *t, size_t len)
+{
+  int best = 0;
+  for (size_t i = 0; i < len;) {
+    if (!(t[i] >= '0' && t[i] <= '9')) {
+      i++;
+      continue;
+    }
+    int nd = 0, lead = 1;
+    for (; i < len && ((t[i] >= '0' && t[i] <= '9') || t[i] == '.'); i++) {
+      if (t[i] == '.')
+        continue;
+      if (lead && t[i] == '0')
+        continue;
+      lead = 0;
+      nd++;
+    }
+    if (nd > best)
+      best = nd;
+    if (i < len && (t[i] == 'e' || t[i] == 'E')) /* skip the exponent */
+      for (i++; i < len && (t[i] == '+' || t[i] == '-' ||
+                            (t[i] >= '0' && t[i] <= '9')); i++)
+        ;
+  }
+  return best;
+}
+
+int fc_rotation_load(double **R, double *u, size_t *nl, size_t *ng,
+                     const char *path, size_t d, size_t layers, size_t kv,
+                     fc_error *err)
 {
   *R = NULL;
   /* Named on the command line: a regular file or a pipe (--rotation
@@ -44,6 +75,7 @@ int fc_rotation_load(double **R, size_t *nl, size_t *ng, const char *path,
     return rc;
   json_error_t je;
   json_t *j = json_loadb(text, len, 0, &je);
+  int digits = max_digits(text, len);
   free(text);
   if (j == NULL)
     return fc_error_set(err, FC_EPARSE, "%s: %s (line %d)", path, je.text,
@@ -87,5 +119,16 @@ int fc_rotation_load(double **R, size_t *nl, size_t *ng, const char *path,
     return rc;
   }
   *R = buf;
+  if (u) {
+    size_t ne = *nl * *ng * d * d, f32 = 1;
+    for (size_t i = 0; i < ne && f32; i++)
+      f32 = (double)(float)buf[i] == buf[i];
+    /* 9 significant digits are float32's round-trip width: a file whose
+     * numbers never need more was written from float32 (or coarser) */
+    double ud = digits >= 1 && digits < 17 ? 0.5 * pow(10, 1 - digits) : 0;
+    if (digits <= 9)
+      ud = fmax(ud, ldexp(1, -24));
+    *u = f32 ? ldexp(1, -24) : fmax(ud, ldexp(1, -53));
+  }
   return FC_OK;
 }

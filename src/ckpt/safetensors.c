@@ -620,11 +620,14 @@ int fc_ckpt_rows_d(double *out, const fc_ckpt *ck, const fc_tensor *t,
     return fc_error_set(err, FC_EPARSE, "%s: tensor '%s': dtype %s is not a "
                         "floating-point weight (F64, F32, F16, BF16)",
                         fc_ckpt_file_of(ck, t), t->name, t->dtname);
-  if (t->ndim != 2 || r0 > t->shape[0] || nrows > t->shape[0] - r0)
+  if ((t->ndim != 1 && t->ndim != 2) || r0 > t->shape[0] ||
+      nrows > t->shape[0] - r0)
     return fc_error_set(err, FC_EINVAL, "%s: tensor '%s': rows %zu..%zu "
                         "outside the tensor", fc_ckpt_file_of(ck, t), t->name,
                         r0, r0 + nrows);
-  size_t cols = t->shape[1], n = nrows * cols, es = fc_dtype_size(t->dtype);
+  /* a vector (a bias) reads as one column */
+  size_t cols = t->ndim == 2 ? t->shape[1] : 1, n = nrows * cols,
+         es = fc_dtype_size(t->dtype);
   const unsigned char *p = t->data + r0 * cols * es;
   /* Little-endian decoding byte by byte: independent of the host order and
    * of the alignment of the tensor inside the file. */

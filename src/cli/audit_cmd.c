@@ -1,7 +1,8 @@
 /* audit_cmd.c -- `foldcheck audit ORIGINAL_DIR REWRITTEN_DIR` (issue 12).
  *
- * Exit status: 0 every audited head is foldable and every certified block
- * stays within its storage bound; 1 otherwise; 2 bad usage or a malformed
+ * Exit status: 0 every audited head is foldable (or pruned, exactly) and
+ * every certified block stays within its storage bound; 1 otherwise (a
+ * bias not folded with its weight included); 2 bad usage or a malformed
  * checkpoint (one line on stderr naming the file and tensor); 130/143
  * interrupted by SIGINT/SIGTERM (no report written). */
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "foldcheck.h"
 #include "cli.h"
 #include "ckpt/audit.h"
@@ -25,13 +27,18 @@ static void help(void)
          "them against the folding theorems (orthogonal? in the RoPE commutant?\n"
          "Wo compensated?) with bounds from the weights' storage precision, and\n"
          "certify the rewritten block against the original with the MPFR oracle.\n"
-         "Verdicts: foldable, vo-only, online (F6 b), broken.\n\n"
+         "q/k/v/o biases, where present, are checked under the maps of their\n"
+         "weights.  Verdicts: foldable, vo-only, online (F6 b), broken, pruned.\n\n"
          "  --rotation FILE        audit the fold of a rotation file (JSON:\n"
          "                         {\"rotation\": d x d} for every layer and KV\n"
          "                         group, or {\"rotations\": [layer][group][d][d]})\n"
          "                         into CKPT_DIR, computed in double\n"
          "  --layers LIST          layers to audit, e.g. 0,2-5 (default all)\n"
-         "  --certify-layers LIST  layers to certify (default the audited ones)\n"
+         "  --certify-layers LIST  layers to certify, among the audited ones\n"
+         "                         (default a sample: the first, middle and\n"
+         "                         last audited layer, the first and last KV\n"
+         "                         group of each)\n"
+         "  --certify-all          certify every KV group of every audited layer\n"
          "  --cases N              certification inputs per KV group (default 2;\n"
          "                         0: no certification)\n"
          "  --tokens T             tokens per input (default 4)\n"
@@ -43,7 +50,8 @@ static void help(void)
          "                         complete (replaced atomically; left as it\n"
          "                         was after an error, Ctrl-C or SIGTERM)\n"
          "  --threads N            BLAS threads (default 1)\n"
-         "  --progress             a line per layer on stderr\n");
+         "  --progress             a progress bar on stderr (a line per step\n"
+         "                         when stderr is no terminal)\n");
 }
 
 /* "0,2-5" -> mask[0..n) */
@@ -92,6 +100,25 @@ static int parse_l(long *v, const char *s, long lo, long hi, const char *what)
   return 0;
 }
 
+/* The --progress bar: redrawn in place on a terminal, a line per step
+ * otherwise (logs). */
+static void bar(void *arg, size_t done, size_t total, double sec,
+                const char *what)
+{
+  int tty = *(const int *)arg;
+  int w = 30, k = total ? (int)((double)w * (double)done / (double)total) : w;
+  if (!tty) {
+    fprintf(stderr, "audit: %zu/%zu %s (%.1f s)\n", done, total, what, sec);
+    return;
+  }
+  fprintf(stderr, "\raudit [%.*s%.*s] %zu/%zu %6.1f s  %-32s", k,
+          "##############################", w - k,
+          "..............................", done, total, sec, what);
+  if (done == total)
+    fputc('\n', stderr);
+  fflush(stderr);
+}
+
 typedef struct audit_out {
   const fc_audit *au;
   fc_format fmt;
@@ -107,7 +134,8 @@ static int put_audit(FILE *f, void *arg)
 int fc_cli_audit(int argc, char **argv)
 {
   enum { O_LAYERS = 256, O_CERT, O_CASES, O_TOKENS, O_SEED, O_PREC, O_ARITH,
-         O_FORMAT, O_OUTPUT, O_THREADS, O_PROGRESS, O_HELP, O_ROT };
+         O_FORMAT, O_OUTPUT, O_THREADS, O_PROGRESS, O_HELP, O_ROT,
+         O_CERT_ALL };
   static const struct option lo[] = {
       {"layers", required_argument, 0, O_LAYERS},
       {"certify-layers", required_argument, 0, O_CERT},
@@ -122,13 +150,14 @@ int fc_cli_audit(int argc, char **argv)
       {"progress", no_argument, 0, O_PROGRESS},
       {"help", no_argument, 0, O_HELP},
       {"rotation", required_argument, 0, O_ROT},
+      {"certify-all", no_argument, 0, O_CERT_ALL},
       {0, 0, 0, 0}};
   const char *layers = NULL, *cert = NULL, *output = NULL, *rotf = NULL;
   long cases = 2, tokens = 4, prec = 128, threads = 1;
   uint64_t seed = 1;
   double uarith = ldexp(1, -24);
   fc_format fmt = FC_FORMAT_TEXT;
-  int progress = 0, c;
+  int progress = 0, cert_all = 0, c;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -177,6 +206,7 @@ int fc_cli_audit(int argc, char **argv)
     case O_OUTPUT: output = optarg; break;
     case O_ROT: rotf = optarg; break;
     case O_PROGRESS: progress = 1; break;
+    case O_CERT_ALL: cert_all = 1; break;
     case O_HELP:
     case 'h': help(); return 0;
     case ':': return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -194,15 +224,15 @@ int fc_cli_audit(int argc, char **argv)
   if (output && fc_file_check_output(output, &err) != FC_OK)
     return fc_cli_usage_error("%s", err.msg);
   fc_ckpt *a = NULL, *b = NULL;
-  double *rot = NULL;
+  double *rot = NULL, rot_u = 0;
   size_t rl = 0, rg = 0;
   int rc = fc_ckpt_open(&a, argv[optind], &err);
   if (rc == FC_OK && !rotf)
     rc = fc_ckpt_open(&b, argv[optind + 1], &err);
   if (rc == FC_OK && rotf) {
     const fc_ckpt_config *cf = fc_ckpt_config_get(a);
-    rc = fc_rotation_load(&rot, &rl, &rg, rotf, cf->head_dim, cf->layers,
-                          cf->kv_heads, &err);
+    rc = fc_rotation_load(&rot, &rot_u, &rl, &rg, rotf, cf->head_dim,
+                          cf->layers, cf->kv_heads, &err);
   }
   if (rc) {
     fc_ckpt_close(a);
@@ -221,6 +251,21 @@ int fc_cli_audit(int argc, char **argv)
       st = parse_list(lm, L, layers, "--layers");
     if (!st && cert)
       st = parse_list(cm, L, cert, "--certify-layers");
+    /* Certification runs on audited layers only: a certify list outside
+     * the audited ones, or with no certification at all, would certify
+     * less than asked without a word. */
+    for (size_t l = 0; !st && cert && layers && l < L; l++)
+      if (cm[l] && !lm[l])
+        st = fc_cli_usage_error("--certify-layers %s names layer %zu, which "
+                                "--layers %s does not audit (certification "
+                                "runs on audited layers only)", cert, l,
+                                layers);
+    if (!st && cert && cert_all)
+      st = fc_cli_usage_error("--certify-layers and --certify-all: one or "
+                              "the other");
+    if (!st && cert && cases == 0)
+      st = fc_cli_usage_error("--certify-layers %s with --cases 0: no "
+                              "certification would run", cert);
   }
   if (st) {
     free(lm);
@@ -231,13 +276,14 @@ int fc_cli_audit(int argc, char **argv)
     return st;
   }
   fc_env_blas_threads((int)threads);
+  int tty = isatty(2);
   /* As run: SIGINT/SIGTERM stop the audit at the next layer or
    * certification input.  The report is written only when the audit is
    * complete, through the safe writer: an error, an interruption or a
    * kill leaves the previous --output file as it was. */
   fc_audit_opts o = {seed, cases, tokens, prec, layers ? lm : NULL,
                      cert ? cm : NULL, uarith, progress, rot, rl, rg, rotf,
-                     fc_cli_install_stop()};
+                     fc_cli_install_stop(), rot_u, !cert_all, bar, &tty};
   fc_audit au;
   rc = fc_audit_run(&au, a, b, &o, &err);
   int status = 0;
@@ -256,7 +302,8 @@ int fc_cli_audit(int argc, char **argv)
   if (rc)
     status = fc_cli_usage_error("%s", err.msg);
   else if (!au.interrupted) {
-    status = au.count[FC_VERDICT_FOLDABLE] != au.nhead;
+    status = au.count[FC_VERDICT_FOLDABLE] + au.count[FC_VERDICT_PRUNED] !=
+             au.nhead;
     for (size_t i = 0; i < au.ncert; i++)
       status |= !au.cert[i].pass;
   }

@@ -94,8 +94,10 @@ int fc_cli_stop_status(void);
 
 /* Issue 9 (kernels_ext.c): --kernels PLUGIN | exec:CMD.  arg_ok: a
  * built-in name or an external spec.  open: for an external spec, start
- * the provider (handshake, ABI check; arith "STORAGE/ACCUM" overrides the
- * declared accumulation), print its contracts on stderr and store it in
+ * the provider (handshake, ABI check; arith -- "STORAGE/ACCUM",
+ * "STORAGE/ELEMENTWISE/ACCUM" or a preset, fc_arith_parse -- overrides the
+ * declared elementwise and accumulation formats), print its contracts on
+ * stderr and store it in
  * *prov; NULL for a built-in name.  Returns 0 or the exit status 2 (after
  * a message). */
 int fc_cli_kernels_arg_ok(const char *spec);
@@ -104,9 +106,9 @@ int fc_cli_open_provider(void **prov, const char *spec, double timeout,
 void fc_cli_close_provider(void *prov);
 /* The identity of the kernels under test for the failure database
  * (fc_run_config.kernel_id), into buf: a built-in table's name (prov
- * NULL); "plugin NAME STORAGE/ACCUM fnv1a64:HASH" (the .so file's bytes)
- * or "exec NAME STORAGE/ACCUM cmd:COMMAND" (prov an open provider, the
- * arithmetic it is judged at).  0, or 2 after a message (an unreadable
+ * NULL); "plugin NAME S/E/A fnv1a64:HASH" (the .so file's bytes) or
+ * "exec NAME S/E/A cmd:COMMAND" (prov an open provider; S/E/A the storage,
+ * elementwise and accumulation formats it is judged at).  0, or 2 after a message (an unreadable
  * plugin file, an identity longer than buf). */
 #define FC_CLI_KERNEL_ID_MAX 1100
 int fc_cli_kernel_identity(char *buf, size_t n, const char *spec,
@@ -118,6 +120,9 @@ int fc_cli_kernel_identity(char *buf, size_t n, const char *spec,
  * left open). */
 int fc_cli_kernels_setup(struct fc_run_config *cfg, char *kid, size_t n,
                          double timeout, const char *arith);
+/* foldcheck kernels --arith: the declaration syntax and the presets on
+ * stdout; returns 0. */
+int fc_cli_kernels_arith(void);
 /* Check one case's recorded values with cfg's kernels (built-in or
  * provider): p->check with the resolved table. */
 struct fc_check_result;

@@ -25,20 +25,11 @@ int fc_cli_open_provider(void **prov, const char *spec, double timeout,
                                 "or exec:CMD only");
     return 0;
   }
-  fc_kernel_arith a = {0, 0};
+  fc_kernel_arith a = {0, 0, 0};
   if (arith != NULL) {
-    char buf[32];
-    snprintf(buf, sizeof buf, "%s", arith);
-    char *slash = strchr(buf, '/');
-    if (slash == NULL)
-      return fc_cli_usage_error("--kernel-arith expects STORAGE/ACCUM, e.g. "
-                                "fp64/fp64");
-    *slash = '\0';
-    a.storage = fc_fmt_parse(buf);
-    a.accum = fc_fmt_parse(slash + 1);
-    if (a.storage < 0 || a.accum < 0)
-      return fc_cli_usage_error("--kernel-arith: unknown format in '%s' "
-                                "(fp64, fp32, bf16, fp16)", arith);
+    char why[200];
+    if (fc_arith_parse(&a, arith, why, sizeof why) != FC_OK)
+      return fc_cli_usage_error("--kernel-arith: %s", why);
   }
   fc_kprov *p = NULL;
   fc_error err = {0, ""};
@@ -46,22 +37,69 @@ int fc_cli_open_provider(void **prov, const char *spec, double timeout,
     return fc_cli_usage_error("%s", err.msg);
   if (arith != NULL) {
     if (a.storage != fc_kprov_arith(p)->storage) {
+      const int st = fc_kprov_arith(p)->storage;
       fc_kprov_close(p);
-      return fc_cli_usage_error("--kernel-arith may change the accumulation "
-                                "format only (the kernel stores %s)",
-                                fc_fmt_name(fc_kprov_arith(p)->storage));
+      return fc_cli_usage_error("--kernel-arith %s: storage %s, but the "
+                                "kernel stores %s (--kernel-arith may change "
+                                "the elementwise and accumulation formats "
+                                "only)", arith, fc_fmt_name(a.storage),
+                                fc_fmt_name(st));
     }
     fc_kprov_set_arith(p, &a);
   }
   const fc_kernel_arith *k = fc_kprov_arith(p);
-  fprintf(stderr, "foldcheck: kernels %s (%s): storage %s, accumulation %s%s; "
-          "contracts:", spec, fc_kprov_name(p), fc_fmt_name(k->storage),
-          fc_fmt_name(k->accum), arith ? " (--kernel-arith)" : "");
+  fprintf(stderr, "foldcheck: kernels %s (%s): storage %s, ", spec,
+          fc_kprov_name(p), fc_fmt_name(k->storage));
+  if (k->elementwise != FC_ELEMENTWISE_AS_ACCUM)
+    fprintf(stderr, "elementwise %s, ", fc_fmt_name(fc_arith_elementwise(k)));
+  fprintf(stderr, "accumulation %s%s; contracts:", fc_fmt_name(k->accum),
+          arith ? " (--kernel-arith)" : "");
   for (int c = 1; c < FC_KC_COUNT; c++)
     fprintf(stderr, " %s%s", fc_kc_name(c),
             fc_kprov_has(p, c) ? "" : " (not provided)");
   fprintf(stderr, "\n");
   *prov = p;
+  return 0;
+}
+
+/* foldcheck kernels --arith: the declarations and the presets. */
+int fc_cli_kernels_arith(void)
+{
+  printf("Declared arithmetic (--kernel-arith, the plugin's arith, the exec "
+         "hello):\n"
+         "  STORAGE/ACCUM                 two parts: elementwise = ACCUM\n"
+         "  STORAGE/ELEMENTWISE/ACCUM     e.g. bf16/bf16/fp32\n"
+         "  PRESET                        one of the names below\n"
+         "formats: fp64, fp32, bf16, fp16.  storage: every array across the "
+         "ABI;\nelementwise: non-reduction ops and stage results (cos/sin "
+         "tables, products,\nscaled scores, softmax weights, RMSNorm "
+         "factors); accumulation: dot products,\nsums, softmax, the RMSNorm "
+         "variance, the RoPE angle and its cos/sin.\n"
+         "Rounding points per contract: foldcheck/kernel.h; the error "
+         "model:\ndoc/error-model.md.\n\npresets:\n");
+  for (size_t i = 0; fc_arith_preset_at(i) != NULL; i++) {
+    const fc_arith_preset *ps = fc_arith_preset_at(i);
+    char buf[32];
+    printf("  %-12s %-15s", ps->name,
+           fc_arith_format(buf, sizeof buf, &ps->arith));
+    /* the summary wrapped at 78 columns, under its first word */
+    const char *w = ps->summary;
+    int col = 30;
+    while (*w) {
+      const char *e = strchr(w, ' ');
+      const int n = e ? (int)(e - w) : (int)strlen(w);
+      if (col + 1 + n > 78) {
+        printf("\n%30s", "");
+        col = 30;
+      }
+      printf(" %.*s", n, w);
+      col += 1 + n;
+      w += n;
+      while (*w == ' ')
+        w++;
+    }
+    printf("\n");
+  }
   return 0;
 }
 
@@ -113,18 +151,21 @@ int fc_cli_kernel_identity(char *buf, size_t n, const char *spec,
     return 0;
   }
   const fc_kernel_arith *a = fc_kprov_arith(p);
+  /* The judged arithmetic in three parts (storage/elementwise/accum). */
+  char ar[64];
+  snprintf(ar, sizeof ar, "%s/%s/%s", fc_fmt_name(a->storage),
+           fc_fmt_name(fc_arith_elementwise(a)), fc_fmt_name(a->accum));
   int k;
   if (strncmp(spec, "exec:", 5) == 0) {
-    k = snprintf(buf, n, "exec %s %s/%s cmd:%s", fc_kprov_name(p),
-                 fc_fmt_name(a->storage), fc_fmt_name(a->accum), spec + 5);
+    k = snprintf(buf, n, "exec %s %s cmd:%s", fc_kprov_name(p), ar,
+                 spec + 5);
   } else {
     uint64_t h = 0;
     if (hash_file(&h, spec) != FC_OK)
       return fc_cli_usage_error("cannot read the plugin %s to identify it",
                                 spec);
-    k = snprintf(buf, n, "plugin %s %s/%s fnv1a64:%016llx", fc_kprov_name(p),
-                 fc_fmt_name(a->storage), fc_fmt_name(a->accum),
-                 (unsigned long long)h);
+    k = snprintf(buf, n, "plugin %s %s fnv1a64:%016llx", fc_kprov_name(p),
+                 ar, (unsigned long long)h);
   }
   if (k < 0 || (size_t)k >= n)
     return fc_cli_usage_error("--kernels: the kernel's identity is longer "

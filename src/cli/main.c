@@ -145,7 +145,9 @@ static void run_help(void)
       "                      speaking the frame protocol); then the default\n"
       "                      selection is the contract.* properties\n"
       "  --kernel-timeout SEC  per call of a plugin/exec kernel (default 10)\n"
-      "  --kernel-arith S/A  judge at another accumulation format (what-if)\n"
+      "  --kernel-arith ARITH  judge at another arithmetic: STORAGE/ACCUM,\n"
+      "                      STORAGE/ELEMENTWISE/ACCUM or a preset such as\n"
+      "                      hf-bf16 (see 'foldcheck kernels --arith')\n"
       "  --format F          text | json | tap | junit | markdown | html |\n"
       "                      summary (short Markdown for a PR comment)\n"
       "  --output FILE       write the report there, in the --format given\n"
@@ -179,8 +181,8 @@ static void run_help(void)
       "  --no-db             no failure database\n"
       "  --shrink-steps N    shrink candidate budget\n"
       "  --shrink-time SEC   shrink time budget; 0: none (the ci profile's:\n"
-      "                      its shrinks end by --shrink-steps, so the report\n"
-      "                      does not depend on the machine)\n"
+      "                      its shrinks end by counts of candidates, so the\n"
+      "                      report does not depend on the machine)\n"
       "  --quiet             no progress line; no text on stdout when every\n"
       "                      report goes to an --output file\n"
       "  --require-all       a property the kernels under test do not provide\n"
@@ -956,12 +958,16 @@ int fc_cli_kernels(int argc, char **argv)
 {
   if (argc > 1) {
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-      printf("usage: foldcheck kernels\nList the kernel tables: the reference "
-             "and the mutants (deliberately broken\nkernels, each with the "
-             "properties that must catch it).\n");
+      printf("usage: foldcheck kernels [--arith]\nList the kernel tables: the "
+             "reference and the mutants (deliberately broken\nkernels, each "
+             "with the properties that must catch it).\n"
+             "--arith: the arithmetic declarations --kernel-arith accepts and "
+             "the named\npresets, with what each means.\n");
       return 0;
     }
-    return fc_cli_usage_error("kernels takes no arguments");
+    if (argc == 2 && strcmp(argv[1], "--arith") == 0)
+      return fc_cli_kernels_arith();
+    return fc_cli_usage_error("kernels takes no arguments but --arith");
   }
   for (size_t i = 0; i < fc_kernels_count(); i++) {
     const fc_kernels *k = fc_kernels_at(i);

@@ -49,6 +49,55 @@ static int host_read_all(int fd, void *b, size_t n)
   return 0;
 }
 
+/* The plugin struct of ABI version 1 (arith had two fields, so every
+ * function pointer sat 8 bytes earlier).  A plugin that says abi_version 1
+ * is read with this layout and declares elementwise = accum. */
+typedef struct plugin_v1 {
+  int abi_version;
+  const char *name;
+  struct {
+    int storage, accum;
+  } arith;
+  int (*rope_apply)(void *, const void *, size_t, size_t, const int64_t *,
+                    const double *, int, size_t, double *);
+  int (*attention)(void *, const void *, const void *, const void *, size_t,
+                   size_t, size_t, size_t, int, double *);
+  int (*attention_block)(void *, const fc_kernel_block_args *, double *);
+  int (*fold_weights)(void *, const void *, const void *, size_t, size_t,
+                      int, double *);
+  int (*sign_quant)(void *, double *, const void *, size_t, double *);
+  int (*allocate_bits)(int32_t *, const void *, size_t, size_t, int64_t,
+                       double *);
+} plugin_v1;
+
+/* The plugin as this header lays it out, whatever version it was built
+ * for (an unknown version is passed through: the harness refuses it). */
+static void plugin_load(fc_kernel_plugin_t *out, const void *sym)
+{
+  int abi;
+  memcpy(&abi, sym, sizeof abi);
+  if (abi == 1) {
+    const plugin_v1 *v = sym;
+    memset(out, 0, sizeof *out);
+    out->abi_version = 1;
+    out->name = v->name;
+    out->arith.storage = v->arith.storage;
+    out->arith.accum = v->arith.accum;
+    out->arith.elementwise = FC_ELEMENTWISE_AS_ACCUM;
+    out->rope_apply = v->rope_apply;
+    out->attention = v->attention;
+    out->attention_block = v->attention_block;
+    out->fold_weights = v->fold_weights;
+    out->sign_quant = v->sign_quant;
+    out->allocate_bits = v->allocate_bits;
+  } else if (abi == FC_KERNEL_ABI_VERSION) {
+    memcpy(out, sym, sizeof *out);
+  } else {
+    memset(out, 0, sizeof *out);
+    out->abi_version = abi;
+  }
+}
+
 static size_t esz(int f) { return f == 0 ? 8 : f == 1 ? 4 : 2; }
 
 /* Checked a * b (0 on overflow or past the frame limit). */
@@ -102,12 +151,15 @@ int main(int argc, char **argv)
     fprintf(stderr, "foldcheck-kernel-host: %s\n", dlerror());
     return 3;
   }
-  const fc_kernel_plugin_t *pl = dlsym(h, FC_KERNEL_PLUGIN_SYMBOL);
-  if (pl == NULL) {
+  const void *sym = dlsym(h, FC_KERNEL_PLUGIN_SYMBOL);
+  if (sym == NULL) {
     fprintf(stderr, "foldcheck-kernel-host: %s exports no '%s'\n", argv[1],
             FC_KERNEL_PLUGIN_SYMBOL);
     return 3;
   }
+  fc_kernel_plugin_t plugin;
+  plugin_load(&plugin, sym);
+  const fc_kernel_plugin_t *pl = &plugin;
   const size_t es = esz(pl->arith.storage);
   for (;;) {
     unsigned char hdr[144];
@@ -146,9 +198,15 @@ int main(int argc, char **argv)
     void *out[2] = {0};
     size_t outb[2] = {0};
     size_t nout = 0;
-    unsigned char info[80];
+    unsigned char info[FC_KP_HELLO_BYTES3];
     if (con == FC_KC_HELLO) {
       int32_t v[3] = {pl->abi_version, pl->arith.storage, pl->arith.accum};
+      /* elementwise as a plain FC_FMT_* (the 84-byte hello); an encoding
+       * the harness does not know is passed on as -1 and refused there */
+      const int ew = pl->arith.elementwise;
+      int32_t e = ew == FC_ELEMENTWISE_AS_ACCUM ? pl->arith.accum
+                  : (ew & ~0xff) == FC_ELEMENTWISE(0) ? (ew & 0xff)
+                                                       : -1;
       uint32_t m = (pl->rope_apply ? 1u << FC_KC_ROPE : 0) |
                    (pl->attention ? 1u << FC_KC_ATTENTION : 0) |
                    (pl->attention_block ? 1u << FC_KC_BLOCK : 0) |
@@ -160,8 +218,10 @@ int main(int argc, char **argv)
       memcpy(info + 12, &m, 4);
       if (pl->name)
         strncpy((char *)info + 16, pl->name, 63);
+      memcpy(info + 80, &e, 4);
       out[0] = info;
-      outb[0] = sizeof info;
+      outb[0] = ew == FC_ELEMENTWISE_AS_ACCUM ? FC_KP_HELLO_BYTES
+                                              : FC_KP_HELLO_BYTES3;
       nout = 1;
     } else if (bad) {
       st = -1;

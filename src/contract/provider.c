@@ -38,6 +38,7 @@ struct fc_kprov {
   const fc_kernels *k;        /* built-in */
   char name[64];
   fc_kernel_arith arith;
+  int abi;                    /* the version the kernel declared */
   unsigned mask;
   double timeout;
   char *argv_store;           /* external: sh -c CMD, or host PLUGIN */
@@ -89,6 +90,8 @@ int fc_kprov_builtin(fc_kprov **pp, const fc_kernels *k)
   snprintf(p->name, sizeof p->name, "%s", fc_kernels_name(k));
   p->arith.storage = FC_FMT_FP64;
   p->arith.accum = FC_FMT_FP64;
+  p->arith.elementwise = FC_ELEMENTWISE_AS_ACCUM;
+  p->abi = FC_KERNEL_ABI_VERSION;
   p->mask = (1u << FC_KC_ROPE) | (1u << FC_KC_ATTENTION) |
             (1u << FC_KC_BLOCK) | (1u << FC_KC_FOLD) | (1u << FC_KC_SIGN) |
             (1u << FC_KC_ALLOC);
@@ -436,7 +439,10 @@ static int worker_call(fc_kprov *p, worker *w, fc_kcall *c, char *why,
   for (size_t i = 0; i < c->nout; i++) {
     uint64_t nb;
     rc = io_deadline(w->rfd, &nb, 8, 0, deadline);
-    if (rc == FC_OK && nb != c->out_bytes[i]) {
+    if (rc == FC_OK && i == 0 && c->out_min0 > 0 && nb >= c->out_min0 &&
+        nb <= c->out_bytes[0])
+      c->out_got0 = (size_t)nb; /* a shorter form the call accepts */
+    else if (rc == FC_OK && nb != c->out_bytes[i]) {
       snprintf(why, nwhy,
                "kernel sent an array of %llu bytes, expected %zu (%s)",
                (unsigned long long)nb, c->out_bytes[i], what);
@@ -459,27 +465,44 @@ static int worker_call(fc_kprov *p, worker *w, fc_kcall *c, char *why,
   return FC_OK;
 }
 
-/* Hello on a fresh worker: fills abi, arith, mask, name. */
+/* Hello on a fresh worker: fills abi, arith, mask, name.  The reply is
+ * 80 bytes (a two-part declaration: elementwise = accum) or 84 (an i32
+ * elementwise format appended): provider.h. */
 static int hello(fc_kprov *p, worker *w, int *abi, fc_kernel_arith *a,
                  unsigned *mask, char *name, char *why, size_t n)
 {
-  unsigned char info[80];
+  unsigned char info[FC_KP_HELLO_BYTES3];
+  memset(info, 0, sizeof info);
   fc_kcall c;
   memset(&c, 0, sizeof c);
   c.contract = FC_KC_HELLO;
   c.nout = 1;
   c.out[0] = info;
-  c.out_bytes[0] = sizeof info;
+  c.out_bytes[0] = FC_KP_HELLO_BYTES3;
+  c.out_min0 = FC_KP_HELLO_BYTES;
+  c.out_got0 = FC_KP_HELLO_BYTES3;
   int rc = worker_call(p, w, &c, why, n);
   if (rc != FC_OK)
     return rc;
-  int32_t v[3];
+  if (c.out_got0 != FC_KP_HELLO_BYTES && c.out_got0 != FC_KP_HELLO_BYTES3) {
+    snprintf(why, n, "kernel sent a hello of %zu bytes, expected %d or %d",
+             c.out_got0, FC_KP_HELLO_BYTES, FC_KP_HELLO_BYTES3);
+    worker_kill(w);
+    return FC_EKERNEL;
+  }
+  int32_t v[3], e = 0;
   uint32_t m;
   memcpy(v, info, 12);
   memcpy(&m, info + 12, 4);
   *abi = v[0];
   a->storage = v[1];
   a->accum = v[2];
+  a->elementwise = FC_ELEMENTWISE_AS_ACCUM;
+  if (c.out_got0 == FC_KP_HELLO_BYTES3) {
+    memcpy(&e, info + 80, 4);
+    /* a plain FC_FMT_* (validated by the caller with the rest) */
+    a->elementwise = e >= 0 && e <= 0xff ? FC_ELEMENTWISE(e) : -1;
+  }
   *mask = m;
   memcpy(name, info + 16, 63);
   name[63] = '\0';
@@ -532,7 +555,7 @@ int fc_kprov_call(fc_kprov *p, fc_kcall *c, char *why, size_t nwhy)
       unsigned m;
       char nm[64];
       rc = hello(p, w, &abi, &a, &m, nm, why, nwhy);
-      if (rc == FC_OK && (abi != FC_KERNEL_ABI_VERSION || m != p->mask)) {
+      if (rc == FC_OK && (abi != p->abi || m != p->mask)) {
         snprintf(why, nwhy, "kernel changed its handshake on restart");
         worker_kill(w);
         rc = FC_EKERNEL;
@@ -665,18 +688,26 @@ int fc_kprov_open(fc_kprov **pp, const char *spec, double timeout,
     return fc_error_set(err, FC_EIO, "%s: handshake failed: %s", spec,
                         why[0] ? why : fc_strerror(rc));
   }
-  if (abi != FC_KERNEL_ABI_VERSION) {
+  if (abi < 1 || abi > FC_KERNEL_ABI_VERSION) {
     fc_kprov_close(p);
     return fc_error_set(err, FC_EVERSION,
                         "%s: kernel ABI version %d, this foldcheck speaks "
-                        "version %d (rebuild the plugin against "
+                        "versions 1 to %d (rebuild the plugin against "
                         "foldcheck/kernel.h)",
                         spec, abi, FC_KERNEL_ABI_VERSION);
   }
-  if (!fc_fmt_valid(p->arith.storage) || !fc_fmt_valid(p->arith.accum)) {
+  p->abi = abi;
+  if (!fc_arith_valid(&p->arith)) {
     /* The message reads p: format it before p is freed. */
-    fc_error_set(err, FC_EINVAL, "%s: unknown arithmetic (storage %d, accum "
-                 "%d)", spec, p->arith.storage, p->arith.accum);
+    if (p->arith.elementwise == FC_ELEMENTWISE_AS_ACCUM)
+      fc_error_set(err, FC_EINVAL, "%s: unknown arithmetic (storage %d, "
+                   "accum %d)", spec, p->arith.storage, p->arith.accum);
+    else
+      fc_error_set(err, FC_EINVAL, "%s: unknown arithmetic (storage %d, "
+                   "elementwise %d, accum %d)", spec, p->arith.storage,
+                   p->arith.elementwise == -1 ? -1
+                                              : p->arith.elementwise & 0xff,
+                   p->arith.accum);
     fc_kprov_close(p);
     return FC_EINVAL;
   }

@@ -22,9 +22,13 @@
  *             (u64 nbytes, nbytes bytes).
  *   reply:    u32 magic, i32 status (0 = ok), u32 narrays, u32 reserved,
  *             f64 claimed (NaN: none); then narrays x (u64 nbytes, bytes).
- *   Contract 0 (hello): no arrays; reply one 80-byte array: i32 abi
- *   version, i32 storage, i32 accum, u32 mask of provided contracts
- *   (bit c for contract c), char name[64] (NUL-padded).
+ *   Contract 0 (hello): no arrays; reply one array of 80 or 84 bytes:
+ *   i32 abi version (1 or 2), i32 storage, i32 accum, u32 mask of provided
+ *   contracts (bit c for contract c), char name[64] (NUL-padded), and in
+ *   the 84-byte form i32 elementwise (a plain FC_FMT_* value).  The
+ *   80-byte form is a two-part declaration (elementwise = accum): every
+ *   client written for version 1 keeps its meaning.  A client declaring
+ *   bf16/bf16/fp32 replies abi 2, storage 2, accum 1, ..., elementwise 2.
  *   Contracts and their iparams / arrays: see FC_KC_* below.
  * Every length read from a child is checked against what the call expects
  * (a reply of another shape is a kernel failure, never a large malloc). */
@@ -39,6 +43,9 @@
 #define FC_KP_MAGIC 0x464b4346u
 #define FC_KP_VERSION 1u
 #define FC_KP_MAXARR 8
+/* The two lengths of the hello reply. */
+#define FC_KP_HELLO_BYTES 80
+#define FC_KP_HELLO_BYTES3 84
 /* Largest array a frame may carry (bytes). */
 #define FC_KP_MAXBYTES ((uint64_t)1 << 28)
 
@@ -75,6 +82,9 @@ typedef struct fc_kcall {
   void *out[2];          /* caller-allocated */
   size_t out_bytes[2];   /* exact sizes expected */
   double claimed;        /* filled: the kernel's self-reported bound, NaN */
+  /* out[0] may also be shorter, out_min0 <= length <= out_bytes[0]
+   * (0: exactly out_bytes[0]); out_got0 receives its length then. */
+  size_t out_min0, out_got0;
 } fc_kcall;
 
 typedef struct fc_kprov fc_kprov;

@@ -427,14 +427,14 @@ static int decode_json(fc_replay *rp, const char *text, size_t len,
    * the reference's identity). */
   json_t *ka = json_object_get(root, "kernel_arith");
   json_t *kid = json_object_get(root, "kernel_id");
-  if ((ka != NULL && (!json_is_string(ka) ||
-                      json_string_length(ka) >= sizeof rp->kernel_arith ||
-                      strchr(json_string_value(ka), '/') == NULL)) ||
+  if ((ka != NULL && (!json_is_string(ka) || json_string_length(ka) == 0 ||
+                      json_string_length(ka) >= sizeof rp->kernel_arith)) ||
       (kid != NULL && (!json_is_string(kid) ||
                        json_string_length(kid) >= sizeof rp->kernel_id))) {
     rc = fc_error_set(err, FC_EPARSE, "replay record: kernel_arith must be "
-                      "\"STORAGE/ACCUM\" and kernel_id a string under %zu "
-                      "bytes", sizeof rp->kernel_id);
+                      "a --kernel-arith value (under %zu bytes) and kernel_id "
+                      "a string under %zu bytes", sizeof rp->kernel_arith,
+                      sizeof rp->kernel_id);
     goto out;
   }
   if (ka != NULL)

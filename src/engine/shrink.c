@@ -8,9 +8,10 @@
  * sequence only if it still fails at the same level with its ratio above
  * the shrink margin (below), and if the sequence it actually consumed is
  * smaller in shortlex order (shorter, or as long and lexicographically
- * smaller), so shrinking always terminates.  Budgets: candidate count and
- * wall time; a wall time of 0 is no limit (the ci profile), so the result
- * depends on the seed and the step budget only.
+ * smaller), so shrinking always terminates.  Budgets: candidate count,
+ * the property's stall limit (fc_property.shrink_stall: consecutive
+ * candidates without progress) and wall time; a wall time of 0 is no
+ * limit (the ci profile), so the result depends on the seed alone.
  *
  * The shrink margin.  A start that failed at ratio r (error/bound at its
  * failing level) keeps only candidates whose ratio exceeds
@@ -45,6 +46,7 @@ typedef struct shrinker {
   uint64_t *cand;
   size_t capcand;
   long steps, accepted;
+  long stall; /* candidates evaluated since the last one accepted */
   double margin; /* fc_shrink_margin of the start's ratio */
   double t0, last_progress;
   int stop;
@@ -150,9 +152,13 @@ static int try_cand(shrinker *s, const uint64_t *cand, size_t n)
     s->nbest = nrec;
     s->best_r = r;
     s->accepted++;
+    s->stall = 0;
     return 1;
   }
   free(rec);
+  /* The property's stall limit: counted in candidates, so deterministic. */
+  if (++s->stall >= s->p->shrink_stall && s->p->shrink_stall > 0)
+    s->stop = 1;
   return 0;
 }
 

@@ -15,18 +15,71 @@
  * program foldcheck-kernel-host, in a separate process: a crash or a hang of
  * the plugin is a failing case, never the end of the run).
  *
- * Arithmetic.  `arith.storage` is the format of every floating-point array
- * that crosses the ABI (inputs and outputs): FC_FMT_FP64 -> double,
- * FC_FMT_FP32 -> float, FC_FMT_BF16 / FC_FMT_FP16 -> uint16_t bit patterns
- * (IEEE binary16; bfloat16 = the upper half of a binary32).  The harness
- * rounds its inputs into that format (round to nearest even) before the
- * call and judges the outputs as the exact values they encode.
- * `arith.accum` is the format the kernel accumulates in (dot products,
- * sums, angles, exp): the harness's a-priori error bounds are computed at
- * its unit roundoff (fp64 2^-53, fp32 2^-24, bf16 2^-8, fp16 2^-11), so
+ * Arithmetic: three formats (FC_FMT_*), declared in `arith`.
+ *   storage      the format of every floating-point array that crosses the
+ *                ABI (inputs and outputs): FC_FMT_FP64 -> double,
+ *                FC_FMT_FP32 -> float, FC_FMT_BF16 / FC_FMT_FP16 -> uint16_t
+ *                bit patterns (IEEE binary16; bfloat16 = the upper half of
+ *                a binary32).  The harness rounds its inputs into it (round
+ *                to nearest even) before the call and judges the outputs as
+ *                the exact values they encode.
+ *   elementwise  every operation that is not a reduction (a product, an
+ *                addition of two terms, a scaling) and every STAGE RESULT
+ *                the kernel may round before the next stage (the rounding
+ *                points listed per contract below).
+ *   accum        reductions: dot products, sums, softmax (its max, exp,
+ *                denominator and division), the RMSNorm variance, and the
+ *                RoPE angle p theta with its cos and sin.
+ * The harness's a-priori bounds use each format's unit roundoff u (fp64
+ * 2^-53, fp32 2^-24, bf16 2^-8, fp16 2^-11) and half its smallest
+ * subnormal per rounding (the error model is doc/error-model.md), so
  * declare what the kernel really does: declaring a wider format than it
  * uses is caught as an accuracy failure.  Positions are int64_t, RoPE
- * frequencies and epsilons double (the kernel may round them).
+ * frequencies and epsilons double (the kernel may round them into accum).
+ *
+ * `arith.elementwise` is encoded so that an arith written with two parts
+ * keeps its meaning: 0 (FC_ELEMENTWISE_AS_ACCUM, what `{S, A}` leaves
+ * there) means "the same as accum"; another format is written
+ * FC_ELEMENTWISE(FC_FMT_BF16).  Common stacks (foldcheck kernels --arith):
+ *   {FC_FMT_FP32, FC_FMT_FP32}                        fp32 everywhere
+ *   {FC_FMT_BF16, FC_FMT_FP32}                        strict-bf16: fp32
+ *       inside, one rounding at the output
+ *   {FC_FMT_BF16, FC_FMT_FP32, FC_ELEMENTWISE(FC_FMT_BF16)}   hf-bf16: what
+ *       Hugging Face transformers computes for a bf16 Llama (bf16 tensor
+ *       ops, fp32 matmul accumulation, fp32 softmax and RMSNorm variance).
+ *
+ * Rounding points: where a kernel of declared storage S, elementwise E and
+ * accumulation A may round (and the bound allows no other):
+ *   every input    into E or A when it is narrower than S (before the first
+ *                  operation that reads it);
+ *   every op       elementwise ops in E (or computed in A and rounded to
+ *                  E, as PyTorch's opmath does), reductions in A (any
+ *                  order, FMA or not);
+ *   stage results  the result of a reduction or of an accum-format scalar
+ *                  function may be rounded to E before the next stage;
+ *   outputs        rounded to S (after the rounding to E, if any).
+ * Per contract:
+ *   rope_apply     w = p theta, cos w, sin w in A; the cos/sin tables
+ *                  rounded to E; the two products and the add/sub in E;
+ *                  (a coordinate >= rotary_dim is copied exactly);
+ *   attention      q.k in A, rounded to E, scaled by 1/sqrt(d) (the
+ *                  constant formed in A) in E: HF's `q @ k^T` then
+ *                  `/ sqrt(d)`, each rounded to bf16; softmax in A; the
+ *                  weights rounded to E; sum_u a_u v_u in A;
+ *   attention_block  RMSNorm: the variance and 1/sqrt(eps + var) in A,
+ *                  that factor rounded to E, x_i * factor and * gain in E;
+ *                  projections in A, each result rounded to E then kept in
+ *                  S; RoPE and attention as above; the residual add in E;
+ *   fold_weights   R W in A, rounded to E, then to S;
+ *   sign_quant, allocate_bits   reductions and their scalar functions
+ *                  (alpha, the angles and their mean) in A.
+ * With elementwise = accum (two parts) every rounding point above that
+ * rounds a value of A into E is exact: a result is rounded once, into S.
+ *
+ * ABI versions.  Version 2 (this header) added `arith.elementwise`, which
+ * moved the function pointers of fc_kernel_plugin_t.  A plugin built
+ * against version 1 (abi_version 1, arith {storage, accum}) keeps working:
+ * the host reads it with the version-1 layout and elementwise = accum.
  *
  * Layouts: row-major, C-contiguous, no padding.  Every entry returns 0 on
  * success and nonzero on failure (reported as "kernel returned status N").
@@ -41,8 +94,8 @@
  *   in, out: rows x d.  Row r is rotated by Theta(pos[r]): for plane i
  *   (0 <= i < rotary_dim/2) with angle w = pos[r] * theta[i],
  *     out_a = cos(w) in_a - sin(w) in_b,  out_b = sin(w) in_a + cos(w) in_b,
- *   planes (a, b) = (2i, 2i+1) for FC_LAYOUT_INTERLEAVED (GPT-J) or
- *   (i, i + rotary_dim/2) for FC_LAYOUT_HALF (Llama/NeoX rotate_half);
+ *   planes (a, b) = (2i, 2i+1) for FC_ROPE_INTERLEAVED (GPT-J) or
+ *   (i, i + rotary_dim/2) for FC_ROPE_HALF (Llama/NeoX rotate_half);
  *   coordinates >= rotary_dim are copied.  theta: d/2 doubles (entries past
  *   rotary_dim/2 are 0).  out must not alias in.
  *
@@ -85,7 +138,7 @@
 extern "C" {
 #endif
 
-#define FC_KERNEL_ABI_VERSION 1
+#define FC_KERNEL_ABI_VERSION 2
 
 /* Floating-point formats (values are part of the ABI). */
 enum {
@@ -98,9 +151,15 @@ enum {
 /* RoPE pair layouts (values are part of the ABI). */
 enum { FC_ROPE_INTERLEAVED = 0, FC_ROPE_HALF = 1 };
 
+/* fc_kernel_arith.elementwise: 0 = the same as accum (a two-part
+ * declaration), else FC_ELEMENTWISE(FC_FMT_*). */
+#define FC_ELEMENTWISE_AS_ACCUM 0
+#define FC_ELEMENTWISE(fmt) (0x100 | (fmt))
+
 typedef struct fc_kernel_arith {
-  int storage; /* FC_FMT_*: arrays across the ABI */
-  int accum;   /* FC_FMT_*: accumulation */
+  int storage;     /* FC_FMT_*: arrays across the ABI */
+  int accum;       /* FC_FMT_*: reductions */
+  int elementwise; /* FC_ELEMENTWISE(FC_FMT_*) or 0: as accum (ABI 2) */
 } fc_kernel_arith;
 
 typedef struct fc_kernel_block_args {
