@@ -11,10 +11,11 @@ FUZZ_SRC = fuzz/fuzz_util.h fuzz/fuzz_util.c
 FUZZ_LINK = $(AM_LDFLAGS) -fsanitize=fuzzer -no-install
 FUZZ_LIBS = libfoldcheck.la $(JANSSON_LIBS)
 
-if FC_FUZZING
-noinst_PROGRAMS = fuzz/fuzz-replay fuzz/fuzz-report fuzz/fuzz-lean \
+FUZZ_BINS = fuzz/fuzz-replay fuzz/fuzz-report fuzz/fuzz-lean \
 	fuzz/fuzz-safetensors fuzz/fuzz-hfconfig fuzz/fuzz-index \
 	fuzz/fuzz-exec fuzz/fuzz-rotation fuzz/frame-feed
+if FC_FUZZING
+noinst_PROGRAMS += $(FUZZ_BINS)
 endif
 
 fuzz_fuzz_replay_SOURCES = fuzz/fuzz-replay.c $(FUZZ_SRC)
@@ -52,7 +53,7 @@ EXTRA_DIST += fuzz/README fuzz/smoke.sh fuzz/corpus fuzz/dict
 ## fails on a crash, a leak or a hang (fuzz/smoke.sh).
 FUZZ_SECONDS = 30
 if FC_FUZZING
-fuzz-smoke: $(noinst_PROGRAMS)
+fuzz-smoke: $(FUZZ_BINS)
 	FUZZ_BIN=fuzz FUZZ_CORPUS='$(srcdir)/fuzz/corpus' \
 	FUZZ_DICT='$(srcdir)/fuzz/dict' \
 	$(SHELL) '$(srcdir)/fuzz/smoke.sh' $(FUZZ_SECONDS) $(FUZZ_TARGETS)

@@ -14,8 +14,10 @@ libfoldcheck_la_SOURCES += \
 foldcheck_SOURCES += src/cli/audit_cmd.c
 
 ## tests/mkckpt writes synthetic checkpoint pairs (make check uses small
-## ones; `tests/mkckpt --big DIR` writes the 32-layer timing pair).
-check_PROGRAMS += tests/mkckpt
+## ones; `tests/mkckpt DIR big` writes the 32-layer timing pair).  Built by
+## `make`, not only `make check`, and not installed: the manual's audit
+## walkthrough starts with it in a freshly built tree.
+noinst_PROGRAMS += tests/mkckpt
 tests_mkckpt_LDADD = libfoldcheck.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
 TESTS += tests/cli-audit.sh tests/cli-audit-bias.sh
 EXTRA_DIST += tests/cli-audit.sh tests/bench-audit.sh tests/cli-audit-bias.sh \

@@ -2,7 +2,7 @@
 # cli-replay-report.sh -- replay from what CI keeps (issue 18 item 5):
 # `foldcheck replay REPORT.json [PROPERTY]` re-checks the counterexamples a
 # saved JSON report holds (the full tokens, long ones included), and the
-# README's nightly recipe runs, its first night (no previous report)
+# manual's nightly recipe runs, its first night (no previous report)
 # included.
 . "$top_srcdir/tests/common.sh"
 set -e
@@ -73,12 +73,12 @@ mkdir elsewhere && cp all.json elsewhere/
 expect_exit 1 "replay of the merged shard reports" -- sh -c "cd elsewhere && exec \"$F\" replay all.json"
 [ "$(grep -c '^verdict    FAILS' "$TMP/out")" -eq 2 ]; ok $? "both failures replay from the merged report"
 
-# --- the README's nightly recipe ------------------------------------------
-# The block between its first line and `mv new.json last.json`, run as
-# written with `foldcheck` a function that adds a fast selection to `run`.
-sed -n '/^    # nightly: a fresh seed/,/^    mv new.json last.json$/p' "$top_srcdir/README" | sed 's/^    //' > recipe.sh
+# --- the manual's nightly recipe ------------------------------------------
+# The manual's block id=nightly, run as written with `foldcheck` a function
+# that adds a fast selection to `run`.
+sh "$top_srcdir/tests/doc-block.sh" "$top_srcdir/doc/foldcheck.md" nightly > recipe.sh
 [ "$(grep -c . recipe.sh)" -ge 5 ] && grep -q "foldcheck run --profile nightly" recipe.sh
-ok $? "the nightly recipe is found in the README ($(grep -c . recipe.sh) lines)"
+ok $? "the nightly recipe is found in the manual ($(grep -c . recipe.sh) lines)"
 cat > nightly.sh <<EOF
 foldcheck() {
   if [ "\$1" = run ]; then

@@ -7,7 +7,10 @@
 #   2. a plugin builds against the installed header with pkg-config alone
 #      (PKG_CONFIG_PATH pointing at the installed foldcheck.pc);
 #   3. the installed program finds its installed kernel host and checks
-#      that plugin.
+#      that plugin;
+#   4. the README's plugin block runs as written (tests/doc-block.sh
+#      README plugin), with HOME a scratch directory whose .local/bin and
+#      .local/lib are the installed bindir and libdir.
 #
 # Environment (set by Makefile.am's installcheck-local): FC_BINDIR,
 # FC_LIBDIR, FC_SRCDIR; CC optional.  Prints TAP.
@@ -23,7 +26,7 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/fc-installcheck.XXXXXX") || exit 1
 trap 'rm -rf "$scratch"' EXIT
 cd "$scratch" || exit 1
 
-echo "1..5"
+echo "1..6"
 
 # Nothing from the build tree: no libtool wrapper, no LD_LIBRARY_PATH, no
 # host override.
@@ -70,6 +73,20 @@ if "$bin" run --kernels ./libmine.so 'contract.rope*' --cases 5 --seed 1 \
 else
   notok "installed foldcheck checks the plugin through its installed host"
   sed 's/^/# /' plugin.out
+fi
+
+# The README's block, as written.  Only pkg-config reaches the header: the
+# example's quoted include finds no foldcheck/ beside it.
+mkdir -p home/.local
+ln -s "$FC_BINDIR" home/.local/bin
+ln -s "$FC_LIBDIR" home/.local/lib
+ln -s "$FC_SRCDIR/examples" examples
+if sh "$FC_SRCDIR/tests/doc-block.sh" "$FC_SRCDIR/README" plugin >readme.sh &&
+   env -u PKG_CONFIG_PATH HOME="$scratch/home" sh -e readme.sh >readme.out 2>&1; then
+  ok "the README's plugin block runs against the install"
+else
+  notok "the README's plugin block runs against the install"
+  sed 's/^/# /' readme.sh readme.out | tail -20
 fi
 
 [ "$fails" -eq 0 ]

@@ -34,7 +34,7 @@
  * ({"rotations": [layer][group][d][d]}, for `audit --rotation`).
  *   big         32 layers, hidden 4096, 32 heads (8 KV) of d = 128, F16,
  *               only the q, k, v, o tensors (about 2.7 GB per checkpoint);
- *               commuting rewrite.  For the timing in README, not for
+ *               commuting rewrite.  For tests/bench-audit.sh, not for
  *               make check.
  *   big4        the same shapes with 4 layers (a per-layer timing when
  *               writing 32 layers takes too long).

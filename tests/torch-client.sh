@@ -81,29 +81,20 @@ ok $r "bf16/fp32: attention fails (scores rounded to bf16 twice)"
   [ "$(verdict contract.allocator)" = pass ] && r=0 || r=1
 ok $r "bf16/fp32: sign_quant and the allocator (float32 inside) pass"
 
-# >>> THREE-PART DECLARATION (issue 20 item 1).  What the code computes is
-# >>> bf16/bf16/fp32 (preset hf-bf16): bf16 tensor ops and stage results,
-# >>> fp32 reductions.  Where foldcheck takes three-part declarations
-# >>> (`foldcheck kernels --arith` lists them; the exec hello's 84-byte
-# >>> form), the same client declared hf-bf16 must pass rope, attention and
-# >>> the block, and a real bug must still be caught under it.  (Measured
-# >>> with branch h-c: seeds 1-3 pass all three; --bug causal, gqa and
-# >>> layout caught and shrunk.)  Remove the condition once it is merged.
-if $F kernels --arith >/dev/null 2>&1; then
-  expect_exit 0 "bfloat16 declared hf-bf16: rope, attention, block pass" -- \
-    $F $RUN contract.rope_accuracy contract.attention_accuracy \
-    contract.block_accuracy --cases 40 \
-    --kernels "$K --dtype bfloat16 --arith hf-bf16"
-  grep -q "storage bf16, elementwise bf16, accumulation fp32" "$TMP/err" &&
-    r=0 || r=1
-  ok $r "hf-bf16: the handshake declares three parts"
-  expect_exit 1 "hf-bf16 --bug layout is caught" -- \
-    $F $RUN contract.rope_accuracy --cases 40 \
-    --kernels "$K --dtype bfloat16 --arith hf-bf16 --bug layout"
-else
-  tap_n=$((tap_n + 1))
-  echo "ok $tap_n # SKIP this foldcheck takes two-part declarations only"
-fi
+# Three-part declaration: what the code computes is bf16/bf16/fp32 (preset
+# hf-bf16): bf16 tensor ops and stage results, fp32 reductions.  Declared
+# so, the client must pass rope, attention and the block, and a real bug
+# must still be caught under it.
+expect_exit 0 "bfloat16 declared hf-bf16: rope, attention, block pass" -- \
+  $F $RUN contract.rope_accuracy contract.attention_accuracy \
+  contract.block_accuracy --cases 40 \
+  --kernels "$K --dtype bfloat16 --arith hf-bf16"
+grep -q "storage bf16, elementwise bf16, accumulation fp32" "$TMP/err" &&
+  r=0 || r=1
+ok $r "hf-bf16: the handshake declares three parts"
+expect_exit 1 "hf-bf16 --bug layout is caught" -- \
+  $F $RUN contract.rope_accuracy --cases 40 \
+  --kernels "$K --dtype bfloat16 --arith hf-bf16 --bug layout"
 
 # torch 1.13's CPU matmul of small bf16 matrices is not once-rounded:
 # with the layer computed in float32 (rounded once), the fold through

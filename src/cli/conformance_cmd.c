@@ -101,7 +101,7 @@ int fc_cli_anchors(int argc, char **argv)
     case O_HELP:
       printf("usage: foldcheck anchors [--format text|json] [--report FILE] "
              "[--lean DIR]\n"
-             "The Lean anchors (SPEC.md's 19 declarations): file, Lean status,\n"
+             "The Lean anchors (the declarations the properties stand for): file,\nLean status, "
              "the properties that check each (holds / negative controls) and\n"
              "the numeric verdict of the last run (--report FILE, default\n"
              "%s, which 'foldcheck run' writes in the default\n"

@@ -91,23 +91,35 @@ static int ncpus(void)
 int fc_cli_list(int argc, char **argv)
 {
   if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-    printf("usage: foldcheck list [PATTERN...]\n"
+    printf("usage: foldcheck list [PATTERN...] [--count]\n"
            "List the properties: id, expectation (holds, or detect for a\n"
-           "negative control), Lean anchors and title.\n");
+           "negative control), Lean anchors and title.\n"
+           "\n"
+           "  --count   print only how many properties the patterns select:\n"
+           "            N properties (H that must hold, D negative controls)\n");
     return 0;
   }
-  for (int a = 1; a < argc; a++)
-    if (argv[a][0] == '-')
+  int count = 0, npats = 0;
+  for (int a = 1; a < argc; a++) {
+    if (strcmp(argv[a], "--count") == 0)
+      count = 1;
+    else if (argv[a][0] == '-')
       return fc_cli_usage_error("list: unknown option '%s'", argv[a]);
-  size_t shown = 0;
+    else
+      npats++;
+  }
+  size_t shown = 0, holds = 0;
   for (size_t i = 0, n = fc_properties_count(); i < n; i++) {
     const fc_property *p = fc_properties_at(i);
-    int sel = argc <= 1;
+    int sel = npats == 0;
     for (int a = 1; a < argc && !sel; a++)
-      sel = fc_pattern_match(argv[a], p->id);
+      sel = argv[a][0] != '-' && fc_pattern_match(argv[a], p->id);
     if (!sel)
       continue;
     shown++;
+    holds += p->expect == FC_EXPECT_HOLDS;
+    if (count)
+      continue;
     printf("%-40s %-6s %s\n", p->id,
            p->expect == FC_EXPECT_HOLDS ? "holds" : "detect", p->title);
     printf("%-40s        anchors: ", "");
@@ -120,6 +132,9 @@ int fc_cli_list(int argc, char **argv)
   }
   if (shown == 0)
     return fc_cli_usage_error("no property matches the given patterns");
+  if (count)
+    printf("%zu properties (%zu that must hold, %zu negative controls)\n",
+           shown, holds, shown - holds);
   return 0;
 }
 

@@ -774,7 +774,7 @@ static void usage(FILE *out)
           "Without NAME, list the RoPE presets.  With NAME, print its "
           "frequencies,\nfrequency classes, commutant dimension, smallest "
           "frequency gap, near-collisions\nand spectral gap over a position "
-          "set (SPEC.md F3).\n"
+          "set.\n"
           "\n"
           "NAME         a preset (llama2, llama3.1, gpt-j, ...), optionally "
           "+ntk=F, +linear=F,\n"

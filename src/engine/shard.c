@@ -14,7 +14,8 @@
  * configuration is per_case * min(cases, max_cases) + fixed.  Properties not
  * in the table (added later) cost the table's median per case, so a new
  * property never stops the split, it only balances it less well; refresh
- * the table from a ci run's JSON when properties change (README, "Sharding").
+ * the table from a ci run's JSON when properties change (doc/HACKING.md,
+ * "Sharding").
  *
  * Assignment: longest processing time first (Graham's LPT: sort by cost,
  * descending, ties by registry order), each property to the currently least
