@@ -478,6 +478,7 @@ static const fc_property p_rule = {
     .extension = EXT,
     .generate = gen_rule,
     .check = check_rule,
+    .kernels_via = FC_KV_TABLE,
 };
 
 static const fc_property p_plain = {
@@ -489,6 +490,7 @@ static const fc_property p_plain = {
     .extension = EXT,
     .generate = gen_crafted,
     .check = check_plain,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe_crafted,
     .plot_x = "exact mean angle - threshold (ulps of 40 degrees)",
     .plot_y = "plain bits - exact bits",
@@ -505,6 +507,7 @@ static const fc_property p_cert = {
     .extension = EXT,
     .generate = gen_crafted,
     .check = check_cert,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe_crafted,
     .plot_x = "exact mean angle - threshold (ulps of 40 degrees)",
     .plot_y = "allocated bits - exact bits",

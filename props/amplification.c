@@ -178,6 +178,7 @@ static const fc_property p_identity = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen,
     .check = check_identity,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe,
 };
 

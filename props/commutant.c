@@ -550,6 +550,7 @@ static const fc_property p_projection = {
     .extension = NULL,
     .generate = gen_projection,
     .check = check_projection,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe,
 };
 
@@ -708,6 +709,7 @@ static const fc_property p_iff = {
     .extension = NULL,
     .generate = gen_iff,
     .check = check_iff,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe,
 };
 
@@ -897,6 +899,7 @@ static const fc_property p_gap = {
     .extension = NULL,
     .generate = gen_gap,
     .check = check_gap,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe,
 };
 
@@ -1025,6 +1028,7 @@ static const fc_property p_samples = {
     .extension = NULL,
     .generate = gen_samples,
     .check = check_samples,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe,
 };
 
@@ -1238,6 +1242,7 @@ static const fc_property p_rope = {
     "kernel accuracy of RoPE against MPFR, error vs position (no Lean name)",
     .generate = gen_rope,
     .check = check_rope,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe,
     .plot_x = "position p",
     .plot_y = "error / bound",
@@ -1519,6 +1524,7 @@ static const fc_property p_nonorth = {
     .extension = NULL,
     .generate = gen_nonorth,
     .check = check_nonorth,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe,
 };
 

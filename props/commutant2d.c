@@ -626,6 +626,7 @@ static const fc_property p_norm = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen_general,
     .check = check_norm,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe};
 
 static const fc_property p_span = {
@@ -636,6 +637,7 @@ static const fc_property p_span = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen_span,
     .check = check_span,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe};
 
 static const fc_property p_rotation = {
@@ -647,6 +649,7 @@ static const fc_property p_rotation = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen_rotation,
     .check = check_rotation,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe};
 
 static const fc_property p_rope = {
@@ -657,6 +660,7 @@ static const fc_property p_rope = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen_rope,
     .check = check_rope,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe};
 
 static const fc_property p_neg_all = {
@@ -667,6 +671,7 @@ static const fc_property p_neg_all = {
     .expect = FC_EXPECT_DETECT,
     .generate = gen_general,
     .check = check_neg_all,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe};
 
 const fc_property *const fc_family_commutant2d[] = {

@@ -993,6 +993,7 @@ static const fc_property p_rope = {
     .extension = "kernel contract",
     .generate = gen_rope,
     .check = check_rope,
+    .kernels_via = FC_KV_PROVIDER,
     .plot_x = "position p",
     .plot_y = "error / bound",
     .plot_logy = 1,
@@ -1007,6 +1008,7 @@ static const fc_property p_attn = {
     .extension = "kernel contract",
     .generate = gen_attention,
     .check = check_attention,
+    .kernels_via = FC_KV_PROVIDER,
 };
 static const fc_property p_block = {
     .id = "contract.block_accuracy",
@@ -1018,6 +1020,7 @@ static const fc_property p_block = {
     .extension = "kernel contract",
     .generate = gen_block,
     .check = check_block,
+    .kernels_via = FC_KV_PROVIDER,
 };
 static const fc_property p_fold = {
     .id = "contract.fold_invariance",
@@ -1029,6 +1032,7 @@ static const fc_property p_fold = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen_fold,
     .check = check_fold,
+    .kernels_via = FC_KV_PROVIDER,
 };
 static const fc_property p_fold_neg = {
     .id = "contract.fold_noncommuting",
@@ -1039,6 +1043,7 @@ static const fc_property p_fold_neg = {
     .expect = FC_EXPECT_DETECT,
     .generate = gen_fold_neg,
     .check = check_fold_neg,
+    .kernels_via = FC_KV_PROVIDER,
     /* The statement here is |block(fold(W)) - block(W)| over the harness
      * bound of that difference (kernel level, not 2^-P): a violation of 4
      * times the bound cannot be rounding. */
@@ -1054,6 +1059,7 @@ static const fc_property p_sign = {
     .extension = "kernel contract",
     .generate = gen_sign,
     .check = check_sign,
+    .kernels_via = FC_KV_PROVIDER,
 };
 
 static const fc_property p_alloc = {
@@ -1067,6 +1073,7 @@ static const fc_property p_alloc = {
                  "(NeuralGeometry glossary; no Lean declaration)",
     .generate = gen_alloc,
     .check = check_alloc,
+    .kernels_via = FC_KV_PROVIDER,
 };
 
 static const fc_property p_alloc_neg = {
@@ -1080,6 +1087,7 @@ static const fc_property p_alloc_neg = {
                  "(NeuralGeometry glossary; no Lean declaration)",
     .generate = gen_alloc_near,
     .check = check_alloc_neg,
+    .kernels_via = FC_KV_PROVIDER,
 };
 
 const fc_property *const fc_family_contract[] = {

@@ -2,6 +2,7 @@
 libfoldcheck_la_SOURCES += \
 	props/props.h \
 	props/registry.c \
+	props/run_named.c \
 	props/seeded.c \
 	props/anchors.c \
 	props/lean_scan.c

@@ -1227,6 +1227,7 @@ static const fc_property p_iid = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen_iid,
     .check = check_mc,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe_mc,
     MC_PLOT,
 };
@@ -1241,6 +1242,7 @@ static const fc_property p_full = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen_full,
     .check = check_mc,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe_mc,
     MC_PLOT,
     /* Each case is a full experiment (about 1 s optimised, 10 s under
@@ -1258,6 +1260,7 @@ static const fc_property p_clt = {
                  "Lean declaration)",
     .generate = gen_clt,
     .check = check_mc,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe_mc,
 };
 
@@ -1269,6 +1272,7 @@ static const fc_property p_dep = {
     .expect = FC_EXPECT_DETECT,
     .generate = gen_dep,
     .check = check_mc,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe_mc,
 };
 

@@ -1,4 +1,5 @@
 /* registry.c -- every built-in property, family by family in SPEC.md order. */
+#include <stdlib.h>
 #include <string.h>
 #include "props.h"
 
@@ -34,6 +35,35 @@ const fc_property *fc_properties_at(size_t i)
       if (i-- == 0)
         return *p;
   return NULL;
+}
+
+/* Replay records of the registry's properties (and of `extra`, first):
+ * the engine's decoder (fc_replay_decode_only) with the registry as its
+ * list, so the engine itself looks up no registry. */
+int fc_replay_decode_ex(fc_replay *rp, const char *text,
+                        const fc_property *const *extra, fc_error *err)
+{
+  size_t ne = 0, n = fc_properties_count();
+  while (extra != NULL && extra[ne] != NULL)
+    ne++;
+  const fc_property **all = calloc(ne + n + 1, sizeof *all);
+  if (all == NULL) {
+    if (rp != NULL)
+      memset(rp, 0, sizeof *rp);
+    return fc_error_set(err, FC_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < ne; i++)
+    all[i] = extra[i];
+  for (size_t i = 0; i < n; i++)
+    all[ne + i] = fc_properties_at(i);
+  int rc = fc_replay_decode_only(rp, text, all, err);
+  free(all);
+  return rc;
+}
+
+int fc_replay_decode(fc_replay *rp, const char *text, fc_error *err)
+{
+  return fc_replay_decode_ex(rp, text, NULL, err);
 }
 
 const fc_property *fc_properties_find(const char *id)

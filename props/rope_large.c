@@ -476,6 +476,7 @@ static const fc_property p_rope_large = {
                  "error vs position (no Lean name)",
     .generate = gen_rope_large,
     .check = check_rope_large,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe,
     .plot_x = "position p",
     .plot_y = "error / bound",

@@ -808,6 +808,7 @@ static const fc_property p_sv = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen_sv,
     .check = check_sv,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe};
 
 static const fc_property p_sandwich = {
@@ -819,6 +820,7 @@ static const fc_property p_sandwich = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen_sandwich,
     .check = check_sandwich,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe};
 
 static const fc_property p_vanish = {
@@ -830,6 +832,7 @@ static const fc_property p_vanish = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen_vanish,
     .check = check_vanish,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe};
 
 static const fc_property p_neg_opposite = {
@@ -840,6 +843,7 @@ static const fc_property p_neg_opposite = {
     .expect = FC_EXPECT_DETECT,
     .generate = gen_neg_opposite,
     .check = check_neg,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe};
 
 static const fc_property p_neg_equal = {
@@ -850,6 +854,7 @@ static const fc_property p_neg_equal = {
     .expect = FC_EXPECT_DETECT,
     .generate = gen_neg_equal,
     .check = check_neg,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe};
 
 const fc_property *const fc_family_schur[] = {

@@ -534,6 +534,7 @@ static const fc_property p_cos = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen_cos,
     .check = check_cos,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe,
 };
 
@@ -547,6 +548,7 @@ static const fc_property p_res = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen_res,
     .check = check_res,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe,
 };
 
@@ -559,6 +561,7 @@ static const fc_property p_lattice = {
     .expect = FC_EXPECT_HOLDS,
     .generate = gen_lattice,
     .check = check_lattice,
+    .kernels_via = FC_KV_TABLE,
     .describe = describe,
 };
 

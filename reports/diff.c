@@ -51,14 +51,19 @@ static const char *str(json_t *o, const char *k)
   return s ? s : "";
 }
 
+/* A property of rep that ran (a property not provided covers nothing)
+ * names the anchor. */
 static int has_anchor(json_t *rep, const char *anchor)
 {
   size_t i, j;
   json_t *p, *a;
-  json_array_foreach(json_object_get(rep, "properties"), i, p)
+  json_array_foreach(json_object_get(rep, "properties"), i, p) {
+    if (strcmp(str(p, "status"), "not_provided") == 0)
+      continue;
     json_array_foreach(json_object_get(p, "anchors"), j, a)
       if (json_is_string(a) && strcmp(json_string_value(a), anchor) == 0)
         return 1;
+  }
   return 0;
 }
 
@@ -182,11 +187,24 @@ int fc_report_diff_docs(FILE *out, int *regressions,
       } else {
         const char *sa = str(pa, "status"), *sb = str(pb, "status");
         if (strcmp(sa, sb) != 0) {
-          int bad = strcmp(sa, "pass") == 0;
+          /* Not provided (the kernels under test lack what the property
+           * evaluates) is neither a pass nor a failure: losing a pass to
+           * it loses coverage; a failure where nothing ran before is
+           * still a new failure. */
+          int a_np = strcmp(sa, "not_provided") == 0;
+          int b_np = strcmp(sb, "not_provided") == 0;
+          int bad = strcmp(sa, "pass") == 0 ||
+                    (a_np && strcmp(sb, "pass") != 0);
           add(ch, json_pack("{s:s, s:b}", "what",
-                            bad ? "newly falls short of its expectation"
-                                : strcmp(sb, "pass") == 0 ? "now passes"
-                                                          : "status changed",
+                            b_np && bad ? "no longer provided by the kernels "
+                                          "under test: coverage lost"
+                            : bad       ? "newly falls short of its "
+                                          "expectation"
+                            : strcmp(sb, "pass") == 0
+                                ? (a_np ? "now provided, and passes"
+                                        : "now passes")
+                            : b_np ? "not provided by the kernels under test"
+                                   : "status changed",
                             "regression", bad));
           preg += bad;
         }
@@ -264,7 +282,7 @@ int fc_report_diff_docs(FILE *out, int *regressions,
     json_array_foreach(json_object_get(a, "properties"), i, p)
       json_array_foreach(json_object_get(p, "anchors"), j, an) {
         const char *name = json_string_value(an);
-        if (name == NULL || has_anchor(b, name))
+        if (name == NULL || has_anchor(b, name) || !has_anchor(a, name))
           continue;
         int dup = 0;
         size_t k;

@@ -95,7 +95,7 @@ int fc_report_validate(const fc_report *rep) {
     if (r->prop == NULL || r->prop->id == NULL)
       return FC_EINVAL;
     if (r->status != FC_STATUS_PASS && r->status != FC_STATUS_FAIL &&
-        r->status != FC_STATUS_ERROR)
+        r->status != FC_STATUS_ERROR && r->status != FC_STATUS_NOT_PROVIDED)
       return FC_EINVAL;
     if (r->cex != NULL && r->cex->values == NULL)
       return FC_EINVAL;
@@ -165,7 +165,7 @@ void fc_report_counts(const fc_report *rep, size_t *passed, size_t *failed,
       p++;
     else if (r->status == FC_STATUS_FAIL)
       f++;
-    else
+    else if (r->status == FC_STATUS_ERROR)
       e++;
     if (r->oracle_faults > 0)
       of += r->oracle_faults;
@@ -182,7 +182,7 @@ void fc_report_counts(const fc_report *rep, size_t *passed, size_t *failed,
 
 /* See reports_internal.h. */
 const char *fc_rep_status_name(int status) {
-  if (status < FC_STATUS_PASS || status > FC_STATUS_ERROR)
+  if (status < FC_STATUS_PASS || status > FC_STATUS_NOT_PROVIDED)
     return "?";
   return fc_status_name((fc_status)status);
 }

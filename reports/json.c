@@ -27,11 +27,12 @@
  *                           threads (number)
  *   summary        object   total, passed, failed, errors, oracle_faults,
  *                           not_run (selected properties not run: --maxfail
- *                           was reached; "total" counts those listed)
+ *                           was reached; "total" counts those listed),
+ *                           not_provided (listed, status "not_provided")
  *   properties     array of objects:
  *     id, title, anchors (array of strings), lean_file (string | null),
  *     expect ("holds" | "detect"), extension (string | null),
- *     status ("pass" | "fail" | "error"), cases, discarded, failures,
+ *     status ("pass" | "fail" | "error" | "not_provided"), cases, discarded, failures,
  *     db_replayed, oracle_faults, recomputed (cases whose oracle was
  *     recomputed at P + 64), stopped_by_time (bool), interrupted
  *     (bool: its cases stopped early), seconds, message, db_warning
@@ -212,7 +213,10 @@ static int summary_json(json_t **out, const fc_report *rep) {
       (rc = put(o, "errors", json_integer((json_int_t)errors))) != FC_OK ||
       (rc = put(o, "oracle_faults", json_integer(faults))) != FC_OK ||
       (rc = put(o, "not_run", json_integer((json_int_t)rep->not_run))) !=
-          FC_OK) {
+          FC_OK ||
+      (rc = put(o, "not_provided",
+                json_integer((json_int_t)fc_report_count(
+                    rep, FC_STATUS_NOT_PROVIDED)))) != FC_OK) {
     json_decref(o);
     return rc;
   }

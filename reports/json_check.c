@@ -273,7 +273,8 @@ static int get_obj(json_t **o, json_t *obj, const char *at, const char *key,
   return FC_OK;
 }
 
-static const char *const status_names[] = {"pass", "fail", "error", NULL};
+static const char *const status_names[] = {"pass", "fail", "error",
+                                           "not_provided", NULL};
 static const char *const expect_names[] = {"holds", "detect", NULL};
 static const char *const level_names[] = {"statement", "conformance",
                                           "accuracy", NULL};
@@ -961,7 +962,7 @@ static int check_prop(prop_counts *pc, json_t *p, size_t i,
       (rc = get_enum(&expect, p, at, "expect", 1, expect_names,
                      "\"holds\" or \"detect\"", err)) != FC_OK ||
       (rc = get_enum(&status, p, at, "status", 1, status_names,
-                     "a status (pass, fail, error)", err)) != FC_OK ||
+                     "a status (pass, fail, error, not_provided)", err)) != FC_OK ||
       (rc = get_int(&cases, p, at, "cases", 1, 0, FC_CASES_MAX, "count",
                     err)) != FC_OK)
     return rc;
@@ -1111,10 +1112,11 @@ static int check_summary(json_t *root, const prop_counts *pc, size_t n,
   int rc = get_obj(&s, root, "", "summary", 0, 0, err);
   if (rc != FC_OK || s == NULL)
     return rc;
-  json_int_t want[5] = {(json_int_t)n, 0, 0, 0, 0};
+  /* total, passed, failed, errors, oracle_faults, not_provided */
+  json_int_t want[6] = {(json_int_t)n, 0, 0, 0, 0, 0};
   int faults_known = 1;
   for (size_t i = 0; i < n; i++) {
-    want[1 + pc[i].status]++;
+    want[pc[i].status == FC_STATUS_NOT_PROVIDED ? 5 : 1 + pc[i].status]++;
     if (pc[i].oracle_faults < 0)
       faults_known = 0;
     else
@@ -1133,6 +1135,14 @@ static int check_summary(json_t *root, const prop_counts *pc, size_t n,
                   "%lld, but the properties give %lld", (long long)x,
                   (long long)want[k]);
   }
+  /* Not provided (optional, 0: reports before it could happen). */
+  json_int_t np = 0;
+  if ((rc = get_int(&np, s, "summary", "not_provided", 0, 0, INT64_MAX,
+                    "count", err)) != FC_OK)
+    return rc;
+  if (np != want[5])
+    return fail(err, FC_EPARSE, "summary.not_provided", "%lld, but the "
+                "properties give %lld", (long long)np, (long long)want[5]);
   /* Properties not run: only after --maxfail N properties fell short. */
   json_int_t not_run = 0;
   if ((rc = get_int(&not_run, s, "summary", "not_run", 0, 0, INT64_MAX,

@@ -56,7 +56,8 @@ static int index_of(const char *s, const char *const *names) {
   return -1;
 }
 
-static const char *const status_names[] = {"pass", "fail", "error", NULL};
+static const char *const status_names[] = {"pass", "fail", "error",
+                                           "not_provided", NULL};
 static const char *const level_names[] = {"statement", "conformance",
                                           "accuracy", NULL};
 

@@ -4,7 +4,7 @@
  *   <?xml version="1.0" encoding="UTF-8"?>
  *   <testsuites name="foldcheck" tests="3" failures="1" errors="0" time="...">
  *     <testsuite name="foldcheck" tests="3" failures="1" errors="0"
- *                skipped="0" time="...">
+ *                skipped="0" time="...">   (skipped: not provided)
  *       <properties> seed, precision, kernels, environment.* </properties>
  *       <testcase classname="foldcheck.fold" name="fold.single" time="...">
  *         <failure message="..." type="counterexample">(the counterexample
@@ -193,7 +193,12 @@ static int write_testcase(FILE *out, const fc_report *rep,
   FC_REP_TRY(xml_escape(out, id, 1));
   FC_REP_TRY(fc_rep_printf(out, "\" time=\"%.3f\">\n",
                            xml_seconds(r->seconds)));
-  if (r->status != FC_STATUS_PASS)
+  if (r->status == FC_STATUS_NOT_PROVIDED) {
+    /* Not provided: skipped, with the reason (never a pass). */
+    FC_REP_TRY(fc_rep_puts(out, "      <skipped message=\"not provided: "));
+    FC_REP_TRY(xml_escape(out, fc_rep_str(r->message, "no reason"), 1));
+    FC_REP_TRY(fc_rep_puts(out, "\"/>\n"));
+  } else if (r->status != FC_STATUS_PASS)
     FC_REP_TRY(write_verdict(out, rep, r));
   FC_REP_TRY(fc_rep_puts(out, "      <system-out>"));
   rc = render(&buf, &len, 0, rep, r);
@@ -221,9 +226,10 @@ int fc_report_write_junit(FILE *out, const fc_report *rep) {
                            rep->n, failed, errors, t));
   FC_REP_TRY(fc_rep_printf(out,
                            "  <testsuite name=\"foldcheck\" tests=\"%zu\" "
-                           "failures=\"%zu\" errors=\"%zu\" skipped=\"0\" "
+                           "failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
                            "time=\"%.3f\">\n",
-                           rep->n, failed, errors, t));
+                           rep->n, failed, errors,
+                           fc_report_count(rep, FC_STATUS_NOT_PROVIDED), t));
   FC_REP_TRY(write_properties(out, rep));
   for (i = 0; i < rep->n; i++)
     FC_REP_TRY(write_testcase(out, rep, &rep->results[i]));

@@ -157,6 +157,12 @@ static void para(page *g, const char *s)
 }
 
 /* The anchor's numeric verdict over the report's results. */
+/* Fell short: failed or errored (a property not provided did neither). */
+static int short_of(const fc_prop_result *r)
+{
+  return r->status == FC_STATUS_FAIL || r->status == FC_STATUS_ERROR;
+}
+
 static const char *anchor_verdict(const fc_report *rep, const char *name,
                                   long *cases, int *nprops)
 {
@@ -165,7 +171,7 @@ static const char *anchor_verdict(const fc_report *rep, const char *name,
   for (size_t i = 0; i < rep->n; i++) {
     const fc_prop_result *r = &rep->results[i];
     for (const char *const *a = r->prop->anchors; a && *a; a++)
-      if (strcmp(*a, name) == 0) {
+      if (strcmp(*a, name) == 0 && r->status != FC_STATUS_NOT_PROVIDED) {
         ran++;
         *cases += r->cases;
         bad |= r->status != FC_STATUS_PASS;
@@ -233,7 +239,7 @@ static void results_table(page *g, const fc_report *rep)
   for (size_t k = 0; k < 2 * rep->n; k++) {
     /* Two passes: the properties that fell short, then the rest. */
     const fc_prop_result *r = &rep->results[k % rep->n];
-    if ((r->status == FC_STATUS_PASS) != (k >= rep->n))
+    if (short_of(r) == (k >= rep->n))
       continue;
     char n[32], t[32];
     snprintf(n, sizeof n, "%ld", r->cases);
@@ -241,7 +247,9 @@ static void results_table(page *g, const fc_report *rep)
     row_start(g);
     cell(g, "mono", r->prop->id);
     cell(g, NULL, r->prop->expect == FC_EXPECT_HOLDS ? "holds" : "detect");
-    cell(g, r->status == FC_STATUS_PASS ? "pass" : "fail", fc_status_name(r->status));
+    cell(g, r->status == FC_STATUS_PASS ? "pass"
+            : r->status == FC_STATUS_NOT_PROVIDED ? "warn" : "fail",
+         fc_status_name(r->status));
     cell(g, NULL, n);
     for (int l = 0; l < FC_NLEVELS; l++) {
       if (g->md)
@@ -275,7 +283,8 @@ static void plots(page *g, const fc_report *rep)
   for (int pass = 0; pass < 2; pass++) {
     size_t count = 0;
     for (size_t i = 0; i < rep->n; i++)
-      count += (rep->results[i].status == FC_STATUS_PASS) == pass;
+      count += rep->results[i].status != FC_STATUS_NOT_PROVIDED &&
+               short_of(&rep->results[i]) != pass;
     if (count == 0)
       continue;
     if (pass)
@@ -285,7 +294,7 @@ static void plots(page *g, const fc_report *rep)
     put(g, "<div class=\"plots\">\n");
     for (size_t i = 0; i < rep->n; i++) {
       const fc_prop_result *r = &rep->results[i];
-      if ((r->status == FC_STATUS_PASS) != pass)
+      if (r->status == FC_STATUS_NOT_PROVIDED || short_of(r) == pass)
         continue;
       if (fc_svg_histogram(g->out, r) != FC_OK ||
           fc_svg_scatter(g->out, r) != FC_OK)
@@ -364,6 +373,31 @@ static void cex_block(page *g, const fc_prop_result *r)
   put(g, g->md ? "\n```\n" : "</pre>\n");
 }
 
+/* The properties not provided, in one paragraph: "Not provided (N): id
+ * (why), ...". */
+static void not_provided(page *g, const fc_report *rep)
+{
+  size_t np = fc_report_count(rep, FC_STATUS_NOT_PROVIDED), k = 0;
+  if (np == 0)
+    return;
+  if (!g->md)
+    put(g, "<p class=\"warn\">");
+  putf(g, "Not provided by the kernels under test, not run (%zu; "
+          "--require-all makes them an error): ", np);
+  for (size_t i = 0; i < rep->n; i++) {
+    const fc_prop_result *r = &rep->results[i];
+    if (r->status != FC_STATUS_NOT_PROVIDED)
+      continue;
+    put(g, k++ ? ", " : "");
+    put(g, g->md ? "`" : "<span class=\"mono\">");
+    text(g, r->prop->id);
+    put(g, g->md ? "` (" : "</span> (");
+    text(g, r->message[0] ? r->message : "no reason");
+    put(g, ")");
+  }
+  put(g, g->md ? ".\n\n" : ".</p>\n");
+}
+
 /* The properties that fell short, each with why and its counterexample:
  * the first thing after the verdict. */
 static void failures(page *g, const fc_report *rep)
@@ -372,7 +406,7 @@ static void failures(page *g, const fc_report *rep)
   int any = 0;
   for (size_t i = 0; i < rep->n; i++) {
     const fc_prop_result *r = &rep->results[i];
-    if (r->status == FC_STATUS_PASS)
+    if (!short_of(r))
       continue;
     any = 1;
     heading(g, 3, r->prop->id);
@@ -387,7 +421,8 @@ static void failures(page *g, const fc_report *rep)
       cex_block(g, r);
   }
   if (!any)
-    para(g, "None: every property met its expectation.");
+    para(g, "None: every property run met its expectation.");
+  not_provided(g, rep);
 }
 
 /* Negative controls that detected their dropped hypothesis (expected):
@@ -478,14 +513,18 @@ static void banner(page *g, const fc_report *rep, size_t failed,
     text(g, head);
     put(g, "</strong>: ");
   }
-  if (bad == 0) {
+  size_t np = fc_report_count(rep, FC_STATUS_NOT_PROVIDED);
+  if (bad == 0 && np > 0) {
+    putf(g, "all %zu properties run met their expectation; %zu not "
+            "provided by the kernels under test (not run).", rep->n - np, np);
+  } else if (bad == 0) {
     putf(g, "all %zu properties met their expectation.", rep->n);
   } else {
     putf(g, "%zu of %zu properties did not meet their expectation (%zu "
             "failed, %zu errors): ", bad, rep->n, failed, errors);
     size_t named = 0;
     for (size_t i = 0; i < rep->n && named < 10; i++) {
-      if (rep->results[i].status == FC_STATUS_PASS)
+      if (!short_of(&rep->results[i]))
         continue;
       put(g, named++ ? ", " : "");
       put(g, g->md ? "`" : "<span class=\"mono\">");

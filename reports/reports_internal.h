@@ -53,12 +53,13 @@ int fc_rep_put_clean(FILE *out, const char *s);
 int fc_rep_finish(FILE *out);
 
 /* Counts over the results: passed, failed, errors and the sum of oracle
- * faults.  Any output pointer may be NULL. */
+ * faults (the properties not provided are in none of the three:
+ * fc_report_count).  Any output pointer may be NULL. */
 void fc_report_counts(const fc_report *rep, size_t *passed, size_t *failed,
                       size_t *errors, long *oracle_faults);
 
 /* Names that never return NULL, whatever the (possibly corrupt) value. */
-const char *fc_rep_status_name(int status);  /* "pass", "fail", "error" */
+const char *fc_rep_status_name(int status);  /* "pass", ..., "not_provided" */
 const char *fc_rep_level_name(int level);    /* "statement", ... "?" */
 const char *fc_rep_expect_name(int expect);  /* "holds", "detect" */
 /* The kernel table of a run: rep->kernels, else cfg.kernels, else

@@ -64,6 +64,8 @@ static int families(FILE *out, size_t *used, const fc_report *rep) {
       if (fc_rep_family_len(r->prop->id) != fl ||
           strncmp(r->prop->id, id, fl) != 0)
         continue;
+      if (r->status == FC_STATUS_NOT_PROVIDED)
+        continue; /* listed under "Not provided" */
       n++;
       ok += r->status == FC_STATUS_PASS;
       const fc_worst *w = &r->worst[FC_LEVEL_ACCURACY];
@@ -105,6 +107,9 @@ int fc_report_write_summary(FILE *out, const fc_report *rep) {
       "errors",
       ok ? "PASS" : rep->interrupted ? "INTERRUPTED" : "FAIL",
       rep->n + rep->not_run, passed, failed, errors);
+  size_t np = fc_report_count(rep, FC_STATUS_NOT_PROVIDED);
+  if (np > 0)
+    OUT(", %zu not provided", np);
   if (rep->not_run > 0)
     OUT(", %zu not run (--maxfail %ld reached)", rep->not_run, rep->cfg.maxfail);
   OUT("%s\n\n", rep->interrupted ? " (interrupted: partial run)" : "");
@@ -127,7 +132,7 @@ int fc_report_write_summary(FILE *out, const fc_report *rep) {
   size_t shown = 0, left = 0;
   for (size_t i = 0; i < rep->n; i++) {
     const fc_prop_result *r = &rep->results[i];
-    if (r->status == FC_STATUS_PASS)
+    if (r->status == FC_STATUS_PASS || r->status == FC_STATUS_NOT_PROVIDED)
       continue;
     if (shown >= LIST_MAX || *used > SUMMARY_MAX / 2) {
       left++;
@@ -154,6 +159,24 @@ int fc_report_write_summary(FILE *out, const fc_report *rep) {
   }
   if (left)
     OUT("- ... and %zu more (see the full report)\n", left);
+
+  /* Not provided: one line, ids only (the full report has the reasons). */
+  if (np > 0) {
+    OUT("\nNot provided by the kernels under test (not run): ");
+    shown = 0;
+    for (size_t i = 0; i < rep->n; i++) {
+      const fc_prop_result *r = &rep->results[i];
+      if (r->status != FC_STATUS_NOT_PROVIDED)
+        continue;
+      if (shown >= LIST_MAX || *used > SUMMARY_MAX - 8000) {
+        OUT(", ... (%zu in all)", np);
+        break;
+      }
+      OUT("%s", shown++ ? ", " : "");
+      FC_REP_TRY(code(out, used, r->prop->id, 120));
+    }
+    OUT("\n");
+  }
 
   shown = left = 0;
   for (size_t i = 0; i < rep->n; i++) {

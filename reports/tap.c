@@ -168,6 +168,15 @@ int fc_report_write_tap(FILE *out, const fc_report *rep) {
       fc_rep_kernels(rep), rep->cfg.threads));
   for (i = 0; i < rep->n; i++) {
     const fc_prop_result *r = &rep->results[i];
+    if (r->status == FC_STATUS_NOT_PROVIDED) {
+      /* Neither a pass nor a failure: a skip with its reason. */
+      FC_REP_TRY(fc_rep_printf(out, "ok %zu - ", i + 1));
+      FC_REP_TRY(tap_desc(out, r->prop->id));
+      FC_REP_TRY(fc_rep_puts(out, " # SKIP not provided: "));
+      FC_REP_TRY(tap_desc(out, fc_rep_str(r->message, "no reason")));
+      FC_REP_TRY(fc_rep_puts(out, "\n"));
+      continue;
+    }
     FC_REP_TRY(fc_rep_printf(out, "%s %zu - ",
                              r->status == FC_STATUS_PASS ? "ok" : "not ok",
                              i + 1));
@@ -189,6 +198,9 @@ int fc_report_write_tap(FILE *out, const fc_report *rep) {
   FC_REP_TRY(fc_rep_printf(out, "# %zu properties: %zu passed, %zu failed, "
                                 "%zu errors",
                            rep->n, passed, failed, errors));
+  if (fc_report_count(rep, FC_STATUS_NOT_PROVIDED) > 0)
+    FC_REP_TRY(fc_rep_printf(out, ", %zu not provided",
+                             fc_report_count(rep, FC_STATUS_NOT_PROVIDED)));
   if (faults > 0)
     FC_REP_TRY(fc_rep_printf(out, " (%ld oracle faults)", faults));
   FC_REP_TRY(fc_rep_puts(out, "\n"));

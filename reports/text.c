@@ -10,8 +10,11 @@
  *   notes: (extensions, properties with no Lean anchor, full anchor lists)
  *   counterexamples: (one block each, fc_report_write_cex)
  *   problems: (why each failing property without a counterexample failed)
+ *   not provided (3): ... (one line: the properties the kernels under test
+ *                          do not provide, grouped by reason)
  *
- *   6 properties: 2 passed, 3 failed, 1 errors (2 oracle faults), 3.21 s
+ *   6 properties: 2 passed, 3 failed, 1 errors, 3 not provided (2 oracle
+ *   faults), 3.21 s
  */
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +187,8 @@ static int write_table(FILE *out, const fc_report *rep, int verbose) {
   for (i = 0; i < rep->n; i++) {
     const fc_prop_result *r = &rep->results[i];
     char cell[FC_NLEVELS][32], flags[160], verdict[16], row[512];
+    if (r->status == FC_STATUS_NOT_PROVIDED)
+      continue; /* one line after the table (write_not_provided) */
     int l, shortened = anchors_short(an, sizeof an, r->prop);
     for (l = 0; l < FC_NLEVELS; l++)
       ratio_cell(cell[l], sizeof cell[l], &r->worst[l]);
@@ -224,6 +229,8 @@ static int write_notes(FILE *out, const fc_report *rep, int verbose) {
     int shortened = anchors_short(an, sizeof an, p);
     if (p->extension == NULL && n > 0 && !shortened)
       continue;
+    if (rep->results[i].status == FC_STATUS_NOT_PROVIDED && !verbose)
+      continue; /* not run: listed in one line below */
     if (!verbose && rep->results[i].status == FC_STATUS_PASS) {
       hidden++;
       continue;
@@ -523,7 +530,8 @@ static int write_problems(FILE *out, const fc_report *rep) {
   int any = 0;
   for (i = 0; i < rep->n; i++) {
     const fc_prop_result *r = &rep->results[i];
-    if (r->status == FC_STATUS_PASS || r->cex != NULL)
+    if (r->status == FC_STATUS_PASS ||
+        r->status == FC_STATUS_NOT_PROVIDED || r->cex != NULL)
       continue;
     if (!any)
       FC_REP_TRY(fc_rep_puts(out, "\nproblems:\n"));
@@ -534,6 +542,41 @@ static int write_problems(FILE *out, const fc_report *rep) {
                          "\n"));
   }
   return FC_OK;
+}
+
+/* The properties not provided, in one line, grouped by reason (their
+ * message), each reason once: "not provided (3): a, b (why); c (why)". */
+static int write_not_provided(FILE *out, const fc_report *rep) {
+  size_t n = fc_report_count(rep, FC_STATUS_NOT_PROVIDED), i, j, k;
+  if (n == 0)
+    return FC_OK;
+  FC_REP_TRY(fc_rep_printf(out, "\nnot provided (%zu, not run; "
+                                "--require-all makes them an error):", n));
+  int group = 0;
+  for (i = 0; i < rep->n; i++) {
+    const fc_prop_result *r = &rep->results[i];
+    if (r->status != FC_STATUS_NOT_PROVIDED)
+      continue;
+    for (j = 0; j < i; j++) /* reason already written with an earlier id */
+      if (rep->results[j].status == FC_STATUS_NOT_PROVIDED &&
+          strcmp(rep->results[j].message, r->message) == 0)
+        break;
+    if (j < i)
+      continue;
+    FC_REP_TRY(fc_rep_puts(out, group++ ? "; " : " "));
+    int first = 1;
+    for (k = i; k < rep->n; k++) {
+      const fc_prop_result *q = &rep->results[k];
+      if (q->status != FC_STATUS_NOT_PROVIDED ||
+          strcmp(q->message, r->message) != 0)
+        continue;
+      FC_REP_TRY(fc_rep_printf(out, "%s%s", first ? "" : ", ", q->prop->id));
+      first = 0;
+    }
+    FC_REP_TRY(put_field(out, " (", fc_rep_str(r->message, "no reason"),
+                         ")"));
+  }
+  return fc_rep_puts(out, "\n");
 }
 
 /* The negative controls' expected counterexamples, one line each. */
@@ -558,9 +601,12 @@ static int write_summary_line(FILE *out, const fc_report *rep) {
   size_t passed, failed, errors;
   long faults;
   fc_report_counts(rep, &passed, &failed, &errors, &faults);
+  size_t np = fc_report_count(rep, FC_STATUS_NOT_PROVIDED);
   FC_REP_TRY(fc_rep_printf(out, "%zu properties: %zu passed, %zu failed, "
                                 "%zu errors",
                            rep->n + rep->not_run, passed, failed, errors));
+  if (np > 0) /* never counted as passes either */
+    FC_REP_TRY(fc_rep_printf(out, ", %zu not provided", np));
   if (rep->not_run > 0) /* never counted as passes */
     FC_REP_TRY(fc_rep_printf(out, ", %zu not run (--maxfail %ld reached)",
                              rep->not_run, rep->cfg.maxfail));
@@ -591,6 +637,7 @@ int fc_report_write_text_ex(FILE *out, const fc_report *rep,
   FC_REP_TRY(write_detections(out, rep, opts));
   FC_REP_TRY(write_counterexamples(out, rep, opts));
   FC_REP_TRY(write_problems(out, rep));
+  FC_REP_TRY(write_not_provided(out, rep));
   FC_REP_TRY(fc_rep_puts(out, "\n"));
   FC_REP_TRY(write_summary_line(out, rep));
   return fc_rep_finish(out);

@@ -273,6 +273,21 @@ void fc_measure_fold(fc_measure *m, double err, double bound, double ulps);
 
 typedef struct fc_kernels fc_kernels; /* a table of double kernels */
 
+/* How a property reaches kernels (fc_property.kernels_via; issue 16).  A
+ * run whose kernels are external (a plugin or an exec command) runs only
+ * the properties that evaluate no kernel or take their outputs from the
+ * provider: an FC_KV_TABLE property is reported "not provided" there,
+ * never run on the built-in tables in the user's kernel's name. */
+typedef enum {
+  FC_KV_NONE = 0,    /* evaluates no kernel (oracle statements only): runs
+                        whatever --kernels says (the default) */
+  FC_KV_TABLE = 1,   /* calls the built-in double kernel tables directly
+                        (x->kernels sub-tables): judges the reference and
+                        the mutants, cannot judge a plugin or exec kernel */
+  FC_KV_PROVIDER = 2 /* takes its kernel outputs from the run's provider
+                        (src/contract/provider.h): any kernel */
+} fc_kernels_via;
+
 typedef struct fc_check_ctx {
   long prec;                  /* oracle precision P in bits */
   long slack_bits;            /* s: statement bound is 2^(-P+s) * scale */
@@ -469,6 +484,10 @@ typedef struct fc_property {
    * property may hold inf or nan; 0 (every registered property): a record
    * holding one is malformed and fc_replay_decode refuses it. */
   int nonfinite_inputs;
+  /* How the check reaches kernels: FC_KV_NONE (0), FC_KV_TABLE or
+   * FC_KV_PROVIDER (fc_kernels_via).  Every registered property says so
+   * honestly (tests/t-engine checks its classes). */
+  int kernels_via;
   /* Optional: a shrink of this property's counterexample ends after this
    * many consecutive candidates that did not shrink it (0: no such limit;
    * the fixed point, the step budget and the time budget still apply).
@@ -525,6 +544,15 @@ typedef struct fc_run_config {
   const char *db_dir;    /* failure database, or NULL */
   const char *kernels;   /* kernel table name; NULL = reference; with a
                             provider, its --kernels spec (for replay) */
+  const char *kernel_arith; /* --kernel-arith "STORAGE/ACCUM" the provider
+                            is judged at, or NULL (its declaration): kept
+                            in replay records so a replay judges alike */
+  const char *kernel_id; /* identity of the kernels under test for the
+                            failure database: name, declared arithmetic
+                            and content (the CLI builds it: a plugin's file
+                            hash, an exec command line); NULL or
+                            "reference": the reference table, whose
+                            entries keep the historical name <id>.json */
   const char *profile;   /* "default", "ci", "nightly" (informational) */
   int progress;          /* 1: progress lines on stderr */
   /* Sharding: run only shard shard_index of shard_count (1-based), the
@@ -567,6 +595,11 @@ typedef struct fc_run_config {
 #define FC_MAX_CHOICES_MIN 16
 #define FC_SHARDS_MAX 1024
 
+/* Validate a run configuration against the limits above (and its shard,
+ * margins, draw limit): FC_OK, or FC_ERANGE / FC_EINVAL with the message
+ * in err. */
+int fc_run_config_check(const fc_run_config *cfg, fc_error *err);
+
 /* Fill a profile's defaults ("default", "ci", "nightly"); FC_ENOTFOUND for
  * an unknown name.  The seed of "default" and "nightly" is fresh (from the
  * clock and pid); "ci" is derandomised. */
@@ -576,11 +609,17 @@ typedef enum {
   FC_STATUS_PASS = 0,  /* met its expectation */
   FC_STATUS_FAIL = 1,  /* fell short: a failure found, or a negative control
                           that found nothing */
-  FC_STATUS_ERROR = 2  /* could not run: generator/oracle error, oracle
+  FC_STATUS_ERROR = 2, /* could not run: generator/oracle error, oracle
                           fault */
+  FC_STATUS_NOT_PROVIDED = 3 /* the kernels under test do not provide what
+                          the property evaluates (an external kernel
+                          without the contract entry, or a property that
+                          runs the built-in tables only): neither a pass
+                          nor a failure; fc_prop_result.message says why */
 } fc_status;
 
-const char *fc_status_name(fc_status s); /* "pass", "fail", "error" */
+/* "pass", "fail", "error", "not_provided" (the JSON report's spelling). */
+const char *fc_status_name(fc_status s);
 
 typedef struct fc_worst {
   int present;
@@ -697,10 +736,40 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
 /* Run one property (exposed for tests). */
 int fc_run_property(fc_prop_result *res, const fc_property *p,
                     const fc_run_config *cfg, fc_error *err);
+
+/* The engine's own entry points (issue 16, item 7): they run what they are
+ * given and look nothing up.  fc_run, fc_run_property and fc_eval_choices
+ * above are these after the lookup (props/run_named.c): the registry's
+ * properties by pattern, the kernel table by cfg->kernels.
+ *   fc_run_props: run props[0..n) in that order (already selected and
+ *   sharded) into *rep, as fc_run does after its selection (--maxfail,
+ *   interruption, rep->kernels = cfg->kernels or "reference").
+ *   fc_run_property_with, fc_eval_choices_with: fc_run_property and
+ *   fc_eval_choices with the kernel table given.
+ * k: the kernel table the properties' checks receive (fc_check_ctx.
+ * kernels): a built-in table, or a table carrying the run's provider
+ * (cfg->provider non-NULL: an external kernel, which FC_KV_TABLE
+ * properties are not run on).  Never NULL (FC_EINVAL).  A user's own
+ * property, written against this header, runs through the same calls. */
+int fc_run_props(fc_report *rep, const fc_run_config *cfg,
+                 const fc_property *const *props, size_t n,
+                 const fc_kernels *k, fc_error *err);
+int fc_run_property_with(fc_prop_result *res, const fc_property *p,
+                         const fc_run_config *cfg, const fc_kernels *k,
+                         fc_error *err);
+int fc_eval_choices_with(fc_check_result *r, int *failed, int *level,
+                         fc_case *c, const fc_property *p,
+                         const uint64_t *choices, size_t n,
+                         const fc_run_config *cfg, const fc_kernels *k,
+                         double margin);
 void fc_prop_result_clear(fc_prop_result *res);
 void fc_report_clear(fc_report *rep);
-/* 1 if every property met its expectation. */
+/* 1 if every property met its expectation, not counting the properties
+ * not provided (the caller decides about those: `run --require-all`);
+ * 0 for an interrupted run. */
 int fc_report_ok(const fc_report *rep);
+/* How many of rep's results have status s. */
+size_t fc_report_count(const fc_report *rep, fc_status s);
 
 /* Evaluate one case of p from a choice sequence: regenerate, check, judge.
  * *failed gets 1 when the case fails (holds) / is detected (detect) with
@@ -716,8 +785,10 @@ int fc_judge(int *level, const fc_check_result *r, const fc_property *p,
 /* --------------------------------------------------------------- replay */
 
 /* A replay record holds the foldcheck version, the property, precision,
- * slack, kernel table, seed, case index, choice sequence and the case's
- * values (hex floats).  A token is "fc1-" + base64url(JSON). */
+ * slack, kernel table (its --kernels spec), the --kernel-arith override
+ * and the kernel identity when given, seed, case index, choice sequence
+ * and the case's values (hex floats).  A token is "fc1-" +
+ * base64url(JSON). */
 int fc_replay_encode(char **token, const fc_prop_result *res,
                      const fc_run_config *cfg);
 /* Parse a token or the contents of a replay file (JSON or token text).
@@ -726,7 +797,9 @@ int fc_replay_encode(char **token, const fc_prop_result *res,
 typedef struct fc_replay {
   const fc_property *prop;
   long prec, slack_bits;
-  char kernels[64];
+  char kernels[1024];     /* the --kernels spec ("" when longer) */
+  char kernel_arith[32];  /* the --kernel-arith override, or "" */
+  char kernel_id[1200];   /* the kernel identity, or "" (reference) */
   char version[32];
   uint64_t seed;
   long case_index;
@@ -735,6 +808,11 @@ typedef struct fc_replay {
   fc_case *values;
 } fc_replay;
 int fc_replay_decode(fc_replay *rp, const char *text, fc_error *err);
+/* The same, looking the property up in props only (NULL-terminated; no
+ * registry): the engine's own decoder, for a program that runs its own
+ * properties (FC_ENOTFOUND for a record of any other). */
+int fc_replay_decode_only(fc_replay *rp, const char *text,
+                          const fc_property *const *props, fc_error *err);
 /* The same, looking the property up first in `extra` (NULL-terminated; may
  * be NULL), then in the registry: for properties defined outside it. */
 int fc_replay_decode_ex(fc_replay *rp, const char *text,

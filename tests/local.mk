@@ -26,7 +26,8 @@ TESTS += tests/t-engine tests/t-shrink tests/t-replay tests/t-lean \
 	tests/cli-replay-report.sh tests/t-safeio tests/cli-safeio.sh \
 	tests/cli-corrupt.sh tests/cli-exec-hello.sh \
 	tests/cli-replay-values.sh tests/cli-same-report.sh \
-	tests/torch-client.sh tests/doc-commands.sh tests/doc-man.sh
+	tests/torch-client.sh tests/doc-commands.sh tests/doc-man.sh \
+	tests/cli-not-provided.sh tests/cli-kernel-db.sh
 EXTRA_DIST += tests/doc-commands.sh tests/doc_commands.py tests/doc-block.sh \
 	tests/doc-man.sh
 EXTRA_DIST += tests/ci-recipes.sh tests/ci_recipes.py \
@@ -34,7 +35,8 @@ EXTRA_DIST += tests/ci-recipes.sh tests/ci_recipes.py \
 EXTRA_DIST += tests/cli-output.sh tests/cli-lean-loops.sh tests/cli-bench.sh \
 	tests/cli-select.sh tests/cli-replay-report.sh tests/cli-safeio.sh \
 	tests/cli-corrupt.sh tests/cli-exec-hello.sh \
-	tests/cli-replay-values.sh tests/cli-same-report.sh \
+	tests/cli-replay-values.sh tests/cli-not-provided.sh \
+	tests/cli-kernel-db.sh tests/cli-same-report.sh \
 	tests/torch-client.sh \
 	examples/python/foldcheck_torch.py examples/python/hf_llama.py
 EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \

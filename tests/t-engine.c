@@ -369,6 +369,128 @@ static void test_errors(void)
          "ci profile is derandomised");
 }
 
+/* Issue 16: how properties reach kernels, and the status "not provided". */
+static int table_calls;
+static int check_counting(fc_check_result *r, const fc_case *c,
+                          const fc_check_ctx *x)
+{
+  (void)c;
+  (void)x;
+  __atomic_add_fetch(&table_calls, 1, __ATOMIC_RELAXED);
+  fc_measure_fold(&r->level[FC_LEVEL_STATEMENT], 0, 1, 0);
+  return FC_OK;
+}
+static int check_no_entry(fc_check_result *r, const fc_case *c,
+                          const fc_check_ctx *x)
+{
+  (void)r;
+  (void)c;
+  (void)x;
+  return FC_ENOTPROVIDED;
+}
+static const fc_property toy_table = {
+    .id = "toy.table", .title = "calls the built-in tables",
+    .anchors = none, .expect = FC_EXPECT_HOLDS, .generate = gen_all,
+    .check = check_counting, .kernels_via = FC_KV_TABLE};
+static const fc_property toy_no_entry = {
+    .id = "toy.no_entry", .title = "its provider lacks the entry",
+    .anchors = none, .expect = FC_EXPECT_HOLDS, .generate = gen_all,
+    .check = check_no_entry, .kernels_via = FC_KV_PROVIDER};
+
+static void test_not_provided(void)
+{
+  fc_run_config cfg;
+  fct_config(&cfg);
+  cfg.cases = 5;
+  fc_prop_result res;
+  fc_error err = {0, ""};
+  int dummy = 0;
+
+  /* Every registered property says how it reaches kernels; spot checks
+   * of the classes read from their check code. */
+  int bad = 0, contract_ok = 1;
+  for (size_t i = 0; i < fc_properties_count(); i++) {
+    const fc_property *p = fc_properties_at(i);
+    bad += p->kernels_via < FC_KV_NONE || p->kernels_via > FC_KV_PROVIDER;
+    if (strncmp(p->id, "contract.", 9) == 0)
+      contract_ok &= p->kernels_via == FC_KV_PROVIDER;
+  }
+  fct_ok(bad == 0, "every property's kernels_via is NONE, TABLE or PROVIDER");
+  fct_ok(contract_ok, "contract.* take their kernels from the provider");
+  static const struct { const char *id; int via; } known[] = {
+      {"moment.gaussian_closed_form", FC_KV_NONE},
+      {"commutant.mixing", FC_KV_NONE},
+      {"signquant.sign0_control", FC_KV_NONE},
+      {"amplification.wrong_divisor", FC_KV_NONE},
+      {"commutant2d.span", FC_KV_TABLE},
+      {"schur.sandwich", FC_KV_TABLE},
+      {"moment.iid_floor", FC_KV_TABLE},
+      {"allocator.plain_exact", FC_KV_TABLE}};
+  for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
+    const fc_property *p = fc_properties_find(known[k].id);
+    fct_ok(p != NULL && p->kernels_via == known[k].via, "%s: kernels_via %d",
+           known[k].id, known[k].via);
+  }
+  /* fold.large.* evaluate kernels: never NONE (TABLE until routed
+   * through the provider). */
+  const fc_property *fl = fc_properties_find("fold.large.folded_qkvo");
+  fct_ok(fl != NULL && fl->kernels_via != FC_KV_NONE,
+         "fold.large.folded_qkvo evaluates kernels");
+
+  /* A built-in table (no provider): a TABLE property runs. */
+  table_calls = 0;
+  int rc = fc_run_property(&res, &toy_table, &cfg, &err);
+  fct_ok(rc == FC_OK && res.status == FC_STATUS_PASS && table_calls == 5,
+         "TABLE property with a built-in table runs (%d checks)",
+         table_calls);
+  fc_prop_result_clear(&res);
+  /* An external provider: not provided, and the check is never called
+   * (it would judge the reference in the provider's name). */
+  cfg.provider = &dummy;
+  table_calls = 0;
+  rc = fc_run_property(&res, &toy_table, &cfg, &err);
+  fct_ok(rc == FC_OK && res.status == FC_STATUS_NOT_PROVIDED &&
+             table_calls == 0 && res.cases == 0 &&
+             strstr(res.message, "built-in double kernels only") != NULL,
+         "TABLE property with an external provider: not provided, not run "
+         "(%s: %s)", fc_status_name(res.status), res.message);
+  fc_prop_result_clear(&res);
+  cfg.provider = NULL;
+  /* A provider without the entry: not provided, not an error. */
+  rc = fc_run_property(&res, &toy_no_entry, &cfg, &err);
+  fct_ok(rc == FC_OK && res.status == FC_STATUS_NOT_PROVIDED &&
+             res.cex == NULL,
+         "FC_ENOTPROVIDED from the check: status not provided (%s)",
+         fc_status_name(res.status));
+  fct_ok(strcmp(fc_status_name(FC_STATUS_NOT_PROVIDED), "not_provided") == 0,
+         "status name not_provided");
+  fc_report rep;
+  memset(&rep, 0, sizeof rep);
+  rep.n = 1;
+  rep.results = &res;
+  fct_ok(fc_report_ok(&rep) &&
+             fc_report_count(&rep, FC_STATUS_NOT_PROVIDED) == 1,
+         "a run whose only property is not provided is ok (exit 0 unless "
+         "--require-all)");
+  fc_prop_result_clear(&res);
+
+  /* Item 7: the engine runs the list and the kernel table it is given
+   * (no registry, no lookup by name): properties of the caller's own. */
+  const fc_property *mine[] = {&toy_always_holds, &toy_table};
+  fc_report r2;
+  table_calls = 0;
+  rc = fc_run_props(&r2, &cfg, mine, 2, fc_kernels_reference(), &err);
+  fct_ok(rc == FC_OK && r2.n == 2 && r2.results[0].prop == mine[0] &&
+             r2.results[1].prop == mine[1] &&
+             r2.results[0].status == FC_STATUS_PASS &&
+             r2.results[1].status == FC_STATUS_PASS && table_calls == 5 &&
+             strcmp(r2.kernels, "reference") == 0,
+         "fc_run_props runs the caller's own properties, in its order");
+  fc_report_clear(&r2);
+  rc = fc_run_props(&r2, &cfg, mine, 2, NULL, &err);
+  fct_ok(rc == FC_EINVAL, "fc_run_props without a kernel table: EINVAL");
+}
+
 int main(void)
 {
   fct_start("t-engine");
@@ -381,5 +503,6 @@ int main(void)
   test_selection();
   test_maxfail();
   test_errors();
+  test_not_provided();
   return fct_end();
 }

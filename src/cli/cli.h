@@ -104,6 +104,22 @@ int fc_cli_kernels_arg_ok(const char *spec);
 int fc_cli_open_provider(void **prov, const char *spec, double timeout,
                          const char *arith);
 void fc_cli_close_provider(void *prov);
+/* The identity of the kernels under test for the failure database
+ * (fc_run_config.kernel_id), into buf: a built-in table's name (prov
+ * NULL); "plugin NAME S/E/A fnv1a64:HASH" (the .so file's bytes) or
+ * "exec NAME S/E/A cmd:COMMAND" (prov an open provider; S/E/A the storage,
+ * elementwise and accumulation formats it is judged at).  0, or 2 after a message (an unreadable
+ * plugin file, an identity longer than buf). */
+#define FC_CLI_KERNEL_ID_MAX 1100
+int fc_cli_kernel_identity(char *buf, size_t n, const char *spec,
+                           const void *prov);
+/* Both for a run: open cfg->kernels' provider into cfg->provider
+ * (fc_cli_open_provider), write its identity into kid (n bytes,
+ * FC_CLI_KERNEL_ID_MAX) and set cfg->kernel_id = kid and, for an external
+ * provider, cfg->kernel_arith = arith.  0, or 2 after a message (nothing
+ * left open). */
+int fc_cli_kernels_setup(struct fc_run_config *cfg, char *kid, size_t n,
+                         double timeout, const char *arith);
 /* foldcheck kernels --arith: the declaration syntax and the presets on
  * stdout; returns 0. */
 int fc_cli_kernels_arith(void);

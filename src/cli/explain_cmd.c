@@ -232,6 +232,7 @@ static int run_cell(cell *out, int level, int kind, int heads, int rewrite,
                          .extension = NULL,
                          .generate = gens[level][kind][heads - 1],
                          .check = chks[rewrite & 15],
+                         .kernels_via = FC_KV_TABLE,
                          .describe = fc_fx_describe};
   memset(out, 0, sizeof *out);
   int rc = fc_run_property(&out->res, &p, cfg, err);

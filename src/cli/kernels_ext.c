@@ -2,6 +2,7 @@
  * kernels for run, bench and replay (issue 9). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include "cli.h"
 #include "foldcheck.h"
@@ -103,6 +104,75 @@ int fc_cli_kernels_arith(void)
 }
 
 void fc_cli_close_provider(void *prov) { fc_kprov_close(prov); }
+
+int fc_cli_kernels_setup(fc_run_config *cfg, char *kid, size_t n,
+                         double timeout, const char *arith)
+{
+  int rc = fc_cli_open_provider(&cfg->provider, cfg->kernels, timeout, arith);
+  if (rc != 0)
+    return rc;
+  if ((rc = fc_cli_kernel_identity(kid, n, cfg->kernels, cfg->provider)) !=
+      0) {
+    fc_cli_close_provider(cfg->provider);
+    cfg->provider = NULL;
+    return rc;
+  }
+  cfg->kernel_id = kid;
+  cfg->kernel_arith = cfg->provider ? arith : NULL;
+  return 0;
+}
+
+/* 64-bit FNV-1a of a file's bytes into *h; FC_EIO when unreadable. */
+static int hash_file(uint64_t *h, const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return FC_EIO;
+  uint64_t x = UINT64_C(0xcbf29ce484222325);
+  unsigned char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    for (size_t i = 0; i < n; i++) {
+      x ^= buf[i];
+      x *= UINT64_C(0x100000001b3);
+    }
+  int bad = ferror(f);
+  fclose(f);
+  *h = x;
+  return bad ? FC_EIO : FC_OK;
+}
+
+int fc_cli_kernel_identity(char *buf, size_t n, const char *spec,
+                           const void *prov)
+{
+  const fc_kprov *p = prov;
+  if (p == NULL || spec == NULL) { /* a built-in table: its name */
+    snprintf(buf, n, "%s", spec ? spec : "reference");
+    return 0;
+  }
+  const fc_kernel_arith *a = fc_kprov_arith(p);
+  /* The judged arithmetic in three parts (storage/elementwise/accum). */
+  char ar[64];
+  snprintf(ar, sizeof ar, "%s/%s/%s", fc_fmt_name(a->storage),
+           fc_fmt_name(fc_arith_elementwise(a)), fc_fmt_name(a->accum));
+  int k;
+  if (strncmp(spec, "exec:", 5) == 0) {
+    k = snprintf(buf, n, "exec %s %s cmd:%s", fc_kprov_name(p), ar,
+                 spec + 5);
+  } else {
+    uint64_t h = 0;
+    if (hash_file(&h, spec) != FC_OK)
+      return fc_cli_usage_error("cannot read the plugin %s to identify it",
+                                spec);
+    k = snprintf(buf, n, "plugin %s %s fnv1a64:%016llx", fc_kprov_name(p),
+                 ar, (unsigned long long)h);
+  }
+  if (k < 0 || (size_t)k >= n)
+    return fc_cli_usage_error("--kernels: the kernel's identity is longer "
+                              "than %zu bytes (a shorter command line?)",
+                              n - 1);
+  return 0;
+}
 
 int fc_cli_check_case(fc_check_result *r, const fc_property *p,
                       const fc_case *c, const fc_run_config *cfg)

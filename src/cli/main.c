@@ -191,7 +191,8 @@ static void run_help(void)
       "                      cost); 'foldcheck merge' joins the shard reports\n"
       "  --verbose           text: every counterexample and note in full\n"
       "  --db DIR            failure database (default .foldcheck/db in the\n"
-      "                      default profile, off in ci and nightly)\n"
+      "                      default profile, off in ci and nightly); its\n"
+      "                      entries are keyed by property and kernels\n"
       "  --no-db             no failure database\n"
       "  --shrink-steps N    shrink candidate budget\n"
       "  --shrink-time SEC   shrink time budget; 0: none (the ci profile's:\n"
@@ -199,20 +200,30 @@ static void run_help(void)
       "                      report does not depend on the machine)\n"
       "  --quiet             no progress line; no text on stdout when every\n"
       "                      report goes to an --output file\n"
+      "  --require-all       a property the kernels under test do not provide\n"
+      "                      is an error (exit 1, named on stderr); without\n"
+      "                      it such properties are reported 'not provided'\n"
+      "                      (TAP SKIP, JUnit skipped), never as passes\n"
       "\n"
       "Ctrl-C (SIGINT) or SIGTERM: no new case is taken, the reports are\n"
       "written with what ran, marked interrupted (.foldcheck/last.json is\n"
       "then left as it was), and the exit status is 130 (SIGINT) or 143\n"
       "(SIGTERM); a second Ctrl-C kills at once.\n"
-      "Exit status: 0 every property met its expectation, 1 otherwise, 2 bad\n"
-      "usage, 130/143 interrupted.\n");
+      "With a plugin or exec kernel, a property that runs the built-in double\n"
+      "kernels only is 'not provided' (never run on the built-in tables in\n"
+      "your kernel's name), as is a contract.* property whose entry the\n"
+      "kernel lacks.\n"
+      "Exit status: 0 every property run met its expectation (those not\n"
+      "provided aside, unless --require-all), 1 otherwise, 2 bad usage,\n"
+      "130/143 interrupted.\n");
 }
 
 enum {
   OPT_CASES = 256, OPT_SEED, OPT_THREADS, OPT_PREC, OPT_TIME, OPT_FORMAT,
   OPT_OUTPUT, OPT_DB, OPT_NODB, OPT_PROFILE, OPT_KERNELS, OPT_SSTEPS,
   OPT_STIME, OPT_QUIET, OPT_HELP, OPT_CHOICES, OPT_SHARD, OPT_VERBOSE,
-  OPT_KTIMEOUT, OPT_KARITH, OPT_EXCLUDE, OPT_MAXFAIL, OPT_LASTFAILED
+  OPT_KTIMEOUT, OPT_KARITH, OPT_EXCLUDE, OPT_MAXFAIL, OPT_LASTFAILED,
+  OPT_REQUIREALL
 };
 
 static const struct option run_opts[] = {
@@ -238,6 +249,7 @@ static const struct option run_opts[] = {
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"maxfail", required_argument, NULL, OPT_MAXFAIL},
     {"last-failed", no_argument, NULL, OPT_LASTFAILED},
+    {"require-all", no_argument, NULL, OPT_REQUIREALL},
     {NULL, 0, NULL, 0}};
 
 #define MAX_EXCLUDES 64
@@ -252,6 +264,7 @@ typedef struct run_opts_out {
   const char *exclude[MAX_EXCLUDES + 1]; /* --exclude (cfg.exclude) */
   int nexclude;
   int last_failed;                       /* --last-failed */
+  int require_all;                       /* --require-all */
 } run_opts_out;
 
 /* "K/N" with 1 <= K <= N <= 1024. */
@@ -301,7 +314,8 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
   /* GNU order: options may come before or after the patterns. */
   while ((c = getopt_long(argc, argv, "hx", run_opts, NULL)) != -1) {
     const char *arg = optarg;
-    if ((!is_run && (c == 'x' || c == OPT_MAXFAIL || c == OPT_LASTFAILED)) ||
+    if ((!is_run && (c == 'x' || c == OPT_MAXFAIL || c == OPT_LASTFAILED ||
+                     c == OPT_REQUIREALL)) ||
         (is_mutants && c == OPT_EXCLUDE))
       return fc_cli_usage_error("%s: '%s' is an option of 'foldcheck run'",
                                 argv[0], argv[optind - 1]);
@@ -325,6 +339,9 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
       break;
     case OPT_LASTFAILED:
       o->last_failed = 1;
+      break;
+    case OPT_REQUIREALL:
+      o->require_all = 1;
       break;
     case OPT_CASES:
       if (parse_long(&v, arg, 1, 100000000L, "--cases"))
@@ -478,7 +495,8 @@ static int last_failed_ids(const char ***ids, const fc_run_config *cfg,
     const char *st = json_string_value(json_object_get(p, "status"));
     const fc_property *q =
         fc_properties_find(json_string_value(json_object_get(p, "id")));
-    if (st == NULL || strcmp(st, "pass") == 0 || q == NULL)
+    if (st == NULL || strcmp(st, "pass") == 0 ||
+        strcmp(st, "not_provided") == 0 || q == NULL)
       continue; /* a property this foldcheck no longer has is skipped */
     failed++;
     for (size_t j = 0; j < nsel; j++)
@@ -523,8 +541,10 @@ int fc_cli_run(int argc, char **argv)
   /* Probe the failure database now: a warning line, not a silent loss. */
   if (o.cfg.db_dir != NULL && fc_cli_check_db(o.cfg.db_dir) != 0)
     o.cfg.db_dir = NULL;
-  /* Issue 9: the user's kernels; the default selection is then contract.*. */
-  if ((rc = fc_cli_open_provider(&o.cfg.provider, o.cfg.kernels, o.ktimeout,
+  /* Issue 9: the user's kernels; the default selection is then contract.*.
+   * Issue 16: their identity keys the failure database. */
+  char kid[FC_CLI_KERNEL_ID_MAX];
+  if ((rc = fc_cli_kernels_setup(&o.cfg, kid, sizeof kid, o.ktimeout,
                                  o.karith)) != 0) {
     free(pats);
     return rc;
@@ -552,6 +572,17 @@ int fc_cli_run(int argc, char **argv)
     if (rep.results[i].db_warning[0])
       fprintf(stderr, "foldcheck: warning: %s\n", rep.results[i].db_warning);
   int status = fc_report_ok(&rep) ? 0 : 1;
+  size_t nprov = fc_report_count(&rep, FC_STATUS_NOT_PROVIDED);
+  if (nprov > 0 && o.require_all) {
+    /* --require-all: what the kernels do not provide is an error. */
+    fprintf(stderr, "foldcheck: --require-all: %zu propert%s not provided "
+            "by the kernels under test:", nprov, nprov == 1 ? "y" : "ies");
+    for (size_t i = 0; i < rep.n; i++)
+      if (rep.results[i].status == FC_STATUS_NOT_PROVIDED)
+        fprintf(stderr, " %s", rep.results[i].prop->id);
+    fprintf(stderr, "\n");
+    status = 1;
+  }
   if (o.cfg.db_dir != NULL && strcmp(o.cfg.profile, "default") == 0 &&
       !rep.interrupted) {
     /* The default profile keeps the last report for 'foldcheck anchors'
@@ -626,6 +657,7 @@ typedef struct replay_opts {
   int from_choices;    /* --choices */
   double ktimeout;     /* --kernel-timeout */
   int verbose;         /* --verbose: every output's details */
+  const char *karith;  /* --kernel-arith, or NULL: the record's */
 } replay_opts;
 
 /* Where a failing case went wrong, in one entry: the kernel failure, or
@@ -671,22 +703,44 @@ static int replay_one(fc_replay *rp, const replay_opts *ro)
   fc_run_config_profile(&cfg, "ci");
   cfg.prec = ro->prec ? ro->prec : rp->prec;
   cfg.slack_bits = rp->slack_bits;
+  /* Issue 16: the record's kernels and --kernel-arith unless the command
+   * line says otherwise; the command line wins, with a note, so that one
+   * case can be tried on another kernel (replay --kernels B TOKEN). */
   cfg.kernels = ro->kernels ? ro->kernels : rp->kernels;
   if (cfg.kernels[0] == '\0') {
     fc_replay_clear(rp);
     return fc_cli_usage_error("the record's kernels spec is too long to be "
                               "stored: pass --kernels again");
   }
+  int same_kernels = strcmp(cfg.kernels, rp->kernels) == 0;
+  const char *arith = ro->karith ? ro->karith
+                      : same_kernels && rp->kernel_arith[0] ? rp->kernel_arith
+                                                            : NULL;
+  if (ro->kernels == NULL && strcmp(rp->kernels, "reference") != 0)
+    fprintf(stderr, "foldcheck: note: replaying through the record's kernels "
+            "%s%s%s (--kernels overrides)\n", rp->kernels,
+            arith ? " judged at " : "", arith ? arith : "");
+  else if (!same_kernels)
+    fprintf(stderr, "foldcheck: warning: the record was found with kernels "
+            "%s%s%s; replaying through %s (--kernels)\n", rp->kernels,
+            rp->kernel_arith[0] ? " judged at " : "", rp->kernel_arith,
+            cfg.kernels);
+  if (ro->karith != NULL && rp->kernel_arith[0] &&
+      strcmp(ro->karith, rp->kernel_arith) != 0 && same_kernels)
+    fprintf(stderr, "foldcheck: warning: the record was judged at %s; "
+            "judging at %s (--kernel-arith)\n", rp->kernel_arith,
+            ro->karith);
   if (!fc_cli_kernels_arg_ok(cfg.kernels)) {
     fc_replay_clear(rp);
     return fc_cli_usage_error("the record names kernel table '%s', which this "
                               "foldcheck does not have", cfg.kernels);
   }
   if ((rc = fc_cli_open_provider(&cfg.provider, cfg.kernels, ro->ktimeout,
-                                 NULL)) != 0) {
+                                 arith)) != 0) {
     fc_replay_clear(rp);
     return rc;
   }
+  cfg.kernel_arith = arith;
   const fc_property *p = rp->prop;
   fc_check_result r;
   memset(&r, 0, sizeof r);
@@ -730,8 +784,10 @@ static int replay_one(fc_replay *rp, const replay_opts *ro)
          p->lean_file ? ")" : "");
   printf("record     foldcheck %s, seed %" PRIu64 ", case %ld, %zu choices\n",
          rp->version, rp->seed, rp->case_index, rp->nchoices);
-  printf("checked    precision %ld bits, slack %ld, kernels %s\n", cfg.prec,
-         cfg.slack_bits, cfg.kernels);
+  printf("checked    precision %ld bits, slack %ld, kernels %s%s%s\n",
+         cfg.prec, cfg.slack_bits, cfg.kernels,
+         cfg.kernel_arith ? " judged at " : "",
+         cfg.kernel_arith ? cfg.kernel_arith : "");
   printf("case%s\n", ro->from_choices ? " (regenerated from its choices)" : "");
   fc_case_print(stdout, shown, "  ");
   if (p->describe)
@@ -797,7 +853,8 @@ static int replay_report(const char *text, const char *path,
         rc = fc_cli_usage_error("%s: %s (%s) has no counterexample to replay",
                                 path, property, fc_status_name(r->status));
       want++;
-    } else if (r->status != FC_STATUS_PASS) {
+    } else if (r->status != FC_STATUS_PASS &&
+               r->status != FC_STATUS_NOT_PROVIDED) {
       if (r->cex != NULL)
         want++;
       else
@@ -860,8 +917,9 @@ int fc_cli_replay(int argc, char **argv)
       {"verbose", no_argument, NULL, OPT_VERBOSE},
       {"help", no_argument, NULL, OPT_HELP},
       {"kernel-timeout", required_argument, NULL, OPT_KTIMEOUT},
+      {"kernel-arith", required_argument, NULL, OPT_KARITH},
       {NULL, 0, NULL, 0}};
-  replay_opts ro = {0, NULL, 0, FC_CLI_KERNEL_TIMEOUT, 0};
+  replay_opts ro = {0, NULL, 0, FC_CLI_KERNEL_TIMEOUT, 0, NULL};
   int c;
   optind = 1;
   opterr = 0;
@@ -886,10 +944,13 @@ int fc_cli_replay(int argc, char **argv)
     case OPT_VERBOSE:
       ro.verbose = 1;
       break;
+    case OPT_KARITH:
+      ro.karith = optarg;
+      break;
     case 'h':
     case OPT_HELP:
-      printf("usage: foldcheck replay TOKEN|FILE [--prec BITS] [--kernels NAME] "
-             "[--choices] [--verbose]\n"
+        printf("usage: foldcheck replay TOKEN|FILE [--prec BITS] [--kernels NAME] "
+             "[--kernel-arith S/A] [--choices] [--verbose]\n"
              "       foldcheck replay REPORT.json [PROPERTY] [options]\n"
              "Re-check one counterexample alone.  TOKEN is the fc1-... token a\n"
              "report prints; FILE holds a token or a JSON replay record (as the\n"
@@ -903,6 +964,10 @@ int fc_cli_replay(int argc, char **argv)
              "element (index and coordinates) and values of its worst\n"
              "comparison; --verbose prints every output compared (mismatched\n"
              "k / n, greatest absolute and relative differences).\n"
+             "The record names the kernels it was found with (--kernels\n"
+             "spec) and any --kernel-arith: replay uses both (a note says\n"
+             "so); --kernels and --kernel-arith given here win (a warning\n"
+             "names the record's), e.g. to try the case on a fixed kernel.\n"
              "Exit status: 0 the case meets its property's expectation (holds:\n"
              "passes; negative control: detected), 1 it does not (for a\n"
              "report: one of them) or could not be checked, 2 bad input: a\n"
@@ -1092,7 +1157,8 @@ int fc_cli_bench(int argc, char **argv)
     o.cfg.seed = 20261123;
   if (!db_given) /* --db DIR: replay (and shrink) the failure saved there */
     o.cfg.db_dir = NULL;
-  if ((rc = fc_cli_open_provider(&o.cfg.provider, o.cfg.kernels, o.ktimeout,
+  char kid[FC_CLI_KERNEL_ID_MAX];
+  if ((rc = fc_cli_kernels_setup(&o.cfg, kid, sizeof kid, o.ktimeout,
                                  o.karith)) != 0) {
     free(pats);
     return rc;

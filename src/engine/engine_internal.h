@@ -34,8 +34,6 @@ int fc_profile_scale(const char *profile);
 /* Monotonic seconds. */
 double fc_now(void);
 
-/* Validate a run configuration; message in err. */
-int fc_run_config_check(const fc_run_config *cfg, fc_error *err);
 
 /* One evaluation from a choice sequence (replay mode).  On FC_OK: *rec /
  * *nrec hold the consumed sequence (malloc'd; caller frees), *failed and
@@ -72,10 +70,29 @@ int fc_shrink(fc_counterexample *cex, uint64_t **seq, size_t *n, int level,
  * next double above 1)); cfg->shrink_margin for an infinite or nan r. */
 double fc_shrink_margin(const fc_run_config *cfg, double r);
 
-/* Failure database. */
-int fc_db_load(uint64_t **seq, size_t *n, const char *dir, const char *id);
-int fc_db_save(const char *dir, const char *id, const char *record_json);
-int fc_db_remove(const char *dir, const char *id);
+/* The identity of cfg's kernels: cfg->kernel_id, else the table name
+ * cfg->kernels (built-in tables are this program's code), else
+ * "reference". */
+static inline const char *fc_kernel_id(const fc_run_config *cfg)
+{
+  return cfg->kernel_id  ? cfg->kernel_id
+         : cfg->kernels ? cfg->kernels
+                        : "reference";
+}
+
+/* Failure database (db.c), keyed by property and kernel identity
+ * (fc_run_config.kernel_id; NULL or "reference": the reference's entry,
+ * DIR/<id>.json).  load: the choices of p's entry for those kernels;
+ * FC_ENOTFOUND when there is none, FC_EPARSE for a record of another
+ * property or other kernels.  fc_db_path: the entry's path into buf (for
+ * messages). */
+int fc_db_load(uint64_t **seq, size_t *n, const char *dir,
+               const fc_property *p, const char *kernel_id);
+int fc_db_save(const char *dir, const char *id, const char *kernel_id,
+               const char *record_json);
+int fc_db_remove(const char *dir, const char *id, const char *kernel_id);
+const char *fc_db_path(char *buf, size_t n, const char *dir, const char *id,
+                       const char *kernel_id);
 
 /* The replay record of a counterexample as JSON text (malloc'd). */
 int fc_replay_record_json(char **json, const fc_property *p,

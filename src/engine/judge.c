@@ -18,6 +18,7 @@ const char *fc_status_name(fc_status s)
   case FC_STATUS_PASS: return "pass";
   case FC_STATUS_FAIL: return "fail";
   case FC_STATUS_ERROR: return "error";
+  case FC_STATUS_NOT_PROVIDED: return "not_provided";
   default: return "?";
   }
 }

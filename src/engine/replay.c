@@ -169,6 +169,18 @@ int fc_replay_record_json(char **json, const fc_property *p,
   free(ch);
   if (root == NULL)
     return FC_ENOMEM;
+  /* Issue 16: the judgement's arithmetic and the kernel's identity, only
+   * when they say more than the spec (records stay as they were for the
+   * reference). */
+  if ((cfg->kernel_arith != NULL &&
+       json_object_set_new(root, "kernel_arith",
+                           json_string(cfg->kernel_arith)) != 0) ||
+      (strcmp(fc_kernel_id(cfg), "reference") != 0 &&
+       json_object_set_new(root, "kernel_id",
+                           json_string(fc_kernel_id(cfg))) != 0)) {
+    json_decref(root);
+    return FC_ENOMEM;
+  }
   *json = json_dumps(root, indent ? JSON_INDENT(2) : JSON_COMPACT);
   json_decref(root);
   return *json ? FC_OK : FC_ENOMEM;
@@ -334,13 +346,15 @@ static int parse_fields(fc_replay *rp, json_t *fields, fc_error *err)
   return FC_OK;
 }
 
+/* The property named id among props (NULL-terminated): the engine knows
+ * no registry (fc_replay_decode, outside it, passes the registry's). */
 static const fc_property *lookup(const char *id,
-                                 const fc_property *const *extra)
+                                 const fc_property *const *props)
 {
-  for (; extra && *extra; extra++)
-    if (strcmp((*extra)->id, id) == 0)
-      return *extra;
-  return fc_properties_find(id);
+  for (; props && *props; props++)
+    if (strcmp((*props)->id, id) == 0)
+      return *props;
+  return NULL;
 }
 
 static int decode_json(fc_replay *rp, const char *text, size_t len,
@@ -409,6 +423,24 @@ static int decode_json(fc_replay *rp, const char *text, size_t len,
     strcpy(rp->kernels, kernels);
   else
     rp->kernels[0] = '\0';
+  /* Optional (issue 16; absent in older records: the declared arithmetic,
+   * the reference's identity). */
+  json_t *ka = json_object_get(root, "kernel_arith");
+  json_t *kid = json_object_get(root, "kernel_id");
+  if ((ka != NULL && (!json_is_string(ka) || json_string_length(ka) == 0 ||
+                      json_string_length(ka) >= sizeof rp->kernel_arith)) ||
+      (kid != NULL && (!json_is_string(kid) ||
+                       json_string_length(kid) >= sizeof rp->kernel_id))) {
+    rc = fc_error_set(err, FC_EPARSE, "replay record: kernel_arith must be "
+                      "a --kernel-arith value (under %zu bytes) and kernel_id "
+                      "a string under %zu bytes", sizeof rp->kernel_arith,
+                      sizeof rp->kernel_id);
+    goto out;
+  }
+  if (ka != NULL)
+    strcpy(rp->kernel_arith, json_string_value(ka));
+  if (kid != NULL)
+    strcpy(rp->kernel_id, json_string_value(kid));
   strcpy(rp->version, version);
   char *end;
   errno = 0;
@@ -425,13 +457,8 @@ out:
   return rc;
 }
 
-int fc_replay_decode(fc_replay *rp, const char *text, fc_error *err)
-{
-  return fc_replay_decode_ex(rp, text, NULL, err);
-}
-
-int fc_replay_decode_ex(fc_replay *rp, const char *text,
-                        const fc_property *const *extra, fc_error *err)
+int fc_replay_decode_only(fc_replay *rp, const char *text,
+                          const fc_property *const *extra, fc_error *err)
 {
   if (rp == NULL || text == NULL)
     return fc_error_set(err, FC_EINVAL, "fc_replay_decode: NULL argument");

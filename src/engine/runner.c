@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 #include "engine_internal.h"
-#include "kernels/kernels.h"
 
 double fc_now(void)
 {
@@ -114,17 +113,15 @@ int fc_gen_internal(int *discarded, uint64_t **rec, size_t *nrec, fc_case *c,
   return rc;
 }
 
-int fc_eval_choices(fc_check_result *r, int *failed, int *level, fc_case *c,
-                    const fc_property *p, const uint64_t *choices, size_t n,
-                    const fc_run_config *cfg, double margin)
+int fc_eval_choices_with(fc_check_result *r, int *failed, int *level,
+                         fc_case *c, const fc_property *p,
+                         const uint64_t *choices, size_t n,
+                         const fc_run_config *cfg, const fc_kernels *k,
+                         double margin)
 {
-  if (r == NULL || failed == NULL || p == NULL || cfg == NULL ||
+  if (r == NULL || failed == NULL || p == NULL || cfg == NULL || k == NULL ||
       (choices == NULL && n > 0))
     return FC_EINVAL;
-  fc_kernels kscratch;
-  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
-  if (k == NULL)
-    return FC_ENOTFOUND;
   fc_case *own = NULL;
   if (c == NULL && (c = own = fc_case_new()) == NULL)
     return FC_ENOMEM;
@@ -351,23 +348,30 @@ static int make_counterexample(fc_prop_result *res, uint64_t *seq, size_t n,
   return fc_replay_encode(&cex->token, res, cfg);
 }
 
-int fc_run_property(fc_prop_result *res, const fc_property *p,
-                    const fc_run_config *cfg, fc_error *err)
+int fc_run_property_with(fc_prop_result *res, const fc_property *p,
+                         const fc_run_config *cfg, const fc_kernels *k,
+                         fc_error *err)
 {
-  if (res == NULL || p == NULL || cfg == NULL || p->generate == NULL ||
-      p->check == NULL)
+  if (res == NULL || p == NULL || cfg == NULL || k == NULL ||
+      p->generate == NULL || p->check == NULL)
     return fc_error_set(err, FC_EINVAL, "fc_run_property: NULL argument");
   int rc = fc_run_config_check(cfg, err);
   if (rc != FC_OK)
     return rc;
-  fc_kernels kscratch;
-  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
-  if (k == NULL)
-    return fc_error_set(err, FC_ENOTFOUND, "unknown kernel table '%s'",
-                        cfg->kernels);
   memset(res, 0, sizeof *res);
   res->prop = p;
   double t0 = fc_now();
+  /* Issue 16: a property that calls the built-in tables directly cannot
+   * judge a plugin or an exec kernel; running it would judge the
+   * reference in the user's kernel's name.  It is not provided, and its
+   * database entry (another kernel's) is left alone. */
+  if (cfg->provider != NULL && p->kernels_via == FC_KV_TABLE) {
+    res->status = FC_STATUS_NOT_PROVIDED;
+    snprintf(res->message, sizeof res->message, "runs the built-in double "
+             "kernels only; not yet routed through a kernel provider");
+    res->seconds = fc_now() - t0;
+    return FC_OK;
+  }
 
   uint64_t *fail_seq = NULL;
   size_t fail_n = 0;
@@ -379,11 +383,14 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
   if (cfg->db_dir != NULL) {
     uint64_t *seq = NULL;
     size_t n = 0;
-    int lrc = fc_db_load(&seq, &n, cfg->db_dir, p->id);
+    int lrc = fc_db_load(&seq, &n, cfg->db_dir, p, fc_kernel_id(cfg));
+    char dbp[4200];
     if (lrc != FC_OK && lrc != FC_ENOTFOUND)
       snprintf(res->db_warning, sizeof res->db_warning,
-               "failure database record %s/%s.json is unreadable or corrupt "
-               "(%s): ignored", cfg->db_dir, p->id, fc_strerror(lrc));
+               "failure database record %s is unreadable or corrupt, or "
+               "of other kernels (%s): ignored",
+               fc_db_path(dbp, sizeof dbp, cfg->db_dir, p->id,
+                          fc_kernel_id(cfg)), fc_strerror(lrc));
     if (lrc == FC_OK) {
       fc_case *c = fc_case_new();
       fc_check_result r;
@@ -403,7 +410,7 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
         res->oracle_seconds += r.oracle_seconds;
         fold_worst(res, &r, -1);
       } else if (erc == FC_OK) {
-        fc_db_remove(cfg->db_dir, p->id); /* fixed: forget it */
+        fc_db_remove(cfg->db_dir, p->id, fc_kernel_id(cfg)); /* fixed */
       }
       free(seq);
     }
@@ -451,6 +458,14 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
       case_out *o = &j.out[i];
       if (!o->done)
         break;
+      if (o->rc == FC_ENOTPROVIDED) {
+        /* The provider has no entry for what the check calls: a status
+         * of its own, neither a pass nor an error of the run. */
+        res->status = FC_STATUS_NOT_PROVIDED;
+        snprintf(res->message, sizeof res->message, "the kernels under "
+                 "test have no entry for the contract this property calls");
+        break;
+      }
       if (o->rc != FC_OK) {
         res->status = FC_STATUS_ERROR;
         snprintf(res->message, sizeof res->message,
@@ -483,11 +498,11 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
     }
     j_ncases = j.ncases;
     res->stopped_by_time = j.timed_out && fail_index < 0 &&
-                           res->status != FC_STATUS_ERROR;
+                           res->status == FC_STATUS_PASS;
     res->interrupted = j.interrupted && fail_index < 0 &&
-                       res->status != FC_STATUS_ERROR;
+                       res->status == FC_STATUS_PASS;
     free(j.out);
-    if (res->status != FC_STATUS_ERROR && fail_index >= 0) {
+    if (res->status == FC_STATUS_PASS && fail_index >= 0) {
       rc = record_case(&fail_seq, &fail_n, p, cfg, k, fail_index, j_ncases);
       if (rc != FC_OK) {
         res->status = FC_STATUS_ERROR;
@@ -498,8 +513,9 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
     }
   }
 
-  /* 3. Shrink the failure and judge the property. */
-  if (res->status != FC_STATUS_ERROR && fail_seq != NULL) {
+  /* 3. Shrink the failure and judge the property.  Until here the status
+   * is pass (still open), error or not provided (settled). */
+  if (res->status == FC_STATUS_PASS && fail_seq != NULL) {
     rc = make_counterexample(res, fail_seq, fail_n, fail_level, fail_index, p,
                              cfg, k);
     fail_seq = NULL;
@@ -511,7 +527,7 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
       char *json = NULL;
       int src = fc_replay_record_json(&json, p, res->cex, cfg, 1);
       if (src == FC_OK)
-        src = fc_db_save(cfg->db_dir, p->id, json);
+        src = fc_db_save(cfg->db_dir, p->id, fc_kernel_id(cfg), json);
       if (src != FC_OK)
         snprintf(res->db_warning, sizeof res->db_warning,
                  "could not save the failure in the database %s: %s",
@@ -520,7 +536,7 @@ int fc_run_property(fc_prop_result *res, const fc_property *p,
     }
   }
   free(fail_seq);
-  if (res->status != FC_STATUS_ERROR) {
+  if (res->status == FC_STATUS_PASS) {
     if (p->expect == FC_EXPECT_HOLDS) {
       res->status = res->cex ? FC_STATUS_FAIL : FC_STATUS_PASS;
       if (res->cex)
@@ -576,138 +592,39 @@ int fc_report_ok(const fc_report *rep)
   if (rep == NULL || rep->interrupted)
     return 0;
   for (size_t i = 0; i < rep->n; i++)
-    if (rep->results[i].status != FC_STATUS_PASS)
+    if (rep->results[i].status != FC_STATUS_PASS &&
+        rep->results[i].status != FC_STATUS_NOT_PROVIDED)
       return 0;
   return 1;
 }
 
-static int matches_any(const char *id, const char *const *patterns)
+size_t fc_report_count(const fc_report *rep, fc_status s)
 {
-  for (const char *const *q = patterns; q && *q; q++)
-    if (fc_pattern_match(*q, id))
-      return 1;
-  return 0;
+  size_t n = 0;
+  for (size_t i = 0; rep != NULL && i < rep->n; i++)
+    n += rep->results[i].status == s;
+  return n;
 }
 
-static int selected(const char *id, const char *const *patterns,
-                    const fc_run_config *cfg)
+int fc_run_props(fc_report *rep, const fc_run_config *cfg,
+                 const fc_property *const *sel, size_t n,
+                 const fc_kernels *k, fc_error *err)
 {
-  if (patterns != NULL && patterns[0] != NULL && !matches_any(id, patterns))
-    return 0;
-  if (matches_any(id, cfg->exclude))
-    return 0;
-  if (cfg->only == NULL)
-    return 1;
-  for (const char *const *q = cfg->only; *q; q++)
-    if (strcmp(*q, id) == 0)
-      return 1;
-  return 0;
-}
-
-/* The first of patterns that matches no property, or NULL. */
-static const char *unmatched(const char *const *patterns)
-{
-  for (const char *const *q = patterns; q && *q; q++) {
-    int any = 0;
-    for (size_t i = 0, np = fc_properties_count(); i < np && !any; i++)
-      any = fc_pattern_match(*q, fc_properties_at(i)->id);
-    if (!any)
-      return *q;
-  }
-  return NULL;
-}
-
-int fc_select_properties(const fc_property ***out, size_t *n,
-                         const fc_run_config *cfg,
-                         const char *const *patterns, fc_error *err)
-{
-  if (out == NULL || n == NULL || cfg == NULL)
-    return fc_error_set(err, FC_EINVAL, "fc_select_properties: NULL argument");
-  *out = NULL;
-  *n = 0;
-  /* Every pattern must select something: a typo is an error, not a pass;
-   * an exclusion with a typo would run what was meant to be left out. */
-  const char *typo = unmatched(patterns);
-  if (typo != NULL)
-    return fc_error_set(err, FC_ENOTFOUND,
-                        "no property matches '%s' (see 'foldcheck list')",
-                        typo);
-  if ((typo = unmatched(cfg->exclude)) != NULL)
-    return fc_error_set(err, FC_ENOTFOUND, "--exclude '%s' matches no "
-                        "property (see 'foldcheck list')", typo);
-  for (const char *const *q = cfg->only; q && *q; q++)
-    if (fc_properties_find(*q) == NULL)
-      return fc_error_set(err, FC_ENOTFOUND, "no property has the id '%s' "
-                          "(see 'foldcheck list')", *q);
-  if (cfg->shard_count < 0 || cfg->shard_count > FC_SHARDS_MAX ||
-      (cfg->shard_count > 1 &&
-       (cfg->shard_index < 1 || cfg->shard_index > cfg->shard_count)))
-    return fc_error_set(err, FC_ERANGE, "shard must be K/N with 1 <= K <= N "
-                        "<= %d, got %d/%d", FC_SHARDS_MAX, cfg->shard_index,
-                        cfg->shard_count);
-  size_t total = fc_properties_count(), m = 0;
-  const fc_property **sel = calloc(total ? total : 1, sizeof *sel);
-  int *shard_of = calloc(total ? total : 1, sizeof *shard_of);
-  if (sel == NULL || shard_of == NULL) {
-    free(sel);
-    free(shard_of);
-    return fc_error_set(err, FC_ENOMEM, "out of memory");
-  }
-  for (size_t i = 0; i < total; i++)
-    if (selected(fc_properties_at(i)->id, patterns, cfg))
-      sel[m++] = fc_properties_at(i);
-  /* Before sharding: an empty shard of a non-empty selection is fine. */
-  if (m == 0 && (cfg->exclude != NULL || cfg->only != NULL)) {
-    free(sel);
-    free(shard_of);
-    return fc_error_set(err, FC_ENOTFOUND, "no property is left to run once "
-                        "%s applied", cfg->only && cfg->exclude
-                                          ? "the exclusions and the id list are"
-                                          : cfg->only ? "the id list is"
-                                                      : "the exclusions are");
-  }
-  if (cfg->shard_count > 1) {
-    fc_shard_assign(shard_of, sel, m, cfg);
-    size_t k = 0;
-    for (size_t i = 0; i < m; i++)
-      if (shard_of[i] == cfg->shard_index)
-        sel[k++] = sel[i];
-    m = k;
-  }
-  free(shard_of);
-  *out = sel;
-  *n = m;
-  return FC_OK;
-}
-
-int fc_run(fc_report *rep, const fc_run_config *cfg,
-           const char *const *patterns, fc_error *err)
-{
-  if (rep == NULL || cfg == NULL)
+  if (rep == NULL || cfg == NULL || k == NULL || (sel == NULL && n > 0))
     return fc_error_set(err, FC_EINVAL, "fc_run: NULL argument");
   memset(rep, 0, sizeof *rep);
   int rc = fc_run_config_check(cfg, err);
   if (rc != FC_OK)
     return rc;
-  fc_kernels kscratch;
-  const fc_kernels *k = fc_kernels_resolve(&kscratch, cfg);
-  if (k == NULL)
-    return fc_error_set(err, FC_ENOTFOUND, "unknown kernel table '%s'",
-                        cfg->kernels);
-  const fc_property **sel = NULL;
-  size_t n = 0;
-  rc = fc_select_properties(&sel, &n, cfg, patterns, err);
-  if (rc != FC_OK)
-    return rc;
   rep->results = calloc(n ? n : 1, sizeof *rep->results);
-  if (rep->results == NULL) {
-    free(sel);
+  if (rep->results == NULL)
     return fc_error_set(err, FC_ENOMEM, "out of memory");
-  }
   rep->cfg = *cfg;
   rep->cfg.stop = NULL; /* the caller's flag does not outlive the run */
+  /* The kernels' name as the caller gave it (a table name or a provider's
+   * --kernels spec): the engine looks up no table. */
   snprintf(rep->kernels, sizeof rep->kernels, "%s",
-           cfg->provider && cfg->kernels ? cfg->kernels : fc_kernels_name(k));
+           cfg->kernels ? cfg->kernels : "reference");
   fc_env_collect(&rep->env, cfg->threads);
   double t0 = fc_now();
   long fell_short = 0;
@@ -724,20 +641,19 @@ int fc_run(fc_report *rep, const fc_run_config *cfg,
       rep->interrupted = 1;
       break;
     }
-    rc = fc_run_property(&rep->results[rep->n], p, cfg, err);
+    rc = fc_run_property_with(&rep->results[rep->n], p, cfg, k, err);
     if (rc != FC_OK) {
-      free(sel);
       fc_report_clear(rep);
       return rc;
     }
-    fell_short += rep->results[rep->n].status != FC_STATUS_PASS;
+    fell_short += rep->results[rep->n].status == FC_STATUS_FAIL ||
+                  rep->results[rep->n].status == FC_STATUS_ERROR;
     rep->n++;
     if (cfg->stop != NULL && *cfg->stop) {
       rep->interrupted = 1;
       break;
     }
   }
-  free(sel);
   rep->seconds = fc_now() - t0;
   return FC_OK;
 }

@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine_internal.h"
-#include "kernels/kernels.h"
 
 typedef struct shrinker {
   const fc_property *p;
