@@ -1242,7 +1242,7 @@ static const fc_property p_rope = {
     "kernel accuracy of RoPE against MPFR, error vs position (no Lean name)",
     .generate = gen_rope,
     .check = check_rope,
-    .kernels_via = FC_KV_TABLE,
+    .kernels_via = FC_KV_PROVIDER,
     .describe = describe,
     .plot_x = "position p",
     .plot_y = "error / bound",

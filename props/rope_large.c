@@ -376,7 +376,7 @@ static int check_rope_large(fc_check_result *r, const fc_case *c,
     return FC_EINVAL;
   const size_t d = k.d, np = k.npos;
   const int user = fc_kx_external(x);
-  fc_kernel_arith arith = {FC_FMT_FP64, FC_FMT_FP64};
+  fc_kernel_arith arith = {FC_FMT_FP64, FC_FMT_FP64, 0};
   double *out = malloc(np * d * sizeof *out);
   double *err = malloc(np * d * sizeof *err);
   double *xs = user ? malloc(np * d * sizeof *xs) : NULL;
@@ -476,7 +476,7 @@ static const fc_property p_rope_large = {
                  "error vs position (no Lean name)",
     .generate = gen_rope_large,
     .check = check_rope_large,
-    .kernels_via = FC_KV_TABLE,
+    .kernels_via = FC_KV_PROVIDER,
     .describe = describe,
     .plot_x = "position p",
     .plot_y = "error / bound",

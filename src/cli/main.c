@@ -949,7 +949,7 @@ int fc_cli_replay(int argc, char **argv)
       break;
     case 'h':
     case OPT_HELP:
-        printf("usage: foldcheck replay TOKEN|FILE [--prec BITS] [--kernels NAME] "
+      printf("usage: foldcheck replay TOKEN|FILE [--prec BITS] [--kernels NAME] "
              "[--kernel-arith S/A] [--choices] [--verbose]\n"
              "       foldcheck replay REPORT.json [PROPERTY] [options]\n"
              "Re-check one counterexample alone.  TOKEN is the fc1-... token a\n"

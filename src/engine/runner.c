@@ -462,8 +462,12 @@ int fc_run_property_with(fc_prop_result *res, const fc_property *p,
         /* The provider has no entry for what the check calls: a status
          * of its own, neither a pass nor an error of the run. */
         res->status = FC_STATUS_NOT_PROVIDED;
-        snprintf(res->message, sizeof res->message, "the kernels under "
-                 "test have no entry for the contract this property calls");
+        if (o->r.note[0] != '\0') /* the check's own reason */
+          snprintf(res->message, sizeof res->message, "%s", o->r.note);
+        else
+          snprintf(res->message, sizeof res->message, "the kernels under "
+                   "test have no entry for the contract this property "
+                   "calls");
         break;
       }
       if (o->rc != FC_OK) {
