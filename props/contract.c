@@ -1258,6 +1258,92 @@ static const long alloc_dims[] = {512, 16, 64, 128, 1024, 4096};
 /* near: the negative control's samples, the mean angle within 8 ulps of
  * the threshold (where any finite-precision allocator can go either way),
  * no random keys. */
+/* A key on the bf16 grid whose exact phase-collapse angle is as close to
+ * target_deg as the grid allows: x at one coordinate (8 significant
+ * bits), m coordinates 1 + 2^-7, m2 coordinates 1 - 2^-8 (one bf16 ulp
+ * either side of 1), the rest 1.  Every such value is exact in bf16,
+ * fp16, fp32 and fp64, so storage rounding leaves the case as drawn and
+ * a near-threshold sample stays near the threshold at every declared
+ * storage (the ulp-offset draws do not survive rounding to bf16: they
+ * move by about a tenth of a degree, far outside what an fp32 mean can
+ * get wrong).  About 2^16 grid points over a few tenths of a degree: the
+ * best just ABOVE the threshold (the rule decides angle <= t, so a mean
+ * rounded down onto t, as a correctly rounded fp32 mean within half an
+ * ulp of 40 or 44 degrees (1.9e-6 degree) is, decides wrongly) lands
+ * within about 1e-6 degree of it. */
+static long double grid_angle(long double x, long double m, long double m2,
+                              size_t d)
+{
+  const long double h = 0x1p-7L, l = 0x1p-8L, rest = (long double)d - 1 - m - m2;
+  const long double s1 = x + m * (1 + h) + m2 * (1 - l) + rest;
+  const long double s2 =
+      x * x + m * (1 + h) * (1 + h) + m2 * (1 - l) * (1 - l) + rest;
+  return acosl(s1 / (sqrtl((long double)d) * sqrtl(s2))) * 180 /
+         3.14159265358979323846264338327950288L;
+}
+
+/* The bf16 values (8 significant bits) below (up = 0) or above x. */
+static double bf16_grid(long double x, int up)
+{
+  int e;
+  frexpl(x, &e);
+  const long double f = ldexpl(x, 8 - e);
+  return (double)ldexpl(up ? ceill(f) : floorl(f), e - 8);
+}
+
+static int craft_grid(double *key, size_t d, long pos, double target_deg)
+{
+  const size_t M = d - 2 < 255 ? d - 2 : 255;
+  double bx = 0, best = INFINITY;
+  size_t bm = 0, bm2 = 0;
+  for (size_t m = 0; m <= M; m++)
+    for (size_t m2 = 0; m + m2 <= M; m2++) {
+      /* the continuous x: s1 = cos(target) sqrt(d s2) squared is a
+       * quadratic in x, (1 - K) x^2 + 2 A x + A^2 - K B = 0 */
+      const long double h = 0x1p-7L, l = 0x1p-8L,
+                        rest = (long double)(d - 1 - m - m2);
+      const long double A = m * (1 + h) + m2 * (1 - l) + rest,
+                        B = m * (1 + h) * (1 + h) + m2 * (1 - l) * (1 - l) +
+                            rest;
+      const long double cs = cosl(target_deg *
+                                  3.14159265358979323846264338327950288L /
+                                  180),
+                        K = cs * cs * (long double)d;
+      const long double qa = 1 - K, qb = 2 * A, qc = A * A - K * B;
+      const long double disc = qb * qb - 4 * qa * qc;
+      if (!(disc >= 0) || qa == 0)
+        continue;
+      const long double lo = (-qb - sqrtl(disc)) / (2 * qa),
+                        hi = (-qb + sqrtl(disc)) / (2 * qa);
+      const long double xr = lo > hi ? lo : hi;
+      const double xs[2] = {bf16_grid(xr, 0), bf16_grid(xr, 1)};
+      for (int i = 0; i < 2; i++) {
+        if (!(xs[i] > 1))
+          continue;
+        const double g = (double)(grid_angle(xs[i], m, m2, d) - target_deg);
+        if (g > 0 && g < best) {
+          best = g;
+          bx = xs[i];
+          bm = m;
+          bm2 = m2;
+        }
+      }
+    }
+  if (!(best < 1))
+    return FC_ERANGE;
+  const size_t px = (size_t)pos % d;
+  size_t j = 0;
+  for (size_t i = 0; i < d; i++) {
+    if (i == px) {
+      key[i] = bx;
+      continue;
+    }
+    key[i] = j < bm ? 1 + 0x1p-7 : (j < bm + bm2 ? 1 - 0x1p-8 : 1);
+    j++;
+  }
+  return FC_OK;
+}
+
 static int gen_alloc_mode(fc_case *c, fc_draw *dr, int near)
 {
   static const double wd[ALLOC_NDIMS] = {3, 1, 1, 1, 1, 1};
@@ -1286,6 +1372,22 @@ static int gen_alloc_mode(fc_case *c, fc_draw *dr, int near)
   /* Drawn last, so that a random case shrinks into the crafted one its
    * earlier choices describe. */
   const int random = !near && fc_draw_bool(dr, 0.25);
+  /* near: half the samples are one key on the bf16 grid (craft_grid),
+   * at d = 512 or more. */
+  const int grid = near && fc_draw_bool(dr, 0.5);
+  if (grid) {
+    const long dg = d < 512 ? 512 : d;
+    double *key = fc_case_add_dim(c, "d_l", dg) == FC_OK
+                      ? fc_case_add_reals(c, "keys", 1, (size_t)dg)
+                      : NULL;
+    if (key == NULL)
+      return FC_ENOMEM;
+    if (craft_grid(key, (size_t)dg, pos[0], t) != FC_OK) {
+      fc_draw_reject(dr);
+      return FC_OK;
+    }
+    return fc_draw_status(dr);
+  }
   int rc = fc_case_add_dim(c, "d_l", d);
   double *keys = rc == FC_OK
                      ? fc_case_add_reals(c, "keys", (size_t)n, (size_t)d)
