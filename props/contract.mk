@@ -149,3 +149,14 @@ EXTRA_DIST += tests/cli-plugin.sh tests/cli-python.sh \
 ## The error model behind every bound (formats, gamma_n, underflow, the
 ## declared arithmetic and its rounding points): shipped and installed.
 dist_doc_DATA += doc/error-model.md
+
+## Precision-aware negative controls (issue 16, item 5): the fp32 example
+## behind bf16 storage, an honest bf16-storage kernel that must get exit 0.
+check_LTLIBRARIES += tests/plugins/libbf16store.la
+tests_plugins_libbf16store_la_SOURCES = tests/plugins/bf16_store.c
+tests_plugins_libbf16store_la_CPPFLAGS = $(EX_CPP)
+tests_plugins_libbf16store_la_LDFLAGS = $(EXAMPLE_PLUGIN_LDFLAGS)
+tests_plugins_libbf16store_la_CFLAGS = $(WARN_CFLAGS)
+tests_plugins_libbf16store_la_LIBADD = -lm
+TESTS += tests/cli-controls.sh
+EXTRA_DIST += tests/cli-controls.sh
