@@ -831,18 +831,18 @@ static int fold_fairness(double *F, const fc_case *c,
   for (int m = 0; m < 4; m++) {
     /* The exact fold's magnitudes plus the fold bound, as check_fold
      * takes them (the accuracy measured here is thrown away). */
-    if ((rc = fold_accuracy(&scratch, W[m], W[m], R, d, dm, m == 3, a,
-                            Hm[m], Ef, prec)) != FC_OK)
+    if ((rc = fc_kx_fold_accuracy(&scratch, W[m], W[m], R, d, dm, m == 3,
+                                  a, Hm[m], Ef, prec)) != FC_OK)
       goto done;
     for (size_t i = 0; i < nw; i++)
       Hm[m][i] = fabs(Hm[m][i]) + Ef[i];
   }
-  fc_bnd_block_in bi;
-  bnd_in(&bi, &b, b.wq, b.wk, b.wv, b.wo);
-  if ((rc = fc_bnd_block(E1, &bi, a)) != FC_OK)
+  fc_kx ka; /* the arithmetic alone: no kernel is called */
+  memset(&ka, 0, sizeof ka);
+  ka.a = *a;
+  if ((rc = bnd_block(E1, &ka, &b, b.wq, b.wk, b.wv, b.wo)) != FC_OK)
     goto done;
-  bnd_in(&bi, &b, Hm[0], Hm[1], Hm[2], Hm[3]);
-  if ((rc = fc_bnd_block(E2, &bi, a)) != FC_OK)
+  if ((rc = bnd_block(E2, &ka, &b, Hm[0], Hm[1], Hm[2], Hm[3])) != FC_OK)
     goto done;
   fc_mp_attn_dims g = {T, dm, d, 1, 1, dm};
   const size_t rows[4] = {d, d, d, dm}, cols[4] = {dm, dm, dm, d};
@@ -923,12 +923,12 @@ static int fold_neg_applicable(fc_check_result *r, const fc_kernel_arith *a,
 static int check_fold_neg(fc_check_result *r, const fc_case *c,
                           const fc_check_ctx *x)
 {
-  kx k;
-  int rc = kx_open(&k, x);
+  fc_kx k;
+  int rc = fc_kx_open(&k, x);
   if (rc != FC_OK)
     return rc;
   rc = fold_neg_applicable(r, &k.a, FOLD_NEG_DETECT, x->prec);
-  kx_close(&k);
+  fc_kx_close(&k);
   if (rc != FC_OK)
     return rc;
   rc = check_fold(r, c, x);
