@@ -43,9 +43,12 @@ for p in $FL $FN $RL $RS; do
 done
 grep -q "kernel crashed: SIGSEGV" "$TMP/out"; ok $? "verdict: kernel crashed"
 
-expect_exit 1 "the online rotation cannot go through the contract" -- \
+expect_exit 0 "the online rotation cannot go through the contract: not provided, exit 0" -- \
   $F $RUN fold.large.online_any --cases 1 --kernels "$(lib)"
-grep -q "not provided" "$TMP/out" "$TMP/err"; ok $? "online_any: not provided"
+grep -q "inside attention_block, which the kernel contract cannot" "$TMP/out" "$TMP/err"
+ok $? "online_any: not provided, with the reason"
+expect_exit 1 "--require-all: the same is an error" -- \
+  $F $RUN fold.large.online_any --cases 1 --kernels "$(lib)" --require-all
 
 # caught VARIANT PROPERTY CASES: fails and is shrunk; the shrunk case's
 # description is left in $TMP/out.
