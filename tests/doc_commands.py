@@ -22,6 +22,10 @@ block of README and doc/*.md opens with an info string, and
                         through tests/doc-block.sh with this ID, which is
                         checked here
   ```sh needs=numpy     the same, skipped when no python3 has NumPy
+  ```sh needs=torch     the same, skipped when /usr/bin/python3 cannot
+                        import torch (Debian's python3-torch; the blocks
+                        name /usr/bin/python3, as a python3 first on PATH
+                        may lack torch)
   ```text compare       shown output, compared with the stdout of the sh
                         block just before it: line by line, trailing
                         blanks ignored, a line "..." standing for any
@@ -171,6 +175,15 @@ def numpy_python(scratch, env):
     return False
 
 
+def torch_python(env):
+    """True when /usr/bin/python3, which the torch blocks name, imports
+    torch."""
+    exe = "/usr/bin/python3"
+    return os.access(exe, os.X_OK) and subprocess.run(
+        [exe, "-c", "import torch"], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL).returncode == 0
+
+
 def run_file(srcdir, builddir, path):
     fname = os.path.relpath(path, srcdir)
     scratch = tempfile.mkdtemp(prefix="fcdoc.")
@@ -184,6 +197,7 @@ def run_file(srcdir, builddir, path):
         env = dict(os.environ)
         env["PATH"] = builddir + os.pathsep + env.get("PATH", "")
         numpy = numpy_python(scratch, env)
+        torch = None  # checked at the first torch block (the import is slow)
         env.pop("CI", None)
         env["HOME"] = scratch
         last_out = None
@@ -204,6 +218,14 @@ def run_file(srcdir, builddir, path):
                     (where, first_command(body)))
                 last_out = None
                 continue
+            if lang == "sh" and a.get("needs") == "torch":
+                if torch is None:
+                    torch = torch_python(env)
+                if not torch:
+                    tap(True, "%s: %s # SKIP /usr/bin/python3 cannot import "
+                        "torch" % (where, first_command(body)))
+                    last_out = None
+                    continue
             if lang == "sh":
                 want = int(a.get("exit", "0"))
                 script = os.path.join(scratch, ".block.sh")
