@@ -1174,7 +1174,7 @@ static int check_root(json_t *root, fc_error *err)
                     FC_PREC_MAX, "precision (bits)", err)) != FC_OK ||
       (rc = get_int(&ri.slack, root, "", "slack_bits", 1, 0, ri.prec / 2,
                     "slack (bits)", err)) != FC_OK ||
-      (rc = get_str(NULL, root, "", "kernels", 1, 0, SIZE_MAX, err)) !=
+      (rc = get_str(NULL, root, "", "kernels", 1, 0, 1023, err)) !=
           FC_OK ||
       (rc = check_shard(root, err)) != FC_OK ||
       (rc = get_bool(root, "", "interrupted", 0, err)) != FC_OK ||

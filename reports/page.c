@@ -567,15 +567,15 @@ static int write_page(FILE *out, const fc_report *rep, int md)
   size_t passed = 0, failed = 0, errors = 0;
   long faults = 0;
   fc_report_counts(rep, &passed, &failed, &errors, &faults);
-  char summary[512];
+  char summary[1700]; /* the kernels spec may be 1023 characters */
   snprintf(summary, sizeof summary,
            "foldcheck %s, profile %s, seed %llu, precision %ld bits (self-check "
            "at %ld), slack %ld bits, kernels %s. %zu properties: %zu passed, %zu "
-           "failed, %zu errors; %ld oracle faults; %.1f s.",
+           "failed, %zu errors, %zu not provided; %ld oracle faults; %.1f s.",
            rep->env.foldcheck, rep->cfg.profile ? rep->cfg.profile : "?",
            (unsigned long long)rep->cfg.seed, rep->cfg.prec, rep->cfg.prec + 64,
            rep->cfg.slack_bits, rep->kernels, rep->n, passed, failed, errors,
-           faults, rep->seconds);
+           fc_report_count(rep, FC_STATUS_NOT_PROVIDED), faults, rep->seconds);
   if (md) {
     put(&g, "# foldcheck conformance report\n\n");
   } else {

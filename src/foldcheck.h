@@ -699,7 +699,7 @@ void fc_env_blas_threads(int n);
 
 typedef struct fc_report {
   fc_run_config cfg;
-  char kernels[64];
+  char kernels[1024]; /* the --kernels spec, whole (exec command lines are long) */
   fc_env env;
   size_t n;
   fc_prop_result *results;

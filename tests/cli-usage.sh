@@ -54,4 +54,8 @@ printf 'fc1-e30\n' > "$TMP/empty.tok"
 bad "replay of a token file holding {}" replay "$TMP/empty.tok"
 bad "list with a bad option" list --zzz
 bad "kernels with an argument" kernels extra
+# A --kernels spec is kept whole in every report: one too long to keep is
+# refused, never truncated.
+long=$(printf 'x%.0s' $(seq 1 1100))
+bad "a --kernels spec of 1105 characters" run contract.sign_quant --kernels "exec:$long"
 done_testing

@@ -393,6 +393,12 @@ static int parse_run_opts(run_opts_out *o, const char **pats, int *npats,
     case OPT_PROFILE:
       break; /* handled above */
     case OPT_KERNELS:
+      /* Reports keep the spec whole (fc_report.kernels): never truncated. */
+      if (strlen(arg) >= sizeof ((fc_report *)0)->kernels)
+        return fc_cli_usage_error("--kernels: a spec of %zu characters; at "
+                                  "most %zu (put a long command line in a "
+                                  "script)", strlen(arg),
+                                  sizeof ((fc_report *)0)->kernels - 1);
       if (!fc_cli_kernels_arg_ok(arg))
         return fc_cli_usage_error("unknown kernel table '%s' (see 'foldcheck "
                                   "kernels'; a plugin path needs a '/')", arg);
