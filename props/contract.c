@@ -463,6 +463,27 @@ static int oracle_block(fc_mp_attn *w, const blk *b, fc_schedule *sc,
   return fc_mp_attn_forward(w, &in);
 }
 
+/* The exact fold and both exact blocks: e[0..3] = W (stored), e[4..7] =
+ * the exact fold of W by R (R W for q, k, v; Wo R^T), w1 = the block with
+ * e[0..3], w2 = with e[4..7]. */
+static int oracle_fold_pair(fc_mp_attn *w1, fc_mp_attn *w2, const blk *b,
+                            fc_schedule *sc, long *pos, fc_mp_emat *e,
+                            const fc_mp_emat *R, const double *const W[4])
+{
+  int rc = FC_OK;
+  for (int m = 0; m < 4; m++)
+    fc_mp_emat_set_d(&e[m], W[m]);
+  for (int m = 0; m < 3 && rc == FC_OK; m++)
+    rc = fc_mp_emat_mul(&e[4 + m], R, 0, &e[m], 0);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_mul(&e[7], &e[3], 0, R, 1);
+  if (rc == FC_OK)
+    rc = oracle_block(w1, b, sc, pos, &e[0], &e[1], &e[2], &e[3]);
+  if (rc == FC_OK)
+    rc = oracle_block(w2, b, sc, pos, &e[4], &e[5], &e[6], &e[7]);
+  return rc;
+}
+
 /* The harness bound of the block b with weights (magnitudes) wq..wo. */
 static int bnd_block(double *E, const fc_kx *k, const blk *b, const double *wq,
                      const double *wk, const double *wv, const double *wo)
@@ -665,21 +686,11 @@ static int check_fold(fc_check_result *r, const fc_case *c,
     rc = fc_mp_attn_init(&w3, &g, x->prec);
   if (rc != FC_OK)
     goto done;
-  for (int m = 0; m < 4; m++)
-    fc_mp_emat_set_d(&e[m], W[m]);
   /* e[4..7]: exact fold; e[8..10]: user's q, k, v; the user's Wo goes in
    * e[7]'s slot after B is done (reuse); e[11]: the exact R. */
   if ((rc = fc_mp_emat_givens(&e[11], &gv)) != FC_OK)
     goto done;
-  for (int m = 0; m < 3 && rc == FC_OK; m++)
-    rc = fc_mp_emat_mul(&e[4 + m], &e[11], 0, &e[m], 0);
-  if (rc == FC_OK)
-    rc = fc_mp_emat_mul(&e[7], &e[3], 0, &e[11], 1);
-  if (rc == FC_OK)
-    rc = oracle_block(&w1, &b, sc, pos, &e[0], &e[1], &e[2], &e[3]);
-  if (rc == FC_OK)
-    rc = oracle_block(&w2, &b, sc, pos, &e[4], &e[5], &e[6], &e[7]);
-  if (rc != FC_OK)
+  if ((rc = oracle_fold_pair(&w1, &w2, &b, sc, pos, e, &e[11], W)) != FC_OK)
     goto done;
   for (int m = 0; m < 3; m++)
     fc_mp_emat_set_d(&e[8 + m], F[m]);
@@ -855,18 +866,8 @@ static int fold_fairness(double *F, const fc_case *c,
     rc = fc_mp_attn_init(&w2, &g, prec);
   if (rc == FC_OK)
     rc = fc_mp_emat_givens(&e[8], &gv);
-  if (rc != FC_OK)
-    goto done;
-  for (int m = 0; m < 4; m++)
-    fc_mp_emat_set_d(&e[m], W[m]);
-  for (int m = 0; m < 3 && rc == FC_OK; m++)
-    rc = fc_mp_emat_mul(&e[4 + m], &e[8], 0, &e[m], 0);
   if (rc == FC_OK)
-    rc = fc_mp_emat_mul(&e[7], &e[3], 0, &e[8], 1);
-  if (rc == FC_OK)
-    rc = oracle_block(&w1, &b, sc, pos, &e[0], &e[1], &e[2], &e[3]);
-  if (rc == FC_OK)
-    rc = oracle_block(&w2, &b, sc, pos, &e[4], &e[5], &e[6], &e[7]);
+    rc = oracle_fold_pair(&w1, &w2, &b, sc, pos, e, &e[8], W);
   if (rc != FC_OK)
     goto done;
   mpfr_t t;
