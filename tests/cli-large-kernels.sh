@@ -30,6 +30,16 @@ grep -q "^$RS .*pass" "$TMP/out"; ok $? "$RS passes"
 grep -q "^$FN .*pass" "$TMP/out"; ok $? "$FN is detected"
 grep -q "^$RL .*pass" "$TMP/out"; ok $? "$RL passes"
 
+# With no pattern, the user's kernels meet every property that judges a
+# kernel through them, the large ones included (a d >= 64 bug is caught
+# by a plain `foldcheck run --kernels`).
+expect_exit 1 "no pattern: the d64 bug is caught by the default selection" -- \
+  $F $RUN --cases 2 --kernels "$(lib _d64)"
+for p in $FL $FN $RL $RS contract.rope_accuracy; do
+  grep -q "^$p " "$TMP/out"; ok $? "no pattern: $p runs"
+done
+grep -q "^$RL .*FAIL" "$TMP/out"; ok $? "no pattern: $RL catches d64"
+
 # The same kernel judged at fp64 accumulation: the large properties use the
 # declared arithmetic's bounds, so they fail (the kernel really ran).
 expect_exit 1 "the fp32 kernel judged at fp64 bounds fails $RL" -- \

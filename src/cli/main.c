@@ -158,7 +158,9 @@ static void run_help(void)
       "                      or your own: ./libmine.so (a C plugin, see\n"
       "                      foldcheck/kernel.h) or 'exec:CMD ARGS' (a program\n"
       "                      speaking the frame protocol); then the default\n"
-      "                      selection is the contract.* properties\n"
+      "                      selection is every property that judges a\n"
+      "                      kernel through it (contract.*, fold.large.*,\n"
+      "                      commutant.rope_accuracy, commutant.large.*)\n"
       "  --kernel-timeout SEC  per call of a plugin/exec kernel (default 10)\n"
       "  --kernel-arith ARITH  judge at another arithmetic: STORAGE/ACCUM,\n"
       "                      STORAGE/ELEMENTWISE/ACCUM or a preset such as\n"
@@ -547,20 +549,37 @@ int fc_cli_run(int argc, char **argv)
   /* Probe the failure database now: a warning line, not a silent loss. */
   if (o.cfg.db_dir != NULL && fc_cli_check_db(o.cfg.db_dir) != 0)
     o.cfg.db_dir = NULL;
-  /* Issue 9: the user's kernels; the default selection is then contract.*.
-   * Issue 16: their identity keys the failure database. */
+  /* The user's kernels: their identity keys the failure database. */
   char kid[FC_CLI_KERNEL_ID_MAX];
   if ((rc = fc_cli_kernels_setup(&o.cfg, kid, sizeof kid, o.ktimeout,
                                  o.karith)) != 0) {
     free(pats);
     return rc;
   }
-  static const char *const contract_pats[] = {"contract", NULL};
+  /* With the user's kernels and no pattern: every property that judges a
+   * kernel through the provider (kernels_via FC_KV_PROVIDER), in registry
+   * order; the others would only report "not provided". */
+  const char **prov_pats = NULL;
+  if (npats == 0 && o.cfg.provider != NULL) {
+    const size_t np = fc_properties_count();
+    size_t k = 0;
+    prov_pats = calloc(np + 1, sizeof *prov_pats);
+    if (prov_pats == NULL) {
+      free(pats);
+      fc_cli_close_provider(o.cfg.provider);
+      fprintf(stderr, "foldcheck: out of memory\n");
+      return 2;
+    }
+    for (size_t i = 0; i < np; i++)
+      if (fc_properties_at(i)->kernels_via == FC_KV_PROVIDER)
+        prov_pats[k++] = fc_properties_at(i)->id;
+  }
   const char *const *sel_pats =
-      npats ? pats : o.cfg.provider ? contract_pats : NULL;
+      npats ? pats : o.cfg.provider ? prov_pats : NULL;
   const char **only = NULL;
   if (o.last_failed && (rc = last_failed_ids(&only, &o.cfg, sel_pats)) != 0) {
     free(pats);
+    free(prov_pats);
     fc_cli_close_provider(o.cfg.provider);
     return rc;
   }
@@ -570,6 +589,7 @@ int fc_cli_run(int argc, char **argv)
   o.cfg.stop = fc_cli_install_stop();
   rc = fc_run(&rep, &o.cfg, sel_pats, &err);
   free(pats);
+  free(prov_pats);
   free(only);
   fc_cli_close_provider(o.cfg.provider);
   if (rc != FC_OK)
