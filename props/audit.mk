@@ -8,6 +8,9 @@ libfoldcheck_la_SOURCES += \
 	src/ckpt/audit.h \
 	src/ckpt/audit.c \
 	src/ckpt/audit_report.c \
+	src/ckpt/audit_internal.h \
+	src/ckpt/stream.h \
+	src/ckpt/stream.c \
 	src/ckpt/rotation.c \
 	src/ckpt/bias.c
 

@@ -43,6 +43,8 @@
 #include <string.h>
 #include <time.h>
 #include "ckpt/audit.h"
+#include "ckpt/audit_internal.h"
+#include "ckpt/stream.h"
 #include "kernels/kernels.h"
 #include "kernels/rope.h"
 #include "oracles/rope.h"
@@ -777,6 +779,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
                  const fc_audit_opts *o, fc_error *err)
 {
   memset(a, 0, sizeof *a);
+  a->stream = o->stream;
   double t0 = now_s();
   const fc_ckpt_config *c1 = fc_ckpt_config_get(orig),
                        *c2 = rew ? fc_ckpt_config_get(rew) : c1;
@@ -923,6 +926,12 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
         a->dt_rew = dt2;
     }
     double us = fc_dtype_unit_roundoff(dt2), eta = fc_dtype_subnormal_eta(dt2);
+    /* Residual-stream rotation (stream.c): the heads are judged on the
+     * de-rotated weights, the gains fused on both sides; us grows by what
+     * the recovered Q's own error adds. */
+    if (o->stream && rew &&
+        (rc = fc_stream_derotate(o->stream, l, w, b, &us, err)) != FC_OK)
+      break;
     double bus = fc_dtype_unit_roundoff(bdt2),
            beta = fc_dtype_subnormal_eta(bdt2);
     double uc = rew ? fmax(o->u_arith, U_D) : U_D;
@@ -1151,4 +1160,19 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
   a->seconds = now_s() - t0;
   a->interrupted = o->stop != NULL && *o->stop != 0;
   return rc;
+}
+
+/* ------------------------------------------- shared with stream.c
+ * The least-squares fit and its bounds, for the residual-stream rotation
+ * (audit_internal.h). */
+int fc_audit_lsfit(fc_audit_fit *f, double *M, const double *X,
+                   const double *Y, size_t d, size_t n, size_t ld,
+                   double u_s, double eta_s, double u_c)
+{
+  work w;
+  int bad = work_init(&w, d, n);
+  if (!bad)
+    fit(f, M, &w, X, Y, ld, u_s, eta_s, u_c);
+  work_clear(&w);
+  return bad ? FC_ENOMEM : FC_OK;
 }

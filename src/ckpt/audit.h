@@ -140,6 +140,9 @@ typedef struct fc_audit_opts {
   void (*progress_cb)(void *arg, size_t done, size_t total, double seconds,
                       const char *what);
   void *progress_arg;
+  /* Residual-stream rotation (stream.h; NULL: none): the heads are judged
+   * on the weights it de-rotates, the gains it fuses. */
+  const struct fc_stream *stream;
 } fc_audit_opts;
 
 /* Read a rotation file (JSON): {"rotation": [[...d...], ...]} one d x d
@@ -178,6 +181,7 @@ typedef struct fc_audit {
                       report to write */
   int cert_sampled; /* the certification covered a sample (cert_sample) */
   size_t cert_groups_total; /* KV groups of the certified-eligible layers */
+  const struct fc_stream *stream; /* opts.stream: its verdict is reported */
 } fc_audit;
 
 /* Audit rewritten against original (same config figures, else FC_EPARSE);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ckpt/audit.h"
+#include "ckpt/stream.h"
 #include "page.h"
 
 static void planes_str(char *buf, size_t n, const fc_audit_head *h)
@@ -61,6 +62,7 @@ static void header_lines(FILE *out, const fc_audit *a, const char *pre)
             "defect ||R^T R - I||_F = %.3g (%s its precision's bound %.3g)\n",
             pre, a->rot_u, a->rot_orth, a->rot_orth <= a->rot_orth_tol
             ? "within" : "ABOVE", a->rot_orth_tol);
+  fc_stream_write_text(out, a->stream, pre);
   fprintf(out, "%sverdicts: %zu foldable, %zu vo-only, %zu online, %zu broken, "
           "%zu pruned\n", pre, a->count[0], a->count[1], a->count[2],
           a->count[3], a->count[4]);
@@ -212,6 +214,8 @@ static int write_json(FILE *out, const fc_audit *a)
     json_object_set_new(r, "rotation_file", json_pack(
         "{s:o,s:o,s:o}", "unit_roundoff", num(a->rot_u), "orth_defect",
         num(a->rot_orth), "orth_bound", num(a->rot_orth_tol)));
+  if (a->stream)
+    json_object_set_new(r, "residual_stream", fc_stream_json(a->stream));
   json_t *cnt = json_object();
   for (int v = 0; v < FC_VERDICT_COUNT; v++)
     json_object_set_new(cnt, fc_verdict_name((fc_verdict)v),
@@ -330,7 +334,13 @@ static void banner_text(char *buf, size_t n, const fc_audit *a, int *good)
   size_t bad = a->nhead - a->count[FC_VERDICT_FOLDABLE] -
                a->count[FC_VERDICT_PRUNED];
   size_t cf = nfailed_cert(a);
-  *good = bad == 0 && cf == 0;
+  int sb = a->stream && a->stream->broken;
+  *good = bad == 0 && cf == 0 && !sb;
+  if (sb) {
+    snprintf(buf, n, "RESIDUAL STREAM BROKEN: %s; %zu of %zu heads flagged "
+             "after de-rotation", a->stream->verdict, bad, a->nhead);
+    return;
+  }
   if (*good)
     snprintf(buf, n, "FOLDABLE: all %zu audited heads fold (%zu pruned); "
              "%zu certified blocks within the storage bound", a->nhead,
@@ -495,7 +505,7 @@ static void html_text(FILE *out, const char *s)
 typedef struct page_top {
   size_t *ix;
   int good;
-  char ban[320];
+  char ban[640];
 } page_top;
 
 static int page_begin(page_top *pt, const fc_audit *a)

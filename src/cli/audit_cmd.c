@@ -1,8 +1,9 @@
 /* audit_cmd.c -- `foldcheck audit ORIGINAL_DIR REWRITTEN_DIR` (issue 12).
  *
- * Exit status: 0 every audited head is foldable (or pruned, exactly) and
- * every certified block stays within its storage bound; 1 otherwise (a
- * bias not folded with its weight included); 2 bad usage or a malformed
+ * Exit status: 0 every audited head is foldable (or pruned, exactly),
+ * every certified block stays within its storage bound and a residual
+ * rotation, where one is audited, is consistent; 1 otherwise (a bias not
+ * folded with its weight included); 2 bad usage or a malformed
  * checkpoint (one line on stderr naming the file and tensor); 130/143
  * interrupted by SIGINT/SIGTERM (no report written). */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "foldcheck.h"
 #include "cli.h"
 #include "ckpt/audit.h"
+#include "ckpt/stream.h"
 #include "engine/safeio.h"
 
 static void help(void)
@@ -45,6 +47,16 @@ static void help(void)
          "  --seed S               seed of the drawn inputs (default 1)\n"
          "  --prec BITS            oracle precision (default 128)\n"
          "  --rewrite-arith f32|f64  arithmetic the rewriter used (default f32)\n"
+         "  --residual auto|on|off  residual-stream rotation (QuaRot): recover\n"
+         "                         one hidden x hidden Q with the norm gains\n"
+         "                         fused, check every layer, MLP, embeddings\n"
+         "                         and lm_head use it, then judge the heads on\n"
+         "                         the de-rotated weights (default auto: on\n"
+         "                         when the rewrite changed a norm weight or\n"
+         "                         the embeddings; Llama-family names)\n"
+         "  --online-hadamard down_proj  state an online Hadamard before\n"
+         "                         down_proj that the checkpoint does not hold:\n"
+         "                         down_proj' = Q down_proj H^T is expected\n"
          "  --format text|json|markdown|html  (default text)\n"
          "  --output FILE          write the report there, when the audit is\n"
          "                         complete (replaced atomically; left as it\n"
@@ -135,7 +147,7 @@ int fc_cli_audit(int argc, char **argv)
 {
   enum { O_LAYERS = 256, O_CERT, O_CASES, O_TOKENS, O_SEED, O_PREC, O_ARITH,
          O_FORMAT, O_OUTPUT, O_THREADS, O_PROGRESS, O_HELP, O_ROT,
-         O_CERT_ALL };
+         O_CERT_ALL, O_RESIDUAL, O_OHAD };
   static const struct option lo[] = {
       {"layers", required_argument, 0, O_LAYERS},
       {"certify-layers", required_argument, 0, O_CERT},
@@ -151,13 +163,16 @@ int fc_cli_audit(int argc, char **argv)
       {"help", no_argument, 0, O_HELP},
       {"rotation", required_argument, 0, O_ROT},
       {"certify-all", no_argument, 0, O_CERT_ALL},
+      {"residual", required_argument, 0, O_RESIDUAL},
+      {"online-hadamard", required_argument, 0, O_OHAD},
       {0, 0, 0, 0}};
   const char *layers = NULL, *cert = NULL, *output = NULL, *rotf = NULL;
   long cases = 2, tokens = 4, prec = 128, threads = 1;
   uint64_t seed = 1;
   double uarith = ldexp(1, -24);
   fc_format fmt = FC_FORMAT_TEXT;
-  int progress = 0, cert_all = 0, c;
+  int progress = 0, cert_all = 0, ohad = 0, c;
+  fc_residual_mode resid = FC_RESIDUAL_AUTO;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -207,6 +222,24 @@ int fc_cli_audit(int argc, char **argv)
     case O_ROT: rotf = optarg; break;
     case O_PROGRESS: progress = 1; break;
     case O_CERT_ALL: cert_all = 1; break;
+    case O_RESIDUAL:
+      if (strcmp(optarg, "auto") == 0)
+        resid = FC_RESIDUAL_AUTO;
+      else if (strcmp(optarg, "on") == 0)
+        resid = FC_RESIDUAL_ON;
+      else if (strcmp(optarg, "off") == 0)
+        resid = FC_RESIDUAL_OFF;
+      else
+        return fc_cli_usage_error("--residual expects auto, on or off, got "
+                                  "'%s'", optarg);
+      break;
+    case O_OHAD:
+      if (strcmp(optarg, "down_proj") != 0)
+        return fc_cli_usage_error("--online-hadamard expects down_proj (the "
+                                  "only stated online Hadamard audited), got "
+                                  "'%s'", optarg);
+      ohad = 1;
+      break;
     case O_HELP:
     case 'h': help(); return 0;
     case ':': return fc_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -275,6 +308,29 @@ int fc_cli_audit(int argc, char **argv)
     fc_ckpt_close(b);
     return st;
   }
+  if (!st && rotf && (resid == FC_RESIDUAL_ON || ohad))
+    st = fc_cli_usage_error("--rotation audits a head-space rotation file: "
+                            "%s needs ORIGINAL_DIR REWRITTEN_DIR", ohad
+                            ? "--online-hadamard" : "--residual on");
+  if (!st && ohad && resid == FC_RESIDUAL_OFF)
+    st = fc_cli_usage_error("--online-hadamard with --residual off: the "
+                            "Hadamard is audited with the residual stream");
+  fc_stream *strm = NULL;
+  if (!st && b) {
+    fc_env_blas_threads((int)threads);
+    if (fc_stream_run(&strm, a, b, ohad && resid == FC_RESIDUAL_AUTO
+                      ? FC_RESIDUAL_ON : resid, layers ? lm : NULL, uarith,
+                      ohad, &err) != FC_OK)
+      st = fc_cli_usage_error("%s", err.msg);
+  }
+  if (st) {
+    free(lm);
+    free(cm);
+    free(rot);
+    fc_ckpt_close(a);
+    fc_ckpt_close(b);
+    return st;
+  }
   fc_env_blas_threads((int)threads);
   int tty = isatty(2);
   /* As run: SIGINT/SIGTERM stop the audit at the next layer or
@@ -283,9 +339,12 @@ int fc_cli_audit(int argc, char **argv)
    * kill leaves the previous --output file as it was. */
   fc_audit_opts o = {seed, cases, tokens, prec, layers ? lm : NULL,
                      cert ? cm : NULL, uarith, progress, rot, rl, rg, rotf,
-                     fc_cli_install_stop(), rot_u, !cert_all, bar, &tty};
+                     fc_cli_install_stop(), rot_u, !cert_all, bar, &tty,
+                     strm};
   fc_audit au;
   rc = fc_audit_run(&au, a, b, &o, &err);
+  if (rc == FC_OK && !au.interrupted)
+    fc_stream_heads(strm, &au);
   int status = 0;
   if (rc == FC_OK && au.interrupted) {
     fprintf(stderr, "foldcheck: interrupted: the audit did not finish; no "
@@ -306,8 +365,10 @@ int fc_cli_audit(int argc, char **argv)
              au.nhead;
     for (size_t i = 0; i < au.ncert; i++)
       status |= !au.cert[i].pass;
+    status |= strm != NULL && strm->broken;
   }
   fc_audit_clear(&au);
+  fc_stream_free(strm);
   free(rot);
   free(lm);
   free(cm);
