@@ -9,9 +9,10 @@ block of README and doc/*.md opens with an info string, and
   ```sh                 is run, in order with the file's other sh blocks,
                         by `sh -e` in one scratch directory per file: the
                         build tree's foldcheck first on PATH, `examples`
-                        and `src` (the source tree's) and `tests/mkckpt`
-                        (the build tree's) beside it, as at the top of a
-                        built tree;
+                        and `src` (the source tree's), `tests/mkckpt`
+                        (the build tree's) and the NumPy fixtures
+                        tests/mkckpt_quarot.py and tests/mkckpt_bias.py
+                        beside it, as at the top of a built tree;
                         it must exit 0, within 300 s
   ```sh exit=N          the same, and the block must exit N (its last
                         command: put the failing command last)
@@ -194,6 +195,10 @@ def run_file(srcdir, builddir, path):
         os.mkdir(os.path.join(scratch, "tests"))
         os.symlink(os.path.join(builddir, "tests", "mkckpt"),
                    os.path.join(scratch, "tests", "mkckpt"))
+        # the NumPy checkpoint fixtures (the QuaRot example; needs=numpy)
+        for py in ("mkckpt_quarot.py", "mkckpt_bias.py"):
+            os.symlink(os.path.join(srcdir, "tests", py),
+                       os.path.join(scratch, "tests", py))
         env = dict(os.environ)
         env["PATH"] = builddir + os.pathsep + env.get("PATH", "")
         numpy = numpy_python(scratch, env)

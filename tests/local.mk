@@ -49,3 +49,8 @@ EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 include $(srcdir)/tests/reports.mk
 include $(srcdir)/tests/arith.mk
 include $(srcdir)/tests/large.mk
+
+## Residual-stream rotations in the audit (QuaRot; issue 17): fixtures by
+## tests/mkckpt_quarot.py (numpy; skipped without it).
+TESTS += tests/cli-audit-quarot.sh
+EXTRA_DIST += tests/cli-audit-quarot.sh tests/mkckpt_quarot.py

@@ -45,7 +45,7 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import mkckpt_bias as mb  # noqa: E402  (re-executes under /usr/bin/python3)
 np = mb.np
 

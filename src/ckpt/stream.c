@@ -214,7 +214,7 @@ static int check_in(fc_stream_check *c, const fc_stream *s, const fc_ckpt *a,
          nY = sqrt(nY2), sn = sqrt((double)n);
   double tol = us * nY + eta * sqrt((double)rows * (double)n) +
                (1 + us) * gam((double)n, u_c) * nX * sn +
-               s->qf.delta * nX + (gam((double)n, U_D) * sn + U_D) * nX;
+               s->dq2 * nX + (gam((double)n, U_D) * sn + U_D) * nX;
   c->res = nY > 0 ? sqrt(nR2) / nY : sqrt(nR2);
   c->tol = nY > 0 ? tol / nY : tol;
   c->bad = !(c->res <= c->tol);
@@ -294,7 +294,7 @@ static int check_out(fc_stream_check *c, const fc_stream *s,
     double tol = us * nY + eta * sqrt((double)n * (double)m) +
                  (1 + us) * gam((double)n + (s->hadamard_down ? (double)m : 0),
                                 u_c) * sn * had * nX +
-                 s->qf.delta * nX + (gam((double)n, U_D) * sn + U_D) * nX +
+                 s->dq2 * nX + (gam((double)n, U_D) * sn + U_D) * nX +
                  (s->hadamard_down ? gam(lg + 1, U_D) * had * nY : 0);
     double r = frob(y, n * m);
     c->res = nY > 0 ? r / nY : r;
@@ -344,6 +344,50 @@ static int fit_layer(fc_audit_fit *f, double *M, const fc_stream *s,
   double us = fc_dtype_unit_roundoff(dt2) + ug + U_D;
   return fc_audit_lsfit(f, M, bf->XT, bf->YT, n, r, r, us,
                         fc_dtype_subnormal_eta(dt2), u_c);
+}
+
+/* Replace s->Q by its orthogonal polar factor U (Newton-Schulz,
+ * U <- U (3I - U^T U) / 2, which converges for ||U^T U - I||_2 < 1 and
+ * needs only products), and set s->dq2, the bound on ||U - Q||_2 the
+ * checks use.  For the exact Q and Q^ = Q + D (||D||_F <= delta), the
+ * polar factors satisfy ||U - Q||_F <= 2 ||D||_F / (sigma_min(Q^) + 1)
+ * <= 2 delta / (2 - delta) (Higham, Functions of Matrices, Thm 8.9); the
+ * computed U is off orthogonal by the measured eps_o = ||U^T U - I||_F,
+ * which we add.  The worst case is far above the rounding the data show
+ * at BF16 (delta grows with the conditioning of [Wq; Wk] diag(g)), so as
+ * audit.c's commutant threshold, dq2 is the smaller of it and
+ * FC_STREAM_NOISE_K times the noise estimate of ||D||_2: for errors
+ * spread evenly D is close to a Gaussian n x n matrix of Frobenius norm
+ * `noise`, whose 2-norm is about 2 noise / sqrt(n). */
+static int polar(fc_stream *s, double *A, double *B)
+{
+  size_t n = s->n;
+  double *U = s->Q, prev = INFINITY, eo = INFINITY;
+  for (int it = 0; it < 60; it++) {
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n,
+                (int)n, 1.0, U, (int)n, U, (int)n, 0.0, A, (int)n);
+    for (size_t i = 0; i < n; i++)
+      A[i * n + i] -= 1;
+    eo = frob(A, n * n);
+    if (!(eo < 0.5) || !(eo < prev))
+      break; /* too far to converge, or converged to rounding */
+    prev = eo;
+    /* U <- U (I - (U^T U - I) / 2) */
+    for (size_t i = 0; i < n * n; i++)
+      A[i] *= -0.5;
+    for (size_t i = 0; i < n; i++)
+      A[i * n + i] += 1;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n,
+                (int)n, 1.0, U, (int)n, A, (int)n, 0.0, B, (int)n);
+    memcpy(U, B, n * n * sizeof *U);
+  }
+  double dl = s->qf.delta;
+  double worst = dl < 2 ? 2 * dl / (2 - dl) + fmin(eo, prev) : INFINITY;
+  double data = FC_STREAM_NOISE_K * 2 * s->qf.noise / sqrt((double)n) +
+                s->qf.comp + fmin(eo, prev);
+  s->polar_defect = fmin(eo, prev);
+  s->dq2 = isfinite(data) && data < worst ? data : worst;
+  return FC_OK;
 }
 
 /* ||A - B||_F and the threshold of two independent estimates. */
@@ -660,8 +704,9 @@ int fc_stream_run(fc_stream **out, const fc_ckpt *orig, const fc_ckpt *rew,
              s->ref);
   }
   if (rc == FC_OK && s->have_q) {
+    rc = polar(s, tmp, Ql);
     /* u_extra: the recovered Q's error in the de-rotated tensors */
-    s->u_extra = s->qf.delta + gam((double)n, U_D) * sqrt((double)n);
+    s->u_extra = s->dq2 + gam((double)n, U_D) * sqrt((double)n);
     for (size_t i = 0; rc == FC_OK && i < s->nlayer; i++)
       rc = layer_checks(s, &s->layer[i], orig, rew, &bf, uc, err);
     if (rc == FC_OK)
@@ -804,8 +849,9 @@ void fc_stream_write_text(FILE *out, const fc_stream *s, const char *pre)
                        : "--residual on", s->n, s->n);
   if (s->have_q)
     fprintf(out, " recovered from layer %zu's q/k projections (gains fused; "
-            "fit residual %.3g, bound %.3g)", s->ref, s->qf.res,
-            s->qf.res_tol);
+            "fit residual %.3g, bound %.3g); its polar factor is used, "
+            "within %.3g of Q in 2-norm", s->ref, s->qf.res, s->qf.res_tol,
+            s->dq2);
   fprintf(out, "%s\n", s->hadamard_down ? "; stated: online Hadamard before "
           "down_proj" : "");
   fprintf(out, "%sresidual rotation: %s\n", pre, s->verdict);
@@ -865,7 +911,7 @@ struct json_t *fc_stream_json(const fc_stream *s)
                    s->have_q ? json_integer((json_int_t)s->ref) : json_null(),
                    "hidden", (json_int_t)s->n, "orth_defect",
                    jnum(s->qf.orth), "orth_bound", jnum(s->qf.orth_tol),
-                   "q_delta", jnum(s->qf.delta), "embed_tokens",
+                   "q_error_2norm", jnum(s->dq2), "embed_tokens",
                    check_json(&s->embed), "lm_head", check_json(&s->lm_head),
                    "layers", ls ? ls : json_array(), "verdict", s->verdict,
                    "seconds", json_real(s->seconds));

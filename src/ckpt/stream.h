@@ -65,6 +65,9 @@ typedef struct fc_stream {
   size_t ref;              /* the layer it was recovered from */
   double *Q;               /* n x n, row-major */
   fc_audit_fit qf;         /* its fit */
+  double dq2;              /* bound on ||Q - Q_exact||_2 of the polar
+                              factor used (stream.c) */
+  double polar_defect;     /* ||Q^T Q - I||_F of the polar factor */
   double u_extra;          /* added to the per-head unit roundoff */
   fc_stream_layer *layer;
   size_t nlayer;
