@@ -854,7 +854,8 @@ void fc_stream_write_text(FILE *out, const fc_stream *s, const char *pre)
             s->dq2);
   fprintf(out, "%s\n", s->hadamard_down ? "; stated: online Hadamard before "
           "down_proj" : "");
-  fprintf(out, "%sresidual rotation: %s\n", pre, s->verdict);
+  fprintf(out, "%sresidual rotation: %s (%.2f s)\n", pre, s->verdict,
+          s->seconds);
   for (size_t i = 0; i < s->nlayer; i++) {
     const fc_stream_layer *sl = &s->layer[i];
     char g[24], u[24], dn[24];
