@@ -207,8 +207,7 @@ def forward(a, b, online_hadamard, tol):
         o1 = logits(a, tokens, pos, False)
         o2 = logits(b, tokens, pos, online_hadamard)
         worst = max(worst, np.linalg.norm(o2 - o1) / np.linalg.norm(o1))
-    print("max relative logit difference %.3g" % worst)
-    print("equivalent" if worst < tol else "different")
+    mb.verdict("logit", worst, tol)
 
 
 def main(argv):

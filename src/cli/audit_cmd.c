@@ -300,14 +300,6 @@ int fc_cli_audit(int argc, char **argv)
       st = fc_cli_usage_error("--certify-layers %s with --cases 0: no "
                               "certification would run", cert);
   }
-  if (st) {
-    free(lm);
-    free(cm);
-    free(rot);
-    fc_ckpt_close(a);
-    fc_ckpt_close(b);
-    return st;
-  }
   if (!st && rotf && (resid == FC_RESIDUAL_ON || ohad))
     st = fc_cli_usage_error("--rotation audits a head-space rotation file: "
                             "%s needs ORIGINAL_DIR REWRITTEN_DIR", ohad
