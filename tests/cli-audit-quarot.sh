@@ -74,6 +74,7 @@ case_ nowo 1 "BROKEN: layer 1: o_proj not rotated with Q" "$L1" \
   "layer 1 head 0: broken: Wo not compensated"
 case_ nodown 1 "BROKEN: layer 0: model.layers.0.mlp.down_proj.weight not rotated (output side)" "$ALL"
 case_ noembed 1 "BROKEN: model.embed_tokens.weight not rotated with Q" "$ALL"
+case_ nolm 1 "BROKEN: lm_head.weight not rotated with Q" "$ALL"
 # A Givens rotation of 1e-5 rad between residual coordinates 1 and 5 in
 # layer 1's Q: the logits move by about 0.3 x the angle, F32 storage alone
 # by about 1e-7; the forward pass confirms against the correct rewrite.

@@ -38,6 +38,7 @@ SCENARIO, words joined by '+':
   nowo          layer 1's o_proj not rotated
   nodown        layer 0's down_proj not rotated
   noembed       embed_tokens not rotated
+  nolm          lm_head not rotated (the final gain fused)
   bf16          both checkpoints stored in BF16 (else F32)
 This is a test fixture (numpy); the harness itself never uses Python.
 """
@@ -156,7 +157,8 @@ def make(out, scenario, seed):
         if "hadamard" in words:
             w[kd] = w[kd] @ Hd.T
     w["model.norm.weight"] = ones
-    w["lm_head.weight"] = o["lm_head.weight"] * o["model.norm.weight"] @ Q.T
+    w["lm_head.weight"] = o["lm_head.weight"] * o["model.norm.weight"] @ (
+        np.eye(N) if "nolm" in words else Q.T)
     for side, t in (("orig", o), ("rew", w)):
         d = os.path.join(out, side)
         os.makedirs(d, exist_ok=True)
