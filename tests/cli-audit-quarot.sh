@@ -109,7 +109,7 @@ grep -q '"residual_stream": {' "$TMP/out" && grep -q '"broken": true' "$TMP/out"
   grep -q '"reference_layer": 0' "$TMP/out"
 ok $? "json: residual_stream, broken, reference layer"
 expect_exit 1 "markdown" -- $F audit "$D/orig" "$D/rew" $A --cases 0 --format markdown
-grep -q "^\*\*RESIDUAL STREAM BROKEN: BROKEN: layer 1: another residual rotation" "$TMP/out" &&
+grep -q "^\*\*RESIDUAL STREAM BROKEN: layer 1: another residual rotation" "$TMP/out" &&
   grep -q "^- residual rotation: BROKEN" "$TMP/out"
 ok $? "markdown: banner and stream line"
 expect_exit 1 "html" -- $F audit "$D/orig" "$D/rew" $A --cases 0 --format html

@@ -337,8 +337,11 @@ static void banner_text(char *buf, size_t n, const fc_audit *a, int *good)
   int sb = a->stream && a->stream->broken;
   *good = bad == 0 && cf == 0 && !sb;
   if (sb) {
+    const char *v = a->stream->verdict;
+    if (strncmp(v, "BROKEN: ", 8) == 0)
+      v += 8;
     snprintf(buf, n, "RESIDUAL STREAM BROKEN: %s; %zu of %zu heads flagged "
-             "after de-rotation", a->stream->verdict, bad, a->nhead);
+             "after de-rotation", v, bad, a->nhead);
     return;
   }
   if (*good)
