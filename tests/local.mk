@@ -49,3 +49,8 @@ EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 include $(srcdir)/tests/reports.mk
 include $(srcdir)/tests/arith.mk
 include $(srcdir)/tests/large.mk
+
+## Issue 16, item 1 for F3/F8/F10: the commutant, sign-quant and allocator
+## properties with a contract entry judge the run's kernels.
+TESTS += tests/cli-families-kernels.sh
+EXTRA_DIST += tests/cli-families-kernels.sh
