@@ -1158,7 +1158,8 @@ static int gen_rope(fc_case *c, fc_draw *d)
   return fc_draw_status(d);
 }
 
-/* The user's rope_apply (issue 16): x rounded into the declared storage
+/* The run's rope_apply (issue 16: the user's kernel, or the built-in table
+ * adapted by fc_kx_open): x rounded into the declared storage
  * (xs, which the oracle then reads too), one call with a row per
  * position, the harness bound fc_bnd_rope at the declared arithmetic into
  * out/err (npos x d).  FC_EKERNEL: recorded in r. */
@@ -1193,10 +1194,9 @@ static int rope_user(double *out, double *err, double *xs, const double *xv,
 static int check_rope(fc_check_result *r, const fc_case *c,
                       const fc_check_ctx *x)
 {
-  const int user = fc_kx_external(x);
-  const struct fc_kern_rope *kr = rope_kern(x);
-  if (kr == NULL && !user)
-    return FC_EINVAL;
+  /* Every kernel, the built-in tables included, through the provider
+   * path (issue 16, item 3: the harness bound fc_bnd_rope, never the
+   * table's own running bound). */
   f3case k;
   int rc = load(&k, c);
   if (rc)
@@ -1205,20 +1205,17 @@ static int check_rope(fc_check_result *r, const fc_case *c,
   const double *xv = fc_case_reals(c, "x", &rows, &cols);
   if (xv == NULL || rows != k.d || cols != 1)
     return FC_EINVAL;
-  /* With the user's kernels every output and bound comes first (one
-   * call); the built-in table is called position by position below. */
+  /* Every output and bound comes first (one call of rope_apply). */
   double xs[DMAX], *uout = NULL, *uerr = NULL;
-  if (user) {
-    uout = malloc(k.npos * k.d * sizeof *uout);
-    uerr = malloc(k.npos * k.d * sizeof *uerr);
-    rc = uout && uerr ? rope_user(uout, uerr, xs, xv, &k, x, r) : FC_ENOMEM;
-    if (rc != FC_OK) {
-      free(uout);
-      free(uerr);
-      return rc == FC_EKERNEL ? FC_OK : rc;
-    }
-    xv = xs;
+  uout = malloc(k.npos * k.d * sizeof *uout);
+  uerr = malloc(k.npos * k.d * sizeof *uerr);
+  rc = uout && uerr ? rope_user(uout, uerr, xs, xv, &k, x, r) : FC_ENOMEM;
+  if (rc != FC_OK) {
+    free(uout);
+    free(uerr);
+    return rc == FC_EKERNEL ? FC_OK : rc;
   }
+  xv = xs;
   rope_arg a = {&k, xv};
   rc = fc_oracle_statement(r, st_rope, &a, x);
   if (rc) {
@@ -1241,12 +1238,8 @@ static int check_rope(fc_check_result *r, const fc_case *c,
     nx2 += xv[i] * xv[i];
   for (size_t q = 0; q < k.npos && rc == FC_OK; q++) {
     double out[DMAX], err[DMAX];
-    if (user) {
-      memcpy(out, uout + q * d, d * sizeof *out);
-      memcpy(err, uerr + q * d, d * sizeof *err);
-    } else {
-      kr->apply(out, err, xv, &k.s, k.pos[q]);
-    }
+    memcpy(out, uout + q * d, d * sizeof *out);
+    memcpy(err, uerr + q * d, d * sizeof *err);
     rc = fc_mp_rope_apply(ex, in, &k.s, k.pos[q]);
     /* Conformance: | ||out||^2 - ||x||^2 | with ||Theta x|| = ||x||
      * exactly: |o^2 - o*^2| <= E (2|o| + E) per coordinate; each sum of d
