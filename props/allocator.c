@@ -508,6 +508,13 @@ static int check_rule(fc_check_result *r, const fc_case *c,
   return FC_OK;
 }
 
+/* Why these properties cannot judge a plugin or exec kernel (their
+ * "not provided" reason with --kernels PLUGIN; issue 16). */
+static const char f10_why[] =
+    "the rule on a given angle and the certified (MPFR-escalating) "
+    "allocator have no kernel contract entry; allocator.plain_exact and "
+    "contract.allocator judge allocate_bits";
+
 static const fc_property p_rule = {
     .id = "allocator.rule_monotone",
     .title = "the allocator rule is non-decreasing in the angle and "
@@ -519,6 +526,7 @@ static const fc_property p_rule = {
     .generate = gen_rule,
     .check = check_rule,
     .kernels_via = FC_KV_TABLE,
+    .kernels_why = f10_why,
 };
 
 static const fc_property p_plain = {
@@ -549,6 +557,7 @@ static const fc_property p_cert = {
     .generate = gen_crafted,
     .check = check_cert,
     .kernels_via = FC_KV_TABLE,
+    .kernels_why = f10_why,
     .describe = describe_crafted,
     .plot_x = "exact mean angle - threshold (ulps of 40 degrees)",
     .plot_y = "allocated bits - exact bits",

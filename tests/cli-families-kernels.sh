@@ -9,7 +9,8 @@
 #   fp32 storage, with the reason, exit 0); so does bf16 storage;
 # - buggy plugins FAIL them: the other pair layout, RoPE at p + 1,
 #   sign(0) = 0, a kernel that provides nothing (not provided, never pass);
-# - commutant.nonorthogonal judges no kernel (FC_KV_NONE): it runs.
+# - commutant.nonorthogonal judges no kernel (FC_KV_NONE): it runs;
+# - properties with no contract entry say why they are not provided.
 . "$top_srcdir/tests/common.sh"
 set -e
 F=$FOLDCHECK
@@ -49,6 +50,17 @@ done
 expect_exit 1 "sign0 plugin: cos_formula fails" -- \
   $F $RUN $SQ --kernels "$L/libfcexample_sign0.so"
 grep -q "^$SQ .*FAIL" "$TMP/out"; ok $? "sign0: $SQ fails"
+
+# The properties with no contract entry are not provided, each with why.
+expect_exit 0 "no contract entry: not provided, with the reason" -- \
+  $F $RUN commutant2d.span allocator.certified_exact moment.iid_floor \
+  --kernels "$L/libfcexample.so"
+grep "^not provided (3" "$TMP/out" | grep -q "commutant2d.span (judges the built-in double kernels only: the 2x2 algebra of F1"
+ok $? "commutant2d.span: the 2x2 algebra has no contract entry"
+grep "^not provided (3" "$TMP/out" | grep -q "certified_exact (judges the built-in double kernels only: the rule on a given angle and the certified"
+ok $? "allocator.certified_exact: the certified allocator has no contract entry"
+if grep -q "^commutant2d.span .*pass" "$TMP/out"; then r=1; else r=0; fi
+ok $r "commutant2d.span is not run in the plugin's name"
 
 # A kernel with no entry at all: not provided, never a pass.
 cat >"$TMP/none.sh" <<'EOS'
