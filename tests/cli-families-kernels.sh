@@ -63,16 +63,7 @@ if grep -q "^commutant2d.span .*pass" "$TMP/out"; then r=1; else r=0; fi
 ok $r "commutant2d.span is not run in the plugin's name"
 
 # A kernel with no entry at all: not provided, never a pass.
-cat >"$TMP/none.sh" <<'EOS'
-printf '\106\103\113\106\0\0\0\0\1\0\0\0\0\0\0\0'
-printf '\0\0\0\0\0\0\0\0'
-printf '\120\0\0\0\0\0\0\0'
-printf '\1\0\0\0\1\0\0\0\1\0\0\0\0\0\0\0'
-printf 'none'
-printf '\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0'
-printf '\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0'
-exec cat >/dev/null
-EOS
+none_client "$TMP/none.sh"
 expect_exit 0 "a kernel that provides nothing: not provided" -- \
   $F $RUN $F3 $SQ --kernels "exec:sh $TMP/none.sh"
 grep -q "5 properties: 0 passed, 0 failed, 0 errors, 5 not provided" "$TMP/out"
