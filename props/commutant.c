@@ -29,10 +29,13 @@
  * magnitude sums of the products involved (|X||Theta| + |Theta||X|, and a
  * factor (count + 1) for a Givens product of `count` rotations, each of
  * whose entries carries up to count roundings).  Conformance: the same
- * identity in double with Theta(p) from the kernel table (applied to the
- * basis vectors, with the kernel's running error bound) and the double
- * projection kernel, against the bounds derived at each helper below.
- * Accuracy: the kernels' outputs against the oracle's. */
+ * identity in double with Theta(p) from the run's kernel (rope_apply of the
+ * basis vectors through the provider, issue 16: the user's plugin or exec
+ * kernel, or the built-in table adapted; bound fc_bnd_rope at the declared
+ * arithmetic) and the harness's double projection (the rope sub-table's
+ * `project`: harness code, no kernel contract entry computes it), against
+ * the bounds derived at each helper below.  Accuracy: Theta(p) and the
+ * projection against the oracle's. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,10 +123,12 @@ static const double *matrix_field(const fc_case *c, const char *name,
   return X && r == n && q == n ? X : NULL;
 }
 
+/* The harness's commutant projection (the rope sub-table's `project`; no
+ * kernel contract entry computes it, so with a plugin it is the reference
+ * table's).  RoPE itself is always the run's rope_apply (theta_kx). */
 static const struct fc_kern_rope *rope_kern(const fc_check_ctx *x)
 {
-  return x && x->kernels && x->kernels->rope && x->kernels->rope->apply
-                 && x->kernels->rope->project
+  return x && x->kernels && x->kernels->rope && x->kernels->rope->project
              ? x->kernels->rope
              : NULL;
 }
@@ -143,21 +148,66 @@ static double frob(const double *A, size_t n)
  * compared with a computed norm. */
 static double norm_slack(size_t n) { return 1 + fc_gamma((double)n + 2); }
 
-/* Theta(p) from the kernel: column k = apply(e_k); ET its running bound. */
-static void theta_d(double *T, double *ET, const struct fc_kern_rope *kr,
+/* Theta(p) from the run's kernel (issue 16): rope_apply of the d basis
+ * vectors e_k at position p through the provider (the built-in table,
+ * reference or mutant, is adapted by fc_kx_open), column k = the output
+ * row k (every e_k is exact in any storage format); ET bounds |T - Theta|
+ * entrywise: fc_bnd_rope, the harness's bound at the declared arithmetic
+ * (src/bounds; doc/error-model.md), never the kernel's own.  FC_EKERNEL:
+ * the failure is recorded in r. */
+static int theta_kx(fc_check_result *r, fc_kx *kx, double *T, double *ET,
                     const fc_schedule *s, long p)
 {
   const size_t d = s->d;
-  double e[DMAX], out[DMAX], err[DMAX];
+  double I[DMAX * DMAX] = {0}, O[DMAX * DMAX], E[DMAX * DMAX];
+  int64_t pos[DMAX] = {0};
   for (size_t k = 0; k < d; k++) {
-    for (size_t r = 0; r < d; r++)
-      e[r] = r == k;
-    kr->apply(out, err, e, s, p);
-    for (size_t r = 0; r < d; r++) {
-      T[r * d + k] = out[r];
-      ET[r * d + k] = err[r];
-    }
+    for (size_t j = 0; j < d; j++)
+      I[k * d + j] = j == k;
+    pos[k] = p;
   }
+  int rc = fc_kx_rope(r, kx, O, I, d, pos, s);
+  if (rc != FC_OK)
+    return rc;
+  fc_bnd_rope(E, I, NULL, d, pos, s, &kx->a);
+  for (size_t k = 0; k < d; k++)
+    for (size_t j = 0; j < d; j++) {
+      T[j * d + k] = O[k * d + j];
+      ET[j * d + k] = E[k * d + j];
+    }
+  return FC_OK;
+}
+
+/* Theta(p) without a kernel: the oracle's, rounded to double (ET half an
+ * ulp of each entry), for notes of properties that judge no kernel. */
+static int theta_exact(double *T, double *ET, const fc_schedule *s, long p)
+{
+  fc_mpmat_t M;
+  int rc = fc_mpmat_init(M, s->d, s->d, 64);
+  if (rc)
+    return rc;
+  rc = fc_mpmat_rope(M, s, p);
+  if (rc == FC_OK)
+    fc_mpmat_get_d(T, M);
+  for (size_t e = 0; rc == FC_OK && e < s->d * s->d; e++)
+    ET[e] = FC_U * fabs(T[e]) + ETA;
+  fc_mpmat_clear(M);
+  return rc;
+}
+
+/* Accuracy of the kernel's Theta(p) entries against the oracle's. */
+static int acc_theta(fc_check_result *r, const f3case *k, const double *T,
+                     const double *ET, long p, long prec)
+{
+  fc_mpmat_t M;
+  int rc = fc_mpmat_init(M, k->d, k->d, (mpfr_prec_t)prec);
+  if (rc)
+    return rc;
+  rc = fc_mpmat_rope(M, &k->s, p);
+  for (size_t e = 0; rc == FC_OK && e < k->d * k->d; e++)
+    fc_oracle_accuracy(r, T[e], M->e[e], ET[e]);
+  fc_mpmat_clear(M);
+  return rc;
 }
 
 /* C = X T - T X in double.  With |X - X*| <= EX and |T - T*| <= ET
@@ -517,9 +567,14 @@ static int check_projection(fc_check_result *r, const fc_case *c,
   nq[1] = SAFE((2 * frob(EQ, dd) + frob(EZ, dd)) * norm_slack(dd)
                + FC_U * nq[0]);
   fc_measure_fold(&r->level[FC_LEVEL_CONFORMANCE], nq[0], nq[1], 0);
-  for (size_t q = 0; q < k.npos; q++) {
+  fc_kx kx;
+  if ((rc = fc_kx_open(&kx, x)) != FC_OK)
+    return rc;
+  for (size_t q = 0; q < k.npos && rc == FC_OK; q++) {
     double T[DMAX * DMAX], ET[DMAX * DMAX];
-    theta_d(T, ET, kr, &k.s, k.pos[q]);
+    rc = theta_kx(r, &kx, T, ET, &k.s, k.pos[q]);
+    if (rc != FC_OK)
+      break;
     kr->project(Z, EZ, T, &k.s, k.rel);
     for (size_t e = 0; e < dd; e++)
       D[e] = Z[e] - T[e];
@@ -527,9 +582,14 @@ static int check_projection(fc_check_result *r, const fc_case *c,
     fc_measure_fold(&r->level[FC_LEVEL_CONFORMANCE], nd,
                     SAFE((2 * frob(ET, dd) + frob(EZ, dd)) * norm_slack(dd)
                          + FC_U * nd), 0);
+    rc = acc_theta(r, &k, T, ET, k.pos[q], x->prec);
   }
+  fc_kx_close(&kx);
+  if (rc == FC_EKERNEL) /* recorded in r: a failing case */
+    return FC_OK;
   /* Accuracy: the projection kernel and the Givens builder. */
-  rc = acc_projection(r, &k, X, Y, EY, x->prec);
+  if (rc == FC_OK)
+    rc = acc_projection(r, &k, X, Y, EY, x->prec);
   if (rc == FC_OK)
     rc = acc_givens(r, &g, Q, EQ, x->prec);
   snprintf(r->note, sizeof r->note,
@@ -550,7 +610,7 @@ static const fc_property p_projection = {
     .extension = NULL,
     .generate = gen_projection,
     .check = check_projection,
-    .kernels_via = FC_KV_TABLE,
+    .kernels_via = FC_KV_PROVIDER,
     .describe = describe,
 };
 
@@ -641,21 +701,6 @@ static int gen_iff(fc_case *c, fc_draw *d)
   return rc;
 }
 
-/* Accuracy of the kernel's Theta(p) entries against the oracle's. */
-static int acc_theta(fc_check_result *r, const f3case *k, const double *T,
-                     const double *ET, long p, long prec)
-{
-  fc_mpmat_t M;
-  int rc = fc_mpmat_init(M, k->d, k->d, (mpfr_prec_t)prec);
-  if (rc)
-    return rc;
-  rc = fc_mpmat_rope(M, &k->s, p);
-  for (size_t e = 0; rc == FC_OK && e < k->d * k->d; e++)
-    fc_oracle_accuracy(r, T[e], M->e[e], ET[e]);
-  fc_mpmat_clear(M);
-  return rc;
-}
-
 static int check_iff(fc_check_result *r, const fc_case *c,
                      const fc_check_ctx *x)
 {
@@ -681,15 +726,22 @@ static int check_iff(fc_check_result *r, const fc_case *c,
   double X[DMAX * DMAX], EX[DMAX * DMAX], T[DMAX * DMAX], ET[DMAX * DMAX];
   kr->project(X, EX, Y, &k.s, k.rel);
   double worst = 0;
+  fc_kx kx;
+  if ((rc = fc_kx_open(&kx, x)) != FC_OK)
+    return rc;
   for (size_t q = 0; q < k.npos && rc == FC_OK; q++) {
     double nc, nb;
-    theta_d(T, ET, kr, &k.s, k.pos[q]);
+    if ((rc = theta_kx(r, &kx, T, ET, &k.s, k.pos[q])) != FC_OK)
+      break;
     comm_d(&nc, &nb, NULL, X, NULL, T, ET, k.d);
     fc_measure_fold(&r->level[FC_LEVEL_CONFORMANCE], nc, nb, 0);
     if (nb > 0 && nc / nb > worst)
       worst = nc / nb;
     rc = acc_theta(r, &k, T, ET, k.pos[q], x->prec);
   }
+  fc_kx_close(&kx);
+  if (rc == FC_EKERNEL) /* recorded in r: a failing case */
+    return FC_OK;
   (void)dd;
   snprintf(r->note, sizeof r->note,
            "d=%zu, %zu positions: members commute (double ||[Pc Y, Theta]|| "
@@ -709,7 +761,7 @@ static const fc_property p_iff = {
     .extension = NULL,
     .generate = gen_iff,
     .check = check_iff,
-    .kernels_via = FC_KV_TABLE,
+    .kernels_via = FC_KV_PROVIDER,
     .describe = describe,
 };
 
@@ -858,9 +910,13 @@ static int check_gap(fc_check_result *r, const fc_case *c,
   const double en = sqrt(en2) * norm_slack(dd) + fc_gamma((double)dd) * nn;
   double best_ratio = INFINITY, best_gap = 0;
   long best_p = 0;
+  fc_kx kx;
+  if ((rc = fc_kx_open(&kx, x)) != FC_OK)
+    return rc;
   for (size_t q = 0; q < k.npos && rc == FC_OK; q++) {
     double nc, nb, eg;
-    theta_d(T, ET, kr, &k.s, k.pos[q]);
+    if ((rc = theta_kx(r, &kx, T, ET, &k.s, k.pos[q])) != FC_OK)
+      break;
     comm_d(&nc, &nb, NULL, X, NULL, T, ET, k.d);
     const double g = gap_d(&eg, &k, k.pos[q]);
     if (isfinite(g)) {
@@ -877,6 +933,9 @@ static int check_gap(fc_check_result *r, const fc_case *c,
     }
     rc = acc_theta(r, &k, T, ET, k.pos[q], x->prec);
   }
+  fc_kx_close(&kx);
+  if (rc == FC_EKERNEL) /* recorded in r: a failing case */
+    return FC_OK;
   if (best_gap > 0)
     snprintf(r->note, sizeof r->note,
              "best p = %ld: gap %.3g <= ||[X,Theta]||/||X-Pc X|| = %.3g",
@@ -899,7 +958,7 @@ static const fc_property p_gap = {
     .extension = NULL,
     .generate = gen_gap,
     .check = check_gap,
-    .kernels_via = FC_KV_TABLE,
+    .kernels_via = FC_KV_PROVIDER,
     .describe = describe,
 };
 
@@ -978,9 +1037,6 @@ static int gen_samples(fc_case *c, fc_draw *d)
 static int check_samples(fc_check_result *r, const fc_case *c,
                          const fc_check_ctx *x)
 {
-  const struct fc_kern_rope *kr = rope_kern(x);
-  if (kr == NULL)
-    return FC_EINVAL;
   f3case k;
   int rc = load(&k, c);
   if (rc)
@@ -996,14 +1052,24 @@ static int check_samples(fc_check_result *r, const fc_case *c,
   fc_givens_build_d(Q, &g);
   givens_bound(EQ, &g);
   double worst = 0;
-  for (size_t q = 0; q < k.npos; q++) {
+  fc_kx kx;
+  if ((rc = fc_kx_open(&kx, x)) != FC_OK)
+    return rc;
+  for (size_t q = 0; q < k.npos && rc == FC_OK; q++) {
     double nc, nb;
-    theta_d(T, ET, kr, &k.s, k.pos[q]);
+    if ((rc = theta_kx(r, &kx, T, ET, &k.s, k.pos[q])) != FC_OK)
+      break;
     comm_d(&nc, &nb, NULL, Q, EQ, T, ET, k.d);
     fc_measure_fold(&r->level[FC_LEVEL_CONFORMANCE], nc, nb, 0);
     if (nb > 0 && nc / nb > worst)
       worst = nc / nb;
+    rc = acc_theta(r, &k, T, ET, k.pos[q], x->prec);
   }
+  fc_kx_close(&kx);
+  if (rc == FC_EKERNEL) /* recorded in r: a failing case */
+    return FC_OK;
+  if (rc != FC_OK)
+    return rc;
   double no, nb;
   orth_d(&no, &nb, Q, EQ, k.d);
   fc_measure_fold(&r->level[FC_LEVEL_CONFORMANCE], no, nb, 0);
@@ -1028,7 +1094,7 @@ static const fc_property p_samples = {
     .extension = NULL,
     .generate = gen_samples,
     .check = check_samples,
-    .kernels_via = FC_KV_TABLE,
+    .kernels_via = FC_KV_PROVIDER,
     .describe = describe,
 };
 
@@ -1091,7 +1157,8 @@ static int gen_rope(fc_case *c, fc_draw *d)
   return fc_draw_status(d);
 }
 
-/* The user's rope_apply (issue 16): x rounded into the declared storage
+/* The run's rope_apply (issue 16: the user's kernel, or the built-in table
+ * adapted by fc_kx_open): x rounded into the declared storage
  * (xs, which the oracle then reads too), one call with a row per
  * position, the harness bound fc_bnd_rope at the declared arithmetic into
  * out/err (npos x d).  FC_EKERNEL: recorded in r. */
@@ -1126,10 +1193,9 @@ static int rope_user(double *out, double *err, double *xs, const double *xv,
 static int check_rope(fc_check_result *r, const fc_case *c,
                       const fc_check_ctx *x)
 {
-  const int user = fc_kx_external(x);
-  const struct fc_kern_rope *kr = rope_kern(x);
-  if (kr == NULL && !user)
-    return FC_EINVAL;
+  /* Every kernel, the built-in tables included, through the provider
+   * path (issue 16, item 3: the harness bound fc_bnd_rope, never the
+   * table's own running bound). */
   f3case k;
   int rc = load(&k, c);
   if (rc)
@@ -1138,20 +1204,17 @@ static int check_rope(fc_check_result *r, const fc_case *c,
   const double *xv = fc_case_reals(c, "x", &rows, &cols);
   if (xv == NULL || rows != k.d || cols != 1)
     return FC_EINVAL;
-  /* With the user's kernels every output and bound comes first (one
-   * call); the built-in table is called position by position below. */
+  /* Every output and bound comes first (one call of rope_apply). */
   double xs[DMAX], *uout = NULL, *uerr = NULL;
-  if (user) {
-    uout = malloc(k.npos * k.d * sizeof *uout);
-    uerr = malloc(k.npos * k.d * sizeof *uerr);
-    rc = uout && uerr ? rope_user(uout, uerr, xs, xv, &k, x, r) : FC_ENOMEM;
-    if (rc != FC_OK) {
-      free(uout);
-      free(uerr);
-      return rc == FC_EKERNEL ? FC_OK : rc;
-    }
-    xv = xs;
+  uout = malloc(k.npos * k.d * sizeof *uout);
+  uerr = malloc(k.npos * k.d * sizeof *uerr);
+  rc = uout && uerr ? rope_user(uout, uerr, xs, xv, &k, x, r) : FC_ENOMEM;
+  if (rc != FC_OK) {
+    free(uout);
+    free(uerr);
+    return rc == FC_EKERNEL ? FC_OK : rc;
   }
+  xv = xs;
   rope_arg a = {&k, xv};
   rc = fc_oracle_statement(r, st_rope, &a, x);
   if (rc) {
@@ -1174,12 +1237,8 @@ static int check_rope(fc_check_result *r, const fc_case *c,
     nx2 += xv[i] * xv[i];
   for (size_t q = 0; q < k.npos && rc == FC_OK; q++) {
     double out[DMAX], err[DMAX];
-    if (user) {
-      memcpy(out, uout + q * d, d * sizeof *out);
-      memcpy(err, uerr + q * d, d * sizeof *err);
-    } else {
-      kr->apply(out, err, xv, &k.s, k.pos[q]);
-    }
+    memcpy(out, uout + q * d, d * sizeof *out);
+    memcpy(err, uerr + q * d, d * sizeof *err);
     rc = fc_mp_rope_apply(ex, in, &k.s, k.pos[q]);
     /* Conformance: | ||out||^2 - ||x||^2 | with ||Theta x|| = ||x||
      * exactly: |o^2 - o*^2| <= E (2|o| + E) per coordinate; each sum of d
@@ -1493,16 +1552,16 @@ static int check_nonorth(fc_check_result *r, const fc_case *c,
     /* How it fails: the commutator (0) and the orthogonality defect. */
     double no, nb, cmax = 0;
     orth_d(&no, &nb, M, NULL, k.d);
-    const struct fc_kern_rope *kr = rope_kern(x);
-    if (kr) {
-      double T[DMAX * DMAX], ET[DMAX * DMAX];
-      for (size_t q = 0; q < k.npos; q++) {
-        double nc, b;
-        theta_d(T, ET, kr, &k.s, k.pos[q]);
-        comm_d(&nc, &b, NULL, M, NULL, T, ET, k.d);
-        if (nc > cmax)
-          cmax = nc;
-      }
+    /* The note's commutator with the exact Theta(p) rounded to double:
+     * this control judges no kernel (FC_KV_NONE). */
+    double T[DMAX * DMAX], ET[DMAX * DMAX];
+    for (size_t q = 0; q < k.npos && rc == FC_OK; q++) {
+      double nc, b;
+      if ((rc = theta_exact(T, ET, &k.s, k.pos[q])) != FC_OK)
+        break;
+      comm_d(&nc, &b, NULL, M, NULL, T, ET, k.d);
+      if (nc > cmax)
+        cmax = nc;
     }
     snprintf(r->note, sizeof r->note,
              "commutes (double ||[X,Theta]|| <= %.2g) but ||X^T X - I|| = "
@@ -1524,7 +1583,10 @@ static const fc_property p_nonorth = {
     .extension = NULL,
     .generate = gen_nonorth,
     .check = check_nonorth,
-    .kernels_via = FC_KV_TABLE,
+    /* The detection is the oracle's statement; the note's commutator uses
+     * the exact Theta(p) (theta_exact): no kernel is evaluated, so the
+     * control runs whatever --kernels says and names no kernel's output. */
+    .kernels_via = FC_KV_NONE,
     .describe = describe,
 };
 

@@ -618,6 +618,12 @@ static void describe(FILE *out, const fc_case *cs)
 
 /* --------------------------------------------------------- properties */
 
+/* Why these properties cannot judge a plugin or exec kernel (their
+ * "not provided" reason with --kernels PLUGIN; issue 16). */
+static const char f1_why[] =
+    "the 2x2 algebra of F1 (products, commutators, rotations by "
+    "turns, the I/J/K/L decomposition) has no kernel contract entry";
+
 static const fc_property p_norm = {
     .id = "commutant2d.commutator_norm",
     .title = "||RJ - JR||_F^2 = 8 (c^2 + d^2) for every real 2x2 R",
@@ -627,6 +633,7 @@ static const fc_property p_norm = {
     .generate = gen_general,
     .check = check_norm,
     .kernels_via = FC_KV_TABLE,
+    .kernels_why = f1_why,
     .describe = describe};
 
 static const fc_property p_span = {
@@ -638,6 +645,7 @@ static const fc_property p_span = {
     .generate = gen_span,
     .check = check_span,
     .kernels_via = FC_KV_TABLE,
+    .kernels_why = f1_why,
     .describe = describe};
 
 static const fc_property p_rotation = {
@@ -650,6 +658,7 @@ static const fc_property p_rotation = {
     .generate = gen_rotation,
     .check = check_rotation,
     .kernels_via = FC_KV_TABLE,
+    .kernels_why = f1_why,
     .describe = describe};
 
 static const fc_property p_rope = {
@@ -661,6 +670,7 @@ static const fc_property p_rope = {
     .generate = gen_rope,
     .check = check_rope,
     .kernels_via = FC_KV_TABLE,
+    .kernels_why = f1_why,
     .describe = describe};
 
 static const fc_property p_neg_all = {
@@ -672,6 +682,7 @@ static const fc_property p_neg_all = {
     .generate = gen_general,
     .check = check_neg_all,
     .kernels_via = FC_KV_TABLE,
+    .kernels_why = f1_why,
     .describe = describe};
 
 const fc_property *const fc_family_commutant2d[] = {

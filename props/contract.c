@@ -969,29 +969,12 @@ static int check_sign(fc_check_result *r, const fc_case *c,
   int rc = fc_kx_open(&k, x);
   if (rc != FC_OK)
     return rc;
-  const size_t es = fc_fmt_size(k.a.storage);
   double *ks = malloc(n * sizeof *ks), *s = malloc(n * sizeof *s), alpha;
-  unsigned char *kb = malloc(n * es), *sb = malloc(n * es);
-  unsigned char ab[8];
   rc = FC_ENOMEM;
-  if (!ks || !s || !kb || !sb)
+  if (!ks || !s)
     goto done;
-  fc_kx_store(ks, kb, k0, n, k.a.storage);
-  fc_kcall cl;
-  memset(&cl, 0, sizeof cl);
-  cl.contract = FC_KC_SIGN;
-  cl.ip[0] = (int64_t)n;
-  cl.nin = 1;
-  cl.in[0] = kb;
-  cl.in_bytes[0] = n * es;
-  cl.nout = 2;
-  cl.out[0] = sb;
-  cl.out_bytes[0] = n * es;
-  cl.out[1] = ab;
-  cl.out_bytes[1] = 8;
-  double *dec[2] = {s, &alpha};
-  size_t ndec[2] = {n, 1};
-  rc = fc_kx_call(r, &k, &cl, dec, ndec);
+  fc_kx_store(ks, NULL, k0, n, k.a.storage);
+  rc = fc_kx_sign(r, &k, s, &alpha, ks, n);
   if (rc == FC_EKERNEL) {
     rc = FC_OK;
     goto done;
@@ -999,34 +982,13 @@ static int check_sign(fc_check_result *r, const fc_case *c,
   if (rc != FC_OK)
     goto done;
   double wrong = 0;
-  fc_check_output(r, "sign_quant out", FC_LEVEL_ACCURACY, 1, n, 0, 0);
-  for (size_t i = 0; i < n; i++) {
-    const double want = signbit(ks[i]) && ks[i] != 0 ? -1.0 : 1.0;
-    wrong += s[i] != want;
-    fc_check_record(r, FC_LEVEL_ACCURACY, s[i], want, fabs(s[i] - want), 0,
-                    0);
-  }
-  fc_measure_fold(&r->level[FC_LEVEL_ACCURACY], wrong, 0, 0);
-  mpfr_t a;
-  mpfr_init2(a, x->prec);
-  mpfr_set_ui(a, 0, MPFR_RNDN);
-  for (size_t i = 0; i < n; i++) {
-    mpfr_t t;
-    mpfr_init2(t, 64);
-    mpfr_set_d(t, fabs(ks[i]), MPFR_RNDN);
-    mpfr_add(a, a, t, MPFR_RNDN); /* exact at P >= 64 + log2 n bits */
-    mpfr_clear(t);
-  }
-  mpfr_div_ui(a, a, (unsigned long)n, MPFR_RNDN);
-  const double bound = fc_bnd_sign_alpha(ks, n, &k.a);
-  fc_check_output(r, "sign_quant scale", FC_LEVEL_ACCURACY, 0, 0, 0, 0);
-  fc_oracle_accuracy(r, alpha, a, bound);
-  mpfr_clear(a);
+  const double bound = fc_kx_sign_accuracy(r, &wrong, s, alpha, ks, n, &k.a,
+                                           x->prec);
   if (wrong > 0)
     snprintf(r->note, sizeof r->note, "%g sign entries wrong", wrong);
   fc_kx_note(r, &k, bound);
 done:
-  free(ks); free(s); free(kb); free(sb);
+  free(ks); free(s);
   fc_kx_close(&k);
   return rc;
 }
@@ -1226,33 +1188,17 @@ static int alloc_check(fc_check_result *r, const fc_case *c,
   int rc = fc_kx_open(&k, x);
   if (rc != FC_OK)
     return rc;
-  const size_t es = fc_fmt_size(k.a.storage);
   double *ks = malloc(n * d * sizeof *ks);
-  unsigned char *kb = malloc(n * d * es);
-  int32_t bits = 0;
+  int bits = 0;
   fc_mp_keyws w;
   int have_w = 0;
   mpfr_t m, t;
   mpfr_inits2(x->prec, m, t, (mpfr_ptr)0);
   rc = FC_ENOMEM;
-  if (!ks || !kb)
+  if (!ks)
     goto done;
-  fc_kx_store(ks, kb, k0, n * d, k.a.storage);
-  fc_kcall cl;
-  memset(&cl, 0, sizeof cl);
-  cl.contract = FC_KC_ALLOC;
-  cl.ip[0] = (int64_t)n;
-  cl.ip[1] = (int64_t)d;
-  cl.ip[2] = d_l;
-  cl.nin = 1;
-  cl.in[0] = kb;
-  cl.in_bytes[0] = n * d * es;
-  cl.nout = 1;
-  cl.out[0] = &bits;
-  cl.out_bytes[0] = sizeof bits;
-  double *dec[1] = {NULL};
-  size_t ndec[1] = {0};
-  rc = fc_kx_call(r, &k, &cl, dec, ndec);
+  fc_kx_store(ks, NULL, k0, n * d, k.a.storage);
+  rc = fc_kx_alloc(r, &k, &bits, ks, n, d, d_l);
   if (rc == FC_EKERNEL) {
     rc = FC_OK;
     goto done;
@@ -1296,7 +1242,7 @@ done:
   if (have_w)
     fc_mp_keyws_clear(&w);
   mpfr_clears(m, t, (mpfr_ptr)0);
-  free(ks); free(kb);
+  free(ks);
   fc_kx_close(&k);
   return rc;
 }

@@ -309,3 +309,91 @@ int fc_kx_block_bound(double *E, const fc_kx *k, const fc_kx_blk *b,
   bi.nrows = nrows;
   return fc_bnd_block(E, &bi, &k->a);
 }
+
+int fc_kx_sign(fc_check_result *r, fc_kx *k, double *s, double *alpha,
+               const double *ks, size_t n)
+{
+  const size_t es = fc_fmt_size(k->a.storage);
+  unsigned char *buf = malloc(2 * n * es + 1), ab[8];
+  if (buf == NULL)
+    return FC_ENOMEM;
+  unsigned char *kb = buf, *sb = buf + n * es;
+  fc_fmt_encode(kb, k->a.storage, ks, n);
+  fc_kcall cl;
+  memset(&cl, 0, sizeof cl);
+  cl.contract = FC_KC_SIGN;
+  cl.ip[0] = (int64_t)n;
+  cl.nin = 1;
+  cl.in[0] = kb;
+  cl.in_bytes[0] = n * es;
+  cl.nout = 2;
+  cl.out[0] = sb;
+  cl.out_bytes[0] = n * es;
+  cl.out[1] = ab;
+  cl.out_bytes[1] = 8;
+  double *dec[2] = {s, alpha};
+  size_t ndec[2] = {n, 1};
+  int rc = fc_kx_call(r, k, &cl, dec, ndec);
+  free(buf);
+  return rc;
+}
+
+int fc_kx_alloc(fc_check_result *r, fc_kx *k, int *bits, const double *ks,
+                size_t n, size_t d, long d_l)
+{
+  const size_t es = fc_fmt_size(k->a.storage);
+  unsigned char *kb = malloc(n * d * es + 1);
+  if (kb == NULL)
+    return FC_ENOMEM;
+  fc_fmt_encode(kb, k->a.storage, ks, n * d);
+  int32_t b = 0;
+  fc_kcall cl;
+  memset(&cl, 0, sizeof cl);
+  cl.contract = FC_KC_ALLOC;
+  cl.ip[0] = (int64_t)n;
+  cl.ip[1] = (int64_t)d;
+  cl.ip[2] = d_l;
+  cl.nin = 1;
+  cl.in[0] = kb;
+  cl.in_bytes[0] = n * d * es;
+  cl.nout = 1;
+  cl.out[0] = &b;
+  cl.out_bytes[0] = sizeof b;
+  double *dec[1] = {NULL};
+  size_t ndec[1] = {0};
+  int rc = fc_kx_call(r, k, &cl, dec, ndec);
+  *bits = (int)b;
+  free(kb);
+  return rc;
+}
+
+double fc_kx_sign_accuracy(fc_check_result *r, double *wrong, const double *s,
+                           double alpha, const double *ks, size_t n,
+                           const fc_kernel_arith *a, long prec)
+{
+  double w = 0;
+  fc_check_output(r, "sign_quant out", FC_LEVEL_ACCURACY, 1, n, 0, 0);
+  for (size_t i = 0; i < n; i++) {
+    const double want = signbit(ks[i]) && ks[i] != 0 ? -1.0 : 1.0;
+    w += s[i] != want;
+    fc_check_record(r, FC_LEVEL_ACCURACY, s[i], want, fabs(s[i] - want), 0,
+                    0);
+  }
+  fc_measure_fold(&r->level[FC_LEVEL_ACCURACY], w, 0, 0);
+  mpfr_t m, t;
+  mpfr_init2(m, prec);
+  mpfr_init2(t, 64);
+  mpfr_set_ui(m, 0, MPFR_RNDN);
+  for (size_t i = 0; i < n; i++) {
+    mpfr_set_d(t, fabs(ks[i]), MPFR_RNDN);
+    mpfr_add(m, m, t, MPFR_RNDN); /* exact at P >= 64 + log2 n bits */
+  }
+  mpfr_div_ui(m, m, (unsigned long)n, MPFR_RNDN);
+  const double bound = fc_bnd_sign_alpha(ks, n, a);
+  fc_check_output(r, "sign_quant scale", FC_LEVEL_ACCURACY, 0, 0, 0, 0);
+  fc_oracle_accuracy(r, alpha, m, bound);
+  mpfr_clears(m, t, (mpfr_ptr)0);
+  if (wrong != NULL)
+    *wrong = w;
+  return bound;
+}

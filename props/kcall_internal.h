@@ -63,6 +63,22 @@ int fc_kx_fold_accuracy(fc_check_result *r, const double *w2, const double *W,
                         const fc_kernel_arith *a, double *RWd, double *Ef,
                         long prec);
 
+/* sign_quant: s (n, decoded from storage) and *alpha of the key ks (n
+ * values already in storage).  fc_kx_call's return codes. */
+int fc_kx_sign(fc_check_result *r, fc_kx *k, double *s, double *alpha,
+               const double *ks, size_t n);
+/* The accuracy of sign_quant's outputs for the stored key ks (n): every
+ * s_i exactly sign(ks_i) with sign(0) = +1 (bound 0; *wrong, may be NULL,
+ * gets the count of wrong entries), alpha against the exact ||ks||_1 / n
+ * with bound fc_bnd_sign_alpha at a (returned). */
+double fc_kx_sign_accuracy(fc_check_result *r, double *wrong, const double *s,
+                           double alpha, const double *ks, size_t n,
+                           const fc_kernel_arith *a, long prec);
+/* allocate_bits: *bits for the keys ks (n x d, already in storage) and the
+ * layer dimension d_l.  fc_kx_call's return codes. */
+int fc_kx_alloc(fc_check_result *r, fc_kx *k, int *bits, const double *ks,
+                size_t n, size_t d, long d_l);
+
 /* One attention block of the contract (src/foldcheck/kernel.h). */
 typedef struct fc_kx_blk {
   size_t T, dm, d, heads, kv;

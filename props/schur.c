@@ -799,6 +799,12 @@ static void describe(FILE *out, const fc_case *cs)
 
 /* --------------------------------------------------------- properties */
 
+/* Why these properties cannot judge a plugin or exec kernel (their
+ * "not provided" reason with --kernels PLUGIN; issue 16). */
+static const char f2_why[] =
+    "the Sylvester map of F2 and its closed-form singular values have "
+    "no kernel contract entry";
+
 static const fc_property p_sv = {
     .id = "schur.singular_values",
     .title = "S(X) = X Rot(w1) - Rot(w2) X is normal with singular values "
@@ -809,6 +815,7 @@ static const fc_property p_sv = {
     .generate = gen_sv,
     .check = check_sv,
     .kernels_via = FC_KV_TABLE,
+    .kernels_why = f2_why,
     .describe = describe};
 
 static const fc_property p_sandwich = {
@@ -821,6 +828,7 @@ static const fc_property p_sandwich = {
     .generate = gen_sandwich,
     .check = check_sandwich,
     .kernels_via = FC_KV_TABLE,
+    .kernels_why = f2_why,
     .describe = describe};
 
 static const fc_property p_vanish = {
@@ -833,6 +841,7 @@ static const fc_property p_vanish = {
     .generate = gen_vanish,
     .check = check_vanish,
     .kernels_via = FC_KV_TABLE,
+    .kernels_why = f2_why,
     .describe = describe};
 
 static const fc_property p_neg_opposite = {
@@ -844,6 +853,7 @@ static const fc_property p_neg_opposite = {
     .generate = gen_neg_opposite,
     .check = check_neg,
     .kernels_via = FC_KV_TABLE,
+    .kernels_why = f2_why,
     .describe = describe};
 
 static const fc_property p_neg_equal = {
@@ -855,6 +865,7 @@ static const fc_property p_neg_equal = {
     .generate = gen_neg_equal,
     .check = check_neg,
     .kernels_via = FC_KV_TABLE,
+    .kernels_why = f2_why,
     .describe = describe};
 
 const fc_property *const fc_family_schur[] = {

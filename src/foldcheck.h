@@ -499,6 +499,10 @@ typedef struct fc_property {
    * relies on it.  Set it above the longest run of rejected candidates
    * the property's negative controls show before their fixed point. */
   long shrink_stall;
+  /* Optional (FC_KV_TABLE): why the property cannot judge a plugin or
+   * exec kernel (e.g. "no kernel contract entry computes column norms"),
+   * its "not provided" reason with such kernels; NULL: a generic one. */
+  const char *kernels_why;
 } fc_property;
 
 /* The registry of built-in properties. */

@@ -11,19 +11,8 @@
 set -e
 F=$FOLDCHECK
 
-# A client whose hello declares fp32/fp32 and no contract at all (mask 0),
-# then reads requests until foldcheck closes the pipe (src/contract/
-# provider.h; doc/kernel-protocol.md).
-cat > "$TMP/none.sh" <<'EOF'
-printf '\106\103\113\106\0\0\0\0\1\0\0\0\0\0\0\0'
-printf '\0\0\0\0\0\0\0\0'
-printf '\120\0\0\0\0\0\0\0'
-printf '\1\0\0\0\1\0\0\0\1\0\0\0\0\0\0\0'
-printf 'none'
-printf '\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0'
-printf '\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0'
-exec cat >/dev/null
-EOF
+# A client that provides no contract at all (none_client, common.sh).
+none_client "$TMP/none.sh"
 K="exec:sh $TMP/none.sh"
 SEL="contract.rope_accuracy fold.folded_qkvo commutant2d.span moment.gaussian_closed_form"
 RUN="run --profile ci --cases 3 --no-db --threads 1"

@@ -50,3 +50,20 @@ done_testing() {
   echo "1..$tap_n"
   [ "$tap_failed" -eq 0 ]
 }
+
+# none_client FILE: write an exec kernel client whose hello declares
+# fp32/fp32 and no contract at all (mask 0), then reads requests until
+# foldcheck closes the pipe (src/contract/provider.h;
+# doc/kernel-protocol.md).  Run it as "exec:sh FILE".
+none_client() {
+  cat > "$1" <<'NONE_EOF'
+printf '\106\103\113\106\0\0\0\0\1\0\0\0\0\0\0\0'
+printf '\0\0\0\0\0\0\0\0'
+printf '\120\0\0\0\0\0\0\0'
+printf '\1\0\0\0\1\0\0\0\1\0\0\0\0\0\0\0'
+printf 'none'
+printf '\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0'
+printf '\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0'
+exec cat >/dev/null
+NONE_EOF
+}

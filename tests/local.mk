@@ -54,3 +54,7 @@ include $(srcdir)/tests/large.mk
 ## tests/mkckpt_quarot.py (numpy; skipped without it).
 TESTS += tests/cli-audit-quarot.sh
 EXTRA_DIST += tests/cli-audit-quarot.sh tests/mkckpt_quarot.py
+## Issue 16, item 1 for F3/F8/F10: the commutant, sign-quant and allocator
+## properties with a contract entry judge the run's kernels.
+TESTS += tests/cli-families-kernels.sh
+EXTRA_DIST += tests/cli-families-kernels.sh

@@ -425,7 +425,16 @@ static void test_not_provided(void)
       {"commutant2d.span", FC_KV_TABLE},
       {"schur.sandwich", FC_KV_TABLE},
       {"moment.iid_floor", FC_KV_TABLE},
-      {"allocator.plain_exact", FC_KV_TABLE}};
+      {"allocator.certified_exact", FC_KV_TABLE},
+      {"commutant.nonorthogonal", FC_KV_NONE},
+      /* issue 16 item 1: routed through rope_apply, allocate_bits and
+       * sign_quant */
+      {"commutant.projection", FC_KV_PROVIDER},
+      {"commutant.iff", FC_KV_PROVIDER},
+      {"commutant.gap", FC_KV_PROVIDER},
+      {"commutant.samples", FC_KV_PROVIDER},
+      {"allocator.plain_exact", FC_KV_PROVIDER},
+      {"signquant.cos_formula", FC_KV_PROVIDER}};
   for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
     const fc_property *p = fc_properties_find(known[k].id);
     fct_ok(p != NULL && p->kernels_via == known[k].via, "%s: kernels_via %d",

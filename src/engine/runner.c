@@ -367,8 +367,12 @@ int fc_run_property_with(fc_prop_result *res, const fc_property *p,
    * database entry (another kernel's) is left alone. */
   if (cfg->provider != NULL && p->kernels_via == FC_KV_TABLE) {
     res->status = FC_STATUS_NOT_PROVIDED;
-    snprintf(res->message, sizeof res->message, "runs the built-in double "
-             "kernels only; not yet routed through a kernel provider");
+    if (p->kernels_why != NULL)
+      snprintf(res->message, sizeof res->message, "judges the built-in "
+               "double kernels only: %s", p->kernels_why);
+    else
+      snprintf(res->message, sizeof res->message, "runs the built-in double "
+               "kernels only; not yet routed through a kernel provider");
     res->seconds = fc_now() - t0;
     return FC_OK;
   }
