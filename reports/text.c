@@ -579,6 +579,36 @@ static int write_not_provided(FILE *out, const fc_report *rep) {
   return fc_rep_puts(out, "\n");
 }
 
+/* A run that names kernels (a plugin, an exec client, a built-in mutant):
+ * the properties that call no kernel at all (FC_KV_NONE: oracle statements
+ * only) in one line, so that a pass of theirs is never read as a pass of
+ * those kernels. */
+static int write_kernel_free(FILE *out, const fc_report *rep) {
+  if (strcmp(fc_rep_kernels(rep), "reference") == 0)
+    return FC_OK;
+  size_t n = 0;
+  for (size_t i = 0; i < rep->n; i++)
+    if (rep->results[i].prop != NULL &&
+        rep->results[i].prop->kernels_via == FC_KV_NONE &&
+        rep->results[i].status != FC_STATUS_NOT_PROVIDED)
+      n++;
+  if (n == 0)
+    return FC_OK;
+  FC_REP_TRY(fc_rep_printf(out, "\ncalling no kernel (%zu: the theorem's "
+                                "statement only, the same under any "
+                                "--kernels):", n));
+  int first = 1;
+  for (size_t i = 0; i < rep->n; i++) {
+    const fc_prop_result *r = &rep->results[i];
+    if (r->prop == NULL || r->prop->kernels_via != FC_KV_NONE ||
+        r->status == FC_STATUS_NOT_PROVIDED)
+      continue;
+    FC_REP_TRY(fc_rep_printf(out, "%s%s", first ? " " : ", ", r->prop->id));
+    first = 0;
+  }
+  return fc_rep_puts(out, "\n");
+}
+
 /* The negative controls' expected counterexamples, one line each. */
 static int write_detections(FILE *out, const fc_report *rep,
                             const fc_write_opts *opts) {
@@ -638,6 +668,7 @@ int fc_report_write_text_ex(FILE *out, const fc_report *rep,
   FC_REP_TRY(write_counterexamples(out, rep, opts));
   FC_REP_TRY(write_problems(out, rep));
   FC_REP_TRY(write_not_provided(out, rep));
+  FC_REP_TRY(write_kernel_free(out, rep));
   FC_REP_TRY(fc_rep_puts(out, "\n"));
   FC_REP_TRY(write_summary_line(out, rep));
   return fc_rep_finish(out);

@@ -51,4 +51,15 @@ sed 's/"not_provided": 3/"not_provided": 2/' "$TMP/r.json" > "$TMP/bad.json"
 expect_exit 2 "a summary.not_provided that disagrees is refused" -- \
   $F report "$TMP/bad.json"
 grep -q "summary.not_provided" "$TMP/err" && r=0 || r=1; ok $r "the field is named"
+
+# A property that calls no kernel (the theorem's statement only) runs under
+# any --kernels; the text report lists it apart so its pass is never read as
+# the kernel's.  Not under the reference.
+expect_exit 0 "a kernel-free property runs with an external kernel" -- \
+  $F $RUN moment.gaussian_closed_form --kernels "$K"
+grep -q "^calling no kernel (1: .*): moment.gaussian_closed_form$" "$TMP/out" && r=0 || r=1
+ok $r "the kernel-free property is named as calling no kernel"
+expect_exit 0 "the same under the reference" -- $F $RUN moment.gaussian_closed_form
+if grep -q "^calling no kernel" "$TMP/out"; then r=1; else r=0; fi
+ok $r "no such line under the reference"
 done_testing
