@@ -98,7 +98,7 @@ FC_FX_GENERATOR(n_shell, NEG_(2, 3, 4, 6), .residual = 1, .norm = 1,
                                    .extension = ext,                         \
                                    .generate = gen,                          \
                                    .check = fc_fx_check,                     \
-                                   .kernels_via = FC_KV_TABLE,               \
+                                   .kernels_via = FC_KV_PROVIDER,               \
                                    .describe = fc_fx_describe}
 
 PROP(p_lift, "fold.multi.headwise_lift",

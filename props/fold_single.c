@@ -98,7 +98,7 @@ FC_FX_GENERATOR(n_ctx, NEG_D(4),
                                    .extension = ext,                         \
                                    .generate = gen,                          \
                                    .check = fc_fx_check,                     \
-                                   .kernels_via = FC_KV_TABLE,               \
+                                   .kernels_via = FC_KV_PROVIDER,               \
                                    .describe = fc_fx_describe,               \
                                    .plot_x = "largest position p",           \
                                    .plot_y = "accuracy error / bound",       \

@@ -44,7 +44,7 @@ FC_FX_GENERATOR(fold_haar, .heads_min = 1, .heads_max = 1,
                                    .extension = ext,                         \
                                    .generate = gen,                          \
                                    .check = fc_fx_check,                     \
-                                   .kernels_via = FC_KV_TABLE,               \
+                                   .kernels_via = FC_KV_PROVIDER,               \
                                    .describe = fc_fx_describe}
 
 PROP(p_plain, "gauge.attention_score_gauge_invariance",
