@@ -49,3 +49,8 @@ EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 include $(srcdir)/tests/reports.mk
 include $(srcdir)/tests/arith.mk
 include $(srcdir)/tests/large.mk
+
+# F4-F6 through the kernel contract (issue 16; the plugins built by
+# tests/large.mk and the bf16-storage test plugin).
+TESTS += tests/cli-fold-kernels.sh
+EXTRA_DIST += tests/cli-fold-kernels.sh
