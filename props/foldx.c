@@ -1020,9 +1020,46 @@ static int part_forward(fc_mp_attn *a, const fx *f, const fx_part *p,
   return rc;
 }
 
-/* The oracle output of part i: the statement's own forward pass `whole`
- * when one part covers the block and the statement computed its output
- * (no second evaluation), else a forward pass of the part into tmp. */
+/* The part's output from a whole forward pass: its contexts (columns
+ * [h0 d, (h0 + nh) d) of whole->ctx) times its columns of Wo, plus x with
+ * the residual (the oracle's rule for the add, oracles/attention.c: E_y =
+ * E_o + |y|, widened by 2^-30 as there).  O: T x dout, initialised by the
+ * caller at prec. */
+static int part_project(fc_mp_emat *O, const fx_eval *e, size_t i,
+                        const fc_mp_attn *whole, const mpw *W,
+                        mpfr_prec_t prec)
+{
+  const fx *f = e->f;
+  const size_t nd = e->part[i].nh * f->d, c0 = e->part[i].h0 * f->d;
+  fc_mp_emat C, Wp;
+  int rc = fc_mp_emat_init(&C, f->T, nd, prec);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_init(&Wp, f->dout, nd, prec);
+  if (rc != FC_OK) {
+    fc_mp_emat_clear(&C);
+    return rc;
+  }
+  rc = fc_mp_emat_get(&C, &whole->ctx, 0, c0);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_get(&Wp, &W->wo, 0, c0);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_mul(O, &C, 0, &Wp, 1);
+  if (rc == FC_OK && f->conf[CONF_RESIDUAL])
+    for (size_t j = 0; j < f->T * f->dout; j++) {
+      mpfr_add_d(O->m->e[j], O->m->e[j], f->x[j], MPFR_RNDN);
+      O->d[j] = mpfr_get_d(O->m->e[j], MPFR_RNDN);
+      O->e[j] = (O->e[j] + fabs(O->d[j])) * (1.0 + 0x1p-30);
+    }
+  fc_mp_emat_clear(&C);
+  fc_mp_emat_clear(&Wp);
+  return rc;
+}
+
+/* The oracle output of part i.  From a whole forward pass (whole, its
+ * weights W): the pass's own output when one part covers the block and
+ * the pass computed it, else the part's projection of the pass's contexts
+ * (no second evaluation).  Without one (whole NULL): a forward pass of
+ * the part with the weights W, into tmp. */
 static int part_out(const fc_mp_emat **O, fc_mp_attn *tmp, const fx_eval *e,
                     size_t i, const fc_mp_attn *whole, const mpw *W,
                     mpfr_prec_t prec)
@@ -1033,6 +1070,13 @@ static int part_out(const fc_mp_emat **O, fc_mp_attn *tmp, const fx_eval *e,
   }
   fc_mp_attn_clear(tmp);
   memset(tmp, 0, sizeof *tmp);
+  if (whole != NULL) {
+    int rc = fc_mp_emat_init(&tmp->out, e->f->T, e->f->dout, prec);
+    if (rc == FC_OK)
+      rc = part_project(&tmp->out, e, i, whole, W, prec);
+    *O = &tmp->out;
+    return rc;
+  }
   int rc = part_forward(tmp, e->f, &e->part[i], W, prec);
   *O = &tmp->out;
   return rc;
