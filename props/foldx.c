@@ -856,6 +856,16 @@ static int mpw_init(mpw *w, const fx *f, mpfr_prec_t prec)
   return mpw_init_dims(w, f->hd, f->kvd, f->dm, f->dout, prec);
 }
 
+/* The four weights from exact doubles. */
+static void mpw_set_d(mpw *w, const double *wq, const double *wk,
+                      const double *wv, const double *wo)
+{
+  fc_mp_emat_set_d(&w->wq, wq);
+  fc_mp_emat_set_d(&w->wk, wk);
+  fc_mp_emat_set_d(&w->wv, wv);
+  fc_mp_emat_set_d(&w->wo, wo);
+}
+
 /* dst block (r0, c0) <- op(L) src-block or src-block op(R): the rewrite of
  * one weight block in MPFR.  left: R W; else W R^T (rt = 1) or W R. */
 static int mp_block_mul(fc_mp_emat *dst, const fc_mp_emat *src, size_t r0,
@@ -1017,19 +1027,10 @@ static int part_forward(fc_mp_attn *a, const fx *f, const fx_part *p,
     rc = fc_mp_attn_init(a, &g, prec);
   if (rc == FC_OK) {
     fc_mp_attn_in in;
-    memset(&in, 0, sizeof in);
+    mp_in_setup(&in, f, &P);
     in.g = g;
-    in.x = f->x;
-    in.pos = f->pos;
     in.sched = f->rope ? &f->sched[p->j0] : NULL;
-    in.causal = f->causal;
-    in.gain = f->gain;
-    in.eps = f->eps;
-    in.wq = &P.wq;
-    in.wk = &P.wk;
-    in.wv = &P.wv;
     in.wo = &P.wo;
-    in.residual = (int)f->conf[CONF_RESIDUAL];
     rc = fc_mp_attn_forward(a, &in);
   }
   mpw_clear(&P);
@@ -1144,12 +1145,8 @@ static int kernel_oracle(fx_eval *e, const fc_mp_attn *whole1, const mpw *W1,
   int rc = FC_OK;
   if (e->folded) {
     rc = mpw_init(&U, f, prec);
-    if (rc == FC_OK) {
-      fc_mp_emat_set_d(&U.wq, e->uq);
-      fc_mp_emat_set_d(&U.wk, e->uk);
-      fc_mp_emat_set_d(&U.wv, e->uv);
-      fc_mp_emat_set_d(&U.wo, e->uo);
-    }
+    if (rc == FC_OK)
+      mpw_set_d(&U, e->uq, e->uk, e->uv, e->uo);
   }
   mpfr_t t;
   mpfr_init2(t, prec);
@@ -1224,12 +1221,8 @@ static int fx_eval_prec(mpfr_t r, mpfr_t S, fx_eval *e, mpfr_prec_t prec)
   }
   if (rc == FC_OK)
     rc = mpw_init(&w, f, prec);
-  if (rc == FC_OK) {
-    fc_mp_emat_set_d(&w.wq, f->wq);
-    fc_mp_emat_set_d(&w.wk, f->wk);
-    fc_mp_emat_set_d(&w.wv, f->wv);
-    fc_mp_emat_set_d(&w.wo, f->wo);
-  }
+  if (rc == FC_OK)
+    mpw_set_d(&w, f->wq, f->wk, f->wv, f->wo);
   fc_mp_attn_dims g = {f->T, f->dm, f->d, f->heads, f->kv, f->dout};
   fc_mp_attn_in in1, in2;
   if (rc == FC_OK && f->rope)
