@@ -1465,7 +1465,6 @@ static int kernel_calls(fc_check_result *r, fx_eval *e, fc_kx *k,
   const size_t d = f->d, dd = d * d, nx = f->T * f->dm;
   const size_t n[4] = {f->hd * f->dm, f->kvd * f->dm, f->kvd * f->dm,
                        f->dout * f->hd};
-  const size_t nw = n[0] + n[1] + n[2] + n[3];
   double *Rs = buf, *p = Rs + f->nslots * dd;
   double *U[4], *M[4];
   for (int m = 0; m < 4; m++) {
@@ -1480,7 +1479,6 @@ static int kernel_calls(fc_check_result *r, fx_eval *e, fc_kx *k,
          *E2 = E1 + e->nparts * nx, *wo = E2 + e->nparts * nx;
   double *zero = wo + 2 * f->dm * f->hd;
   int64_t *pos = (int64_t *)(zero + d);
-  (void)nw;
   int rc = FC_OK;
   /* The rotations as the kernel holds them. */
   for (size_t s = 0; s < f->nslots && rc == FC_OK; s++) {
