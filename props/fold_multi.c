@@ -8,7 +8,11 @@
  * attention (beyond the anchors): one rotation per key/value group.
  *
  * The check is the fold experiment (foldx.c): statement in MPFR,
- * conformance and accuracy of the double kernels.  Negative controls: Wo
+ * conformance and accuracy of the selected kernels (the run's provider,
+ * harness bounds at the declared arithmetic; per-head schedules go through
+ * one attention_block call per key/value head, and scores and contexts,
+ * which the kernel contract does not expose, are judged through the block
+ * output).  Negative controls: Wo
  * compensated with the heads in the wrong order; B(R) applied to the rows
  * of Wo instead of its columns; one head's R_h non-commuting; in GQA,
  * different rotations inside one key/value group. */
@@ -98,7 +102,7 @@ FC_FX_GENERATOR(n_shell, NEG_(2, 3, 4, 6), .residual = 1, .norm = 1,
                                    .extension = ext,                         \
                                    .generate = gen,                          \
                                    .check = fc_fx_check,                     \
-                                   .kernels_via = FC_KV_TABLE,               \
+                                   .kernels_via = FC_KV_PROVIDER,               \
                                    .describe = fc_fx_describe}
 
 PROP(p_lift, "fold.multi.headwise_lift",

@@ -7,9 +7,14 @@
  * Theta(p) R for every p: scores unchanged, ctx' = R ctx, out' = out.
  *
  * Each property runs the fold experiment (foldx.c): the statement in MPFR
- * (original vs folded block, P and P + 64 bits), the same identity with the
- * double kernels against their running error bounds (conformance), and
- * every double output against the oracle (accuracy).  Inputs: RoPE
+ * (original vs folded block, P and P + 64 bits, on the inputs as the
+ * kernels hold them), the same identity through the selected kernels
+ * (fold_weights and attention_block of the run's provider: the built-in
+ * reference or a mutant, a plugin, an exec client) against the harness's
+ * bounds at the declared arithmetic (conformance), and every kernel output
+ * against the oracle (accuracy).  The kernel contract exposes no scores
+ * and no contexts: a property about them is judged through the kernels on
+ * the block output, which its statement implies.  Inputs: RoPE
  * schedules of every kind (presets, repeated and zero frequencies, partial
  * rotary, near-collisions), positions from 0 to 2^20, causal and full
  * masks, and inputs scaled up to 2^6 (score ranges of 1e4 and more, a
@@ -98,7 +103,7 @@ FC_FX_GENERATOR(n_ctx, NEG_D(4),
                                    .extension = ext,                         \
                                    .generate = gen,                          \
                                    .check = fc_fx_check,                     \
-                                   .kernels_via = FC_KV_TABLE,               \
+                                   .kernels_via = FC_KV_PROVIDER,               \
                                    .describe = fc_fx_describe,               \
                                    .plot_x = "largest position p",           \
                                    .plot_y = "accuracy error / bound",       \
@@ -131,11 +136,12 @@ PROP(p_vind, "fold.independent_v_rotation",
      "a V rotation independent of the Q/K rotation",
      v_indep_gen);
 PROP(p_kacc, "fold.kernel_accuracy",
-     "the double attention kernels (RMSNorm, projections, RoPE, scores, "
-     "softmax, contexts, output, residual) stay within their running error "
-     "bounds against the MPFR oracle",
+     "the selected kernels' attention_block (RMSNorm, projections, RoPE, "
+     "scores, softmax, contexts, output, residual) stays within the "
+     "harness's bound at the declared arithmetic against the MPFR oracle",
      a_none, FC_EXPECT_HOLDS,
-     "kernel error-bound honesty (accuracy level only; no statement)",
+     "kernel accuracy against the harness bound (accuracy level only; no "
+     "statement)",
      kacc_gen);
 PROP(p_n_noncomm, "fold.neg.noncommuting",
      "negative control: an orthogonal R that does not commute with RoPE "

@@ -6,7 +6,7 @@
 #include <string.h>
 #include "foldx_internal.h"
 #include "attention.h"
-#include "kernels/attn.h"
+#include "kcall_internal.h"
 #include "kernels/rope.h"
 #include "gen/schedule.h"
 
@@ -588,39 +588,48 @@ static const long *slot_exps(const fx *f, size_t k)
 
 /* ------------------------------------------------- rotations in double */
 
-/* Slot k as a d x d matrix M with bound E, through the kernels under test
- * (gemm for products; fc_givens_build_d + fc_attn_givens_bound). */
-static int slot_build_d(double *M, double *E, const fx *f, size_t k,
-                        const fc_kernels *K)
+/* Slot k as a d x d matrix M in double, computed by the harness (never by
+ * a kernel under test): fc_givens_build_d, plain products.  What the
+ * kernels receive is M rounded to their storage; the kernel level never
+ * needs a bound on M's own rounding, since it compares the user's fold of
+ * the stored M with the exact fold by the exact rotation in MPFR (the
+ * difference is measured, not bounded). */
+static void mat_mul_d(double *C, const double *A, const double *B, size_t d)
+{
+  for (size_t i = 0; i < d; i++)
+    for (size_t j = 0; j < d; j++) {
+      double s = 0.0;
+      for (size_t l = 0; l < d; l++)
+        s += A[i * d + l] * B[l * d + j];
+      C[i * d + j] = s;
+    }
+}
+
+static int slot_build_d(double *M, const fx *f, size_t k)
 {
   const size_t d = f->d;
   fc_givens g;
   int rc = FC_OK;
   switch (f->slots[2 * k]) {
   case SLOT_IDENT:
-    for (size_t i = 0; i < d * d; i++) {
+    for (size_t i = 0; i < d * d; i++)
       M[i] = (i % (d + 1)) == 0;
-      E[i] = 0.0;
-    }
     return FC_OK;
   case SLOT_GIVENS:
     rc = slot_givens(&g, f, k, "");
-    if (rc == FC_OK) {
+    if (rc == FC_OK)
       fc_givens_build_d(M, &g);
-      rc = fc_attn_givens_bound(E, M, &g);
-    }
     return rc;
   case SLOT_MATRIX: {
     const double *X = slot_matrix(f, k);
     if (X == NULL)
       return FC_EINVAL;
     memcpy(M, X, d * d * sizeof *M);
-    memset(E, 0, d * d * sizeof *E);
     return FC_OK;
   }
   case SLOT_PRODUCT: {
     const double *X = slot_matrix(f, k);
-    double *G = malloc(2 * d * d * sizeof *G);
+    double *G = malloc(d * d * sizeof *G);
     if (X == NULL || G == NULL) {
       free(G);
       return X == NULL ? FC_EINVAL : FC_ENOMEM;
@@ -628,43 +637,33 @@ static int slot_build_d(double *M, double *E, const fx *f, size_t k,
     rc = slot_givens(&g, f, k, "");
     if (rc == FC_OK) {
       fc_givens_build_d(G, &g);
-      rc = fc_attn_givens_bound(G + d * d, G, &g);
+      mat_mul_d(M, X, G, d);
     }
-    if (rc == FC_OK)
-      rc = K->attn->gemm(M, E, d, X, NULL, d, G, G + d * d, d, 0, d, d, d);
     free(G);
     return rc;
   }
   case SLOT_A:
   case SLOT_AINVT: {
-    /* Q1 (D Q2): D = diag(2^(+-e)) scales rows exactly (powers of two, no
-     * underflow at these sizes), so D Q2 has bound D EQ2; then a gemm. */
+    /* Q1 (D Q2), D = diag(2^(+-e)) scaling rows exactly. */
     const long *e = slot_exps(f, k);
     const double sg = f->slots[2 * k] == SLOT_A ? 1 : -1;
-    double *W = malloc(4 * d * d * sizeof *W);
+    double *W = malloc(2 * d * d * sizeof *W);
     if (e == NULL || W == NULL) {
       free(W);
       return e == NULL ? FC_EINVAL : FC_ENOMEM;
     }
-    double *Q1 = W, *E1 = W + d * d, *Q2 = W + 2 * d * d, *E2 = W + 3 * d * d;
+    double *Q1 = W, *Q2 = W + d * d;
     rc = slot_givens(&g, f, k, ".q1");
     if (rc == FC_OK) {
       fc_givens_build_d(Q1, &g);
-      rc = fc_attn_givens_bound(E1, Q1, &g);
-    }
-    if (rc == FC_OK)
       rc = slot_givens(&g, f, k, ".q2");
+    }
     if (rc == FC_OK) {
       fc_givens_build_d(Q2, &g);
-      rc = fc_attn_givens_bound(E2, Q2, &g);
-    }
-    if (rc == FC_OK) {
       for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j < d; j++) {
+        for (size_t j = 0; j < d; j++)
           Q2[i * d + j] = ldexp(Q2[i * d + j], (int)(sg * e[i]));
-          E2[i * d + j] = ldexp(E2[i * d + j], (int)(sg * e[i]));
-        }
-      rc = K->attn->gemm(M, E, d, Q1, E1, d, Q2, E2, d, 0, d, d, d);
+      mat_mul_d(M, Q1, Q2, d);
     }
     free(W);
     return rc;
@@ -673,7 +672,6 @@ static int slot_build_d(double *M, double *E, const fx *f, size_t k,
     return FC_EINVAL;
   }
 }
-
 /* ---------------------------------------------------- rotations in MPFR */
 
 static int slot_build_mp(fc_mp_emat *M, const fx *f, size_t k)
@@ -750,209 +748,79 @@ static int slot_build_mp(fc_mp_emat *M, const fx *f, size_t k)
   }
 }
 
-/* ------------------------------------------------------ double blocks */
-
-/* Double buffers of one block's outputs. */
-typedef struct dout {
-  double *s, *es, *a, *ea, *ctx, *ectx, *out, *eout;
-  double *mem;
-} dout;
-
-static int dout_alloc(dout *o, const fx *f)
-{
-  const size_t hTT = f->heads * f->T * f->T, Thd = f->T * f->hd,
-               To = f->T * f->dout;
-  o->mem = calloc(4 * hTT + 2 * Thd + 2 * To, sizeof *o->mem);
-  if (o->mem == NULL)
-    return FC_ENOMEM;
-  double *p = o->mem;
-  o->s = p, p += hTT;
-  o->es = p, p += hTT;
-  o->a = p, p += hTT;
-  o->ea = p, p += hTT;
-  o->ctx = p, p += Thd;
-  o->ectx = p, p += Thd;
-  o->out = p, p += To;
-  o->eout = p;
-  return FC_OK;
-}
-
-static void block_setup(fc_attn_block *b, const fx *f)
-{
-  memset(b, 0, sizeof *b);
-  b->g.T = f->T;
-  b->g.dm = f->dm;
-  b->g.d = f->d;
-  b->g.heads = f->heads;
-  b->g.kv = f->kv;
-  b->g.dout = f->dout;
-  b->x = f->x;
-  b->pos = f->pos;
-  b->sched = f->rope ? f->sched : NULL;
-  b->causal = f->causal;
-  b->gain = f->gain;
-  b->eps = f->eps;
-  b->wq = f->wq;
-  b->wk = f->wk;
-  b->wv = f->wv;
-  b->wo = f->conf[CONF_OUTPUT] ? f->wo : NULL;
-  b->residual = (int)f->conf[CONF_RESIDUAL];
-}
-
-static int run_block(dout *o, const fc_attn_block *b, const fc_kernels *K)
-{
-  fc_attn_out out;
-  memset(&out, 0, sizeof out);
-  out.scores = o->s;
-  out.escores = o->es;
-  out.probs = o->a;
-  out.eprobs = o->ea;
-  out.ctx = o->ctx;
-  out.ectx = o->ectx;
-  out.out = o->out;
-  out.eout = o->eout;
-  return K->attn->block(K, &out, b);
-}
-
-/* Folded weights in double (kernels under test). */
-typedef struct dfold {
-  double *wq, *ewq, *wk, *ewk, *wv, *ewv, *wo, *ewo, *tr, *etr;
-  double *mem;
-} dfold;
-
-static int fold_d(dfold *w, const fx *f, const fc_kernels *K,
-                  const double *SM, const double *SE, int rewrite)
-{
-  const size_t d = f->d, dd = d * d, dm = f->dm, hd = f->hd;
-  const size_t nq = f->hd * dm, nk = f->kvd * dm, no = f->dout * hd;
-  w->mem = calloc(2 * (nq + 2 * nk + no) + 2 * dd, sizeof *w->mem);
-  if (w->mem == NULL)
-    return FC_ENOMEM;
-  double *p = w->mem;
-  w->wq = p, p += nq;
-  w->ewq = p, p += nq;
-  w->wk = p, p += nk;
-  w->ewk = p, p += nk;
-  w->wv = p, p += nk;
-  w->ewv = p, p += nk;
-  w->wo = p, p += no;
-  w->ewo = p, p += no;
-  w->tr = p, p += dd;
-  w->etr = p;
-  const struct fc_kern_attn *A = K->attn;
-  int rc = FC_OK;
-  for (size_t h = 0; h < f->heads && rc == FC_OK; h++) {
-    const size_t o = h * d * dm, s = (size_t)mq(f)[h];
-    if (rewrite & FX_Q)
-      rc = A->fold_left(K, w->wq + o, w->ewq + o, dm, SM + s * dd,
-                        SE + s * dd, f->wq + o, NULL, d, dm);
-    else
-      memcpy(w->wq + o, f->wq + o, d * dm * sizeof *w->wq);
-  }
-  for (size_t j = 0; j < f->kv && rc == FC_OK; j++) {
-    const size_t o = j * d * dm, sk = (size_t)mk(f)[j],
-                 sv = (size_t)mv(f)[j];
-    if (rewrite & FX_K)
-      rc = A->fold_left(K, w->wk + o, w->ewk + o, dm, SM + sk * dd,
-                        SE + sk * dd, f->wk + o, NULL, d, dm);
-    else
-      memcpy(w->wk + o, f->wk + o, d * dm * sizeof *w->wk);
-    if (rc == FC_OK && (rewrite & FX_V))
-      rc = A->fold_left(K, w->wv + o, w->ewv + o, dm, SM + sv * dd,
-                        SE + sv * dd, f->wv + o, NULL, d, dm);
-    else if (rc == FC_OK)
-      memcpy(w->wv + o, f->wv + o, d * dm * sizeof *w->wv);
-  }
-  if (!(rewrite & FX_O)) {
-    memcpy(w->wo, f->wo, no * sizeof *w->wo);
-    return rc;
-  }
-  for (size_t h = 0; h < f->heads && rc == FC_OK; h++) {
-    const size_t s = (size_t)mo(f)[h];
-    if (f->conf[CONF_OMODE] == FX_O_ROWS) {
-      /* B(R)^T applied to the rows of Wo (a wrong rewrite): rows block h
-       * <- Ro_h^T rows block h.  Transposes are exact. */
-      for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j < d; j++) {
-          w->tr[i * d + j] = SM[s * dd + j * d + i];
-          w->etr[i * d + j] = SE[s * dd + j * d + i];
-        }
-      const size_t o = h * d * hd;
-      rc = A->fold_left(K, w->wo + o, w->ewo + o, hd, w->tr, w->etr,
-                        f->wo + o, NULL, d, hd);
-    } else {
-      rc = A->fold_right_t(K, w->wo + h * d, w->ewo + h * d, hd,
-                           f->wo + h * d, NULL, SM + s * dd, SE + s * dd,
-                           f->dout, d);
-    }
-  }
-  return rc;
-}
-
 /* --------------------------------------------------------------- check */
 
+/* The kernel level of the experiment (issue 16): every kernel output comes
+ * from the run's provider (fc_kx_open: the user's plugin or exec client,
+ * or an adapter over the built-in reference or mutant table), every bound
+ * from src/bounds at the provider's declared arithmetic.
+ *
+ * The contract exposes fold_weights and the output of attention_block
+ * (no scores, probabilities or contexts), and one RoPE schedule per block
+ * call.  So the block runs in parts: one call for every head when the
+ * heads share a schedule (or there is no RoPE: rotary_dim 0), else one call
+ * per key/value head with its query heads and its columns of Wo (the
+ * output of the whole block is the sum of the parts' projections, and a
+ * fold by B(R) acts on each part alone, so every part's output is
+ * invariant by itself).  A property that compares scores or contexts is
+ * judged at the kernel level on the block output, which the statement
+ * implies (scores equal and V, O unchanged or compensated; ctx' = R ctx and
+ * Wo R^T); the block runs with the case's Wo even where the statement has
+ * no output projection.  Levels:
+ *   accuracy     each fold output against the exact product of what was
+ *                sent (fc_kx_fold_accuracy, fc_bnd_fold), each block
+ *                output y against the oracle O of its own (stored) inputs
+ *                with E = fc_bnd_block + the oracle's ball;
+ *   conformance  (positive properties) the theorem through the kernels:
+ *                |y' - y| <= E + E' + |O' - O3| + 2^-P (e' + e3), O3 the
+ *                oracle of the exact fold of the stored weights by the
+ *                exact rotations (= O by the theorem, which the statement
+ *                level certifies), O' that of the user's folded weights:
+ *                |O' - O3| is the exact effect of the fold's and the
+ *                stored rotation's rounding, measured rather than bounded;
+ *   statement    the MPFR statement, on the inputs as held in storage.
+ * Not expressible through the contract: rotations applied online after
+ * RoPE (F6 (b): only the original block is judged), and Wo on rows with
+ * heads d != dm (fold.multi.neg.rows_not_columns: only the folds are
+ * judged).  A kernel failure (crash, timeout, status, NaN) fails the case;
+ * a negative control never counts it as a detection. */
+
+typedef struct fx_part {
+  size_t h0, nh, j0, nkv; /* query heads [h0, h0+nh), kv [j0, j0+nkv) */
+} fx_part;
+
 typedef struct fx_eval {
-  const fx *f;
+  const fx *f;            /* the case as held in storage */
   const fc_check_ctx *x;
+  fc_check_result *res;   /* the kernel level measures into it */
   int rewrite, compare, online, side;
   int acc_only;
-  const dout *o1, *o2; /* double outputs: original, rewritten */
-  fc_check_result acc; /* accuracy (filled at the base precision) */
-  char worst[64];
-  double side_ratio;   /* F6: the other variant's residual / bound */
+  double side_ratio;      /* F6: the other variant's residual / bound */
   int side_done;
+  /* the kernel level */
+  int blocks;             /* 1: the block calls ran (y1, E1) */
+  int folded;             /* 1: the folded block ran too (y2, E2) */
+  size_t nparts;
+  fx_part part[FX_MAX_HEADS];
+  const double *y1, *y2, *E1, *E2; /* nparts x T x dm */
+  const double *uq, *uk, *uv, *uo; /* the user's folded weights */
+  double kneg;            /* negative controls: max |y' - y| / (E + E') */
+  int out_implied;        /* 1: the compared statement implies that the
+                             block output is unchanged (out_implied()) */
 } fx_eval;
 
-/* Accuracy of a double output against the oracle matrix m (n entries):
- * bound = the kernel's bound + the oracle's own 2^-P E (tiny). */
-static void acc_fold(fx_eval *e, const double *dv, const double *de,
-                     const fc_mp_emat *m, size_t n, int scores,
-                     const char *what, const char *side)
+/* 1 when the statement the case compares implies out' = out, so that the
+ * theorem through the kernels can be judged on the block output: the
+ * output itself; equal scores with V and O untouched; ctx' = Rv ctx (or
+ * ctx' = ctx) with Wo compensating exactly when V is rewritten.  Not
+ * implied (e.g. `explain`'s context cell with Wo uncompensated): the
+ * kernel level judges accuracy only. */
+static int out_implied(int compare, int rewrite)
 {
-  for (size_t i = 0; i < n; i++) {
-    const double before = e->acc.level[FC_LEVEL_ACCURACY].present
-                              ? e->acc.level[FC_LEVEL_ACCURACY].ratio
-                              : -1;
-    if (scores && mpfr_inf_p(m->m->e[i])) {
-      /* masked: the kernel must mask it too */
-      const double err = dv[i] == -INFINITY ? 0 : INFINITY;
-      if (err > 0)
-        fc_measure_fold(&e->acc.level[FC_LEVEL_ACCURACY], INFINITY, 0, 0);
-      fc_check_record(&e->acc, FC_LEVEL_ACCURACY, dv[i], -INFINITY, err, 0,
-                      err);
-    } else {
-      const double b =
-          de[i] + ldexp(m->e[i], -(int)mpfr_get_prec(m->m->e[i]));
-      fc_oracle_accuracy(&e->acc, dv[i], m->m->e[i], b);
-    }
-    const double after = e->acc.level[FC_LEVEL_ACCURACY].ratio;
-    if (after > before || (isnan(after) && !isnan(before)))
-      snprintf(e->worst, sizeof e->worst, "%s %s[%zu]", side, what, i);
-  }
-}
-
-static void accuracy(fx_eval *e, const dout *o, const fc_mp_attn *w,
-                     const char *side)
-{
-  const fx *f = e->f;
-  const size_t hTT = f->heads * f->T * f->T;
-  char nm[FC_OUTPUT_NAME];
-  /* outputs named "<side> <what>" with their shapes: scores and
-   * probabilities (head, t, s), contexts (t, head, i), the output (t, i) */
-  snprintf(nm, sizeof nm, "%s score", side);
-  fc_check_output(&e->acc, nm, FC_LEVEL_ACCURACY, 3, f->heads, f->T, f->T);
-  acc_fold(e, o->s, o->es, &w->s, hTT, 1, "score", side);
-  snprintf(nm, sizeof nm, "%s prob", side);
-  fc_check_output(&e->acc, nm, FC_LEVEL_ACCURACY, 3, f->heads, f->T, f->T);
-  acc_fold(e, o->a, o->ea, &w->a, hTT, 0, "prob", side);
-  snprintf(nm, sizeof nm, "%s ctx", side);
-  fc_check_output(&e->acc, nm, FC_LEVEL_ACCURACY, 3, f->T, f->heads, f->d);
-  acc_fold(e, o->ctx, o->ectx, &w->ctx, f->T * f->hd, 0, "ctx", side);
-  snprintf(nm, sizeof nm, "%s out", side);
-  if (f->conf[CONF_OUTPUT]) {
-    fc_check_output(&e->acc, nm, FC_LEVEL_ACCURACY, 2, f->T, f->dout, 0);
-    acc_fold(e, o->out, o->eout, &w->out, f->T * f->dout, 0, "out", side);
-  }
+  const int v = (rewrite & FX_V) != 0, o = (rewrite & FX_O) != 0;
+  return (compare & FX_CMP_OUT) ||
+         ((compare & FX_CMP_SCORES) && !v && !o) ||
+         ((compare & FX_CMP_CTX) && v == o);
 }
 
 typedef struct mpw {
@@ -967,19 +835,35 @@ static void mpw_clear(mpw *w)
   fc_mp_emat_clear(&w->wo);
 }
 
-static int mpw_init(mpw *w, const fx *f, mpfr_prec_t prec)
+static int mpw_init_dims(mpw *w, size_t hd, size_t kvd, size_t dm,
+                         size_t dout, mpfr_prec_t prec)
 {
   memset(w, 0, sizeof *w);
-  int rc = fc_mp_emat_init(&w->wq, f->hd, f->dm, prec);
+  int rc = fc_mp_emat_init(&w->wq, hd, dm, prec);
   if (rc == FC_OK)
-    rc = fc_mp_emat_init(&w->wk, f->kvd, f->dm, prec);
+    rc = fc_mp_emat_init(&w->wk, kvd, dm, prec);
   if (rc == FC_OK)
-    rc = fc_mp_emat_init(&w->wv, f->kvd, f->dm, prec);
+    rc = fc_mp_emat_init(&w->wv, kvd, dm, prec);
   if (rc == FC_OK)
-    rc = fc_mp_emat_init(&w->wo, f->dout, f->hd, prec);
+    rc = fc_mp_emat_init(&w->wo, dout, hd, prec);
   if (rc != FC_OK)
     mpw_clear(w);
   return rc;
+}
+
+static int mpw_init(mpw *w, const fx *f, mpfr_prec_t prec)
+{
+  return mpw_init_dims(w, f->hd, f->kvd, f->dm, f->dout, prec);
+}
+
+/* The four weights from exact doubles. */
+static void mpw_set_d(mpw *w, const double *wq, const double *wk,
+                      const double *wv, const double *wo)
+{
+  fc_mp_emat_set_d(&w->wq, wq);
+  fc_mp_emat_set_d(&w->wk, wk);
+  fc_mp_emat_set_d(&w->wv, wv);
+  fc_mp_emat_set_d(&w->wo, wo);
 }
 
 /* dst block (r0, c0) <- op(L) src-block or src-block op(R): the rewrite of
@@ -1121,6 +1005,198 @@ static double mp_ratio(const mpfr_t r, const mpfr_t S, long P, long s)
 }
 
 /* The whole oracle side at one precision. */
+/* The oracle of part p of the block with the full weights W (at prec):
+ * a forward pass of the part's heads, its key/value heads and its columns
+ * of Wo, into a (initialised here; the caller clears it). */
+static int part_forward(fc_mp_attn *a, const fx *f, const fx_part *p,
+                        const mpw *W, mpfr_prec_t prec)
+{
+  const size_t d = f->d, nd = p->nh * d, kd = p->nkv * d;
+  mpw P;
+  int rc = mpw_init_dims(&P, nd, kd, f->dm, f->dout, prec);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_get(&P.wq, &W->wq, p->h0 * d, 0);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_get(&P.wk, &W->wk, p->j0 * d, 0);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_get(&P.wv, &W->wv, p->j0 * d, 0);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_get(&P.wo, &W->wo, 0, p->h0 * d);
+  const fc_mp_attn_dims g = {f->T, f->dm, d, p->nh, p->nkv, f->dout};
+  if (rc == FC_OK)
+    rc = fc_mp_attn_init(a, &g, prec);
+  if (rc == FC_OK) {
+    fc_mp_attn_in in;
+    mp_in_setup(&in, f, &P);
+    in.g = g;
+    in.sched = f->rope ? &f->sched[p->j0] : NULL;
+    in.wo = &P.wo;
+    rc = fc_mp_attn_forward(a, &in);
+  }
+  mpw_clear(&P);
+  return rc;
+}
+
+/* The part's output from a whole forward pass: its contexts (columns
+ * [h0 d, (h0 + nh) d) of whole->ctx) times its columns of Wo, plus x with
+ * the residual (the oracle's rule for the add, oracles/attention.c: E_y =
+ * E_o + |y|, widened by 2^-30 as there).  O: T x dout, initialised by the
+ * caller at prec. */
+static int part_project(fc_mp_emat *O, const fx_eval *e, size_t i,
+                        const fc_mp_attn *whole, const mpw *W,
+                        mpfr_prec_t prec)
+{
+  const fx *f = e->f;
+  const size_t nd = e->part[i].nh * f->d, c0 = e->part[i].h0 * f->d;
+  fc_mp_emat C, Wp;
+  int rc = fc_mp_emat_init(&C, f->T, nd, prec);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_init(&Wp, f->dout, nd, prec);
+  if (rc != FC_OK) {
+    fc_mp_emat_clear(&C);
+    return rc;
+  }
+  rc = fc_mp_emat_get(&C, &whole->ctx, 0, c0);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_get(&Wp, &W->wo, 0, c0);
+  if (rc == FC_OK)
+    rc = fc_mp_emat_mul(O, &C, 0, &Wp, 1);
+  if (rc == FC_OK && f->conf[CONF_RESIDUAL])
+    for (size_t j = 0; j < f->T * f->dout; j++) {
+      mpfr_add_d(O->m->e[j], O->m->e[j], f->x[j], MPFR_RNDN);
+      O->d[j] = mpfr_get_d(O->m->e[j], MPFR_RNDN);
+      O->e[j] = (O->e[j] + fabs(O->d[j])) * (1.0 + 0x1p-30);
+    }
+  fc_mp_emat_clear(&C);
+  fc_mp_emat_clear(&Wp);
+  return rc;
+}
+
+/* The oracle output of part i.  From a whole forward pass (whole, its
+ * weights W): the pass's own output when one part covers the block and
+ * the pass computed it, else the part's projection of the pass's contexts
+ * (no second evaluation).  Without one (whole NULL): a forward pass of
+ * the part with the weights W, into tmp. */
+static int part_out(const fc_mp_emat **O, fc_mp_attn *tmp, const fx_eval *e,
+                    size_t i, const fc_mp_attn *whole, const mpw *W,
+                    mpfr_prec_t prec)
+{
+  if (e->nparts == 1 && whole != NULL && e->f->conf[CONF_OUTPUT]) {
+    *O = &whole->out;
+    return FC_OK;
+  }
+  fc_mp_attn_clear(tmp);
+  memset(tmp, 0, sizeof *tmp);
+  if (whole != NULL) {
+    int rc = fc_mp_emat_init(&tmp->out, e->f->T, e->f->dout, prec);
+    if (rc == FC_OK)
+      rc = part_project(&tmp->out, e, i, whole, W, prec);
+    *O = &tmp->out;
+    return rc;
+  }
+  int rc = part_forward(tmp, e->f, &e->part[i], W, prec);
+  *O = &tmp->out;
+  return rc;
+}
+
+static void part_name(char *nm, size_t n, const fx_eval *e, const char *what,
+                      size_t i)
+{
+  if (e->nparts == 1)
+    snprintf(nm, n, "%s out", what);
+  else
+    snprintf(nm, n, "%.6s out k%u", what, (unsigned)(i % 100));
+}
+
+/* Accuracy of the kernel outputs y (T x dm) of part i against the oracle
+ * O: the harness bound E plus the oracle's own ball 2^-P e. */
+static void judge_out(fc_check_result *r, const fx_eval *e, const char *what,
+                      size_t i, const double *y, const double *E,
+                      const fc_mp_emat *O)
+{
+  char nm[FC_OUTPUT_NAME];
+  const size_t n = e->f->T * e->f->dm;
+  part_name(nm, sizeof nm, e, what, i);
+  fc_check_output(r, nm, FC_LEVEL_ACCURACY, 2, e->f->T, e->f->dm, 0);
+  for (size_t j = 0; j < n; j++)
+    fc_oracle_accuracy(r, y[j], O->m->e[j],
+                       E[j] + ldexp(O->e[j],
+                                    -(int)mpfr_get_prec(O->m->e[j])));
+}
+
+/* The kernel level against the oracle (base precision only): the original
+ * block's outputs against whole1 (the statement's original forward pass)
+ * or the parts' own; with a fold, the folded block's against the oracle of
+ * the user's folded weights, and the theorem through the kernels against
+ * the exact fold W3 (whole3: its forward pass). */
+static int kernel_oracle(fx_eval *e, const fc_mp_attn *whole1, const mpw *W1,
+                         const fc_mp_attn *whole3, const mpw *W3,
+                         mpfr_prec_t prec)
+{
+  const fx *f = e->f;
+  fc_check_result *r = e->res;
+  const size_t n = f->T * f->dm;
+  fc_mp_attn t1, t2, t3;
+  memset(&t1, 0, sizeof t1);
+  memset(&t2, 0, sizeof t2);
+  memset(&t3, 0, sizeof t3);
+  mpw U;
+  memset(&U, 0, sizeof U);
+  int rc = FC_OK;
+  if (e->folded) {
+    rc = mpw_init(&U, f, prec);
+    if (rc == FC_OK)
+      mpw_set_d(&U, e->uq, e->uk, e->uv, e->uo);
+  }
+  mpfr_t t;
+  mpfr_init2(t, prec);
+  for (size_t i = 0; i < e->nparts && rc == FC_OK; i++) {
+    const fc_mp_emat *O1, *O2, *O3;
+    rc = part_out(&O1, &t1, e, i, whole1, W1, prec);
+    if (rc != FC_OK)
+      break;
+    judge_out(r, e, e->folded ? "orig" : "block", i, e->y1 + i * n,
+              e->E1 + i * n, O1);
+    if (!e->folded)
+      continue;
+    rc = part_out(&O2, &t2, e, i, NULL, &U, prec);
+    if (rc == FC_OK)
+      rc = part_out(&O3, &t3, e, i, whole3, W3, prec);
+    if (rc != FC_OK)
+      break;
+    const double *y1 = e->y1 + i * n, *y2 = e->y2 + i * n;
+    const double *E1 = e->E1 + i * n, *E2 = e->E2 + i * n;
+    judge_out(r, e, "folded", i, y2, E2, O2);
+    char nm[FC_OUTPUT_NAME];
+    part_name(nm, sizeof nm, e, "diff", i);
+    if (!f->conf[CONF_NEG] && e->out_implied)
+      fc_check_output(r, nm, FC_LEVEL_CONFORMANCE, 2, f->T, f->dm, 0);
+    for (size_t j = 0; j < n; j++) {
+      mpfr_sub(t, O2->m->e[j], O3->m->e[j], MPFR_RNDA);
+      mpfr_abs(t, t, MPFR_RNDN);
+      const double prop =
+          mpfr_get_d(t, MPFR_RNDU) +
+          ldexp(O2->e[j] + O3->e[j], -(int)mpfr_get_prec(O2->m->e[j]));
+      if (!f->conf[CONF_NEG]) {
+        if (e->out_implied)
+          fc_check_compare(r, FC_LEVEL_CONFORMANCE, y2[j], y1[j],
+                           E1[j] + E2[j] + prop);
+      } else {
+        const double v = fabs(y2[j] - y1[j]), b = E1[j] + E2[j];
+        const double q = b > 0 ? v / b : (v > 0 ? INFINITY : 0);
+        if (q > e->kneg || isnan(q))
+          e->kneg = q;
+      }
+    }
+  }
+  mpfr_clear(t);
+  fc_mp_attn_clear(&t1);
+  fc_mp_attn_clear(&t2);
+  fc_mp_attn_clear(&t3);
+  mpw_clear(&U);
+  return rc;
+}
+
 static int fx_eval_prec(mpfr_t r, mpfr_t S, fx_eval *e, mpfr_prec_t prec)
 {
   const fx *f = e->f;
@@ -1145,12 +1221,8 @@ static int fx_eval_prec(mpfr_t r, mpfr_t S, fx_eval *e, mpfr_prec_t prec)
   }
   if (rc == FC_OK)
     rc = mpw_init(&w, f, prec);
-  if (rc == FC_OK) {
-    fc_mp_emat_set_d(&w.wq, f->wq);
-    fc_mp_emat_set_d(&w.wk, f->wk);
-    fc_mp_emat_set_d(&w.wv, f->wv);
-    fc_mp_emat_set_d(&w.wo, f->wo);
-  }
+  if (rc == FC_OK)
+    mpw_set_d(&w, f->wq, f->wk, f->wv, f->wo);
   fc_mp_attn_dims g = {f->T, f->dm, f->d, f->heads, f->kv, f->dout};
   fc_mp_attn_in in1, in2;
   if (rc == FC_OK && f->rope)
@@ -1162,8 +1234,7 @@ static int fx_eval_prec(mpfr_t r, mpfr_t S, fx_eval *e, mpfr_prec_t prec)
     in1.rope_tab = f->rope ? &tab : NULL;
     rc = fc_mp_attn_forward(&a1, &in1);
   }
-  if (rc == FC_OK && base)
-    accuracy(e, e->o1, &a1, "original");
+  int judged = 0; /* the kernel level met the oracle */
   const fc_mp_emat *rq[FX_MAX_HEADS], *rk[FX_MAX_HEADS];
   for (size_t h = 0; h < f->heads && rc == FC_OK; h++)
     rq[h] = &slots[mq(f)[h]];
@@ -1195,8 +1266,11 @@ static int fx_eval_prec(mpfr_t r, mpfr_t S, fx_eval *e, mpfr_prec_t prec)
       break;
     if (variant == 0) {
       rc = compare_mp(r, S, &a1, &a2, f, slots, e->compare, e->rewrite);
-      if (rc == FC_OK && base)
-        accuracy(e, e->o2, &a2, online ? "online" : "rewritten");
+      if (rc == FC_OK && base && e->blocks) {
+        rc = kernel_oracle(e, &a1, &w, online ? NULL : &a2,
+                           online ? NULL : &w2, prec);
+        judged = 1;
+      }
     } else {
       mpfr_t r3, S3;
       mpfr_inits2(prec, r3, S3, (mpfr_ptr)0);
@@ -1206,6 +1280,8 @@ static int fx_eval_prec(mpfr_t r, mpfr_t S, fx_eval *e, mpfr_prec_t prec)
       mpfr_clears(r3, S3, (mpfr_ptr)0);
     }
   }
+  if (rc == FC_OK && base && e->blocks && !judged)
+    rc = kernel_oracle(e, &a1, &w, NULL, NULL, prec);
   fc_mp_attn_clear(&a1);
   fc_mp_attn_clear(&a2);
   fc_mp_rope_tab_clear(&tab);
@@ -1222,164 +1298,330 @@ static int fx_statement(mpfr_t r, mpfr_t S, void *arg, mpfr_prec_t prec)
   return fx_eval_prec(r, S, arg, prec);
 }
 
-/* 1 when a double output failed against the P-bit oracle (accuracy). */
+/* 1 when a kernel output failed against the P-bit oracle (accuracy or the
+ * theorem through the kernels): the statement is then recomputed at
+ * P + 64 as well. */
 static int fx_failed(void *arg)
 {
-  const fc_measure *m = &((const fx_eval *)arg)->acc.level[FC_LEVEL_ACCURACY];
-  return m->present && !(m->ratio <= 1.0);
+  const fc_check_result *r = ((const fx_eval *)arg)->res;
+  for (int l = FC_LEVEL_CONFORMANCE; l <= FC_LEVEL_ACCURACY; l++) {
+    const fc_measure *m = &r->level[l];
+    if (m->present && !(m->ratio <= 1.0))
+      return 1;
+  }
+  return 0;
 }
 
-/* Conformance in double: the same comparisons between the two double
- * blocks, each against the sum of the two kernels' bounds (the exact
- * values agree when the statement holds, so |d2 - d1| <= E1 + E2). */
-static int conformance(fc_check_result *res, const fx *f, const dout *o1,
-                       const dout *o2, const double *SM, const double *SE,
-                       const fc_kernels *K, int compare, int rewrite)
+/* One fold_weights call and its accuracy; mag gets |exact fold| + the
+ * fold bound (an upper bound of |out| once the accuracy holds: the
+ * folded block's bound reads it).  ex, ef: scratch of d n. */
+static int fold_one(fc_check_result *r, fc_kx *k, double *out, double *mag,
+                    const double *in, const double *R, size_t d, size_t n,
+                    int side, long prec, double *ex, double *ef)
 {
-  fc_measure *m = &res->level[FC_LEVEL_CONFORMANCE];
-  if (compare & FX_CMP_SCORES)
-    for (size_t i = 0, n = f->heads * f->T * f->T; i < n; i++) {
-      if (o1->s[i] == -INFINITY && o2->s[i] == -INFINITY)
-        continue;
-      fc_measure_fold(m, fabs(o2->s[i] - o1->s[i]), o1->es[i] + o2->es[i],
-                      0);
+  int rc = fc_kx_fold(r, k, out, in, R, d, n, side);
+  if (rc == FC_OK)
+    rc = fc_kx_fold_accuracy(r, out, in, R, d, n, side, &k->a, ex, ef, prec);
+  for (size_t i = 0; rc == FC_OK && i < d * n; i++)
+    mag[i] = fabs(ex[i]) + ef[i];
+  return rc;
+}
+
+/* The user's fold of the stored weights of f by the stored rotations Rs
+ * (slot s at Rs + s d^2) through fold_weights, as the experiment's rewrite
+ * says: U[0..3] get the folded Wq, Wk, Wv, Wo, M[0..3] their magnitudes.
+ * Row blocks of Wq, Wk, Wv (and of Wo for the rows control, by Ro^T) fold
+ * on the left; Wo's column blocks on the right (W R^T).  Weights the
+ * rewrite leaves alone are copied. */
+static int user_fold(fc_check_result *r, fc_kx *k, const fx *f,
+                     const double *Rs, int rewrite, double *const U[4],
+                     double *const M[4], long prec)
+{
+  const size_t d = f->d, dd = d * d, dm = f->dm, hd = f->hd;
+  const size_t n[4] = {f->hd * dm, f->kvd * dm, f->kvd * dm, f->dout * hd};
+  const double *W[4] = {f->wq, f->wk, f->wv, f->wo};
+  const size_t big = (hd > dm ? hd : dm) > f->dout ? (hd > dm ? hd : dm)
+                                                    : f->dout;
+  double *tmp = malloc((4 * d * big + dd) * sizeof *tmp);
+  if (tmp == NULL)
+    return FC_ENOMEM;
+  double *in = tmp, *out = in + d * big, *ex = out + d * big,
+         *ef = ex + d * big, *Rt = ef + d * big;
+  static const char *const name[4] = {"fold wq", "fold wk", "fold wv",
+                                      "fold wo"};
+  int rc = FC_OK;
+  for (int m = 0; m < 4 && rc == FC_OK; m++) {
+    const int bit = m == 0 ? FX_Q : m == 1 ? FX_K : m == 2 ? FX_V : FX_O;
+    if (!(rewrite & bit)) {
+      memcpy(U[m], W[m], n[m] * sizeof *U[m]);
+      memcpy(M[m], W[m], n[m] * sizeof *M[m]);
+      continue;
     }
-  if (compare & FX_CMP_CTX) {
-    const size_t n = f->T * f->hd, d = f->d;
-    double *X = malloc(2 * n * sizeof *X);
-    if (X == NULL)
-      return FC_ENOMEM;
-    double *EX = X + n;
-    int rc = FC_OK;
-    for (size_t h = 0; h < f->heads && rc == FC_OK; h++) {
-      const size_t s = (size_t)mv(f)[h / f->grp];
-      if (rewrite & FX_V)
-        rc = K->attn->gemm(X + h * d, EX + h * d, f->hd, o1->ctx + h * d,
-                           o1->ectx + h * d, f->hd, SM + s * d * d,
-                           SE + s * d * d, d, 1, f->T, d, d);
-      else
-        for (size_t t = 0; t < f->T; t++)
-          for (size_t i = 0; i < d; i++) {
-            X[t * f->hd + h * d + i] = o1->ctx[t * f->hd + h * d + i];
-            EX[t * f->hd + h * d + i] = o1->ectx[t * f->hd + h * d + i];
-          }
+    if (m < 3) { /* row blocks, left */
+      const size_t nb = m == 0 ? f->heads : f->kv;
+      const long *map = m == 0 ? mq(f) : m == 1 ? mk(f) : mv(f);
+      for (size_t b = 0; b < nb && rc == FC_OK; b++) {
+        const size_t o = b * d * dm;
+        fc_check_output(r, name[m], FC_LEVEL_ACCURACY, 2, d, dm, 0);
+        rc = fold_one(r, k, U[m] + o, M[m] + o, W[m] + o,
+                      Rs + (size_t)map[b] * dd, d, dm, 0, prec, ex, ef);
+      }
+    } else if (f->conf[CONF_OMODE] == FX_O_ROWS) {
+      /* the rows control: row block h <- Ro_h^T (rows block h) */
+      for (size_t h = 0; h < f->heads && rc == FC_OK; h++) {
+        const double *R = Rs + (size_t)mo(f)[h] * dd;
+        for (size_t i = 0; i < d; i++)
+          for (size_t j = 0; j < d; j++)
+            Rt[i * d + j] = R[j * d + i];
+        const size_t o = h * d * hd;
+        fc_check_output(r, name[m], FC_LEVEL_ACCURACY, 2, d, hd, 0);
+        rc = fold_one(r, k, U[m] + o, M[m] + o, W[m] + o, Rt, d, hd, 0,
+                      prec, ex, ef);
+      }
+    } else { /* column block h (dout x d, gathered) <- W R^T */
+      const size_t no = f->dout;
+      for (size_t h = 0; h < f->heads && rc == FC_OK; h++) {
+        for (size_t i = 0; i < no; i++)
+          memcpy(in + i * d, W[m] + i * hd + h * d, d * sizeof *in);
+        fc_check_output(r, name[m], FC_LEVEL_ACCURACY, 2, no, d, 0);
+        rc = fold_one(r, k, out, ex + 0, in,
+                      Rs + (size_t)mo(f)[h] * dd, d, no, 1, prec,
+                      ex, ef);
+        for (size_t i = 0; rc == FC_OK && i < no; i++) {
+          memcpy(U[m] + i * hd + h * d, out + i * d, d * sizeof *out);
+          memcpy(M[m] + i * hd + h * d, ex + i * d, d * sizeof *ex);
+        }
+      }
     }
-    for (size_t i = 0; i < n && rc == FC_OK; i++)
-      fc_measure_fold(m, fabs(o2->ctx[i] - X[i]), o2->ectx[i] + EX[i], 0);
-    free(X);
-    if (rc != FC_OK)
-      return rc;
   }
-  if ((compare & FX_CMP_OUT) && f->conf[CONF_OUTPUT])
-    for (size_t i = 0, n = f->T * f->dout; i < n; i++)
-      fc_measure_fold(m, fabs(o2->out[i] - o1->out[i]),
-                      o1->eout[i] + o2->eout[i], 0);
+  free(tmp);
+  return rc;
+}
+
+/* One attention_block call on part p with the weights W (full arrays) and
+ * their magnitudes Mg: y (T x dm) and the harness bound E.  wo: scratch
+ * of 2 dm (nh d) for the part's columns of Wo and of its magnitudes. */
+static int part_block(fc_check_result *r, fc_kx *k, const fx *f,
+                      const fx_part *p, const fc_schedule *s,
+                      const int64_t *pos, const double *const W[4],
+                      const double *const Mg[4], double *wo, double *y,
+                      double *E)
+{
+  const size_t d = f->d, dm = f->dm, hd = f->hd, nd = p->nh * d;
+  double *mo = wo + dm * nd;
+  for (size_t i = 0; i < dm; i++) {
+    memcpy(wo + i * nd, W[3] + i * hd + p->h0 * d, nd * sizeof *wo);
+    memcpy(mo + i * nd, Mg[3] + i * hd + p->h0 * d, nd * sizeof *mo);
+  }
+  const fc_kx_blk b = {.T = f->T, .dm = dm, .d = d, .heads = p->nh,
+                       .kv = p->nkv, .causal = f->causal,
+                       .residual = (int)f->conf[CONF_RESIDUAL],
+                       .has_gain = f->gain != NULL, .eps = f->eps, .s = s,
+                       .pos = pos, .x = f->x, .gain = f->gain};
+  const size_t oq = p->h0 * d * dm, ok = p->j0 * d * dm;
+  int rc = fc_kx_block(r, k, &b, W[0] + oq, W[1] + ok, W[2] + ok, wo, y);
+  if (rc == FC_OK)
+    rc = fc_kx_block_bound(E, k, &b, Mg[0] + oq, Mg[1] + ok, Mg[2] + ok, mo,
+                           NULL, 0);
+  return rc;
+}
+
+/* 1 when schedules a and b are the same. */
+static int same_schedule(const fc_schedule *a, const fc_schedule *b)
+{
+  return a->d == b->d && a->rotary_dim == b->rotary_dim &&
+         a->layout == b->layout &&
+         (a->theta == b->theta ||
+          memcmp(a->theta, b->theta, a->d / 2 * sizeof *a->theta) == 0);
+}
+
+/* The parts of the block (see above): one when every head has the same
+ * schedule, else one per key/value head. */
+static void make_parts(fx_eval *e)
+{
+  const fx *f = e->f;
+  int one = !f->rope || f->kv == 1;
+  for (size_t j = 1; !one && j < f->kv; j++)
+    if (!same_schedule(&f->sched[j], &f->sched[0]))
+      break;
+    else if (j == f->kv - 1)
+      one = 1;
+  e->nparts = one ? 1 : f->kv;
+  for (size_t i = 0; i < e->nparts; i++) {
+    fx_part *p = &e->part[i];
+    p->h0 = one ? 0 : i * f->grp;
+    p->nh = one ? f->heads : f->grp;
+    p->j0 = one ? 0 : i;
+    p->nkv = one ? f->kv : 1;
+  }
+}
+
+/* The kernel calls of the case: the fold (when the experiment folds) and
+ * every part's block, original and folded; y1, y2, E1, E2 go into e (in
+ * buf, sized by the caller).  FC_EKERNEL when a kernel failed (recorded). */
+static int kernel_calls(fc_check_result *r, fx_eval *e, fc_kx *k,
+                        const fx *f, double *buf)
+{
+  const size_t d = f->d, dd = d * d, nx = f->T * f->dm;
+  const size_t n[4] = {f->hd * f->dm, f->kvd * f->dm, f->kvd * f->dm,
+                       f->dout * f->hd};
+  double *Rs = buf, *p = Rs + f->nslots * dd;
+  double *U[4], *M[4];
+  for (int m = 0; m < 4; m++) {
+    U[m] = p;
+    p += n[m];
+  }
+  for (int m = 0; m < 4; m++) {
+    M[m] = p;
+    p += n[m];
+  }
+  double *y1 = p, *y2 = y1 + e->nparts * nx, *E1 = y2 + e->nparts * nx,
+         *E2 = E1 + e->nparts * nx, *wo = E2 + e->nparts * nx;
+  double *zero = wo + 2 * f->dm * f->hd;
+  int64_t *pos = (int64_t *)(zero + d);
+  int rc = FC_OK;
+  /* The rotations as the kernel holds them. */
+  for (size_t s = 0; s < f->nslots && rc == FC_OK; s++) {
+    rc = slot_build_d(Rs + s * dd, f, s);
+    fc_kx_store(Rs + s * dd, NULL, Rs + s * dd, dd, k->a.storage);
+  }
+  const int fold = !e->acc_only && !e->online && e->rewrite != 0;
+  if (rc == FC_OK && fold)
+    rc = user_fold(r, k, f, Rs, e->rewrite, U, M, e->x->prec);
+  if (rc != FC_OK || f->dout != f->dm)
+    return rc; /* Wo on rows, heads d != dm: no block call */
+  /* No RoPE: a schedule with rotary_dim 0 (every coordinate copied). */
+  memset(zero, 0, d * sizeof *zero);
+  const fc_schedule none = {d, 0, FC_LAYOUT_INTERLEAVED, zero};
+  for (size_t t = 0; t < f->T; t++)
+    pos[t] = f->rope ? (int64_t)f->pos[t] : 0;
+  const double *W0[4] = {f->wq, f->wk, f->wv, f->wo};
+  const double *U0[4] = {U[0], U[1], U[2], U[3]};
+  const double *M0[4] = {M[0], M[1], M[2], M[3]};
+  for (size_t i = 0; i < e->nparts && rc == FC_OK; i++) {
+    const fc_schedule *s = f->rope ? &f->sched[e->part[i].j0] : &none;
+    rc = part_block(r, k, f, &e->part[i], s, pos, W0, W0, wo, y1 + i * nx,
+                    E1 + i * nx);
+    if (rc == FC_OK && fold)
+      rc = part_block(r, k, f, &e->part[i], s, pos, U0, M0, wo,
+                      y2 + i * nx, E2 + i * nx);
+  }
+  if (rc == FC_OK) {
+    e->blocks = 1;
+    e->folded = fold;
+    e->y1 = y1, e->y2 = y2, e->E1 = E1, e->E2 = E2;
+    e->uq = U[0], e->uk = U[1], e->uv = U[2], e->uo = U[3];
+  }
+  return rc;
+}
+
+/* The case as the kernels hold it: fs = f with every real rounded into
+ * fmt, in mem.  FC_EINVAL when a value overflows the format. */
+static int store_case(fx *fs, const fx *f, int fmt, double *mem)
+{
+  *fs = *f;
+  const double *src[6] = {f->x, f->gain, f->wq, f->wk, f->wv, f->wo};
+  const size_t n[6] = {f->T * f->dm, f->gain ? f->dm : 0, f->hd * f->dm,
+                       f->kvd * f->dm, f->kvd * f->dm, f->dout * f->hd};
+  const double **dst[6] = {&fs->x, &fs->gain, &fs->wq, &fs->wk, &fs->wv,
+                           &fs->wo};
+  double *p = mem;
+  for (int m = 0; m < 6; m++) {
+    if (src[m] == NULL)
+      continue;
+    fc_kx_store(p, NULL, src[m], n[m], fmt);
+    for (size_t i = 0; i < n[m]; i++)
+      if (!isfinite(p[i]))
+        return FC_EINVAL;
+    *dst[m] = p;
+    p += n[m];
+  }
   return FC_OK;
 }
 
 int fc_fx_check_with(fc_check_result *r, const fc_case *c,
                      const fc_check_ctx *x, int rewrite, int compare)
 {
-  if (r == NULL || c == NULL || x == NULL || x->kernels == NULL ||
-      x->kernels->attn == NULL)
+  if (r == NULL || c == NULL || x == NULL)
     return FC_EINVAL;
-  const fc_kernels *K = x->kernels;
-  fx f;
-  int rc = fx_parse(&f, c);
+  fx f0, f;
+  int rc = fx_parse(&f0, c);
   if (rc != FC_OK)
+    return rc;
+  fc_kx k;
+  if ((rc = fc_kx_open(&k, x)) != FC_OK)
     return rc;
   fx_eval e;
   memset(&e, 0, sizeof e);
   e.f = &f;
   e.x = x;
-  e.rewrite = rewrite >= 0 ? rewrite : (int)f.conf[CONF_REWRITE];
-  e.compare = compare >= 0 ? compare : (int)f.conf[CONF_COMPARE];
-  e.online = (int)f.conf[CONF_ONLINE];
-  e.side = (int)f.conf[CONF_SIDE];
+  e.res = r;
+  e.rewrite = rewrite >= 0 ? rewrite : (int)f0.conf[CONF_REWRITE];
+  e.compare = compare >= 0 ? compare : (int)f0.conf[CONF_COMPARE];
+  e.online = (int)f0.conf[CONF_ONLINE];
+  e.side = (int)f0.conf[CONF_SIDE];
   e.acc_only = e.compare == 0;
-  const size_t dd = f.d * f.d;
-  double *SM = malloc(2 * (f.nslots ? f.nslots : 1) * dd * sizeof *SM);
-  dout o1, o2;
-  dfold fw;
-  memset(&o1, 0, sizeof o1);
-  memset(&o2, 0, sizeof o2);
-  memset(&fw, 0, sizeof fw);
-  if (SM == NULL)
-    return FC_ENOMEM;
-  double *SE = SM + f.nslots * dd;
-  for (size_t k = 0; k < f.nslots && rc == FC_OK; k++)
-    rc = slot_build_d(SM + k * dd, SE + k * dd, &f, k, K);
-  if (rc == FC_OK)
-    rc = dout_alloc(&o1, &f);
-  if (rc == FC_OK)
-    rc = dout_alloc(&o2, &f);
-  fc_attn_block b1, b2;
-  if (rc == FC_OK) {
-    block_setup(&b1, &f);
-    rc = run_block(&o1, &b1, K);
+  e.out_implied = out_implied(e.compare, e.rewrite);
+  const size_t nx = f0.T * f0.dm;
+  const size_t nw = f0.hd * f0.dm + 2 * f0.kvd * f0.dm + f0.dout * f0.hd;
+  double *mem = malloc((nx + f0.dm + nw) * sizeof *mem);
+  double *buf = NULL;
+  if (mem == NULL) {
+    rc = FC_ENOMEM;
+    goto done;
   }
-  const double *rqd[FX_MAX_HEADS], *erqd[FX_MAX_HEADS];
-  const double *rkd[FX_MAX_HEADS], *erkd[FX_MAX_HEADS];
-  if (rc == FC_OK && !e.acc_only) {
-    b2 = b1;
-    if (e.online) {
-      for (size_t h = 0; h < f.heads; h++) {
-        rqd[h] = SM + (size_t)mq(&f)[h] * dd;
-        erqd[h] = SE + (size_t)mq(&f)[h] * dd;
-      }
-      for (size_t j = 0; j < f.kv; j++) {
-        rkd[j] = SM + (size_t)mk(&f)[j] * dd;
-        erkd[j] = SE + (size_t)mk(&f)[j] * dd;
-      }
-      if (e.rewrite & FX_Q) {
-        b2.rq_online = rqd;
-        b2.erq_online = erqd;
-      }
-      if (e.rewrite & FX_K) {
-        b2.rk_online = rkd;
-        b2.erk_online = erkd;
-      }
-    } else {
-      rc = fold_d(&fw, &f, K, SM, SE, e.rewrite);
-      b2.wq = fw.wq;
-      b2.ewq = fw.ewq;
-      b2.wk = fw.wk;
-      b2.ewk = fw.ewk;
-      b2.wv = fw.wv;
-      b2.ewv = fw.ewv;
-      b2.wo = b1.wo ? fw.wo : NULL;
-      b2.ewo = b1.wo ? fw.ewo : NULL;
-    }
-    if (rc == FC_OK)
-      rc = run_block(&o2, &b2, K);
-    if (rc == FC_OK && !f.conf[CONF_NEG])
-      rc = conformance(r, &f, &o1, &o2, SM, SE, K, e.compare, e.rewrite);
+  if ((rc = store_case(&f, &f0, k.a.storage, mem)) != FC_OK)
+    goto done;
+  make_parts(&e);
+  const size_t nbuf = f.nslots * f.d * f.d + 2 * nw + 4 * e.nparts * nx +
+                      2 * f.dm * f.hd + f.d + f.T; /* + pos (int64) */
+  buf = malloc(nbuf * sizeof *buf);
+  if (buf == NULL) {
+    rc = FC_ENOMEM;
+    goto done;
   }
-  e.o1 = &o1;
-  e.o2 = &o2;
-  if (rc == FC_OK) {
-    if (e.acc_only) {
-      mpfr_t rr, SS;
-      mpfr_inits2((mpfr_prec_t)x->prec, rr, SS, (mpfr_ptr)0);
-      rc = fx_eval_prec(rr, SS, &e, (mpfr_prec_t)x->prec);
-      mpfr_clears(rr, SS, (mpfr_ptr)0);
-    } else {
-      /* Ball-certified (oracle.h): the P + 64 recomputation runs when the
-       * residual leaves the balls or a kernel output failed against the
-       * oracle. */
-      rc = fc_oracle_statement_ball(r, fx_statement, &e, x, fx_failed);
-    }
+  rc = kernel_calls(r, &e, &k, &f, buf);
+  if (rc == FC_EKERNEL) {
+    /* recorded (accuracy NaN): the case fails; a negative control must
+     * not count a kernel failure as a detection */
+    if (f.conf[CONF_NEG])
+      fc_measure_fold(&r->level[FC_LEVEL_STATEMENT], 0, 1, 0);
+    rc = FC_OK;
+    goto done;
+  }
+  if (rc != FC_OK)
+    goto done;
+  if (e.acc_only) {
+    mpfr_t rr, SS;
+    mpfr_inits2((mpfr_prec_t)x->prec, rr, SS, (mpfr_ptr)0);
+    rc = fx_eval_prec(rr, SS, &e, (mpfr_prec_t)x->prec);
+    mpfr_clears(rr, SS, (mpfr_ptr)0);
+  } else {
+    /* Ball-certified (oracle.h): the P + 64 recomputation runs when the
+     * residual leaves the balls or a kernel output failed. */
+    rc = fc_oracle_statement_ball(r, fx_statement, &e, x, fx_failed);
   }
   if (rc == FC_OK) {
-    r->level[FC_LEVEL_ACCURACY] = e.acc.level[FC_LEVEL_ACCURACY];
-    fc_check_merge_outputs(r, &e.acc);
+    char ab[32], kl[96];
+    fc_arith_format(ab, sizeof ab, &k.a);
+    if (!e.blocks)
+      snprintf(kl, sizeof kl, "Wo on rows (%zu x %zu): folds judged, no "
+               "block call", f.dout, f.hd);
+    else if (e.online)
+      snprintf(kl, sizeof kl, "online rotation: not in the contract, the "
+               "original block judged");
+    else if (f.conf[CONF_NEG] && e.folded)
+      snprintf(kl, sizeof kl, "kernel |y'-y|/(E+E') %.3g", e.kneg);
+    else
+      snprintf(kl, sizeof kl, "%zu block call%s", e.nparts * (1 + e.folded),
+               e.nparts * (1 + e.folded) > 1 ? "s" : "");
     if (e.side_done)
       snprintf(r->note, sizeof r->note,
-               "%s residual/bound %.3g (the other side); worst accuracy: %s",
+               "%s residual/bound %.3g (the other side); arith %.20s; %.50s",
                e.online ? "folded-before-RoPE" : "online-after-RoPE",
-               e.side_ratio, e.worst);
+               e.side_ratio, ab, kl);
     else
-      snprintf(r->note, sizeof r->note, "worst accuracy: %s", e.worst);
+      snprintf(r->note, sizeof r->note, "arith %.20s; %.90s", ab, kl);
     /* Plot point: largest position vs accuracy usage. */
     long pmax = 0;
     for (size_t t = 0; f.rope && t < f.T; t++)
@@ -1388,10 +1630,10 @@ int fc_fx_check_with(fc_check_result *r, const fc_case *c,
     fc_check_add_point(r, 0, (double)pmax,
                        r->level[FC_LEVEL_ACCURACY].ratio);
   }
-  free(SM);
-  free(o1.mem);
-  free(o2.mem);
-  free(fw.mem);
+done:
+  free(mem);
+  free(buf);
+  fc_kx_close(&k);
   return rc;
 }
 
@@ -1455,9 +1697,9 @@ void fc_fx_describe_with(FILE *out, const fc_case *c, int rewrite)
   double *M = malloc(4 * dd * sizeof *M);
   if (M == NULL)
     return;
-  double *E = M + dd, *Th = M + 2 * dd, *e = M + 3 * dd;
+  double *Th = M + 2 * dd, *e = M + 3 * dd;
   for (size_t k = 0; k < f.nslots; k++) {
-    if (slot_build_d(M, E, &f, k, K) != FC_OK)
+    if (slot_build_d(M, &f, k) != FC_OK)
       continue;
     /* orthogonality defect max |R^T R - I| */
     double orth = 0.0;

@@ -86,8 +86,10 @@ typedef struct fc_fx_cfg {
  * needs two frequency classes): the engine discards such a case. */
 int fc_fx_generate(fc_case *c, fc_draw *d, const fc_fx_cfg *cfg);
 /* The check of every fold property: statement (oracle, original vs
- * rewritten), conformance (the same in double, positive properties only)
- * and accuracy (each double output vs the oracle, both blocks). */
+ * rewritten, on the case rounded to the kernels' storage), conformance
+ * (the same through the selected provider's fold_weights and
+ * attention_block, positive properties only) and accuracy (each kernel
+ * output vs the oracle, harness bounds at the declared arithmetic). */
 int fc_fx_check(fc_check_result *r, const fc_case *c, const fc_check_ctx *x);
 /* The same with the case's rewrite mask and comparison overridden (for
  * `explain`, whose toggles do not change the draws); -1 keeps the case's. */

@@ -15,7 +15,13 @@
  * evaluates the other variant with the same R and puts its residual/bound
  * in the case note ("folded-before-RoPE residual/bound ..." beside an online
  * case, and vice versa).  With the same Haar-like R, (b) holds and (c) is a
- * negative control: that is the foldability boundary. */
+ * negative control: that is the foldability boundary.
+ *
+ * Through the kernels (foldx.c): the contract exposes no scores, so the
+ * kernel level compares the output of attention_block with the case's Wo
+ * (scores unchanged and V, O untouched: the output is unchanged too); an
+ * online rotation after RoPE cannot be passed to attention_block, so (b)
+ * judges the original block's accuracy beside its MPFR statement. */
 #include "foldx_internal.h"
 
 static const char *const a_gauge[] = {"attention_score_gauge_invariance",
@@ -44,7 +50,7 @@ FC_FX_GENERATOR(fold_haar, .heads_min = 1, .heads_max = 1,
                                    .extension = ext,                         \
                                    .generate = gen,                          \
                                    .check = fc_fx_check,                     \
-                                   .kernels_via = FC_KV_TABLE,               \
+                                   .kernels_via = FC_KV_PROVIDER,               \
                                    .describe = fc_fx_describe}
 
 PROP(p_plain, "gauge.attention_score_gauge_invariance",

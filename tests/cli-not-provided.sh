@@ -14,7 +14,7 @@ F=$FOLDCHECK
 # A client that provides no contract at all (none_client, common.sh).
 none_client "$TMP/none.sh"
 K="exec:sh $TMP/none.sh"
-SEL="contract.rope_accuracy fold.folded_qkvo commutant2d.span moment.gaussian_closed_form"
+SEL="contract.rope_accuracy schur.sandwich commutant2d.span moment.gaussian_closed_form"
 RUN="run --profile ci --cases 3 --no-db --threads 1"
 
 expect_exit 0 "what ran passed; the rest is not provided, not an error" -- \
@@ -24,15 +24,15 @@ grep -q "4 properties: 1 passed, 0 failed, 0 errors, 3 not provided" "$TMP/out" 
 ok $r "the summary line counts not provided apart"
 n=$(grep -c "^not provided (3" "$TMP/out" || true)
 [ "$n" -eq 1 ] && r=0 || r=1; ok $r "the text report lists them in one line"
-grep "^not provided" "$TMP/out" | grep -q "fold.folded_qkvo.*built-in double kernels only" && r=0 || r=1
+grep "^not provided" "$TMP/out" | grep -q "schur.sandwich.*built-in double kernels only" && r=0 || r=1
 ok $r "a built-in-table property is not run on the reference in the kernel's name"
 grep "^not provided" "$TMP/out" | grep -q "contract.rope_accuracy (the kernels under test have no entry" && r=0 || r=1
 ok $r "a missing contract entry is not provided, not an error"
-if grep -q "^fold.folded_qkvo .*pass" "$TMP/out"; then r=1; else r=0; fi
-ok $r "fold.folded_qkvo does not pass with a kernel that provides nothing"
+if grep -q "^schur.sandwich .*pass" "$TMP/out"; then r=1; else r=0; fi
+ok $r "schur.sandwich does not pass with a kernel that provides nothing"
 grep -q '"status": "not_provided"' "$TMP/r.json" && r=0 || r=1; ok $r "JSON: status not_provided"
 grep -q '"not_provided": 3' "$TMP/r.json" && r=0 || r=1; ok $r "JSON: summary.not_provided"
-grep -q "^ok 2 - fold.folded_qkvo # SKIP not provided: " "$TMP/r.tap" && r=0 || r=1
+grep -q "^ok [0-9]* - schur.sandwich # SKIP not provided: " "$TMP/r.tap" && r=0 || r=1
 ok $r "TAP: a SKIP directive with the reason"
 grep -q 'skipped="3"' "$TMP/r.xml" && grep -q '<skipped message="not provided: ' "$TMP/r.xml" && r=0 || r=1
 ok $r "JUnit: skipped, with the reason"
@@ -45,6 +45,14 @@ grep -q "require-all: 3 properties not provided .*commutant2d.span" "$TMP/err" &
 ok $r "--require-all names them"
 expect_exit 0 "--require-all with everything provided (built-in reference)" -- \
   $F $RUN commutant2d.span moment.gaussian_closed_form --require-all
+
+# The fold experiment judges the provider (fold_weights, attention_block):
+# with neither entry it is not provided for want of the entry, not run on
+# the reference.
+expect_exit 0 "fold.folded_qkvo with a kernel that provides nothing" -- \
+  $F $RUN fold.folded_qkvo --kernels "$K"
+grep "^not provided" "$TMP/out" | grep -q "fold.folded_qkvo (the kernels under test have no entry" && r=0 || r=1
+ok $r "fold.folded_qkvo: not provided for want of the entry"
 
 # A corrupt count is refused by the strict reader.
 sed 's/"not_provided": 3/"not_provided": 2/' "$TMP/r.json" > "$TMP/bad.json"

@@ -58,3 +58,7 @@ EXTRA_DIST += tests/cli-audit-quarot.sh tests/mkckpt_quarot.py
 ## properties with a contract entry judge the run's kernels.
 TESTS += tests/cli-families-kernels.sh
 EXTRA_DIST += tests/cli-families-kernels.sh
+# F4-F6 through the kernel contract (issue 16; the plugins built by
+# tests/large.mk and the bf16-storage test plugin).
+TESTS += tests/cli-fold-kernels.sh
+EXTRA_DIST += tests/cli-fold-kernels.sh

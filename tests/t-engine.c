@@ -440,6 +440,18 @@ static void test_not_provided(void)
     fct_ok(p != NULL && p->kernels_via == known[k].via, "%s: kernels_via %d",
            known[k].id, known[k].via);
   }
+  /* F4-F6 (the fold experiment, props/foldx.c) judge the provider:
+   * every fold.*, fold.multi.* and gauge.* property. */
+  int fx_ok = 1, fx_n = 0;
+  for (size_t i = 0; i < fc_properties_count(); i++) {
+    const fc_property *p = fc_properties_at(i);
+    if (strncmp(p->id, "fold.", 5) == 0 || strncmp(p->id, "gauge.", 6) == 0) {
+      fx_ok &= p->kernels_via == FC_KV_PROVIDER;
+      fx_n++;
+    }
+  }
+  fct_ok(fx_ok && fx_n >= 30, "fold.* and gauge.* (%d) take their kernels "
+         "from the provider", fx_n);
   /* fold.large.* evaluate kernels: never NONE (TABLE until routed
    * through the provider). */
   const fc_property *fl = fc_properties_find("fold.large.folded_qkvo");
