@@ -33,7 +33,17 @@
  * 2^-(P+32) times the running sum's magnitude <= sum |a_i b_i|, so every
  * rule above gets the extra term n 2^-32 sum_i |a_i| |b_i| (computed from
  * the double magnitudes, enlarged by 2 for their own rounding) besides the
- * final rounding |y|. */
+ * final rounding |y|.
+ *
+ * The projections (issue 16: three quarters of a T = 4096 case's oracle
+ * time) are exact dot products instead (xdot()): x is an exact double and
+ * each weight an MPFR number, so every product is an integer (the
+ * weight's significand limbs times x's 53-bit significand) times a power
+ * of two; the products are added exactly in a fixed-point accumulator of
+ * GMP limbs spanning the terms' exponents, and the exact sum is rounded
+ * once to P: e(y_i) = |y_i| + sum_j e(W_ij) |x_j| exactly as derived above,
+ * without dot()'s extra term.  Terms whose exponents span more than
+ * XACC_LIMBS limbs (or a NaN/Inf weight) fall back to dot(). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +51,10 @@
 #include "rope.h"
 
 #define SAFE(x) ((x) < INFINITY ? (x) : INFINITY)
+/* xdot's accumulator in limbs: products whose bits lie within about
+ * 4500 bits of each other (any double weights and inputs of the generated
+ * ranges); a wider spread falls back to dot(). */
+#define XACC_LIMBS 72
 
 static mpfr_t *mp_array(size_t n, mpfr_prec_t prec)
 {
@@ -129,6 +143,8 @@ typedef struct rows_ws {
   double *es, *dev, *ea, *da;
   mpfr_t *tin, *tout; /* d: RoPE */
   mpfr_ptr *pa, *pb;  /* max(T, dm, heads d) */
+  mp_limb_t *xacc;    /* xdot: 3 XACC_LIMBS limbs (sums of the positive
+                         and of the negative terms, one product) */
   mpfr_t sqrtd, sum, m, t0, acc; /* acc: P + 32 bits */
   size_t nX, nK, nT, nd, np;
 } rows_ws;
@@ -157,6 +173,7 @@ static void ws_free(rows_ws *w)
   free(w->da);
   free(w->pa);
   free(w->pb);
+  free(w->xacc);
   mpfr_clears(w->sqrtd, w->sum, w->m, w->t0, w->acc, (mpfr_ptr)0);
 }
 
@@ -197,7 +214,8 @@ static int ws_alloc(rows_ws *w, const fc_mp_attn_dims *g, mpfr_prec_t prec)
   w->da = malloc(w->nT * sizeof *w->da);
   w->pa = malloc(np * sizeof *w->pa);
   w->pb = malloc(np * sizeof *w->pb);
-  if (!w->X || !w->K || !w->V || !w->q || !w->qr || !w->tin || !w->tout ||
+  w->xacc = malloc(3 * XACC_LIMBS * sizeof *w->xacc);
+  if (!w->xacc || !w->X || !w->K || !w->V || !w->q || !w->qr || !w->tin || !w->tout ||
       !w->ex || !w->dK || !w->eK || !w->dV || !w->eV || !w->dq || !w->eq ||
       !w->dr || !w->er ||
       !w->es || !w->dev || !w->ea || !w->da || !w->pa || !w->pb) {
@@ -218,8 +236,89 @@ static double dot(rows_ws *w, mpfr_t y, size_t n, double mag)
   return ldexp(2 * (double)n * mag, -32);
 }
 
+/* y = sum_j a[j] x[j] (n terms, x exact doubles) computed exactly and
+ * rounded once to y's precision (see the head of the file).  Returns 0, or
+ * -1 when the terms do not fit the accumulator (y untouched). */
+static int xdot(rows_ws *w, mpfr_t y, mpfr_t *const a, const double *x,
+                size_t n)
+{
+  mp_limb_t *pos = w->xacc, *neg = pos + XACC_LIMBS, *tmp = neg + XACC_LIMBS;
+  const int LB = GMP_NUMB_BITS;
+  int have = 0;
+  long emin = 0, emax = 0;
+  /* Pass 1: the exponent range of the products (low bit, high bit). */
+  for (size_t j = 0; j < n; j++) {
+    if (x[j] == 0 || mpfr_zero_p(a[j]))
+      continue;
+    if (!mpfr_regular_p(a[j]) || !isfinite(x[j]))
+      return -1;
+    const size_t na = (mpfr_get_prec(a[j]) + LB - 1) / LB;
+    int ex;
+    (void)frexp(x[j], &ex);
+    /* a = A 2^(E - na LB), |x| = X 2^(ex - 53), A X < 2^(na LB + 53) */
+    const long lo = (long)mpfr_get_exp(a[j]) - (long)na * LB + ex - 53;
+    const long hi = lo + (long)na * LB + 53;
+    if (!have || lo < emin)
+      emin = lo;
+    if (!have || hi > emax)
+      emax = hi;
+    have = 1;
+  }
+  if (!have) {
+    mpfr_set_zero(y, 1);
+    return 0;
+  }
+  /* + 1 limb for the carries of n < 2^63 terms, + 1 for the shift */
+  const size_t L = (size_t)((emax - emin + LB - 1) / LB) + 2;
+  if (L > XACC_LIMBS)
+    return -1;
+  memset(pos, 0, L * sizeof *pos);
+  memset(neg, 0, L * sizeof *neg);
+  for (size_t j = 0; j < n; j++) {
+    if (x[j] == 0 || mpfr_zero_p(a[j]))
+      continue;
+    const size_t na = (mpfr_get_prec(a[j]) + LB - 1) / LB;
+    int ex;
+    const double f = frexp(fabs(x[j]), &ex);
+    const mp_limb_t X = (mp_limb_t)ldexp(f, 53); /* exact: 53 bits */
+    const long lo = (long)mpfr_get_exp(a[j]) - (long)na * LB + ex - 53;
+    const mp_limb_t *A = mpfr_custom_get_significand(a[j]);
+    size_t nt = na + 1;
+    tmp[na] = mpn_mul_1(tmp, A, (mp_size_t)na, X);
+    const size_t off = (size_t)(lo - emin), lw = off / LB;
+    const unsigned sh = (unsigned)(off % LB);
+    if (sh) {
+      tmp[nt] = mpn_lshift(tmp, tmp, (mp_size_t)nt, sh);
+      nt++;
+    }
+    if (lw + nt > L) /* cannot happen: L covers emax; kept as a guard */
+      return -1;
+    mp_limb_t *acc = (mpfr_signbit(a[j]) != 0) != (x[j] < 0) ? neg : pos;
+    (void)mpn_add(acc + lw, acc + lw, (mp_size_t)(L - lw), tmp,
+                  (mp_size_t)nt);
+  }
+  int sign = 1;
+  if (mpn_cmp(pos, neg, (mp_size_t)L) >= 0)
+    mpn_sub_n(tmp, pos, neg, (mp_size_t)L);
+  else {
+    mpn_sub_n(tmp, neg, pos, (mp_size_t)L);
+    sign = -1;
+  }
+  size_t nz = L;
+  while (nz > 0 && tmp[nz - 1] == 0)
+    nz--;
+  if (nz == 0) {
+    mpfr_set_zero(y, 1);
+    return 0;
+  }
+  mpz_t z;
+  mpz_roinit_n(z, tmp, sign * (mp_size_t)nz);
+  mpfr_set_z_2exp(y, z, (mpfr_exp_t)emin, MPFR_RNDN);
+  return 0;
+}
+
 /* y[i] = W[r0 + i] . X_t for i < n, with magnitudes dy and coefficients
- * ey (x exact). */
+ * ey (x exact): exactly (xdot) when the terms fit, else by dot(). */
 static void project(rows_ws *w, mpfr_t *y, double *dy, double *ey,
                     const fc_mp_emat *W, size_t r0, size_t n, size_t t,
                     const double *x, size_t dm)
@@ -227,13 +326,16 @@ static void project(rows_ws *w, mpfr_t *y, double *dy, double *ey,
   for (size_t i = 0; i < n; i++) {
     const size_t row = (r0 + i) * dm;
     double prop = 0, mag = 0;
-    for (size_t j = 0; j < dm; j++) {
-      w->pa[j] = W->m->e[row + j];
-      w->pb[j] = w->X[t * dm + j];
+    for (size_t j = 0; j < dm; j++)
       prop += W->e[row + j] * fabs(x[t * dm + j]);
-      mag += fabs(W->d[row + j]) * fabs(x[t * dm + j]);
+    if (xdot(w, y[i], W->m->e + row, x + t * dm, dm) != 0) {
+      for (size_t j = 0; j < dm; j++) {
+        w->pa[j] = W->m->e[row + j];
+        w->pb[j] = w->X[t * dm + j];
+        mag += fabs(W->d[row + j]) * fabs(x[t * dm + j]);
+      }
+      prop += dot(w, y[i], dm, mag);
     }
-    prop += dot(w, y[i], dm, mag);
     dy[i] = mpfr_get_d(y[i], MPFR_RNDN);
     ey[i] = SAFE(fabs(dy[i]) + prop);
   }
@@ -242,12 +344,15 @@ static void project(rows_ws *w, mpfr_t *y, double *dy, double *ey,
 /* In-place RoPE of y (d entries) at position p, coefficients as derived
  * above. */
 static int rope(rows_ws *w, mpfr_t *y, double *dy, double *ey,
-                const fc_schedule *s, long p)
+                const fc_mp_rows_in *in, size_t t)
 {
   const size_t d = w->nd;
+  const fc_schedule *s = in->sched;
   for (size_t i = 0; i < d; i++)
     mpfr_set(w->tin[i], y[i], MPFR_RNDN);
-  int rc = fc_mp_rope_apply(w->tout, w->tin, s, p);
+  int rc = in->rope_tab
+               ? fc_mp_rope_apply_tab(w->tout, w->tin, in->rope_tab, 0, t)
+               : fc_mp_rope_apply(w->tout, w->tin, s, in->pos[t]);
   if (rc != FC_OK)
     return rc;
   for (size_t i = 0; i < d / 2; i++) {
@@ -320,6 +425,17 @@ static int check_in(const fc_mp_rows *o, const fc_mp_rows_in *in)
     return FC_EINVAL;
   if (in->sched && (in->sched->d != g->d || in->pos == NULL))
     return FC_EINVAL;
+  /* The table must be of these positions and schedule, at o's precision
+   * (fc_mp_rope_apply_tab checks the precision per call). */
+  const fc_mp_rope_tab *tb = in->rope_tab;
+  if (tb && (in->sched == NULL || tb->pos != in->pos || tb->npos != g->T ||
+             tb->nsched < 1 || tb->sched->d != g->d ||
+             memcmp(tb->sched->theta, in->sched->theta,
+                    g->d / 2 * sizeof *tb->sched->theta) != 0 ||
+             tb->sched->layout != in->sched->layout ||
+             tb->sched->rotary_dim != in->sched->rotary_dim ||
+             tb->prec != o->prec))
+    return FC_EINVAL;
   for (size_t r = 0; r < in->nrows; r++)
     if (in->rows[r] >= g->T)
       return FC_EINVAL;
@@ -362,8 +478,7 @@ int fc_mp_rows_forward(fc_mp_rows *o, const fc_mp_rows_in *in)
       project(&w, w.V + u * d, w.dV + u * d, w.eV + u * d, in->wv, j * d, d,
               u, in->x, dm);
       if (in->sched)
-        rc = rope(&w, w.K + u * d, w.dK + u * d, w.eK + u * d, in->sched,
-                  in->pos[u]);
+        rc = rope(&w, w.K + u * d, w.dK + u * d, w.eK + u * d, in, u);
       if (rc == FC_OK && in->rk_online && in->rk_online[j])
         rotate(&w, w.K + u * d, w.dK + u * d, w.eK + u * d,
                in->rk_online[j]);
@@ -373,7 +488,7 @@ int fc_mp_rows_forward(fc_mp_rows *o, const fc_mp_rows_in *in)
         const size_t t = in->rows[r];
         project(&w, w.q, w.dq, w.eq, in->wq, h * d, d, t, in->x, dm);
         if (in->sched)
-          rc = rope(&w, w.q, w.dq, w.eq, in->sched, in->pos[t]);
+          rc = rope(&w, w.q, w.dq, w.eq, in, t);
         if (rc != FC_OK)
           break;
         if (in->rq_online && in->rq_online[h])
