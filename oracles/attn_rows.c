@@ -36,25 +36,20 @@
  * final rounding |y|.
  *
  * The projections (issue 16: three quarters of a T = 4096 case's oracle
- * time) are exact dot products instead (xdot()): x is an exact double and
- * each weight an MPFR number, so every product is an integer (the
- * weight's significand limbs times x's 53-bit significand) times a power
- * of two; the products are added exactly in a fixed-point accumulator of
- * GMP limbs spanning the terms' exponents, and the exact sum is rounded
- * once to P: e(y_i) = |y_i| + sum_j e(W_ij) |x_j| exactly as derived above,
- * without dot()'s extra term.  Terms whose exponents span more than
- * XACC_LIMBS limbs (or a NaN/Inf weight) fall back to dot(). */
+ * time as fma loops) are exact dot products instead (fc_xdot_mpd, xdot.h:
+ * x is an exact double and each weight an MPFR number, so the products
+ * are added exactly and the sum rounded once to P): e(y_i) = |y_i| +
+ * sum_j e(W_ij) |x_j| exactly as derived above, without dot()'s extra
+ * term.  Products spread too widely for its accumulator fall back to
+ * dot(). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "attn_rows.h"
 #include "rope.h"
+#include "xdot.h"
 
 #define SAFE(x) ((x) < INFINITY ? (x) : INFINITY)
-/* xdot's accumulator in limbs: products whose bits lie within about
- * 4500 bits of each other (any double weights and inputs of the generated
- * ranges); a wider spread falls back to dot(). */
-#define XACC_LIMBS 72
 
 static mpfr_t *mp_array(size_t n, mpfr_prec_t prec)
 {
@@ -143,8 +138,7 @@ typedef struct rows_ws {
   double *es, *dev, *ea, *da;
   mpfr_t *tin, *tout; /* d: RoPE */
   mpfr_ptr *pa, *pb;  /* max(T, dm, heads d) */
-  mp_limb_t *xacc;    /* xdot: 3 XACC_LIMBS limbs (sums of the positive
-                         and of the negative terms, one product) */
+  fc_xacc *xacc;      /* the exact projections (xdot.h) */
   mpfr_t sqrtd, sum, m, t0, acc; /* acc: P + 32 bits */
   size_t nX, nK, nT, nd, np;
 } rows_ws;
@@ -214,7 +208,7 @@ static int ws_alloc(rows_ws *w, const fc_mp_attn_dims *g, mpfr_prec_t prec)
   w->da = malloc(w->nT * sizeof *w->da);
   w->pa = malloc(np * sizeof *w->pa);
   w->pb = malloc(np * sizeof *w->pb);
-  w->xacc = malloc(3 * XACC_LIMBS * sizeof *w->xacc);
+  w->xacc = malloc(sizeof *w->xacc);
   if (!w->xacc || !w->X || !w->K || !w->V || !w->q || !w->qr || !w->tin || !w->tout ||
       !w->ex || !w->dK || !w->eK || !w->dV || !w->eV || !w->dq || !w->eq ||
       !w->dr || !w->er ||
@@ -236,87 +230,6 @@ static double dot(rows_ws *w, mpfr_t y, size_t n, double mag)
   return ldexp(2 * (double)n * mag, -32);
 }
 
-/* y = sum_j a[j] x[j] (n terms, x exact doubles) computed exactly and
- * rounded once to y's precision (see the head of the file).  Returns 0, or
- * -1 when the terms do not fit the accumulator (y untouched). */
-static int xdot(rows_ws *w, mpfr_t y, mpfr_t *const a, const double *x,
-                size_t n)
-{
-  mp_limb_t *pos = w->xacc, *neg = pos + XACC_LIMBS, *tmp = neg + XACC_LIMBS;
-  const int LB = GMP_NUMB_BITS;
-  int have = 0;
-  long emin = 0, emax = 0;
-  /* Pass 1: the exponent range of the products (low bit, high bit). */
-  for (size_t j = 0; j < n; j++) {
-    if (x[j] == 0 || mpfr_zero_p(a[j]))
-      continue;
-    if (!mpfr_regular_p(a[j]) || !isfinite(x[j]))
-      return -1;
-    const size_t na = (mpfr_get_prec(a[j]) + LB - 1) / LB;
-    int ex;
-    (void)frexp(x[j], &ex);
-    /* a = A 2^(E - na LB), |x| = X 2^(ex - 53), A X < 2^(na LB + 53) */
-    const long lo = (long)mpfr_get_exp(a[j]) - (long)na * LB + ex - 53;
-    const long hi = lo + (long)na * LB + 53;
-    if (!have || lo < emin)
-      emin = lo;
-    if (!have || hi > emax)
-      emax = hi;
-    have = 1;
-  }
-  if (!have) {
-    mpfr_set_zero(y, 1);
-    return 0;
-  }
-  /* + 1 limb for the carries of n < 2^63 terms, + 1 for the shift */
-  const size_t L = (size_t)((emax - emin + LB - 1) / LB) + 2;
-  if (L > XACC_LIMBS)
-    return -1;
-  memset(pos, 0, L * sizeof *pos);
-  memset(neg, 0, L * sizeof *neg);
-  for (size_t j = 0; j < n; j++) {
-    if (x[j] == 0 || mpfr_zero_p(a[j]))
-      continue;
-    const size_t na = (mpfr_get_prec(a[j]) + LB - 1) / LB;
-    int ex;
-    const double f = frexp(fabs(x[j]), &ex);
-    const mp_limb_t X = (mp_limb_t)ldexp(f, 53); /* exact: 53 bits */
-    const long lo = (long)mpfr_get_exp(a[j]) - (long)na * LB + ex - 53;
-    const mp_limb_t *A = mpfr_custom_get_significand(a[j]);
-    size_t nt = na + 1;
-    tmp[na] = mpn_mul_1(tmp, A, (mp_size_t)na, X);
-    const size_t off = (size_t)(lo - emin), lw = off / LB;
-    const unsigned sh = (unsigned)(off % LB);
-    if (sh) {
-      tmp[nt] = mpn_lshift(tmp, tmp, (mp_size_t)nt, sh);
-      nt++;
-    }
-    if (lw + nt > L) /* cannot happen: L covers emax; kept as a guard */
-      return -1;
-    mp_limb_t *acc = (mpfr_signbit(a[j]) != 0) != (x[j] < 0) ? neg : pos;
-    (void)mpn_add(acc + lw, acc + lw, (mp_size_t)(L - lw), tmp,
-                  (mp_size_t)nt);
-  }
-  int sign = 1;
-  if (mpn_cmp(pos, neg, (mp_size_t)L) >= 0)
-    mpn_sub_n(tmp, pos, neg, (mp_size_t)L);
-  else {
-    mpn_sub_n(tmp, neg, pos, (mp_size_t)L);
-    sign = -1;
-  }
-  size_t nz = L;
-  while (nz > 0 && tmp[nz - 1] == 0)
-    nz--;
-  if (nz == 0) {
-    mpfr_set_zero(y, 1);
-    return 0;
-  }
-  mpz_t z;
-  mpz_roinit_n(z, tmp, sign * (mp_size_t)nz);
-  mpfr_set_z_2exp(y, z, (mpfr_exp_t)emin, MPFR_RNDN);
-  return 0;
-}
-
 /* y[i] = W[r0 + i] . X_t for i < n, with magnitudes dy and coefficients
  * ey (x exact): exactly (xdot) when the terms fit, else by dot(). */
 static void project(rows_ws *w, mpfr_t *y, double *dy, double *ey,
@@ -328,7 +241,7 @@ static void project(rows_ws *w, mpfr_t *y, double *dy, double *ey,
     double prop = 0, mag = 0;
     for (size_t j = 0; j < dm; j++)
       prop += W->e[row + j] * fabs(x[t * dm + j]);
-    if (xdot(w, y[i], W->m->e + row, x + t * dm, dm) != 0) {
+    if (fc_xdot_mpd(y[i], w->xacc, W->m->e + row, x + t * dm, dm) != 0) {
       for (size_t j = 0; j < dm; j++) {
         w->pa[j] = W->m->e[row + j];
         w->pb[j] = w->X[t * dm + j];
