@@ -40,8 +40,10 @@
  * x is an exact double and each weight an MPFR number, so the products
  * are added exactly and the sum rounded once to P): e(y_i) = |y_i| +
  * sum_j e(W_ij) |x_j| exactly as derived above, without dot()'s extra
- * term.  Products spread too widely for its accumulator fall back to
- * dot(). */
+ * term.  So are the scores' q . k and the contexts' sum a_u v_u
+ * (fc_xdot_mm: MPFR times MPFR), with the coefficient rules above less the
+ * extra term.  Products spread too widely for the accumulator (a saturated
+ * softmax's weights near 2^-4000) fall back to dot(). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,13 +415,17 @@ int fc_mp_rows_forward(fc_mp_rows *o, const fc_mp_rows_in *in)
         for (size_t u = 0; u < nu; u++) {
           double prop = 0, mag = 0;
           for (size_t i = 0; i < d; i++) {
-            w.pa[i] = w.q[i];
-            w.pb[i] = w.K[u * d + i];
             prop += fabs(w.dq[i]) * w.eK[u * d + i] +
                     w.eq[i] * fabs(w.dK[u * d + i]);
             mag += fabs(w.dq[i]) * fabs(w.dK[u * d + i]);
           }
-          prop += dot(&w, w.ex[u], d, mag);
+          if (fc_xdot_mm(w.ex[u], w.xacc, w.q, 1, w.K + u * d, 1, d) != 0) {
+            for (size_t i = 0; i < d; i++) {
+              w.pa[i] = w.q[i];
+              w.pb[i] = w.K[u * d + i];
+            }
+            prop += dot(&w, w.ex[u], d, mag);
+          }
           mpfr_div(w.ex[u], w.ex[u], w.sqrtd, MPFR_RNDN);
           w.es[u] = SAFE(3 * fabs(mpfr_get_d(w.ex[u], MPFR_RNDN)) +
                          prop / sqrtd);
@@ -471,14 +477,19 @@ int fc_mp_rows_forward(fc_mp_rows *o, const fc_mp_rows_in *in)
         for (size_t i = 0; i < d; i++) {
           double prop = 0, mag = 0;
           for (size_t u = 0; u < nu; u++) {
-            w.pa[u] = w.ex[u];
-            w.pb[u] = w.V[u * d + i];
             prop += w.ea[u] * fabs(w.dV[u * d + i]) +
                     w.da[u] * w.eV[u * d + i];
             mag += w.da[u] * fabs(w.dV[u * d + i]);
           }
           const size_t ic = r * hd + h * d + i;
-          prop += dot(&w, o->ctx[ic], nu, mag);
+          if (fc_xdot_mm(o->ctx[ic], w.xacc, w.ex, 1, w.V + i, d, nu) !=
+              0) {
+            for (size_t u = 0; u < nu; u++) {
+              w.pa[u] = w.ex[u];
+              w.pb[u] = w.V[u * d + i];
+            }
+            prop += dot(&w, o->ctx[ic], nu, mag);
+          }
           o->ectx[ic] =
               SAFE(fabs(mpfr_get_d(o->ctx[ic], MPFR_RNDN)) + prop);
         }

@@ -158,6 +158,56 @@ int fc_xdot_mpd(mpfr_t y, fc_xacc *w, mpfr_t *const a, const double *x,
   return 0;
 }
 
+int fc_xdot_mm(mpfr_t y, fc_xacc *w, mpfr_t *const a, size_t sa,
+               mpfr_t *const b, size_t sb, size_t n)
+{
+  if (!XDOT_OK)
+    return -1;
+  int have = 0;
+  long emin = 0, emax = 0;
+  for (size_t j = 0; j < n; j++) {
+    mpfr_srcptr u = a[j * sa], v = b[j * sb];
+    if (mpfr_zero_p(u) || mpfr_zero_p(v))
+      continue;
+    if (!mpfr_regular_p(u) || !mpfr_regular_p(v))
+      return -1;
+    size_t nu, nv;
+    long eu, ev;
+    (void)msplit(&nu, &eu, u);
+    (void)msplit(&nv, &ev, v);
+    if (4 * (nu + nv) > FC_XACC_LIMBS)
+      return -1;
+    const long lo = eu + ev, hi = lo + (long)(nu + nv) * GMP_NUMB_BITS;
+    emin = !have || lo < emin ? lo : emin;
+    emax = !have || hi > emax ? hi : emax;
+    have = 1;
+  }
+  if (!have) {
+    mpfr_set_zero(y, 1);
+    return 0;
+  }
+  const size_t L = acc_open(w, emin, emax);
+  if (L == 0)
+    return -1;
+  for (size_t j = 0; j < n; j++) {
+    mpfr_srcptr u = a[j * sa], v = b[j * sb];
+    if (mpfr_zero_p(u) || mpfr_zero_p(v))
+      continue;
+    size_t nu, nv;
+    long eu, ev;
+    const mp_limb_t *U = msplit(&nu, &eu, u), *V = msplit(&nv, &ev, v);
+    if (nu >= nv)
+      mpn_mul(w->tmp, U, (mp_size_t)nu, V, (mp_size_t)nv);
+    else
+      mpn_mul(w->tmp, V, (mp_size_t)nv, U, (mp_size_t)nu);
+    if (add_term(w, L, emin, eu + ev, nu + nv,
+                 (mpfr_signbit(u) != 0) != (mpfr_signbit(v) != 0)) != 0)
+      return -1;
+  }
+  acc_close(y, w, L, emin);
+  return 0;
+}
+
 int fc_xdot_dd(mpfr_t y, fc_xacc *w, const double *a, size_t sa,
                const double *b, size_t sb, size_t n)
 {

@@ -32,6 +32,10 @@ typedef struct fc_xacc {
  * -1 (see above). */
 int fc_xdot_mpd(mpfr_t y, fc_xacc *w, mpfr_t *const a, const double *x,
                 size_t n);
+/* y = sum_j a[j sa] b[j sb] (MPFR times MPFR), exact, rounded once.  0,
+ * or -1.  Each significand may have at most FC_XACC_LIMBS / 4 limbs. */
+int fc_xdot_mm(mpfr_t y, fc_xacc *w, mpfr_t *const a, size_t sa,
+               mpfr_t *const b, size_t sb, size_t n);
 /* y = sum_j a[j sa] b[j sb] (doubles), exact, rounded once.  0, or -1. */
 int fc_xdot_dd(mpfr_t y, fc_xacc *w, const double *a, size_t sa,
                const double *b, size_t sb, size_t n);
