@@ -13,7 +13,8 @@
 #include <string.h>
 #include "xdot.h"
 
-#if GMP_NUMB_BITS == 64 && defined(__SIZEOF_INT128__)
+/* A double's significand must fit one limb. */
+#if GMP_NUMB_BITS >= 64
 #define XDOT_OK 1
 #else
 #define XDOT_OK 0
@@ -111,26 +112,85 @@ static void acc_close(mpfr_t y, fc_xacc *w, size_t L, long emin)
   mpfr_set_z_2exp(y, z, (mpfr_exp_t)emin, MPFR_RNDN);
 }
 
-int fc_xdot_mpd(mpfr_t y, fc_xacc *w, mpfr_t *const a, const double *x,
-                size_t n)
+/* The n products: a[j sa] times b[j sb], each an MPFR number (mpfr_t *)
+ * or a double (const double *) as the kinds say. */
+enum { XMP = 0, XD = 1 };
+typedef struct xsrc {
+  int ka, kb;
+  const void *a, *b;
+  size_t sa, sb;
+} xsrc;
+
+/* Factor j of one side as F 2^e (F limbs, nf of them; a double's 53-bit
+ * significand goes into *one).  1 for a zero factor, -1 for NaN/Inf. */
+static int factor(const mp_limb_t **F, size_t *nf, long *e, int *neg,
+                  mp_limb_t *one, int kind, const void *base, size_t i)
+{
+  if (kind == XD) {
+    const double v = ((const double *)base)[i];
+    if (v == 0)
+      return 1;
+    uint64_t m = 0;
+    if (dsplit(&m, e, v) != 0)
+      return -1;
+    *one = (mp_limb_t)m;
+    *F = one;
+    *nf = 1;
+    *neg = v < 0;
+    return 0;
+  }
+  mpfr_srcptr v = ((mpfr_t *)base)[i];
+  if (mpfr_zero_p(v))
+    return 1;
+  if (!mpfr_regular_p(v))
+    return -1;
+  *F = msplit(nf, e, v);
+  *neg = mpfr_signbit(v) != 0;
+  return 0;
+}
+
+/* Term j: 1 when it is zero, -1 when it cannot be taken; else its factors
+ * (fa, na), (fb, nb) and the exponent of its lowest bit. */
+typedef struct xterm {
+  const mp_limb_t *fa, *fb;
+  size_t na, nb;
+  long lo;
+  int neg;
+  mp_limb_t oa, ob;
+} xterm;
+
+static int term(xterm *t, const xsrc *s, size_t j)
+{
+  long ea = 0, eb = 0;
+  int sa = 0, sb = 0;
+  int ra = factor(&t->fa, &t->na, &ea, &sa, &t->oa, s->ka, s->a, j * s->sa);
+  int rb = factor(&t->fb, &t->nb, &eb, &sb, &t->ob, s->kb, s->b, j * s->sb);
+  if (ra < 0 || rb < 0)
+    return -1;
+  if (ra > 0 || rb > 0)
+    return 1;
+  if (4 * (t->na + t->nb) > FC_XACC_LIMBS)
+    return -1;
+  t->lo = ea + eb;
+  t->neg = sa != sb;
+  return 0;
+}
+
+static int xdot(mpfr_t y, fc_xacc *w, const xsrc *s, size_t n)
 {
   if (!XDOT_OK)
     return -1;
   int have = 0;
   long emin = 0, emax = 0;
+  xterm t;
   for (size_t j = 0; j < n; j++) {
-    if (x[j] == 0 || mpfr_zero_p(a[j]))
+    const int r = term(&t, s, j);
+    if (r < 0)
+      return -1;
+    if (r > 0)
       continue;
-    if (!mpfr_regular_p(a[j]))
-      return -1;
-    uint64_t m = 0;
-    long ex = 0, ea = 0;
-    size_t na;
-    if (dsplit(&m, &ex, x[j]) != 0)
-      return -1;
-    (void)msplit(&na, &ea, a[j]);
-    const long lo = ea + ex, hi = lo + (long)na * GMP_NUMB_BITS + 53;
-    emin = !have || lo < emin ? lo : emin;
+    const long hi = t.lo + (long)(t.na + t.nb) * GMP_NUMB_BITS;
+    emin = !have || t.lo < emin ? t.lo : emin;
     emax = !have || hi > emax ? hi : emax;
     have = 1;
   }
@@ -142,115 +202,36 @@ int fc_xdot_mpd(mpfr_t y, fc_xacc *w, mpfr_t *const a, const double *x,
   if (L == 0)
     return -1;
   for (size_t j = 0; j < n; j++) {
-    if (x[j] == 0 || mpfr_zero_p(a[j]))
+    if (term(&t, s, j) != 0)
       continue;
-    uint64_t m = 0;
-    long ex = 0, ea = 0;
-    size_t na;
-    (void)dsplit(&m, &ex, x[j]);
-    const mp_limb_t *A = msplit(&na, &ea, a[j]);
-    w->tmp[na] = mpn_mul_1(w->tmp, A, (mp_size_t)na, (mp_limb_t)m);
-    if (add_term(w, L, emin, ea + ex, na + 1,
-                 (mpfr_signbit(a[j]) != 0) != (x[j] < 0)) != 0)
+    if (t.na >= t.nb)
+      mpn_mul(w->tmp, t.fa, (mp_size_t)t.na, t.fb, (mp_size_t)t.nb);
+    else
+      mpn_mul(w->tmp, t.fb, (mp_size_t)t.nb, t.fa, (mp_size_t)t.na);
+    if (add_term(w, L, emin, t.lo, t.na + t.nb, t.neg) != 0)
       return -1;
   }
   acc_close(y, w, L, emin);
   return 0;
+}
+
+int fc_xdot_mpd(mpfr_t y, fc_xacc *w, mpfr_t *const a, const double *x,
+                size_t n)
+{
+  const xsrc s = {XMP, XD, a, x, 1, 1};
+  return xdot(y, w, &s, n);
 }
 
 int fc_xdot_mm(mpfr_t y, fc_xacc *w, mpfr_t *const a, size_t sa,
                mpfr_t *const b, size_t sb, size_t n)
 {
-  if (!XDOT_OK)
-    return -1;
-  int have = 0;
-  long emin = 0, emax = 0;
-  for (size_t j = 0; j < n; j++) {
-    mpfr_srcptr u = a[j * sa], v = b[j * sb];
-    if (mpfr_zero_p(u) || mpfr_zero_p(v))
-      continue;
-    if (!mpfr_regular_p(u) || !mpfr_regular_p(v))
-      return -1;
-    size_t nu, nv;
-    long eu, ev;
-    (void)msplit(&nu, &eu, u);
-    (void)msplit(&nv, &ev, v);
-    if (4 * (nu + nv) > FC_XACC_LIMBS)
-      return -1;
-    const long lo = eu + ev, hi = lo + (long)(nu + nv) * GMP_NUMB_BITS;
-    emin = !have || lo < emin ? lo : emin;
-    emax = !have || hi > emax ? hi : emax;
-    have = 1;
-  }
-  if (!have) {
-    mpfr_set_zero(y, 1);
-    return 0;
-  }
-  const size_t L = acc_open(w, emin, emax);
-  if (L == 0)
-    return -1;
-  for (size_t j = 0; j < n; j++) {
-    mpfr_srcptr u = a[j * sa], v = b[j * sb];
-    if (mpfr_zero_p(u) || mpfr_zero_p(v))
-      continue;
-    size_t nu, nv;
-    long eu, ev;
-    const mp_limb_t *U = msplit(&nu, &eu, u), *V = msplit(&nv, &ev, v);
-    if (nu >= nv)
-      mpn_mul(w->tmp, U, (mp_size_t)nu, V, (mp_size_t)nv);
-    else
-      mpn_mul(w->tmp, V, (mp_size_t)nv, U, (mp_size_t)nu);
-    if (add_term(w, L, emin, eu + ev, nu + nv,
-                 (mpfr_signbit(u) != 0) != (mpfr_signbit(v) != 0)) != 0)
-      return -1;
-  }
-  acc_close(y, w, L, emin);
-  return 0;
+  const xsrc s = {XMP, XMP, a, b, sa, sb};
+  return xdot(y, w, &s, n);
 }
 
 int fc_xdot_dd(mpfr_t y, fc_xacc *w, const double *a, size_t sa,
                const double *b, size_t sb, size_t n)
 {
-  if (!XDOT_OK)
-    return -1;
-  int have = 0;
-  long emin = 0, emax = 0;
-  for (size_t j = 0; j < n; j++) {
-    const double u = a[j * sa], v = b[j * sb];
-    if (u == 0 || v == 0)
-      continue;
-    uint64_t mu = 0, mv = 0;
-    long eu = 0, ev = 0;
-    if (dsplit(&mu, &eu, u) != 0 || dsplit(&mv, &ev, v) != 0)
-      return -1;
-    const long lo = eu + ev, hi = lo + 106;
-    emin = !have || lo < emin ? lo : emin;
-    emax = !have || hi > emax ? hi : emax;
-    have = 1;
-  }
-  if (!have) {
-    mpfr_set_zero(y, 1);
-    return 0;
-  }
-  const size_t L = acc_open(w, emin, emax);
-  if (L == 0)
-    return -1;
-  for (size_t j = 0; j < n; j++) {
-    const double u = a[j * sa], v = b[j * sb];
-    if (u == 0 || v == 0)
-      continue;
-    uint64_t mu = 0, mv = 0;
-    long eu = 0, ev = 0;
-    (void)dsplit(&mu, &eu, u);
-    (void)dsplit(&mv, &ev, v);
-#if XDOT_OK
-    const unsigned __int128 p = (unsigned __int128)mu * mv;
-    w->tmp[0] = (mp_limb_t)p;
-    w->tmp[1] = (mp_limb_t)(p >> 64);
-#endif
-    if (add_term(w, L, emin, eu + ev, 2, (u < 0) != (v < 0)) != 0)
-      return -1;
-  }
-  acc_close(y, w, L, emin);
-  return 0;
+  const xsrc s = {XD, XD, a, b, sa, sb};
+  return xdot(y, w, &s, n);
 }

@@ -377,6 +377,29 @@ void fc_bnd_rope(double *E, const double *X, const double *EX, size_t rows,
  * (kept out of the BLAS products, where 0 inf is NaN). */
 #define ATT_TB 256 /* query rows per block */
 
+/* M (n x d) = |X| + EX read into A, M0 (may be NULL) = |X|, from the
+ * head slice X (rows of ld); 1 when an entry is infinite (kept out of the
+ * products as 0: 0 inf = NaN), else 0. */
+static int att_mags(double *M, double *M0, const double *X, const double *EX,
+                    size_t ld, size_t n, size_t d, const model *m)
+{
+  int vacuous = 0;
+  for (size_t t = 0; t < n; t++)
+    for (size_t i = 0; i < d; i++) {
+      const double x = fabs(X[t * ld + i]);
+      double ex = EX ? EX[t * ld + i] : 0;
+      ex += rerr(m->inA, x + ex);
+      M[t * d + i] = x + ex;
+      if (!isfinite(x + ex)) {
+        vacuous = 1;
+        M[t * d + i] = 0;
+      }
+      if (M0)
+        M0[t * d + i] = x;
+    }
+  return vacuous;
+}
+
 /* The bound above for the query rows qrows[0 .. nq) only (issue 16: the
  * row-sampled checks; every key is still read): Q, EQ, E and C hold those
  * rows (nq x heads d), in that order, and each row's value maxima are
@@ -423,33 +446,12 @@ static void att_bound(double *E, double *C, const double *Q,
   }
   for (size_t h = 0; h < heads; h++) {
     const size_t g = h / grp;
-    int vacuous = 0; /* an infinite input error: the weights are unknown */
-    for (size_t t = 0; t < nq; t++)
-      for (size_t i = 0; i < d; i++) {
-        const double q = fabs(Q[t * hd + h * d + i]);
-        double eq = EQ ? EQ[t * hd + h * d + i] : 0;
-        eq += rerr(m.inA, q + eq);
-        A[t * d + i] = q + eq;
-        if (!isfinite(q + eq)) {
-          vacuous = 1; /* kept out of the products (0 inf = NaN) */
-          A[t * d + i] = 0;
-        }
-        if (inerr)
-          A0[t * d + i] = q;
-      }
-    for (size_t t = 0; t < T; t++)
-      for (size_t i = 0; i < d; i++) {
-        const double k = fabs(K[t * kd + g * d + i]);
-        double ek = EK ? EK[t * kd + g * d + i] : 0;
-        ek += rerr(m.inA, k + ek);
-        B[t * d + i] = k + ek;
-        if (!isfinite(k + ek)) {
-          vacuous = 1;
-          B[t * d + i] = 0;
-        }
-        if (inerr)
-          B0[t * d + i] = k;
-      }
+    /* an infinite input error: the weights are unknown */
+    const int vacuous =
+        att_mags(A, inerr ? A0 : NULL, Q + h * d, EQ ? EQ + h * d : NULL,
+                 hd, nq, d, &m) |
+        att_mags(B, inerr ? B0 : NULL, K + g * d, EK ? EK + g * d : NULL,
+                 kd, T, d, &m);
     /* values: the running maxima over the unmasked keys */
     for (size_t j = 0; j < d; j++)
       Vm[j] = EVm[j] = 0;
