@@ -33,12 +33,23 @@
  * 2^-(P+32) times the running sum's magnitude <= sum |a_i b_i|, so every
  * rule above gets the extra term n 2^-32 sum_i |a_i| |b_i| (computed from
  * the double magnitudes, enlarged by 2 for their own rounding) besides the
- * final rounding |y|. */
+ * final rounding |y|.
+ *
+ * The projections (issue 16: three quarters of a T = 4096 case's oracle
+ * time as fma loops) are exact dot products instead (fc_xdot_mpd, xdot.h:
+ * x is an exact double and each weight an MPFR number, so the products
+ * are added exactly and the sum rounded once to P): e(y_i) = |y_i| +
+ * sum_j e(W_ij) |x_j| exactly as derived above, without dot()'s extra
+ * term.  So are the scores' q . k and the contexts' sum a_u v_u
+ * (fc_xdot_mm: MPFR times MPFR), with the coefficient rules above less the
+ * extra term.  Products spread too widely for the accumulator (a saturated
+ * softmax's weights near 2^-4000) fall back to dot(). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "attn_rows.h"
 #include "rope.h"
+#include "xdot.h"
 
 #define SAFE(x) ((x) < INFINITY ? (x) : INFINITY)
 
@@ -129,6 +140,7 @@ typedef struct rows_ws {
   double *es, *dev, *ea, *da;
   mpfr_t *tin, *tout; /* d: RoPE */
   mpfr_ptr *pa, *pb;  /* max(T, dm, heads d) */
+  fc_xacc *xacc;      /* the exact projections (xdot.h) */
   mpfr_t sqrtd, sum, m, t0, acc; /* acc: P + 32 bits */
   size_t nX, nK, nT, nd, np;
 } rows_ws;
@@ -157,6 +169,7 @@ static void ws_free(rows_ws *w)
   free(w->da);
   free(w->pa);
   free(w->pb);
+  free(w->xacc);
   mpfr_clears(w->sqrtd, w->sum, w->m, w->t0, w->acc, (mpfr_ptr)0);
 }
 
@@ -197,7 +210,8 @@ static int ws_alloc(rows_ws *w, const fc_mp_attn_dims *g, mpfr_prec_t prec)
   w->da = malloc(w->nT * sizeof *w->da);
   w->pa = malloc(np * sizeof *w->pa);
   w->pb = malloc(np * sizeof *w->pb);
-  if (!w->X || !w->K || !w->V || !w->q || !w->qr || !w->tin || !w->tout ||
+  w->xacc = malloc(sizeof *w->xacc);
+  if (!w->xacc || !w->X || !w->K || !w->V || !w->q || !w->qr || !w->tin || !w->tout ||
       !w->ex || !w->dK || !w->eK || !w->dV || !w->eV || !w->dq || !w->eq ||
       !w->dr || !w->er ||
       !w->es || !w->dev || !w->ea || !w->da || !w->pa || !w->pb) {
@@ -219,7 +233,7 @@ static double dot(rows_ws *w, mpfr_t y, size_t n, double mag)
 }
 
 /* y[i] = W[r0 + i] . X_t for i < n, with magnitudes dy and coefficients
- * ey (x exact). */
+ * ey (x exact): exactly (xdot) when the terms fit, else by dot(). */
 static void project(rows_ws *w, mpfr_t *y, double *dy, double *ey,
                     const fc_mp_emat *W, size_t r0, size_t n, size_t t,
                     const double *x, size_t dm)
@@ -227,13 +241,16 @@ static void project(rows_ws *w, mpfr_t *y, double *dy, double *ey,
   for (size_t i = 0; i < n; i++) {
     const size_t row = (r0 + i) * dm;
     double prop = 0, mag = 0;
-    for (size_t j = 0; j < dm; j++) {
-      w->pa[j] = W->m->e[row + j];
-      w->pb[j] = w->X[t * dm + j];
+    for (size_t j = 0; j < dm; j++)
       prop += W->e[row + j] * fabs(x[t * dm + j]);
-      mag += fabs(W->d[row + j]) * fabs(x[t * dm + j]);
+    if (fc_xdot_mpd(y[i], w->xacc, W->m->e + row, x + t * dm, dm) != 0) {
+      for (size_t j = 0; j < dm; j++) {
+        w->pa[j] = W->m->e[row + j];
+        w->pb[j] = w->X[t * dm + j];
+        mag += fabs(W->d[row + j]) * fabs(x[t * dm + j]);
+      }
+      prop += dot(w, y[i], dm, mag);
     }
-    prop += dot(w, y[i], dm, mag);
     dy[i] = mpfr_get_d(y[i], MPFR_RNDN);
     ey[i] = SAFE(fabs(dy[i]) + prop);
   }
@@ -242,12 +259,15 @@ static void project(rows_ws *w, mpfr_t *y, double *dy, double *ey,
 /* In-place RoPE of y (d entries) at position p, coefficients as derived
  * above. */
 static int rope(rows_ws *w, mpfr_t *y, double *dy, double *ey,
-                const fc_schedule *s, long p)
+                const fc_mp_rows_in *in, size_t t)
 {
   const size_t d = w->nd;
+  const fc_schedule *s = in->sched;
   for (size_t i = 0; i < d; i++)
     mpfr_set(w->tin[i], y[i], MPFR_RNDN);
-  int rc = fc_mp_rope_apply(w->tout, w->tin, s, p);
+  int rc = in->rope_tab
+               ? fc_mp_rope_apply_tab(w->tout, w->tin, in->rope_tab, 0, t)
+               : fc_mp_rope_apply(w->tout, w->tin, s, in->pos[t]);
   if (rc != FC_OK)
     return rc;
   for (size_t i = 0; i < d / 2; i++) {
@@ -320,6 +340,17 @@ static int check_in(const fc_mp_rows *o, const fc_mp_rows_in *in)
     return FC_EINVAL;
   if (in->sched && (in->sched->d != g->d || in->pos == NULL))
     return FC_EINVAL;
+  /* The table must be of these positions and schedule, at o's precision
+   * (fc_mp_rope_apply_tab checks the precision per call). */
+  const fc_mp_rope_tab *tb = in->rope_tab;
+  if (tb && (in->sched == NULL || tb->pos != in->pos || tb->npos != g->T ||
+             tb->nsched < 1 || tb->sched->d != g->d ||
+             memcmp(tb->sched->theta, in->sched->theta,
+                    g->d / 2 * sizeof *tb->sched->theta) != 0 ||
+             tb->sched->layout != in->sched->layout ||
+             tb->sched->rotary_dim != in->sched->rotary_dim ||
+             tb->prec != o->prec))
+    return FC_EINVAL;
   for (size_t r = 0; r < in->nrows; r++)
     if (in->rows[r] >= g->T)
       return FC_EINVAL;
@@ -362,8 +393,7 @@ int fc_mp_rows_forward(fc_mp_rows *o, const fc_mp_rows_in *in)
       project(&w, w.V + u * d, w.dV + u * d, w.eV + u * d, in->wv, j * d, d,
               u, in->x, dm);
       if (in->sched)
-        rc = rope(&w, w.K + u * d, w.dK + u * d, w.eK + u * d, in->sched,
-                  in->pos[u]);
+        rc = rope(&w, w.K + u * d, w.dK + u * d, w.eK + u * d, in, u);
       if (rc == FC_OK && in->rk_online && in->rk_online[j])
         rotate(&w, w.K + u * d, w.dK + u * d, w.eK + u * d,
                in->rk_online[j]);
@@ -373,7 +403,7 @@ int fc_mp_rows_forward(fc_mp_rows *o, const fc_mp_rows_in *in)
         const size_t t = in->rows[r];
         project(&w, w.q, w.dq, w.eq, in->wq, h * d, d, t, in->x, dm);
         if (in->sched)
-          rc = rope(&w, w.q, w.dq, w.eq, in->sched, in->pos[t]);
+          rc = rope(&w, w.q, w.dq, w.eq, in, t);
         if (rc != FC_OK)
           break;
         if (in->rq_online && in->rq_online[h])
@@ -385,13 +415,17 @@ int fc_mp_rows_forward(fc_mp_rows *o, const fc_mp_rows_in *in)
         for (size_t u = 0; u < nu; u++) {
           double prop = 0, mag = 0;
           for (size_t i = 0; i < d; i++) {
-            w.pa[i] = w.q[i];
-            w.pb[i] = w.K[u * d + i];
             prop += fabs(w.dq[i]) * w.eK[u * d + i] +
                     w.eq[i] * fabs(w.dK[u * d + i]);
             mag += fabs(w.dq[i]) * fabs(w.dK[u * d + i]);
           }
-          prop += dot(&w, w.ex[u], d, mag);
+          if (fc_xdot_mm(w.ex[u], w.xacc, w.q, 1, w.K + u * d, 1, d) != 0) {
+            for (size_t i = 0; i < d; i++) {
+              w.pa[i] = w.q[i];
+              w.pb[i] = w.K[u * d + i];
+            }
+            prop += dot(&w, w.ex[u], d, mag);
+          }
           mpfr_div(w.ex[u], w.ex[u], w.sqrtd, MPFR_RNDN);
           w.es[u] = SAFE(3 * fabs(mpfr_get_d(w.ex[u], MPFR_RNDN)) +
                          prop / sqrtd);
@@ -443,14 +477,19 @@ int fc_mp_rows_forward(fc_mp_rows *o, const fc_mp_rows_in *in)
         for (size_t i = 0; i < d; i++) {
           double prop = 0, mag = 0;
           for (size_t u = 0; u < nu; u++) {
-            w.pa[u] = w.ex[u];
-            w.pb[u] = w.V[u * d + i];
             prop += w.ea[u] * fabs(w.dV[u * d + i]) +
                     w.da[u] * w.eV[u * d + i];
             mag += w.da[u] * fabs(w.dV[u * d + i]);
           }
           const size_t ic = r * hd + h * d + i;
-          prop += dot(&w, o->ctx[ic], nu, mag);
+          if (fc_xdot_mm(o->ctx[ic], w.xacc, w.ex, 1, w.V + i, d, nu) !=
+              0) {
+            for (size_t u = 0; u < nu; u++) {
+              w.pa[u] = w.ex[u];
+              w.pb[u] = w.V[u * d + i];
+            }
+            prop += dot(&w, o->ctx[ic], nu, mag);
+          }
           o->ectx[ic] =
               SAFE(fabs(mpfr_get_d(o->ctx[ic], MPFR_RNDN)) + prop);
         }

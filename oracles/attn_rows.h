@@ -46,6 +46,12 @@ typedef struct fc_mp_rows_in {
    * stay valid. */
   const fc_mp_emat *const *rq_online; /* heads entries, or NULL */
   const fc_mp_emat *const *rk_online; /* kv entries, or NULL */
+  /* Optional (issue 16): the sines and cosines of RoPE, shared by every
+   * pass over the same positions (fc_mp_rope_tab_init of sched, 1
+   * schedule, pos, T positions, at o's precision): bit-identical to
+   * computing them here, once per (position, plane) instead of once per
+   * (position, plane, key/value head, pass).  NULL: computed here. */
+  const fc_mp_rope_tab *rope_tab;
 } fc_mp_rows_in;
 
 /* Results per sampled row r (in the order of rows[]): scores and

@@ -2,4 +2,6 @@
 libfoldcheck_la_SOURCES += \
 	oracles/oracle.h \
 	oracles/mpmat.c \
-	oracles/statement.c
+	oracles/statement.c \
+	oracles/xdot.h \
+	oracles/xdot.c

@@ -662,7 +662,8 @@ static int mw_make(mw *m, const lcase *L, int folded, mpfr_prec_t prec)
  * unless qonly, every key head. */
 static int oracle_block(fc_mp_rows *o, const lcase *L, int folded,
                         const fc_mp_emat *Ron, int qonly, size_t *rows,
-                        int keep, mpfr_prec_t prec)
+                        int keep, const fc_mp_rope_tab *tab,
+                        mpfr_prec_t prec)
 {
   mw m;
   int rc = mw_make(&m, L, folded, prec);
@@ -680,9 +681,11 @@ static int oracle_block(fc_mp_rows *o, const lcase *L, int folded,
     rc = fc_mp_rows_init(o, &g, L->nrows, keep, prec);
   if (rc == FC_OK) {
     fc_mp_rows_in in = {g, L->x, L->pos, &L->s, L->causal, &m.wq, &m.wk,
-                        &m.wv, &m.wo, L->nrows, rows, keep, NULL, NULL};
+                        &m.wv, &m.wo, L->nrows, rows, keep, NULL, NULL,
+                        NULL};
     in.rq_online = rot;
     in.rk_online = qonly ? NULL : rot;
+    in.rope_tab = tab;
     rc = fc_mp_rows_forward(o, &in);
   }
   free(rot);
@@ -737,12 +740,12 @@ static void accuracy(fc_check_result *res, const lcase *L, const dres *k,
  * fold accuracy check of the same case), o2 ~ y' (within E'). */
 static int statement_user(stmt_arg *A, const fc_mp_rows *o0,
                           const fc_mp_rows *o1, size_t *rows,
-                          mpfr_prec_t prec)
+                          const fc_mp_rope_tab *tab, mpfr_prec_t prec)
 {
   const lcase *L = A->L;
   fc_mp_rows o2;
   memset(&o2, 0, sizeof o2);
-  int rc = oracle_block(&o2, A->Lu, FOLD_NONE, NULL, 0, rows, 0, prec);
+  int rc = oracle_block(&o2, A->Lu, FOLD_NONE, NULL, 0, rows, 0, tab, prec);
   if (rc == FC_OK) {
     accuracy(A->res, L, A->k0, o0, A->prec, A->slack);
     accuracy(A->res, L, A->k1, &o2, A->prec, A->slack);
@@ -782,9 +785,13 @@ static int statement(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
   fc_mp_rows o0, o1;
   memset(&o0, 0, sizeof o0);
   memset(&o1, 0, sizeof o1);
-  int rc = oracle_block(&o0, L, FOLD_NONE, NULL, 0, rows, keep, prec);
+  /* One RoPE table for every pass (same positions and schedule). */
+  fc_mp_rope_tab tab;
+  int rc = fc_mp_rope_tab_init(&tab, &L->s, 1, L->pos, L->T, prec);
   if (rc == FC_OK)
-    rc = oracle_block(&o1, L, FOLD_QKVO, NULL, 0, rows, keep, prec);
+    rc = oracle_block(&o0, L, FOLD_NONE, NULL, 0, rows, keep, &tab, prec);
+  if (rc == FC_OK)
+    rc = oracle_block(&o1, L, FOLD_QKVO, NULL, 0, rows, keep, &tab, prec);
   if (rc == FC_OK) {
     /* r = max |out - out'|, S = max (e + e') over the sampled entries. */
     mpfr_t t;
@@ -807,9 +814,10 @@ static int statement(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
       accuracy(A->res, L, A->k0, &o0, A->prec, A->slack);
       accuracy(A->res, L, A->k1, &o1, A->prec, A->slack);
     } else if (at_p) {
-      rc = statement_user(A, &o0, &o1, rows, prec);
+      rc = statement_user(A, &o0, &o1, rows, &tab, prec);
     }
   }
+  fc_mp_rope_tab_clear(&tab);
   fc_mp_rows_clear(&o0);
   fc_mp_rows_clear(&o1);
   free(rows);
@@ -862,13 +870,18 @@ static int statement_online(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
   memset(&o0, 0, sizeof o0);
   memset(&o1, 0, sizeof o1);
   fc_mp_emat Rm;
+  fc_mp_rope_tab tab;
+  memset(&tab, 0, sizeof tab);
   int rc = fc_mp_emat_init(&Rm, L->d, L->d, prec);
   if (rc == FC_OK)
     rc = fc_mp_emat_givens(&Rm, &L->g);
   if (rc == FC_OK)
-    rc = oracle_block(&o0, L, FOLD_NONE, NULL, 0, rows, 1, prec);
+    rc = fc_mp_rope_tab_init(&tab, &L->s, 1, L->pos, L->T, prec);
   if (rc == FC_OK)
-    rc = oracle_block(&o1, L, FOLD_NONE, &Rm, A->qonly, rows, 1, prec);
+    rc = oracle_block(&o0, L, FOLD_NONE, NULL, 0, rows, 1, &tab, prec);
+  if (rc == FC_OK)
+    rc = oracle_block(&o1, L, FOLD_NONE, &Rm, A->qonly, rows, 1, &tab,
+                      prec);
   mpfr_t t;
   mpfr_init2(t, prec);
   if (rc == FC_OK) {
@@ -886,7 +899,7 @@ static int statement_online(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
   if (rc == FC_OK && at_p && A->side) {
     fc_mp_rows o2;
     memset(&o2, 0, sizeof o2);
-    rc = oracle_block(&o2, L, FOLD_QK, NULL, 0, rows, 1, prec);
+    rc = oracle_block(&o2, L, FOLD_QK, NULL, 0, rows, 1, &tab, prec);
     if (rc == FC_OK) {
       mpfr_t r2;
       mpfr_init2(r2, prec);
@@ -902,6 +915,7 @@ static int statement_online(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
     fc_mp_rows_clear(&o2);
   }
   mpfr_clear(t);
+  fc_mp_rope_tab_clear(&tab);
   fc_mp_rows_clear(&o0);
   fc_mp_emat_clear(&Rm);
   free(rows);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kcall_internal.h"
+#include "oracles/xdot.h"
 
 int fc_kx_external(const fc_check_ctx *x)
 {
@@ -206,21 +207,36 @@ int fc_kx_fold_accuracy(fc_check_result *r, const double *w2, const double *W,
   memset(mR, 0, sizeof mR);
   memset(mRt, 0, sizeof mRt);
   memset(mC, 0, sizeof mC);
-  if ((rc = fc_mpmat_init(mW, wr, wc, prec)) != FC_OK ||
-      (rc = fc_mpmat_init(mR, d, d, prec)) != FC_OK ||
-      (rc = fc_mpmat_init(mRt, d, d, prec)) != FC_OK ||
-      (rc = fc_mpmat_init(mC, wr, wc, prec)) != FC_OK)
+  if ((rc = fc_mpmat_init(mC, wr, wc, prec)) != FC_OK)
     goto done;
-  fc_mpmat_set_d(mW, W);
-  fc_mpmat_set_d(mR, R);
-  if (side == 0)
-    rc = fc_mpmat_mul(mC, NULL, mR, mW);
-  else {
-    fc_mpmat_transpose(mRt, mR);
-    rc = fc_mpmat_mul(mC, NULL, mW, mRt);
+  /* The exact product, each entry correctly rounded: exact dot products
+   * of the stored doubles (xdot.h, issue 16), or, when their exponents
+   * spread too widely, fc_mpmat_mul (the same values, slower). */
+  fc_xacc *xa = malloc(sizeof *xa);
+  int exact = xa != NULL;
+  for (size_t i = 0; exact && i < wr; i++)
+    for (size_t j = 0; exact && j < wc; j++)
+      exact = (side == 0 ? fc_xdot_dd(mC->e[i * wc + j], xa, R + i * d, 1,
+                                      W + j, n, d)
+                         : fc_xdot_dd(mC->e[i * wc + j], xa, W + i * d, 1,
+                                      R + j * d, 1, d)) == 0;
+  free(xa);
+  if (!exact) {
+    if ((rc = fc_mpmat_init(mW, wr, wc, prec)) != FC_OK ||
+        (rc = fc_mpmat_init(mR, d, d, prec)) != FC_OK ||
+        (rc = fc_mpmat_init(mRt, d, d, prec)) != FC_OK)
+      goto done;
+    fc_mpmat_set_d(mW, W);
+    fc_mpmat_set_d(mR, R);
+    if (side == 0)
+      rc = fc_mpmat_mul(mC, NULL, mR, mW);
+    else {
+      fc_mpmat_transpose(mRt, mR);
+      rc = fc_mpmat_mul(mC, NULL, mW, mRt);
+    }
+    if (rc != FC_OK)
+      goto done;
   }
-  if (rc != FC_OK)
-    goto done;
   fc_bnd_fold(Ef, W, R, d, n, side, a);
   for (size_t i = 0; i < wr * wc; i++)
     fc_oracle_accuracy(r, w2[i], mC->e[i], Ef[i]);

@@ -460,6 +460,77 @@ static void test_zero_frequency(void)
          "exactly (bound 0) whatever the accumulation");
 }
 
+/* Issue 16: fc_bnd_block on sampled rows forms the query side of those
+ * rows only; each row's bound is the whole block's bound of that row, up
+ * to the harness's own double sums (the BLAS products of a subset of rows
+ * may be blocked differently): relative gamma_n(fp64), n = T + dm + heads
+ * d, the longest sum.  Rows in any order, repeated, causal and full, with
+ * the residual, bf16 storage.  A row's bound set against another row's
+ * (rows 0 and T-1 see different keys) differs: the comparison is not
+ * vacuous. */
+static void test_block_rows(void)
+{
+  enum { T = 300, DM = 6, D = 4, H = 4, KV = 2 };
+  static double x[T * DM], wq[H * D * DM], wk[KV * D * DM], wv[KV * D * DM],
+      wo[DM * H * D], Eall[T * DM], Er[5 * DM];
+  uint64_t st = 99;
+  for (size_t i = 0; i < T * DM; i++) {
+    st = st * UINT64_C(6364136223846793005) + 1442695040888963407u;
+    x[i] = ldexp((double)(int)((st >> 40) % 255) - 127, -6);
+  }
+  for (size_t i = 0; i < H * D * DM; i++) {
+    wq[i] = 0.01 * (double)(i % 13) - 0.05;
+    wo[i] = 0.02 * (double)(i % 7) - 0.06;
+  }
+  for (size_t i = 0; i < KV * D * DM; i++) {
+    wk[i] = 0.03 * (double)(i % 5) - 0.06;
+    wv[i] = 0.05 * (double)(i % 3) - 0.05;
+  }
+  double theta[D / 2] = {1.0, 0.01};
+  fc_schedule s = {D, D, FC_LAYOUT_HALF, theta};
+  static int64_t pos[T];
+  for (size_t t = 0; t < T; t++)
+    pos[t] = 1000 + (int64_t)t;
+  const size_t rows[5] = {T - 1, 0, 137, 137, 256};
+  const fc_kernel_arith ar[2] = {{FC_FMT_FP32, FC_FMT_FP32, 0},
+                                 {FC_FMT_BF16, FC_FMT_FP32, 0}};
+  const double tol = fc_fmt_gamma(FC_FMT_FP64, T + DM + H * D);
+  double worst = 0, other = 0;
+  int rc = FC_OK;
+  for (int causal = 0; causal < 2; causal++)
+    for (int ai = 0; ai < 2; ai++) {
+      fc_bnd_block_in in = {T, DM, D, H, KV, causal, ai, x, wq, wk, wv, wo,
+                            NULL, 1e-6, pos, &s, NULL, 0};
+      rc |= fc_bnd_block(Eall, &in, &ar[ai]);
+      in.rows = rows;
+      in.nrows = 5;
+      rc |= fc_bnd_block(Er, &in, &ar[ai]);
+      for (size_t r = 0; r < 5; r++)
+        for (size_t c = 0; c < DM; c++) {
+          const double a = Er[r * DM + c], b = Eall[rows[r] * DM + c];
+          const double q = fabs(a - b) / (tol * (a > b ? a : b));
+          worst = q > worst ? q : worst;
+          /* the same column of another row (row 0 vs T - 1) */
+          const double o = Eall[rows[(r + 1) % 2] * DM + c];
+          if (r == 0 && causal)
+            other = fmax(other, fabs(a - o) / (tol * (a > o ? a : o)));
+        }
+    }
+  fct_ok(rc == FC_OK && worst <= 1,
+         "fc_bnd_block on 5 sampled rows (any order, repeated) = the whole "
+         "block's bound of those rows, within the harness's own rounding "
+         "(worst |diff| / (gamma_n |E|) = %.3g)", worst);
+  fct_ok(other > 1, "negative control: row T-1's bound against row 0's "
+         "differs (%.3g gamma_n |E|)", other);
+  fc_bnd_block_in bad = {T, DM, D, H, KV, 1, 0, x, wq, wk, wv, wo, NULL,
+                         1e-6, pos, &s, rows, 5};
+  const size_t oob[1] = {T};
+  bad.rows = oob;
+  bad.nrows = 1;
+  fct_ok(fc_bnd_block(Er, &bad, &ar[0]) == FC_EINVAL,
+         "a sampled row >= T is refused (FC_EINVAL)");
+}
+
 int main(void)
 {
   fct_start("t-bounds");
@@ -471,5 +542,6 @@ int main(void)
   test_vacuous();
   test_underflow();
   test_zero_frequency();
+  test_block_rows();
   return fct_end();
 }

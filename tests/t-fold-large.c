@@ -14,6 +14,11 @@
  *   one head.
  * - The row oracle's online rotations (F6 (b): q and k, or q only, after
  *   RoPE) agree with the full oracle's on every row (scores included).
+ * - Issue 16: with weights that are not doubles (the exact projections
+ *   add multi-limb significands) the row oracle still agrees with the full
+ *   one, and the RoPE table shared by fold_large.c's passes gives the
+ *   values computed without it, bit for bit (a table of other positions
+ *   is refused).
  * - fold.large.online_any holds on a few ci cases; at the ci profile's
  *   largest sizes its note reports the same R folded before RoPE breaking
  *   the scores (the F6 side by side); fold.large.neg.online_queries_only
@@ -43,7 +48,7 @@ static void fill(double *a, size_t n, uint64_t *s)
  * alternating over the heads, so that head indexing is checked too), 2 of
  * the queries only. */
 static void test_rows_vs_full(int causal, const char *spec, long p0,
-                              int online)
+                              int online, int mpw)
 {
   const mpfr_prec_t P = 128;
   fc_schedule_buf sb;
@@ -79,6 +84,24 @@ static void test_rows_vs_full(int causal, const char *spec, long p0,
   fc_mp_emat_set_d(&Wk, wk);
   fc_mp_emat_set_d(&Wv, wv);
   fc_mp_emat_set_d(&Wo, wo);
+  if (mpw && rc == FC_OK) {
+    /* Weights that are not doubles (as a fold in MPFR makes them): every
+     * entry of Wq, Wk and Wv moved by a multiple of 2^-(P/2 + 3), so the
+     * exact projections (xdot) add multi-limb significands at different
+     * exponents. */
+    fc_mp_emat *W[3] = {&Wq, &Wk, &Wv};
+    mpfr_t dlt;
+    mpfr_init2(dlt, P);
+    for (int m = 0; m < 3; m++) {
+      for (size_t i = 0; i < W[m]->m->rows * W[m]->m->cols; i++) {
+        mpfr_set_si_2exp(dlt, (long)(i % 7) - 3, -(mpfr_exp_t)P / 2 - 3,
+                         MPFR_RNDN);
+        mpfr_add(W[m]->m->e[i], W[m]->m->e[i], dlt, MPFR_RNDN);
+      }
+      fc_mp_emat_sync(W[m]);
+    }
+    mpfr_clear(dlt);
+  }
   /* Online rotations: G(0, d-1) G(1, 2) G(2, 3) with a reflection, and
    * G(0, 2) G(1, d-2): each mixes planes of different frequencies. */
   static const long i1[] = {0, 1, 2}, j1[] = {0, 2, 3}, i2[] = {0, 1},
@@ -127,10 +150,47 @@ static void test_rows_vs_full(int causal, const char *spec, long p0,
   if (rc == FC_OK)
     rc = fc_mp_rows_init(&o, &g, T, 1, P);
   fc_mp_rows_in rin = {g, x, pos, &sb.s, causal, &Wq, &Wk, &Wv, &Wo,
-                       T, rows, 1, NULL, NULL};
+                       T, rows, 1, NULL, NULL, NULL};
   if (online) {
     rin.rq_online = rq;
     rin.rk_online = online == 1 ? rk : NULL;
+  }
+  /* mpw: the shared RoPE table (fold_large.c's passes) must give the
+   * values computed without it, bit for bit. */
+  fc_mp_rope_tab tab;
+  memset(&tab, 0, sizeof tab);
+  int same = 1;
+  if (rc == FC_OK && mpw) {
+    fc_mp_rows o2;
+    memset(&o2, 0, sizeof o2);
+    rc = fc_mp_rope_tab_init(&tab, &sb.s, 1, pos, T, P);
+    if (rc == FC_OK)
+      rc = fc_mp_rows_init(&o2, &g, T, 1, P);
+    if (rc == FC_OK)
+      rc = fc_mp_rows_forward(&o2, &rin);
+    rin.rope_tab = &tab;
+    if (rc == FC_OK)
+      rc = fc_mp_rows_forward(&o, &rin);
+    for (size_t i = 0; rc == FC_OK && i < T * dm; i++)
+      same &= mpfr_equal_p(o.out[i], o2.out[i]) != 0 &&
+              o.eout[i] == o2.eout[i];
+    fct_ok(rc == FC_OK && same,
+           "row oracle with the shared RoPE table = without it, bit for bit "
+           "(%s)", spec);
+    fc_mp_rows_clear(&o2);
+    /* A table of other positions is refused, not silently used. */
+    fc_mp_rope_tab bad;
+    long pos2[5];
+    for (size_t t = 0; t < T; t++)
+      pos2[t] = pos[t] + 1;
+    if (rc == FC_OK &&
+        fc_mp_rope_tab_init(&bad, &sb.s, 1, pos2, T, P) == FC_OK) {
+      rin.rope_tab = &bad;
+      fct_ok(fc_mp_rows_forward(&o, &rin) == FC_EINVAL,
+             "a RoPE table of other positions is refused (FC_EINVAL)");
+      rin.rope_tab = &tab;
+      fc_mp_rope_tab_clear(&bad);
+    }
   }
   if (rc == FC_OK)
     rc = fc_mp_rows_forward(&o, &rin);
@@ -213,6 +273,7 @@ static void test_rows_vs_full(int causal, const char *spec, long p0,
     mpfr_clear(t);
   }
   fc_mp_rows_clear(&o);
+  fc_mp_rope_tab_clear(&tab);
   fc_mp_attn_clear(&full);
   fc_mp_emat_clear(&R1);
   fc_mp_emat_clear(&R2);
@@ -352,11 +413,15 @@ int main(void)
   fct_start("t-fold-large");
   fc_run_config cfg;
   fct_config(&cfg);
-  test_rows_vs_full(1, "llama3.1", 1000000, 0);
-  test_rows_vs_full(0, "geom:d=8,base=10000,rotary=4", 0, 0);
-  test_rows_vs_full(1, "llama3.1", 1000000, 1);
-  test_rows_vs_full(0, "geom:d=8,base=10000,rotary=4", 0, 1);
-  test_rows_vs_full(1, "geom:d=8,base=10000", 77, 2);
+  test_rows_vs_full(1, "llama3.1", 1000000, 0, 0);
+  test_rows_vs_full(0, "geom:d=8,base=10000,rotary=4", 0, 0, 0);
+  test_rows_vs_full(1, "llama3.1", 1000000, 1, 0);
+  test_rows_vs_full(0, "geom:d=8,base=10000,rotary=4", 0, 1, 0);
+  test_rows_vs_full(1, "geom:d=8,base=10000", 77, 2, 0);
+  /* weights off the doubles (exact projections of multi-limb values) and
+   * the shared RoPE table */
+  test_rows_vs_full(1, "llama3.1", 1000000, 0, 1);
+  test_rows_vs_full(0, "geom:d=8,base=10000,rotary=4", 3, 1, 1);
   test_holds(&cfg);
   test_neg_shrinks(&cfg);
   test_online_holds(&cfg);

@@ -377,11 +377,39 @@ void fc_bnd_rope(double *E, const double *X, const double *EX, size_t rows,
  * (kept out of the BLAS products, where 0 inf is NaN). */
 #define ATT_TB 256 /* query rows per block */
 
-void fc_bnd_attention(double *E, double *C, const double *Q,
+/* M (n x d) = |X| + EX read into A, M0 (may be NULL) = |X|, from the
+ * head slice X (rows of ld); 1 when an entry is infinite (kept out of the
+ * products as 0: 0 inf = NaN), else 0. */
+static int att_mags(double *M, double *M0, const double *X, const double *EX,
+                    size_t ld, size_t n, size_t d, const model *m)
+{
+  int vacuous = 0;
+  for (size_t t = 0; t < n; t++)
+    for (size_t i = 0; i < d; i++) {
+      const double x = fabs(X[t * ld + i]);
+      double ex = EX ? EX[t * ld + i] : 0;
+      ex += rerr(m->inA, x + ex);
+      M[t * d + i] = x + ex;
+      if (!isfinite(x + ex)) {
+        vacuous = 1;
+        M[t * d + i] = 0;
+      }
+      if (M0)
+        M0[t * d + i] = x;
+    }
+  return vacuous;
+}
+
+/* The bound above for the query rows qrows[0 .. nq) only (issue 16: the
+ * row-sampled checks; every key is still read): Q, EQ, E and C hold those
+ * rows (nq x heads d), in that order, and each row's value maxima are
+ * taken over its own unmasked keys.  qrows NULL: every row, nq = T. */
+static void att_bound(double *E, double *C, const double *Q,
                       const double *EQ, const double *K, const double *EK,
                       const double *V, const double *EV, size_t T, size_t d,
                       size_t heads, size_t kv, int causal,
-                      const fc_kernel_arith *a)
+                      const fc_kernel_arith *a, const size_t *qrows,
+                      size_t nq)
 {
   model m;
   model_of(&m, a);
@@ -400,15 +428,16 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
     wabs = INFINITY;
   wabs = wabs * (1 + m.toE.u) + m.toE.h;
   const int inerr = EQ != NULL || EK != NULL || m.inA.u > 0 || m.inA.h > 0;
-  const size_t tb = T < ATT_TB ? T : ATT_TB;
-  double *A = malloc(T * d * sizeof *A), *B = malloc(T * d * sizeof *B);
-  double *A0 = inerr ? malloc(T * d * sizeof *A0) : NULL;
+  const size_t tb = nq < ATT_TB ? nq : ATT_TB;
+  double *A = malloc((nq ? nq : 1) * d * sizeof *A),
+         *B = malloc(T * d * sizeof *B);
+  double *A0 = inerr ? malloc((nq ? nq : 1) * d * sizeof *A0) : NULL;
   double *B0 = inerr ? malloc(T * d * sizeof *B0) : NULL;
   double *Mb = malloc(tb * T * sizeof *Mb);
   double *M0b = inerr ? malloc(tb * T * sizeof *M0b) : NULL;
   double *Vm = malloc(d * sizeof *Vm), *EVm = malloc(d * sizeof *EVm);
   if (!A || !B || !Mb || !Vm || !EVm || (inerr && (!A0 || !B0 || !M0b))) {
-    for (size_t i = 0; i < T * hd; i++) {
+    for (size_t i = 0; i < nq * hd; i++) {
       E[i] = INFINITY;
       if (C)
         C[i] = INFINITY;
@@ -417,33 +446,24 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
   }
   for (size_t h = 0; h < heads; h++) {
     const size_t g = h / grp;
-    int vacuous = 0; /* an infinite input error: the weights are unknown */
-    for (size_t t = 0; t < T; t++)
-      for (size_t i = 0; i < d; i++) {
-        const double q = fabs(Q[t * hd + h * d + i]);
-        const double k = fabs(K[t * kd + g * d + i]);
-        double eq = EQ ? EQ[t * hd + h * d + i] : 0;
-        double ek = EK ? EK[t * kd + g * d + i] : 0;
-        eq += rerr(m.inA, q + eq);
-        ek += rerr(m.inA, k + ek);
-        A[t * d + i] = q + eq;
-        B[t * d + i] = k + ek;
-        if (!isfinite(q + eq) || !isfinite(k + ek)) {
-          vacuous = 1; /* kept out of the products (0 inf = NaN) */
-          A[t * d + i] = B[t * d + i] = 0;
-        }
-        if (inerr) {
-          A0[t * d + i] = q;
-          B0[t * d + i] = k;
-        }
-      }
+    /* an infinite input error: the weights are unknown */
+    const int vacuous =
+        att_mags(A, inerr ? A0 : NULL, Q + h * d, EQ ? EQ + h * d : NULL,
+                 hd, nq, d, &m) |
+        att_mags(B, inerr ? B0 : NULL, K + g * d, EK ? EK + g * d : NULL,
+                 kd, T, d, &m);
     /* values: the running maxima over the unmasked keys */
     for (size_t j = 0; j < d; j++)
       Vm[j] = EVm[j] = 0;
     size_t vseen = 0; /* keys folded into Vm so far */
-    for (size_t t0 = 0; t0 < T; t0 += tb) {
-      const size_t nt = T - t0 < tb ? T - t0 : tb;
-      const size_t nu = causal ? t0 + nt : T; /* keys any row here sees */
+    for (size_t t0 = 0; t0 < nq; t0 += tb) {
+      const size_t nt = nq - t0 < tb ? nq - t0 : tb;
+      size_t nu = causal ? t0 + nt : T; /* keys any row here sees */
+      if (qrows && causal) {
+        nu = 0;
+        for (size_t r = 0; r < nt; r++)
+          nu = qrows[t0 + r] + 1 > nu ? qrows[t0 + r] + 1 : nu;
+      }
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)nu,
                   (int)d, 1.0, A + t0 * d, (int)d, B, (int)d, 0.0, Mb,
                   (int)nu);
@@ -452,7 +472,8 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
                     (int)nu, (int)d, 1.0, A0 + t0 * d, (int)d, B0, (int)d,
                     0.0, M0b, (int)nu);
       for (size_t r = 0; r < nt; r++) {
-        const size_t t = t0 + r, ulast = causal ? t : T - 1;
+        const size_t t = qrows ? qrows[t0 + r] : t0 + r,
+                     ulast = causal ? t : T - 1, it = t0 + r;
         double esmax = 0, smax = 0;
         for (size_t u = 0; u <= ulast; u++) {
           const double M = Mb[r * nu + u] * (1 + gh);
@@ -477,6 +498,11 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
         if (vacuous || !(gT < INFINITY) || !(rho < INFINITY))
           rho = INFINITY;
         rho = (1 + rho) * (1 + m.toE.u) - 1;
+        if (qrows) { /* rows in any order: this row's maxima afresh */
+          for (size_t j = 0; j < d; j++)
+            Vm[j] = EVm[j] = 0;
+          vseen = 0;
+        }
         for (; vseen <= ulast; vseen++)
           for (size_t j = 0; j < d; j++) {
             const double v = fabs(V[vseen * kd + g * d + j]);
@@ -496,9 +522,9 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
                           mulz(wabs, Vj + EVj) + (Vj + EVj > 0 ? m.hA : 0));
           e += rerr(m.outA, Vj + EVj + e);
           e *= FC_BND_SAFETY;
-          E[t * hd + h * d + j] = e;
+          E[it * hd + h * d + j] = e;
           if (C) /* |exact context| <= max |exact v| (weights sum to 1) */
-            C[t * hd + h * d + j] = Vj;
+            C[it * hd + h * d + j] = Vj;
         }
       }
     }
@@ -506,6 +532,15 @@ void fc_bnd_attention(double *E, double *C, const double *Q,
 done:
   free(A); free(B); free(A0); free(B0); free(Mb); free(M0b); free(Vm);
   free(EVm);
+}
+
+void fc_bnd_attention(double *E, double *C, const double *Q,
+                      const double *EQ, const double *K, const double *EK,
+                      const double *V, const double *EV, size_t T, size_t d,
+                      size_t heads, size_t kv, int causal,
+                      const fc_kernel_arith *a)
+{
+  att_bound(E, C, Q, EQ, K, EK, V, EV, T, d, heads, kv, causal, a, NULL, T);
 }
 
 /* ------------------------------------------------------------- products */
@@ -688,21 +723,30 @@ static int bnd_block_all(double *E, const fc_bnd_block_in *in,
 {
   const size_t T = in->T, dm = in->dm, d = in->d, hd = in->heads * in->d,
                kd = in->kv * in->d;
+  /* The query side (queries, scores, contexts, outputs) of the sampled
+   * rows only (in->rows), each bounded as in the whole block; the keys and
+   * values of every row. */
+  const size_t *qr = in->rows, nq = qr ? in->nrows : T;
   model m;
   model_of(&m, a);
   int rc = FC_ENOMEM;
+  const size_t nq1 = nq ? nq : 1;
   double *xn = calloc(T * dm, sizeof *xn), *exn = calloc(T * dm, sizeof *exn);
-  double *Q = malloc(T * hd * sizeof *Q), *EQ = malloc(T * hd * sizeof *EQ);
+  double *xq = qr ? malloc(nq1 * dm * sizeof *xq) : xn;
+  double *exq = qr ? malloc(nq1 * dm * sizeof *exq) : exn;
+  double *Q = malloc(nq1 * hd * sizeof *Q), *EQ = malloc(nq1 * hd * sizeof *EQ);
   double *K = malloc(T * kd * sizeof *K), *EK = malloc(T * kd * sizeof *EK);
   double *V = malloc(T * kd * sizeof *V), *EV = malloc(T * kd * sizeof *EV);
-  double *Q2 = malloc(T * hd * sizeof *Q2), *EQ2 = malloc(T * hd * sizeof *EQ2);
+  double *Q2 = malloc(nq1 * hd * sizeof *Q2),
+         *EQ2 = malloc(nq1 * hd * sizeof *EQ2);
   double *K2 = malloc(T * kd * sizeof *K2), *EK2 = malloc(T * kd * sizeof *EK2);
-  double *C = malloc(T * hd * sizeof *C), *EC = malloc(T * hd * sizeof *EC);
-  double *O = malloc(T * dm * sizeof *O);
+  double *C = malloc(nq1 * hd * sizeof *C), *EC = malloc(nq1 * hd * sizeof *EC);
+  double *O = malloc(nq1 * dm * sizeof *O);
   double *row = malloc(d * sizeof *row), *erow = malloc(d * sizeof *erow),
          *eout = malloc(d * sizeof *eout);
-  if (!xn || !exn || !Q || !EQ || !K || !EK || !V || !EV || !Q2 || !EQ2 ||
-      !K2 || !EK2 || !C || !EC || !O || !row || !erow || !eout)
+  if (!xn || !exn || !xq || !exq || !Q || !EQ || !K || !EK || !V || !EV ||
+      !Q2 || !EQ2 || !K2 || !EK2 || !C || !EC || !O || !row || !erow ||
+      !eout)
     goto done;
   const double gf = fc_fmt_gamma(m.A, (double)dm + 4);
   const double sq_in = (1 + m.inA.u) * (1 + m.inA.u) - 1;
@@ -741,25 +785,30 @@ static int bnd_block_all(double *E, const fc_bnd_block_in *in,
       }
     }
   }
-  if (bnd_proj(EQ, Q, in->wq, xn, exn, T, hd, dm, a) != FC_OK ||
+  for (size_t r = 0; qr && r < nq; r++) {
+    memcpy(xq + r * dm, xn + qr[r] * dm, dm * sizeof *xq);
+    memcpy(exq + r * dm, exn + qr[r] * dm, dm * sizeof *exq);
+  }
+  if (bnd_proj(EQ, Q, in->wq, xq, exq, nq, hd, dm, a) != FC_OK ||
       bnd_proj(EK, K, in->wk, xn, exn, T, kd, dm, a) != FC_OK ||
       bnd_proj(EV, V, in->wv, xn, exn, T, kd, dm, a) != FC_OK)
     goto done;
-  memcpy(Q2, Q, T * hd * sizeof *Q);
-  memcpy(EQ2, EQ, T * hd * sizeof *EQ);
+  memcpy(Q2, Q, nq * hd * sizeof *Q);
+  memcpy(EQ2, EQ, nq * hd * sizeof *EQ);
   memcpy(K2, K, T * kd * sizeof *K);
   memcpy(EK2, EK, T * kd * sizeof *EK);
   if (in->s != NULL) {
     for (int which = 0; which < 2; which++) {
       const size_t nh = which == 0 ? in->heads : in->kv;
-      const size_t ld = which == 0 ? hd : kd;
+      const size_t ld = which == 0 ? hd : kd, nt = which == 0 ? nq : T;
       double *M = which == 0 ? Q : K, *EM = which == 0 ? EQ : EK;
       double *M2 = which == 0 ? Q2 : K2, *EM2 = which == 0 ? EQ2 : EK2;
-      for (size_t t = 0; t < T; t++)
+      for (size_t t = 0; t < nt; t++)
         for (size_t h = 0; h < nh; h++) {
+          const size_t tp = which == 0 && qr ? qr[t] : t; /* its position */
           memcpy(row, M + t * ld + h * d, d * sizeof *row);
           memcpy(erow, EM + t * ld + h * d, d * sizeof *erow);
-          fc_bnd_rope(eout, row, erow, 1, in->pos + t, in->s, a);
+          fc_bnd_rope(eout, row, erow, 1, in->pos + tp, in->s, a);
           for (size_t i = 0; i < d / 2; i++) {
             size_t ia, ib;
             fc_schedule_plane(&ia, &ib, in->s, i);
@@ -773,13 +822,14 @@ static int bnd_block_all(double *E, const fc_bnd_block_in *in,
         }
     }
   }
-  fc_bnd_attention(EC, C, Q2, EQ2, K2, EK2, V, EV, T, d, in->heads, in->kv,
-                   in->causal, a);
-  if (bnd_proj(E, O, in->wo, C, EC, T, dm, hd, a) != FC_OK)
+  att_bound(EC, C, Q2, EQ2, K2, EK2, V, EV, T, d, in->heads, in->kv,
+            in->causal, a, qr, nq);
+  if (bnd_proj(E, O, in->wo, C, EC, nq, dm, hd, a) != FC_OK)
     goto done;
   if (in->residual)
-    for (size_t i = 0; i < T * dm; i++) {
-      const double xi = fabs(in->x[i]);
+    for (size_t i = 0; i < nq * dm; i++) {
+      const double xi =
+          fabs(in->x[qr ? qr[i / dm] * dm + i % dm : i]);
       const double s = xi + O[i];
       /* x and o read into E, one addition in E (exact if it underflows),
        * the store */
@@ -790,6 +840,10 @@ static int bnd_block_all(double *E, const fc_bnd_block_in *in,
     }
   rc = FC_OK;
 done:
+  if (qr) {
+    free(xq);
+    free(exq);
+  }
   free(xn); free(exn); free(Q); free(EQ); free(K); free(EK); free(V);
   free(EV); free(Q2); free(EQ2); free(K2); free(EK2); free(C); free(EC);
   free(O); free(row); free(erow); free(eout);
@@ -883,25 +937,17 @@ double fc_bnd_mean_angle(const double *keys, size_t n, size_t d,
   return (sumE / (double)n + gn * sumA / (double)n) * FC_BND_SAFETY;
 }
 
-/* Every row (bnd_block_all), or the sampled rows in->rows: the bound of the
- * whole block is formed and the rows picked.  Its cost is the attention
- * bound's BLAS products, seconds at T = 4096 and 32 heads; the rows are
- * checked against T first. */
+/* Every row, or the sampled rows in->rows (bnd_block_all forms the query
+ * side of those rows only: the keys and values of every row, then each
+ * sampled row's scores, weights, context and output, as for the whole
+ * block; issue 16: the whole block's attention bound was seconds at T =
+ * 4096 and 32 heads, the rows' a few milliseconds); the rows are checked
+ * against T first. */
 int fc_bnd_block(double *E, const fc_bnd_block_in *in,
                  const fc_kernel_arith *a)
 {
-  if (in->rows == NULL)
-    return bnd_block_all(E, in, a);
-  for (size_t r = 0; r < in->nrows; r++)
+  for (size_t r = 0; in->rows && r < in->nrows; r++)
     if (in->rows[r] >= in->T)
       return FC_EINVAL;
-  double *all = malloc(in->T * in->dm * sizeof *all);
-  if (all == NULL)
-    return FC_ENOMEM;
-  int rc = bnd_block_all(all, in, a);
-  for (size_t r = 0; rc == FC_OK && r < in->nrows; r++)
-    memcpy(E + r * in->dm, all + in->rows[r] * in->dm,
-           in->dm * sizeof *all);
-  free(all);
-  return rc;
+  return bnd_block_all(E, in, a);
 }

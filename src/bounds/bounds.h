@@ -130,9 +130,10 @@ typedef struct fc_bnd_block_in {
   const fc_schedule *s; /* NULL: no RoPE */
   /* Optional (row-sampled checks at long context): when rows != NULL, E is
    * nrows x dm and bounds the output rows rows[0 .. nrows) only (each
-   * < T, else FC_EINVAL); the bound is formed for every row (the
-   * attention part in BLAS, seconds at T = 4096) and those picked.  NULL:
-   * every row, E is T x dm. */
+   * < T, else FC_EINVAL; any order, repeats allowed): the keys and values
+   * of every row, the query side of those rows only (each row's bound is
+   * the whole block's, up to the harness's own rounding).  NULL: every
+   * row, E is T x dm. */
   const size_t *rows;
   size_t nrows;
 } fc_bnd_block_in;

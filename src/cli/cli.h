@@ -104,6 +104,10 @@ int fc_cli_kernels_arg_ok(const char *spec);
 int fc_cli_open_provider(void **prov, const char *spec, double timeout,
                          const char *arith);
 void fc_cli_close_provider(void *prov);
+/* Issue 16 (bench --via-provider): the built-in table named table (NULL:
+ * the reference) behind the in-process provider adapter, as a plugin would
+ * be called, into *prov.  0, or 2 after a message. */
+int fc_cli_open_builtin_provider(void **prov, const char *table);
 /* The identity of the kernels under test for the failure database
  * (fc_run_config.kernel_id), into buf: a built-in table's name (prov
  * NULL); "plugin NAME S/E/A fnv1a64:HASH" (the .so file's bytes) or

@@ -105,6 +105,20 @@ int fc_cli_kernels_arith(void)
 
 void fc_cli_close_provider(void *prov) { fc_kprov_close(prov); }
 
+int fc_cli_open_builtin_provider(void **prov, const char *table)
+{
+  const fc_kernels *k =
+      table ? fc_kernels_find(table) : fc_kernels_reference();
+  if (k == NULL)
+    return fc_cli_usage_error("--via-provider applies to a built-in kernel "
+                              "table, not '%s'", table);
+  fc_kprov *p = NULL;
+  if (fc_kprov_builtin(&p, k) != FC_OK)
+    return fc_cli_usage_error("out of memory");
+  *prov = p;
+  return 0;
+}
+
 int fc_cli_kernels_setup(fc_run_config *cfg, char *kid, size_t n,
                          double timeout, const char *arith)
 {

@@ -1152,6 +1152,17 @@ int fc_cli_bench(int argc, char **argv)
   if (pats == NULL)
     return fc_cli_usage_error("out of memory");
   int npats = 0;
+  /* --via-provider (bench only, issue 16): taken out before the run
+   * options are parsed. */
+  int via = 0, nargc = 0;
+  for (int a = 0; a < argc; a++) {
+    if (a > 0 && strcmp(argv[a], "--via-provider") == 0) {
+      via = 1;
+      continue;
+    }
+    argv[nargc++] = argv[a];
+  }
+  argc = nargc;
   /* bench defaults: the ci profile's seed, one thread, no database. */
   int rc = parse_run_opts(&o, pats, &npats, argc, argv);
   if (rc || o.help) {
@@ -1166,7 +1177,10 @@ int fc_cli_bench(int argc, char **argv)
              "and the oracle time over the operations' cost (vs.ops; unit\n"
              "costs measured at start, at --prec).\n"
              "Defaults: --threads 1, no database (--db DIR replays the failure\n"
-             "saved there first), the ci profile's seed and budgets.\n");
+             "saved there first), the ci profile's seed and budgets.\n"
+             "  --via-provider   call the built-in table (--kernels NAME, default\n"
+             "                   the reference) through the provider adapter, as\n"
+             "                   a plugin is called, and compare with direct calls\n");
     free(pats);
     return rc;
   }
@@ -1186,6 +1200,18 @@ int fc_cli_bench(int argc, char **argv)
   char kid[FC_CLI_KERNEL_ID_MAX];
   if ((rc = fc_cli_kernels_setup(&o.cfg, kid, sizeof kid, o.ktimeout,
                                  o.karith)) != 0) {
+    free(pats);
+    return rc;
+  }
+  if (via && o.cfg.provider != NULL) {
+    fc_cli_close_provider(o.cfg.provider);
+    free(pats);
+    return fc_cli_usage_error("--via-provider applies to a built-in kernel "
+                              "table; --kernels %s is already a provider",
+                              o.cfg.kernels);
+  }
+  if (via && (rc = fc_cli_open_builtin_provider(&o.cfg.provider,
+                                                o.cfg.kernels)) != 0) {
     free(pats);
     return rc;
   }

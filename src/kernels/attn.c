@@ -284,7 +284,7 @@ static int embed_rope(const fc_kernels *k, double *y, double *ey, size_t ld,
   for (size_t t = 0; t < T; t++) {
     double *row = y + t * ld;
     memcpy(in, row, d * sizeof *in);
-    k->rope->apply(out, err, in, s, pos[t]);
+    k->rope->apply(out, ey ? err : NULL, in, s, pos[t]);
     memcpy(row, out, d * sizeof *row);
     if (ey) {
       double *erow = ey + t * ld;
@@ -582,16 +582,20 @@ typedef struct ws {
   double *mem;
 } ws;
 
-static int ws_alloc(ws *w, const fc_attn_geom *g, int norm)
+/* bounds 0: no bound arrays (the caller wants no bound); all_heads 0:
+ * the scores and probabilities of one head at a time (the caller keeps
+ * neither), T^2 instead of heads T^2 of each. */
+static int ws_alloc(ws *w, const fc_attn_geom *g, int norm, int bounds,
+                    int all_heads)
 {
   const size_t hd = g->heads * g->d, kvd = g->kv * g->d, TT = g->T * g->T;
-  const size_t nxn = norm ? g->T * g->dm : 0;
-  const size_t sizes[] = {nxn,         nxn,         g->T * hd,   g->T * hd,
-                          g->T * kvd,  g->T * kvd,  g->T * kvd,  g->T * kvd,
-                          g->heads * TT, g->heads * TT, g->heads * TT,
-                          g->heads * TT, g->T * hd, g->T * hd,
-                          g->T * g->dout, g->T * g->dout, g->T * g->d,
-                          g->T * g->d};
+  const size_t nxn = norm ? g->T * g->dm : 0, e = bounds ? 1 : 0;
+  const size_t nS = (all_heads ? g->heads : 1) * TT;
+  const size_t sizes[] = {nxn,         e * nxn,     g->T * hd, e * g->T * hd,
+                          g->T * kvd,  e * g->T * kvd, g->T * kvd,
+                          e * g->T * kvd, nS, e * nS, nS, e * nS,
+                          g->T * hd, e * g->T * hd, g->T * g->dout,
+                          e * g->T * g->dout, g->T * g->d, e * g->T * g->d};
   double **ptrs[] = {&w->xn, &w->exn, &w->q,   &w->eq,  &w->k,    &w->ek,
                      &w->v,  &w->ev,  &w->s,   &w->es,  &w->a,    &w->ea,
                      &w->ctx, &w->ectx, &w->out, &w->eout, &w->tmp, &w->etmp};
@@ -651,6 +655,9 @@ static int block_check(const fc_attn_block *b)
 
 /* Online rotation of the head slices of y (T x (n d)): y_h <- y_h R_h^T,
  * i.e. each row y_t,h <- R_h y_t,h.  Bounds by the gemm bound. */
+/* p + i, or NULL for an absent bound array. */
+static double *at(double *p, size_t i) { return p ? p + i : NULL; }
+
 static int rotate_online(const fc_kernels *k, ws *w, double *y, double *ey,
                          size_t n, const fc_attn_geom *g,
                          const double *const *R, const double *const *ER)
@@ -659,14 +666,16 @@ static int rotate_online(const fc_kernels *k, ws *w, double *y, double *ey,
   for (size_t h = 0; h < n; h++) {
     if (R[h] == NULL)
       continue;
-    int rc = k->attn->gemm(w->tmp, w->etmp, g->d, y + h * g->d,
-                           ey + h * g->d, ld, R[h], ER ? ER[h] : NULL, g->d,
-                           1, g->T, g->d, g->d);
+    int rc = k->attn->gemm(w->tmp, ey ? w->etmp : NULL, g->d, y + h * g->d,
+                           at(ey, h * g->d), ld, R[h], ER ? ER[h] : NULL,
+                           g->d, 1, g->T, g->d, g->d);
     if (rc != FC_OK)
       return rc;
     for (size_t t = 0; t < g->T; t++) {
       memcpy(y + t * ld + h * g->d, w->tmp + t * g->d, g->d * sizeof *y);
-      memcpy(ey + t * ld + h * g->d, w->etmp + t * g->d, g->d * sizeof *y);
+      if (ey)
+        memcpy(ey + t * ld + h * g->d, w->etmp + t * g->d,
+               g->d * sizeof *y);
     }
   }
   return FC_OK;
@@ -690,8 +699,15 @@ static int block_ref(const fc_kernels *k, fc_attn_out *o,
   const fc_attn_geom *g = &b->g;
   const size_t T = g->T, d = g->d, hd = g->heads * d, kvd = g->kv * d,
                TT = T * T, grp = g->heads / g->kv;
+  /* Bounds only when an output bound is asked for (the provider adapter
+   * asks for out alone: the harness bounds it, src/bounds), and the
+   * scores of every head only when they are returned: at T = 4096 and 32
+   * heads that is 17 GB otherwise. */
+  const int bounds = o->eq || o->ek || o->ev || o->escores || o->eprobs ||
+                     o->ectx || o->eout;
+  const int all_heads = o->scores || o->escores || o->probs || o->eprobs;
   ws w;
-  rc = ws_alloc(&w, g, b->gain != NULL);
+  rc = ws_alloc(&w, g, b->gain != NULL, bounds, all_heads);
   if (rc != FC_OK)
     return rc;
   const double *xn = b->x, *exn = NULL;
@@ -712,13 +728,14 @@ static int block_ref(const fc_kernels *k, fc_attn_out *o,
                  kvd, g->dm);
   /* Positional encoding. */
   for (size_t h = 0; h < g->heads && rc == FC_OK; h++)
-    rc = A->embed(k, w.q + h * d, w.eq + h * d, hd, T,
+    rc = A->embed(k, w.q + h * d, at(w.eq, h * d), hd, T,
                   b->sched ? &b->sched[h / grp] : NULL, b->pos, FC_ATTN_Q);
   for (size_t j = 0; j < g->kv && rc == FC_OK; j++) {
     const fc_schedule *s = b->sched ? &b->sched[j] : NULL;
-    rc = A->embed(k, w.k + j * d, w.ek + j * d, kvd, T, s, b->pos, FC_ATTN_K);
+    rc = A->embed(k, w.k + j * d, at(w.ek, j * d), kvd, T, s, b->pos,
+                  FC_ATTN_K);
     if (rc == FC_OK)
-      rc = A->embed(k, w.v + j * d, w.ev + j * d, kvd, T, s, b->pos,
+      rc = A->embed(k, w.v + j * d, at(w.ev, j * d), kvd, T, s, b->pos,
                     FC_ATTN_V);
   }
   /* Online rotations after RoPE (F6 (b)). */
@@ -730,16 +747,15 @@ static int block_ref(const fc_kernels *k, fc_attn_out *o,
                        b->erk_online);
   /* Scores, softmax and contexts, head by head. */
   for (size_t h = 0; h < g->heads && rc == FC_OK; h++) {
-    const size_t j = h / grp;
-    rc = A->scores(k, w.s + h * TT, w.es + h * TT, w.q + h * d, w.eq + h * d,
-                   hd, w.k + j * d, w.ek + j * d, kvd, T, d, b->causal);
+    const size_t j = h / grp, hs = all_heads ? h * TT : 0;
+    rc = A->scores(k, w.s + hs, at(w.es, hs), w.q + h * d, at(w.eq, h * d),
+                   hd, w.k + j * d, at(w.ek, j * d), kvd, T, d, b->causal);
     if (rc == FC_OK)
-      rc = A->softmax(w.a + h * TT, w.ea + h * TT, w.s + h * TT,
-                      w.es + h * TT, T);
+      rc = A->softmax(w.a + hs, at(w.ea, hs), w.s + hs, at(w.es, hs), T);
     if (rc == FC_OK)
-      rc = A->gemm(w.ctx + h * d, w.ectx + h * d, hd, w.a + h * TT,
-                   w.ea + h * TT, T, w.v + j * d, w.ev + j * d, kvd, 0, T, d,
-                   T);
+      rc = A->gemm(w.ctx + h * d, at(w.ectx, h * d), hd, w.a + hs,
+                   at(w.ea, hs), T, w.v + j * d, at(w.ev, j * d), kvd, 0, T,
+                   d, T);
   }
   /* Output projection and residual. */
   if (rc == FC_OK && b->wo != NULL) {
@@ -748,7 +764,8 @@ static int block_ref(const fc_kernels *k, fc_attn_out *o,
     if (rc == FC_OK && b->residual)
       for (size_t i = 0; i < T * g->dout; i++) {
         w.out[i] += b->x[i];
-        w.eout[i] = SAFE(w.eout[i] + fc_gamma(1) * fabs(w.out[i]));
+        if (w.eout)
+          w.eout[i] = SAFE(w.eout[i] + fc_gamma(1) * fabs(w.out[i]));
       }
   }
   if (rc == FC_OK) {
