@@ -140,7 +140,13 @@ typedef struct fc_audit_opts {
   void (*progress_cb)(void *arg, size_t done, size_t total, double seconds,
                       const char *what);
   void *progress_arg;
+  /* Certification rows: 0 evaluates every output row of a certified
+   * group; k > 0 a sample of k rows drawn from the seed (per layer and
+   * group), certified exactly (audit.c, certify()). */
+  size_t cert_rows;
 } fc_audit_opts;
+/* The default sample of output rows (the CLI's, without --certify-all). */
+#define FC_AUDIT_CERT_ROWS 256
 
 /* Read a rotation file (JSON): {"rotation": [[...d...], ...]} one d x d
  * matrix for every layer and KV group, or {"rotations": [layer][group]

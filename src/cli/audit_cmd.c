@@ -283,7 +283,8 @@ int fc_cli_audit(int argc, char **argv)
    * kill leaves the previous --output file as it was. */
   fc_audit_opts o = {seed, cases, tokens, prec, layers ? lm : NULL,
                      cert ? cm : NULL, uarith, progress, rot, rl, rg, rotf,
-                     fc_cli_install_stop(), rot_u, !cert_all, bar, &tty};
+                     fc_cli_install_stop(), rot_u, !cert_all, bar, &tty,
+                     cert_all ? 0 : FC_AUDIT_CERT_ROWS};
   fc_audit au;
   rc = fc_audit_run(&au, a, b, &o, &err);
   int status = 0;
