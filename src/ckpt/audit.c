@@ -280,6 +280,26 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
     }
 }
 
+/* The detection floor of one fit (audit.h, floor_rad): the smallest angle
+ * theta of a Givens rotation G mixing one coordinate a of plane i with one
+ * coordinate c of plane j (distinct frequencies), M = G R for a foldable R,
+ * that the threshold flags.  Rows a and c of G R are cos R_a -+ sin R_c:
+ * the sin parts lie in the off-diagonal blocks (i, j) and (j, i), which
+ * are orthogonal to the commutant (block-diagonal), with norm sin theta
+ * each (rows of an orthogonal R); the cos parts leave the diagonal blocks
+ * diag(cos, 1) R_i, at distance (1 - cos theta) / sqrt 2 each.  So
+ *   ||M - Pc(M)||_F = sqrt(2 sin^2 theta + (1 - cos theta)^2)
+ *                  >= sqrt(2) sin theta,
+ * and every theta with sqrt(2) sin theta > comm_tol ||M||_F is flagged:
+ *   theta_floor = asin(min(1, comm_tol ||M||_F / sqrt 2)).
+ * (comm_tol is relative to ||M||_F; R non-orthogonal, a score gauge, scales
+ * both sides alike to first order.) */
+static double floor_rad(const fc_audit_fit *f)
+{
+  double t = f->normM > 0 ? f->comm_tol * f->normM : f->comm_tol;
+  return asin(fmin(1, t / sqrt(2)));
+}
+
 /* ||Wo'_h A - Wo_h||_F (relative) and its bound. */
 static void compensation(fc_audit_head *hd, const double *wo,
                          const double *wo2, size_t ldo, const double *A,
@@ -875,8 +895,6 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
                   ci->nwo2 * (gd * ci->mv.nM * nctx + ci->mv.nM * ce) +
                   ci->nwo * ce + U_D * nm;
       bound += fmin(nm + em, allow_m);
-      if (getenv("FC_CERT_DEBUG"))
-        fprintf(stderr, "t %zu dq %g dk %g dv %g nm %g em %g allow_m %g bound %g sig0 %g qn %g kn %g vmax %g\n", t, dq[t*G], dk[t], dv[t], nm, em, allow_m, bound, ci->sig[0], onorm(&w2.q, t*G*d, d, p2), onorm(&w2.k, t*d, d, p2), vmax);
       double diff = 0, on = 0, oe = 0, db = 0;
       for (size_t i = 0; i < no; i++) {
         double a = w2.out.d[t * no + i], b = w1.out.d[t * no + i];
@@ -1127,7 +1145,6 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
   cert_map *cmq = malloc(Gq * sizeof *cmq);
   size_t nout = o->cert_rows > 0 && o->cert_rows < n ? o->cert_rows : n;
   size_t *orow = malloc(n * sizeof *orow);
-  double *eq = malloc((Gq + 1) * 3 * sizeof(double));
   double *wog = malloc(2 * n * Gq * d * sizeof(double));
   double *btmp = malloc((n > d ? n : d) * sizeof(double));
   /* certification slices with a bias column (allocated when needed) */
@@ -1135,7 +1152,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
   unsigned char *zq = malloc(H * 2 + KV * 4 + H * 2);
   work wk;
   int wok = work_init(&wk, d, n);
-  int nomem = !a->head || !a->group || !a->cert || !Rk || !A || !Rq || !eq ||
+  int nomem = !a->head || !a->group || !a->cert || !Rk || !A || !Rq ||
               !wog || !btmp || !zq || !certl || wok || !MqH || !LqH ||
               !LkG || !LvG || !sig || !cmq || !orow;
   for (int i = 0; i < 8; i++)
@@ -1309,6 +1326,11 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
                  "R^T) does not undo R", l, g, slacks[nrm + rk],
                  slacks[2 * nrm + rk]);
       a->count[hd->verdict]++;
+      if (hd->q.ok && grp[g].k.ok && (int)dt2 >= 0 && dt2 < 4) {
+        double fl = fmin(floor_rad(&hd->q), floor_rad(&grp[g].k));
+        a->floor_rad[dt2] = fmax(a->floor_rad[dt2], fl);
+        a->floor_heads[dt2]++;
+      }
     }
     /* certification */
     if (o->progress && o->progress_cb) {
@@ -1442,7 +1464,6 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
   free(sig);
   free(cmq);
   free(orow);
-  free(eq);
   free(wog);
   free(btmp);
   free(aug);

@@ -184,6 +184,14 @@ typedef struct fc_audit {
                       report to write */
   int cert_sampled; /* the certification covered a sample (cert_sample) */
   size_t cert_groups_total; /* KV groups of the certified-eligible layers */
+  /* Detection floor per format of the rewritten tensors (index fc_dtype:
+   * F64, F32, F16, BF16): the largest over the heads of that format of
+   * the smallest plane-mixing angle (radians, a Givens rotation between
+   * planes of distinct frequencies) that this run's thresholds flag in
+   * the head's Q or its group's K fit (audit.c, floor_rad); floor_heads
+   * counts those heads (0: no head of that format). */
+  double floor_rad[4];
+  size_t floor_heads[4];
 } fc_audit;
 
 /* Audit rewritten against original (same config figures, else FC_EPARSE);

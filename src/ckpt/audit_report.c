@@ -64,6 +64,11 @@ static void header_lines(FILE *out, const fc_audit *a, const char *pre)
   fprintf(out, "%sverdicts: %zu foldable, %zu vo-only, %zu online, %zu broken, "
           "%zu pruned\n", pre, a->count[0], a->count[1], a->count[2],
           a->count[3], a->count[4]);
+  for (int f = 0; f < 4; f++)
+    if (a->floor_heads[f])
+      fprintf(out, "%sdetection floor (%s): a plane mixing above %.2g rad is "
+              "flagged in each of the %zu heads\n", pre,
+              fc_dtype_name((fc_dtype)f), a->floor_rad[f], a->floor_heads[f]);
 }
 
 static const fc_audit_group *group_of(const fc_audit *a, const fc_audit_head *h)
@@ -212,6 +217,14 @@ static int write_json(FILE *out, const fc_audit *a)
     json_object_set_new(r, "rotation_file", json_pack(
         "{s:o,s:o,s:o}", "unit_roundoff", num(a->rot_u), "orth_defect",
         num(a->rot_orth), "orth_bound", num(a->rot_orth_tol)));
+  json_t *fl = json_array();
+  for (int f = 0; f < 4; f++)
+    if (a->floor_heads[f])
+      json_array_append_new(fl, json_pack("{s:s,s:o,s:I}", "format",
+                            fc_dtype_name((fc_dtype)f), "radians",
+                            num(a->floor_rad[f]), "heads",
+                            (json_int_t)a->floor_heads[f]));
+  json_object_set_new(r, "detection_floor", fl);
   json_t *cnt = json_object();
   for (int v = 0; v < FC_VERDICT_COUNT; v++)
     json_object_set_new(cnt, fc_verdict_name((fc_verdict)v),
