@@ -600,7 +600,30 @@ static void verdict(fc_audit_head *h, const fc_audit_group *g,
  *
  * Biases ride along exactly: with q/k/v biases the input gets a last
  * coordinate 1 and each weight the bias as its last column (x_aug =
- * [x; 1], W_aug = [W b]), so the oracle computes W x + b. */
+ * [x; 1], W_aug = [W b]), so the oracle computes W x + b.
+ *
+ * Noise twin (the second test; data-derived like the structural
+ * thresholds, not a worst case).  The bound above is a worst case over
+ * every rounding H0 allows, adversarially aligned with the input: at Llama
+ * scale in F16 it is about half the output norm, far above what rounding
+ * does, so a mixing that changes outputs by a percent stays within it.
+ * The twin measures what this rewrite's own rounding does: the original
+ * weights plus the measured perturbation mapped back to them,
+ *   W~ = W + M^-1 (W' - M^ W)   (q, k, v; M^ the recovered map),
+ *   Wo~ = Wo + (Wo' A^ - Wo),
+ * i.e. the rewrite with its map undone.  A rewrite that is the rounding of
+ * a foldable map differs from the original by that rounding: the residual
+ * (I - P) part, which the twin carries, and the part P absorbed into M^,
+ * about d / (n - d) of it in squared norm for rounding spread evenly
+ * (fit(), noise).  So over all tokens and cases of a group
+ *   rho = sqrt(sum ||out' - out||^2 / sum ||out~ - out||^2) / sqrt(n / (n - d))
+ * is about 1, and a map off the commutant, which the twin does not carry,
+ * raises it by its effect over the rounding's.  The group fails when rho
+ * exceeds FC_AUDIT_NOISE_K (the structural thresholds' margin).  The
+ * twin's sum gets (4 u ||out||)^2 per token for the doubles' own rounding
+ * (an exact F64 fold: both differences are rounding of the doubles).  No
+ * twin when a map is not invertible or a fit failed (the structural
+ * verdict is then broken or pruned): the bound alone decides. */
 typedef struct cert_map {
   const double *M, *Li; /* recovered map, L^-1 (d x d) */
   double ef, comp, delta, allow; /* e_F, comp, delta; (e_F + e_b) */
@@ -622,6 +645,10 @@ typedef struct cert_in {
   const double *bo, *bo2;          /* o biases (nout) or NULL */
   double ebo;                      /* ||bo' - bo|| allowed by rounding */
   const fc_schedule *s;
+  /* The noise twin (NULL: none): the original weights plus the measured
+   * rounding perturbation mapped back, W + M^-1 (W' - M^ W) for q, k, v
+   * and Wo + (Wo' A^ - Wo) for o (see "Noise twin" above). */
+  const double *wqt, *wkt, *wvt, *wot;
 } cert_in;
 
 static int mp_forward(fc_mp_attn *w, fc_mp_emat *m, const cert_in *ci,
@@ -765,6 +792,34 @@ static int cert_map_set(cert_map *cm, const fc_audit_fit *f, double eb,
   return FC_OK;
 }
 
+/* The noise twin of one map (certify()): dst = W + M^-1 (W2 - M W), all
+ * d x dm; M^-1 = (M^T M)^-1 M^T by Cholesky.  sc: 2 d d + d dm.  -1 when
+ * M is singular (no twin). */
+static int twin_map(double *dst, const double *W, const double *W2,
+                    const double *M, size_t d, size_t dm, double *sc)
+{
+  double *Li = sc, *Mi = sc + d * d, *E = sc + 2 * d * d;
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d, (int)d,
+              1.0, M, (int)d, M, (int)d, 0.0, Li, (int)d);
+  if (chol_inv(Li, d) != 0)
+    return -1;
+  /* Mi = L^-T (L^-1 M^T) */
+  for (size_t i = 0; i < d; i++)
+    for (size_t j = 0; j < d; j++)
+      Mi[i * d + j] = M[j * d + i];
+  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans,
+              CblasNonUnit, (int)d, (int)d, 1.0, Li, (int)d, Mi, (int)d);
+  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit,
+              (int)d, (int)d, 1.0, Li, (int)d, Mi, (int)d);
+  memcpy(E, W2, d * dm * sizeof *E);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)dm,
+              (int)d, -1.0, M, (int)d, W, (int)dm, 1.0, E, (int)dm);
+  memcpy(dst, W, d * dm * sizeof *dst);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)dm,
+              (int)d, 1.0, Mi, (int)d, E, (int)dm, 1.0, dst, (int)dm);
+  return 0;
+}
+
 static int cmp_size(const void *a, const void *b)
 {
   size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -775,13 +830,16 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
                    long cases, long prec, volatile sig_atomic_t *stop,
                    fc_error *err)
 {
+  int twin = ci->wqt != NULL;
+  double sd = 0, st = 0; /* sums of ||out' - out||^2, ||out~ - out||^2 */
   size_t n = ci->n, d = ci->d, G = ci->G, T = ci->T, dm = ci->dm,
          no = ci->nout;
   fc_mp_attn_dims g = {T, dm, d, G, 1, no};
-  fc_mp_attn w1, w2;
+  fc_mp_attn w1, w2, w3;
   fc_mp_emat m[4];
   memset(&w1, 0, sizeof w1);
   memset(&w2, 0, sizeof w2);
+  memset(&w3, 0, sizeof w3);
   memset(m, 0, sizeof m);
   double *x = malloc(T * dm * sizeof *x);
   long *pos = malloc(T * sizeof *pos);
@@ -792,6 +850,8 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
     rc = fc_mp_attn_init(&w1, &g, (mpfr_prec_t)prec);
   if (rc == FC_OK)
     rc = fc_mp_attn_init(&w2, &g, (mpfr_prec_t)prec);
+  if (rc == FC_OK && twin)
+    rc = fc_mp_attn_init(&w3, &g, (mpfr_prec_t)prec);
   size_t rows[4] = {G * d, d, d, no}, cols[4] = {dm, dm, dm, G * d};
   for (int i = 0; i < 4 && rc == FC_OK; i++)
     rc = fc_mp_emat_init(&m[i], rows[i], cols[i], (mpfr_prec_t)prec);
@@ -833,6 +893,8 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
     rc = mp_forward(&w1, m, ci, ci->wq, ci->wk, ci->wv, ci->wo, x, pos);
     if (rc == FC_OK)
       rc = mp_forward(&w2, m, ci, ci->wq2, ci->wk2, ci->wv2, ci->wo2, x, pos);
+    if (rc == FC_OK && twin)
+      rc = mp_forward(&w3, m, ci, ci->wqt, ci->wkt, ci->wvt, ci->wot, x, pos);
     if (rc)
       break;
     /* step 1 */
@@ -905,9 +967,15 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
         }
         diff += (a - b) * (a - b);
         on += a * a + b * b;
+        if (twin) {
+          double tw = w3.out.d[t * no + i] + (ci->bo ? ci->bo[i] : 0);
+          st += (tw - b) * (tw - b);
+        }
         double e = w1.out.e[t * no + i] + w2.out.e[t * no + i];
         oe += e * e;
       }
+      sd += diff;
+      st += 16 * U_D * U_D * on / 2;
       diff = sqrt(diff);
       db = sqrt(db);
       bound += ci->bo ? fmin(db * (1 + U_D), ci->ebo) : 0;
@@ -925,6 +993,13 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
         ct->pass = 0;
     }
   }
+  ct->twin = twin;
+  if (twin && st > 0) {
+    size_t n_ = ci->n > ci->d ? ci->n : ci->d + 1;
+    ct->noise_ratio = sqrt(sd / st) / sqrt((double)n_ / (double)(n_ - ci->d));
+    if (!(ct->noise_ratio <= FC_AUDIT_NOISE_K))
+      ct->pass = 0;
+  }
   if (rc && err && err->code == 0)
     fc_error_set(err, rc, "certification of layer %zu group %zu: %s",
                  ct->layer, ct->group, fc_strerror(rc));
@@ -932,6 +1007,7 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
     fc_mp_emat_clear(&m[i]);
   fc_mp_attn_clear(&w1);
   fc_mp_attn_clear(&w2);
+  fc_mp_attn_clear(&w3);
   free(x);
   free(pos);
   free(dq);
@@ -1422,7 +1498,8 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
                       cmq, {0}, {0}, tolo, sg,
                       frob(wo1, nout * Gq * d), frob(wo2, nout * Gq * d),
                       (bp1 | bp2) & FC_BIAS_O ? bo1 : NULL,
-                      (bp1 | bp2) & FC_BIAS_O ? bo2 : NULL, G->bo.efro, s};
+                      (bp1 | bp2) & FC_BIAS_O ? bo2 : NULL, G->bo.efro, s,
+                      NULL, NULL, NULL, NULL};
         int mrc = 0;
         for (size_t h = 0; h < Gq; h++)
           mrc |= cert_map_set(&cmq[h], &hh[h].q, qkvb ? hh[h].bq.efro : 0,
@@ -1436,11 +1513,38 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
         mrc |= cert_map_set(&ci.mv, &G->v, qkvb ? G->bv.efro : 0,
                             A + g * d * d, LvG + g * d * d, slice[2],
                             slice[5], n, dm, d, us, uc);
-        if (mrc) {
+        /* the noise twin: q heads, k, v, then Wo' A^ (rows S) */
+        double *tw = malloc(((Gq + 2) * d * dm + nout * Gq * d +
+                             2 * d * d + d * dm) * sizeof *tw);
+        if (mrc || tw == NULL) {
+          free(tw);
           rc = fc_error_set(err, FC_ENOMEM, "out of memory");
           break;
         }
+        double *twq = tw, *twk = twq + Gq * d * dm, *twv = twk + d * dm,
+               *two = twv + d * dm, *tsc = two + nout * Gq * d;
+        int tok = G->k.ok && G->v.ok && G->v_invertible;
+        for (size_t h = 0; h < Gq && tok; h++)
+          tok = hh[h].q.ok &&
+                twin_map(twq + h * d * dm, slice[0] + h * d * dm,
+                         slice[3] + h * d * dm, MqH + (g * Gq + h) * d * d, d,
+                         dm, tsc) == 0;
+        tok = tok && twin_map(twk, slice[1], slice[4], Rk + g * d * d, d, dm,
+                              tsc) == 0;
+        tok = tok && twin_map(twv, slice[2], slice[5], A + g * d * d, d, dm,
+                              tsc) == 0;
+        for (size_t h = 0; h < Gq && tok; h++)
+          cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nout,
+                      (int)d, (int)d, 1.0, wo2 + h * d, (int)(Gq * d),
+                      A + g * d * d, (int)d, 0.0, two + h * d, (int)(Gq * d));
+        if (tok) {
+          ci.wqt = twq;
+          ci.wkt = twk;
+          ci.wvt = twv;
+          ci.wot = two;
+        }
         rc = certify(ct, &ci, o->seed, o->cases, o->prec, o->stop, err);
+        free(tw);
         if (o->progress && o->progress_cb) {
           char what[64];
           snprintf(what, sizeof what, "layer %zu group %zu certified", l, g);

@@ -104,7 +104,11 @@ typedef struct fc_audit_cert {
   double out_norm;    /* RMS of ||out_t|| of the two passes at the worst
                          token (for the relative difference) */
   long worst_case;    /* case index of the worst ratio (replay: seed, case) */
-  int pass;
+  int twin;           /* the noise twin was evaluated (audit.c) */
+  double noise_ratio; /* rms ||out' - out|| over the rewrite's own rounding
+                         (the twin's), scaled to 1 for a correct rewrite;
+                         above FC_AUDIT_NOISE_K fails */
+  int pass;           /* ratio <= 1 and noise_ratio <= FC_AUDIT_NOISE_K */
 } fc_audit_cert;
 
 typedef struct fc_audit_opts {

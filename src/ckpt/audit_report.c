@@ -138,12 +138,19 @@ static int write_text(FILE *out, const fc_audit *a, int md)
                 c->layer, c->group, c->cases, c->T, c->diff, c->bound,
                 c->ratio, c->pass ? "within" : "**exceeds**");
       else
+      {
+        char tws[64] = "";
+        if (c->twin)
+          snprintf(tws, sizeof tws, ", %.3g x its own rounding",
+                   c->noise_ratio);
         fprintf(out, "  layer %zu group %zu: %ld cases x T %ld: max "
                 "||out' - out|| = %.3g (%.2g of ||out||), bound %.3g (ratio "
-                "%.3g, case %ld): %s\n", c->layer, c->group, c->cases, c->T,
-                c->diff, c->out_norm > 0 ? c->diff / c->out_norm : 0, c->bound,
-                c->ratio, c->worst_case, c->pass ? "within the storage bound"
-                                                 : "EXCEEDS the storage bound");
+                "%.3g, case %ld)%s: %s\n", c->layer, c->group, c->cases,
+                c->T, c->diff, c->out_norm > 0 ? c->diff / c->out_norm : 0,
+                c->bound, c->ratio, c->worst_case, tws,
+                c->pass ? "within the storage bound" : c->ratio > 1
+                ? "EXCEEDS the storage bound" : "EXCEEDS its own rounding");
+      }
     }
   }
   fprintf(out, "\n%saudit time %.2f s\n", md ? "" : "", a->seconds);
@@ -271,6 +278,9 @@ static int write_json(FILE *out, const fc_audit *a)
         (json_int_t)c->T, "max_difference", num(c->diff), "bound",
         num(c->bound), "output_norm", num(c->out_norm), "ratio", num(c->ratio), "worst_case",
         (json_int_t)c->worst_case, "pass", c->pass));
+    json_object_set_new(json_array_get(certs, json_array_size(certs) - 1),
+                        "noise_ratio", c->twin ? num(c->noise_ratio)
+                                               : json_null());
   }
   json_object_set_new(r, "heads_detail", heads);
   json_object_set_new(r, "kv_groups", groups);
