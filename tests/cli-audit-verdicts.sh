@@ -36,8 +36,6 @@
 #   ANGLE    the plane mixing's angle (rad) or -
 . "$top_srcdir/tests/common.sh"
 set -e
-F=$FOLDCHECK
-A="--rewrite-arith f64"   # the fixtures form R W in double
 PY=$(numpy_python) || true
 if [ -z "$PY" ]; then
   echo "cli-audit-verdicts.sh: SKIPPED: no python3 with numpy (Debian" \
@@ -46,6 +44,8 @@ if [ -z "$PY" ]; then
   exit 0
 fi
 MK="$PY $top_srcdir/tests/mkckpt_bias.py"
+F=$FOLDCHECK
+A="--rewrite-arith f64"   # the fixtures form R W in double
 
 REFS='
 F32  mix_0
