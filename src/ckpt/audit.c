@@ -610,7 +610,7 @@ static void verdict(fc_audit_head *h, const fc_audit_group *g,
  * The twin measures what this rewrite's own rounding does: the original
  * weights plus the measured perturbation mapped back to them,
  *   W~ = W + M^-1 (W' - M^ W)   (q, k, v; M^ the recovered map),
- *   Wo~ = Wo + (Wo' A^ - Wo),
+ *   Wo~ = Wo + (Wo' A^ - Wo),   bo~ = bo' when ||bo' - bo|| <= e_bo, else bo,
  * i.e. the rewrite with its map undone.  A rewrite that is the rounding of
  * a foldable map differs from the original by that rounding: the residual
  * (I - P) part, which the twin carries, and the part P absorbed into M^,
@@ -864,6 +864,16 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
   double p2 = ldexp(1, -(int)prec);
   double *dk = dq + T * G, *dv = dk + T, *buf = dv + T, *y = buf + 3 * d,
          *mv = y + G * d;
+  /* the twin's o bias: the rewrite's when its change is within the
+   * rounding allowance (a rounded copy), else the original's */
+  const double *bot = ci->bo;
+  if (twin && ci->bo) {
+    double e = 0;
+    for (size_t i = 0; i < no; i++)
+      e += (ci->bo2[i] - ci->bo[i]) * (ci->bo2[i] - ci->bo[i]);
+    if (sqrt(e) <= ci->ebo)
+      bot = ci->bo2;
+  }
   for (long c = 0; c < cases && rc == FC_OK && !(stop && *stop); c++) {
     fc_rng r;
     fc_rng_stream(&r, seed, pid, (uint64_t)c);
@@ -968,7 +978,7 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
         diff += (a - b) * (a - b);
         on += a * a + b * b;
         if (twin) {
-          double tw = w3.out.d[t * no + i] + (ci->bo ? ci->bo[i] : 0);
+          double tw = w3.out.d[t * no + i] + (bot ? bot[i] : 0);
           st += (tw - b) * (tw - b);
         }
         double e = w1.out.e[t * no + i] + w2.out.e[t * no + i];
