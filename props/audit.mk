@@ -22,8 +22,9 @@ foldcheck_SOURCES += src/cli/audit_cmd.c
 ## walkthrough starts with it in a freshly built tree.
 noinst_PROGRAMS += tests/mkckpt
 tests_mkckpt_LDADD = libfoldcheck.la $(JANSSON_LIBS) $(OPENBLAS_LIBS) -lm
-TESTS += tests/cli-audit.sh tests/cli-audit-bias.sh
+TESTS += tests/cli-audit.sh tests/cli-audit-bias.sh tests/cli-audit-verdicts.sh
 EXTRA_DIST += tests/cli-audit.sh tests/bench-audit.sh tests/cli-audit-bias.sh \
+	tests/cli-audit-verdicts.sh \
 	tests/mkckpt_bias.py
 check_PROGRAMS += tests/t-ckpt
 tests_t_ckpt_LDADD = $(FCTEST_LDADD)

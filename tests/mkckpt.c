@@ -18,7 +18,9 @@
  *               no GQA
  *   mixing      commuting R followed by a Givens rotation (0.3 rad, or X
  *               with a word angle=X, e.g. big4+mixing+angle=3e-3)
- *               between plane 1 and plane 5 (different frequencies)
+ *               between plane 1 and plane 5 (different frequencies);
+ *               with a word layer=K only in layer K
+ *               (big+mixing+angle=0.1+layer=17)
  *   hadamard    the normalised Sylvester-Hadamard matrix on Q/K/V, Wo
  *               compensated: orthogonal, not in the commutant
  *   nowo        commuting R on Q/K/V, Wo left as it was
@@ -357,6 +359,11 @@ int main(int argc, char **argv)
   const char *ap = strstr(sc, "angle=");
   if (ap && (ap == sc || ap[-1] == '+'))
     mix_angle = strtod(ap + 6, NULL);
+  /* mixing in one layer only: a word "layer=K" (else every layer) */
+  long mix_layer = -1;
+  const char *lp = strstr(sc, "layer=");
+  if (lp && (lp == sc || lp[-1] == '+'))
+    mix_layer = strtol(lp + 6, NULL, 10);
   if (argc == 5 && strcmp(argv[3], "--seed") == 0)
     rs = strtoull(argv[4], NULL, 0);
   model m = {3, 64, 4, 2, 16, 16, 0, FC_DT_F32, FC_DT_F32};
@@ -407,7 +414,7 @@ int main(int argc, char **argv)
         hadamard(Rg, d);
       else
         commuting(Rg, &m);
-      if (has(sc, "mixing")) {
+      if (has(sc, "mixing") && (mix_layer < 0 || (size_t)mix_layer == l)) {
         size_t a1, b1, a5, b5;
         plane(&a1, &b1, &m, 1);
         plane(&a5, &b5, &m, 5);

@@ -7,6 +7,10 @@ forward pass that says whether two checkpoints compute the same attention.
       writes OUTDIR/orig, OUTDIR/rew (config.json + model.safetensors) and
       OUTDIR/rot64.json, OUTDIR/rot32.json (the Q/K rotation of every layer
       and KV group, in float64 and in float32 values).
+  mkckpt_bias.py rms ORIG REW
+      prints "rms X max Y": the root mean square over 2 layers x 8 inputs
+      x 16 tokens of ||out' - out|| / ||out|| and its maximum
+      (tests/cli-audit-verdicts.sh compares X with a correct rewrite's).
   mkckpt_bias.py forward ORIG (REW | --rotation FILE) [--tol X]
       prints "max relative output difference X" and then "equivalent" or
       "different" (X below or above the tolerance, default 1e-4: F32
@@ -39,6 +43,10 @@ on Q and K, another orthogonal A on V, Wo' = Wo A^T.  SCENARIO:
                     Givens rotation of ANGLE rad (e.g. 1e-4) between
                     planes 1 and 5 (different frequencies) on Q and K;
                     _bf16: the rewrite stored in BF16 (the original F32)
+  refl              Llama, R followed by the reflection of coordinate 1
+                    (orthogonal, off the commutant: online)
+  broken            Llama rotated, layer 1's rewritten Wq drawn anew
+  nowo              Llama rotated on Q/K/V, Wo left as it was
 This is a test fixture (numpy); the harness itself never uses Python.
 """
 import json
@@ -190,6 +198,10 @@ def make(out, sc, seed):
             for a_, b_ in ((1, 5), (1 + D // 2, 5 + D // 2)):
                 Gv[a_, a_], Gv[a_, b_], Gv[b_, a_], Gv[b_, b_] = c, -s_, s_, c
             Rs = [Gv @ R for R in Rs]
+        if sc == "refl":
+            Fl = np.eye(D)
+            Fl[1, 1] = -1
+            Rs = [Fl @ R for R in Rs]
         As = [orthogonal(rng) for g in range(kv)]
         rots.append(Rs)
         Wq2, Wk2, Wv2, Wo2 = Wq.copy(), Wk.copy(), Wv.copy(), Wo.copy()
@@ -220,6 +232,10 @@ def make(out, sc, seed):
             bo2 = f32(rng.standard_normal(N))
         if sc == "pruned-broken" and l == 0:
             Wo2[:, 1 * D:2 * D] = f32(rng.standard_normal((N, D)) / np.sqrt(D))
+        if sc == "broken" and l == 1:
+            Wq2 = f32(rng.standard_normal((H * D, N)) / np.sqrt(N))
+        if sc == "nowo":
+            Wo2 = Wo.copy()
         for dst, (wq, wk, wv, wo, b_q, b_k, b_v, b_o) in (
                 (orig, (Wq, Wk, Wv, Wo, bq, bk, bv, bo)),
                 (rew, (Wq2, Wk2, Wv2, Wo2, bq2, bk2, bv2, bo2))):
@@ -357,8 +373,30 @@ def verdict(what, worst, tol):
     print("equivalent" if worst < tol else "different")
 
 
+def rms(a, b):
+    c1, t1 = load(a)
+    c2, t2 = load(b)
+    rng = np.random.default_rng(11)
+    sq, n, worst = 0.0, 0, 0.0
+    for l in range(c1["num_hidden_layers"]):
+        w1, w2 = weights(c1, t1, l), weights(c2, t2, l)
+        for _ in range(8):
+            T = 16
+            x = rng.standard_normal((T, N))
+            pos = rng.integers(0, 4096, T).astype(np.float64)
+            o1, o2 = attention(w1, x, pos), attention(w2, x, pos)
+            rel = (np.linalg.norm(o2 - o1, axis=1) /
+                   np.linalg.norm(o1, axis=1))
+            sq += float(np.sum(rel ** 2))
+            n += T
+            worst = max(worst, float(rel.max()))
+    print("rms %.4g max %.4g" % (np.sqrt(sq / n), worst))
+
+
 def main(argv):
-    if len(argv) >= 4 and argv[1] == "make":
+    if len(argv) == 4 and argv[1] == "rms":
+        rms(argv[2], argv[3])
+    elif len(argv) >= 4 and argv[1] == "make":
         seed = int(argv[5]) if len(argv) > 5 and argv[4] == "--seed" else 1
         make(argv[2], argv[3], seed)
     elif len(argv) >= 4 and argv[1] == "forward":

@@ -282,6 +282,26 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
     }
 }
 
+/* The detection floor of one fit (audit.h, floor_rad): the smallest angle
+ * theta of a Givens rotation G mixing one coordinate a of plane i with one
+ * coordinate c of plane j (distinct frequencies), M = G R for a foldable R,
+ * that the threshold flags.  Rows a and c of G R are cos R_a -+ sin R_c:
+ * the sin parts lie in the off-diagonal blocks (i, j) and (j, i), which
+ * are orthogonal to the commutant (block-diagonal), with norm sin theta
+ * each (rows of an orthogonal R); the cos parts leave the diagonal blocks
+ * diag(cos, 1) R_i, at distance (1 - cos theta) / sqrt 2 each.  So
+ *   ||M - Pc(M)||_F = sqrt(2 sin^2 theta + (1 - cos theta)^2)
+ *                  >= sqrt(2) sin theta,
+ * and every theta with sqrt(2) sin theta > comm_tol ||M||_F is flagged:
+ *   theta_floor = asin(min(1, comm_tol ||M||_F / sqrt 2)).
+ * (comm_tol is relative to ||M||_F; R non-orthogonal, a score gauge, scales
+ * both sides alike to first order.) */
+static double floor_rad(const fc_audit_fit *f)
+{
+  double t = f->normM > 0 ? f->comm_tol * f->normM : f->comm_tol;
+  return asin(fmin(1, t / sqrt(2)));
+}
+
 /* ||Wo'_h A - Wo_h||_F (relative) and its bound. */
 static void compensation(fc_audit_head *hd, const double *wo,
                          const double *wo2, size_t ldo, const double *A,
@@ -495,39 +515,142 @@ static void verdict(fc_audit_head *h, const fc_audit_group *g,
 
 /* ------------------------------------------------------- certification
  *
- * The original and the rewritten attention block of one KV group (its
- * heads/kv query heads, its key/value head, the matching columns of Wo; no
- * RMSNorm: x stands for the normalised input, which a head-space fold does
- * not touch; no residual, which adds the same x to both) are evaluated by
- * the MPFR oracle on drawn inputs.  Under H0 with exact weights the two
- * outputs are equal (F4/F5); the storage rounding E of the rewritten
- * weights perturbs them by at most (per token t, 2-norms, from the
- * rewritten pass's own values q', k', v', ctx'):
- *   dq_t = e_q ||x_t||, dk_u = e_k ||x_u||              (Theta orthogonal)
+ * The original and the rewritten attention block of one KV group (its Gq
+ * query heads, its key/value head, the matching columns of Wo; no RMSNorm:
+ * x stands for the normalised input, which a head-space fold does not
+ * touch; no residual, which adds the same x to both) are evaluated by the
+ * MPFR oracle on drawn inputs, and their difference is compared with what
+ * H0 allows: the bound below.  The bound is built from the perturbation
+ * the rewritten weights actually carry, measured against the recovered
+ * maps, so that only the part H0 leaves unknown is bounded in norm.
+ *
+ * Notation (one map; q stands for each query head, k and v alike).  W is
+ * the original slice (d x n), W' the rewritten one, b, b' their biases
+ * (0 when absent), x_aug = [x; 1] (x alone without biases), q = W x + b
+ * the original pre-RoPE vector, q' = W' x + b' the rewritten one.  M^ is
+ * the recovered map (fit()), L the Cholesky factor of W W^T, e_F and
+ * delta the fit's bounds, comp its share of our arithmetic.
+ *
+ * Step 1, the perturbation of q.  Under H0 there is an exact foldable R
+ * (orthogonal, or a score gauge, in the RoPE commutant; for v an
+ * invertible A) with W' = R W + E, b' = R b + e_b, ||E||_F <= e_F,
+ * ||e_b|| <= e_b.  Exact least squares gives M - R = E W^+ with
+ * W^+ = W^T (W W^T)^-1, and ||M^ - M||_F <= comp.  Then
+ *   q' - R q = a + (M^ - R) q,   a = q' - M^ q   (measured, per token),
+ *   (M^ - R) q = E W^+ W x + (M^ - M) W x + (M^ - R) b,
+ * and W^+ W x = P x (P the orthogonal projection on W's row space),
+ * ||P x||^2 = (Wx)^T (W W^T)^-1 (Wx) = ||L^-1 W x||^2, so
+ *   ||q' - R q|| <= ||a|| + e_F ||L^-1 W x|| + comp ||W x|| + delta ||b||
+ *                 =: dq.
+ * Also ||q' - R q|| = ||E x + e_b|| <= (e_F + e_b) ||x_aug|| (the old,
+ * input-only bound), and H0 implies both: the bound uses their minimum,
+ * so a rewrite whose measured a is large (H0 false) is held to the
+ * allowance, not excused by its own error.  a, W x and L^-1 W x are
+ * formed in double: |fl(W x) - W x| <= gamma_n |W||x| and the rest add
+ *   gamma_n (||W'||_F + ||M^||_F ||W||_F) ||x_aug|| (1 + gamma_d)
+ *   + gamma_d ||M^||_F ||q^|| + u ||a^||                    (to ||a||),
+ *   ||L^-1||_F gamma_n ||W||_F ||x|| + gamma_d ||L^-1 W x||^ (to that),
+ * with ||L^-1||_F = sqrt(tr G^-1) (L^-1 itself computed in double is
+ * inside the fit's comp, which this bound reuses as a first-order term).
+ * RoPE Theta_t is orthogonal and commutes with R, so the post-RoPE
+ * vectors differ by the same dq_t (and dk_u, dv_u: v without RoPE).
+ *
+ * Step 2, scores.  With q~ = Theta R q, k~ = Theta R k the exact fold
+ * (q~ . k~ = q . k, F4/F5) and q', k' the rewritten pass's vectors,
  *   |s'_tu - s_tu| <= (dq_t ||k'_u|| + ||q'_t|| dk_u + dq_t dk_u) / sqrt(d)
- *   ||a'_t - a_t||_1 <= exp(2 max_u |s'_tu - s_tu|) - 1   (softmax ratio)
- *   dctx_t <= e_v max_u ||x_u|| + ||a'_t - a_t||_1 max_u (||v'_u|| + e_v ||x_u||)
- *   ||out'_t - out_t|| <= sum_h e_o,h ||ctx'_t,h|| + (||Wo'_h||_F + e_o,h) dctx_t,h
- * plus the oracle's own error (its coefficients, 2^-P) and the rounding of
- * the difference to double.  e_* are the e_F bounds of the fits.
+ * (q~ . k~ - q' . k' = -(q' - q~).k' - q'.(k' - k~) + (q'-q~).(k'-k~)).
+ * Softmax: along a(tau) = softmax(s + tau dl), dl = s' - s, tau in [0, 1],
+ * da_u/dtau = a_u (dl_u - abar) with abar = sum_u a_u dl_u, so
+ * ||da/dtau||_1 = E_a |dl - abar|, the mean absolute deviation of a
+ * variable in [min dl, max dl]; |z - abar| is convex, hence below its
+ * chord on that interval, whose mean is 2 (max - abar)(abar - min) /
+ * (max - min) <= (max dl - min dl) / 2 <= max_u |dl_u|.  Integrating,
+ *   ||a'_t - a_t||_1 <= max_u |s'_tu - s_tu| =: ds_t.
+ *
+ * Step 3, contexts (causal: u <= t):
+ *   ctx'_t - A ctx_t = sum_u a'_tu (v'_u - A v_u) + sum_u (a'_tu - a_tu) A v_u
+ *   ||.|| <= max_u dv_u + ||a'_t - a_t||_1 max_u (||v'_u|| + dv_u) =: dctx_t.
+ *
+ * Step 4, output (per head h of the group; Wo_h its n x d columns):
+ *   out' - out = sum_h Wo'_h (ctx'_h - A ctx_h) + (Wo'_h A - Wo_h) ctx_h
+ *              + (bo' - bo),
+ *   (Wo'_h A - Wo_h) ctx_h = (Wo'_h A^ - Wo_h) ctx_h + Wo'_h (A - A^) ctx_h.
+ * The first part summed over h is the measured vector m_t (formed in
+ * double from the original pass's ctx, error terms as in step 1); H0 also
+ * bounds it by sum_h comp_tol_h ||Wo_h||_F ||ctx_h|| (compensation()), and
+ * the bound takes the smaller.  For the second, ctx_h = Wv xbar + b_v with
+ * xbar = sum_u a_tu x_u (sum_u a_tu = 1), so as in step 1
+ *   ||(A - A^) ctx_h|| <= e_Fv ||Lv^-1 (ctx_h - b_v)|| + comp_v ||ctx_h - b_v||
+ *                        + delta_v ||b_v|| =: dA_h.
+ * ||Wo'_h||_2 is bounded by sigma_h = (||B^8||_F^(1/8) ||S||_F)^(1/2),
+ * S = Wo'_h^T Wo'_h, B = S / ||S||_F (lambda_max(S)^8 <= ||S^8||_F),
+ * times 1 + 16 d (gamma_n + gamma_d) for forming S and its powers in
+ * double (first order: a relative perturbation eps of S, in Frobenius
+ * norm at most sqrt(d) of the spectral one, moves S^8 by 8 sqrt(d) eps),
+ * and never above ||Wo'_h||_F.  The bias term is min(||bo' - bo||, e_bo).
+ *   ||out'_t - out_t|| <= min(||m_t||, sum_h tol_h ||ctx_h||)
+ *                         + min(||bo' - bo||, e_bo)
+ *                         + sum_h sigma_h (dctx_t,h + dA_t,h)
+ * plus the oracle's own error (its coefficients, 2^-P, added to every
+ * norm read off the oracle and to the outputs' difference) and the
+ * rounding of the difference to double.
+ *
+ * Sampled rows: with rows set (o->cert_rows), the output is evaluated on
+ * that subset S of the n output rows (Wo, bo restricted); every term above
+ * holds for the restricted matrices (||(Wo'A^ - Wo)_S||_F <= the full
+ * norm), so the certification covers those rows of the output exactly.
  *
  * Biases ride along exactly: with q/k/v biases the input gets a last
  * coordinate 1 and each weight the bias as its last column (x_aug =
- * [x; 1], W_aug = [W b]), so the oracle computes W x + b; the bias's
- * rounding bound joins the weight's (||E x + e_b|| <= (e_W + e_b)
- * ||x_aug||, since ||x_aug|| >= max(||x||, 1)).  The o bias is added to
- * both outputs in double (bo' - bo enters the difference; its rounding
- * bound enters the bound). */
+ * [x; 1], W_aug = [W b]), so the oracle computes W x + b.
+ *
+ * Noise twin (the second test; data-derived like the structural
+ * thresholds, not a worst case).  The bound above is a worst case over
+ * every rounding H0 allows, adversarially aligned with the input: at Llama
+ * scale in F16 it is about half the output norm, far above what rounding
+ * does, so a mixing that changes outputs by a percent stays within it.
+ * The twin measures what this rewrite's own rounding does: the original
+ * weights plus the measured perturbation mapped back to them,
+ *   W~ = W + M^-1 (W' - M^ W)   (q, k, v; M^ the recovered map),
+ *   Wo~ = Wo + (Wo' A^ - Wo),   bo~ = bo' when ||bo' - bo|| <= e_bo, else bo,
+ * i.e. the rewrite with its map undone.  A rewrite that is the rounding of
+ * a foldable map differs from the original by that rounding: the residual
+ * (I - P) part, which the twin carries, and the part P absorbed into M^,
+ * about d / (n - d) of it in squared norm for rounding spread evenly
+ * (fit(), noise).  So over all tokens and cases of a group
+ *   rho = sqrt(sum ||out' - out||^2 / sum ||out~ - out||^2) / sqrt(n / (n - d))
+ * is about 1, and a map off the commutant, which the twin does not carry,
+ * raises it by its effect over the rounding's.  The group fails when rho
+ * exceeds FC_AUDIT_NOISE_K (the structural thresholds' margin).  The
+ * twin's sum gets (4 u ||out||)^2 per token for the doubles' own rounding
+ * (an exact F64 fold: both differences are rounding of the doubles).  No
+ * twin when a map is not invertible or a fit failed (the structural
+ * verdict is then broken or pruned): the bound alone decides. */
+typedef struct cert_map {
+  const double *M, *Li; /* recovered map, L^-1 (d x d) */
+  double ef, comp, delta, allow; /* e_F, comp, delta; (e_F + e_b) */
+  double nW, nW2, nM, nLi; /* ||W||_F, ||W'_aug||_F, ||M^||_F, ||L^-1||_F */
+} cert_map;
+
 typedef struct cert_in {
   size_t n, d, G, T;
   size_t dm;                       /* n, or n + 1 with q/k/v biases */
-  const double *wq, *wk, *wv, *wo; /* group slices, contiguous, dm columns */
+  size_t nout;                     /* output rows evaluated (<= n) */
+  const double *wq, *wk, *wv, *wo; /* group slices, contiguous, dm columns;
+                                      wo: nout x (G d) */
   const double *wq2, *wk2, *wv2, *wo2;
-  const double *eq, *nwo2, *eo;    /* per query head of the group */
-  double ek, ev;
-  const double *bo, *bo2;          /* o biases (n) or NULL */
+  const cert_map *mq;              /* G query heads */
+  cert_map mk, mv;
+  const double *tolo;              /* G: comp_tol_h ||Wo_h||_F */
+  const double *sig;               /* G: ||Wo'_h||_2 bounds (rows S) */
+  double nwo, nwo2;                /* ||Wo_g||_F, ||Wo'_g||_F (rows S) */
+  const double *bo, *bo2;          /* o biases (nout) or NULL */
   double ebo;                      /* ||bo' - bo|| allowed by rounding */
   const fc_schedule *s;
+  /* The noise twin (NULL: none): the original weights plus the measured
+   * rounding perturbation mapped back, W + M^-1 (W' - M^ W) for q, k, v
+   * and Wo + (Wo' A^ - Wo) for o (see "Noise twin" above). */
+  const double *wqt, *wkt, *wvt, *wot;
 } cert_in;
 
 static int mp_forward(fc_mp_attn *w, fc_mp_emat *m, const cert_in *ci,
@@ -557,25 +680,181 @@ static double vnorm(const double *a, size_t n)
   return frob(a, n);
 }
 
+/* ||value|| of an oracle row plus its error 2^-P ||E||: an upper bound on
+ * the exact vector's norm. */
+static double onorm(const fc_mp_emat *a, size_t off, size_t len, double p2)
+{
+  return vnorm(a->d + off, len) + p2 * vnorm(a->e + off, len);
+}
+
+/* Step 1 for one map and one token: the bound dq on ||q' - R q||.  W, W2:
+ * d x dm slices (bias in column n when dm > n); buf 3 d. */
+static double pert(const cert_map *cm, const double *W, const double *W2,
+                   const double *x, size_t n, size_t dm, size_t d,
+                   double *buf)
+{
+  double *u = buf, *qh = buf + d, *a = buf + 2 * d;
+  double nx = vnorm(x, dm), nxn = vnorm(x, n), nb = 0;
+  /* u = W x (no bias), q^ = u + b, a = W2 x_aug - M^ q^ */
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)n, 1.0, W, (int)dm,
+              x, 1, 0.0, u, 1);
+  for (size_t i = 0; i < d; i++) {
+    double bi = dm > n ? W[i * dm + n] : 0;
+    qh[i] = u[i] + bi;
+    nb += bi * bi;
+  }
+  nb = sqrt(nb);
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)dm, 1.0, W2, (int)dm,
+              x, 1, 0.0, a, 1);
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, -1.0, cm->M,
+              (int)d, qh, 1, 1.0, a, 1);
+  double na = vnorm(a, d), nq = vnorm(qh, d), nu = vnorm(u, d);
+  double gn = gam((double)dm, U_D), gd = gam((double)d, U_D);
+  double ea = gn * (cm->nW2 + cm->nM * cm->nW) * nx * (1 + gd) +
+              gd * cm->nM * nq + U_D * na;
+  /* L^-1 u (lower triangular) */
+  cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)d,
+              cm->Li, (int)d, u, 1);
+  double nl = vnorm(u, d);
+  nl += gd * nl + cm->nLi * gn * cm->nW * nxn;
+  double meas = na + ea + cm->ef * nl + cm->comp * (nu + gn * cm->nW * nxn) +
+                cm->delta * nb;
+  return fmin(meas, cm->allow * nx);
+}
+
+/* sigma >= ||W||_2 for W (rows x d, leading dimension ld): step 4. */
+static double spec_bound(const double *W, size_t rows, size_t d, size_t ld,
+                         double *S, double *B)
+{
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d,
+              (int)rows, 1.0, W, (int)ld, W, (int)ld, 0.0, S, (int)d);
+  double nS = frob(S, d * d), tr = 0;
+  for (size_t i = 0; i < d; i++)
+    tr += S[i * d + i];
+  if (!(nS > 0))
+    return 0;
+  for (size_t i = 0; i < d * d; i++)
+    S[i] /= nS;
+  for (int k = 0; k < 3; k++) { /* S^2, S^4, S^8 */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)d,
+                (int)d, 1.0, S, (int)d, S, (int)d, 0.0, B, (int)d);
+    memcpy(S, B, d * d * sizeof *S);
+  }
+  double lam = pow(frob(S, d * d), 1.0 / 8) * nS *
+               (1 + 16 * (double)d * (gam((double)rows, U_D) +
+                                      gam((double)d, U_D)));
+  return sqrt(fmin(lam, tr)); /* tr S = ||W||_F^2 */
+}
+
+/* The certification's figures of one fit: W, W2 the original and
+ * rewritten d x dm slices (bias column n when dm > n), eb the rewritten
+ * bias's rounding bound. */
+static int cert_map_set(cert_map *cm, const fc_audit_fit *f, double eb,
+                        const double *M, const double *Li, const double *W,
+                        const double *W2, size_t n, size_t dm, size_t d,
+                        double us, double uc)
+{
+  double s = 0;
+  for (size_t i = 0; i < d; i++)
+    for (size_t j = 0; j < n; j++)
+      s += W[i * dm + j] * W[i * dm + j];
+  /* The rewriter's arithmetic term of e_F, (1 + u_s) gamma_d(u_c) ||M||_F
+   * ||X||_F (fit()), bounds || |M| |X| ||_F, which we form here (in double,
+   * rounding up by gamma_{d+n}): the certification uses the smaller. */
+  double *aM = malloc(d * d * sizeof *aM), *aX = malloc(d * n * sizeof *aX),
+         *P = malloc(d * n * sizeof *P);
+  if (!aM || !aX || !P) {
+    free(aM);
+    free(aX);
+    free(P);
+    return FC_ENOMEM;
+  }
+  for (size_t i = 0; i < d * d; i++)
+    aM[i] = fabs(M[i]);
+  for (size_t i = 0; i < d; i++)
+    for (size_t j = 0; j < n; j++)
+      aX[i * n + j] = fabs(W[i * dm + j]);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)n,
+              (int)d, 1.0, aM, (int)d, aX, (int)n, 0.0, P, (int)n);
+  double nabs = frob(P, d * n) * (1 + gam((double)(d + n), U_D));
+  free(aM);
+  free(aX);
+  free(P);
+  double gc = (1 + us) * gam((double)d, uc);
+  cm->M = M;
+  cm->Li = Li;
+  cm->ef = f->efro - gc * fmax(0, f->normM * sqrt(s) - nabs);
+  cm->comp = f->comp;
+  cm->delta = f->delta;
+  cm->allow = f->efro + eb;
+  cm->nW = sqrt(s);
+  cm->nW2 = frob(W2, d * dm);
+  cm->nM = f->normM;
+  cm->nLi = frob(Li, d * d);
+  return FC_OK;
+}
+
+/* The noise twin of one map (certify()): dst = W + M^-1 (W2 - M W), all
+ * d x dm; M^-1 = (M^T M)^-1 M^T by Cholesky.  sc: 2 d d + d dm.  -1 when
+ * M is singular (no twin). */
+static int twin_map(double *dst, const double *W, const double *W2,
+                    const double *M, size_t d, size_t dm, double *sc)
+{
+  double *Li = sc, *Mi = sc + d * d, *E = sc + 2 * d * d;
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d, (int)d,
+              1.0, M, (int)d, M, (int)d, 0.0, Li, (int)d);
+  if (chol_inv(Li, d) != 0)
+    return -1;
+  /* Mi = L^-T (L^-1 M^T) */
+  for (size_t i = 0; i < d; i++)
+    for (size_t j = 0; j < d; j++)
+      Mi[i * d + j] = M[j * d + i];
+  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans,
+              CblasNonUnit, (int)d, (int)d, 1.0, Li, (int)d, Mi, (int)d);
+  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit,
+              (int)d, (int)d, 1.0, Li, (int)d, Mi, (int)d);
+  memcpy(E, W2, d * dm * sizeof *E);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)dm,
+              (int)d, -1.0, M, (int)d, W, (int)dm, 1.0, E, (int)dm);
+  memcpy(dst, W, d * dm * sizeof *dst);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)dm,
+              (int)d, 1.0, Mi, (int)d, E, (int)dm, 1.0, dst, (int)dm);
+  return 0;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return x < y ? -1 : x > y;
+}
+
 static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
                    long cases, long prec, volatile sig_atomic_t *stop,
                    fc_error *err)
 {
-  size_t n = ci->n, d = ci->d, G = ci->G, T = ci->T, dm = ci->dm;
-  fc_mp_attn_dims g = {T, dm, d, G, 1, n};
-  fc_mp_attn w1, w2;
+  int twin = ci->wqt != NULL;
+  double sd = 0, st = 0; /* sums of ||out' - out||^2, ||out~ - out||^2 */
+  size_t n = ci->n, d = ci->d, G = ci->G, T = ci->T, dm = ci->dm,
+         no = ci->nout;
+  fc_mp_attn_dims g = {T, dm, d, G, 1, no};
+  fc_mp_attn w1, w2, w3;
   fc_mp_emat m[4];
   memset(&w1, 0, sizeof w1);
   memset(&w2, 0, sizeof w2);
+  memset(&w3, 0, sizeof w3);
   memset(m, 0, sizeof m);
   double *x = malloc(T * dm * sizeof *x);
   long *pos = malloc(T * sizeof *pos);
-  int rc = x && pos ? FC_OK : FC_ENOMEM;
+  /* per token: dq (G), dk, dv; scratch 3 d; y (G d), mv (no) */
+  double *dq = malloc((T * (G + 2) + 3 * d + G * d + no) * sizeof *dq);
+  int rc = x && pos && dq ? FC_OK : FC_ENOMEM;
   if (rc == FC_OK)
     rc = fc_mp_attn_init(&w1, &g, (mpfr_prec_t)prec);
   if (rc == FC_OK)
     rc = fc_mp_attn_init(&w2, &g, (mpfr_prec_t)prec);
-  size_t rows[4] = {G * d, d, d, n}, cols[4] = {dm, dm, dm, G * d};
+  if (rc == FC_OK && twin)
+    rc = fc_mp_attn_init(&w3, &g, (mpfr_prec_t)prec);
+  size_t rows[4] = {G * d, d, d, no}, cols[4] = {dm, dm, dm, G * d};
   for (int i = 0; i < 4 && rc == FC_OK; i++)
     rc = fc_mp_emat_init(&m[i], rows[i], cols[i], (mpfr_prec_t)prec);
   ct->cases = cases;
@@ -585,6 +864,18 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
   char pid[64];
   snprintf(pid, sizeof pid, "audit.certify.%zu.%zu", ct->layer, ct->group);
   double p2 = ldexp(1, -(int)prec);
+  double *dk = dq + T * G, *dv = dk + T, *buf = dv + T, *y = buf + 3 * d,
+         *mv = y + G * d;
+  /* the twin's o bias: the rewrite's when its change is within the
+   * rounding allowance (a rounded copy), else the original's */
+  const double *bot = ci->bo;
+  if (twin && ci->bo) {
+    double e = 0;
+    for (size_t i = 0; i < no; i++)
+      e += (ci->bo2[i] - ci->bo[i]) * (ci->bo2[i] - ci->bo[i]);
+    if (sqrt(e) <= ci->ebo)
+      bot = ci->bo2;
+  }
   for (long c = 0; c < cases && rc == FC_OK && !(stop && *stop); c++) {
     fc_rng r;
     fc_rng_stream(&r, seed, pid, (uint64_t)c);
@@ -614,46 +905,94 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
     rc = mp_forward(&w1, m, ci, ci->wq, ci->wk, ci->wv, ci->wo, x, pos);
     if (rc == FC_OK)
       rc = mp_forward(&w2, m, ci, ci->wq2, ci->wk2, ci->wv2, ci->wo2, x, pos);
+    if (rc == FC_OK && twin)
+      rc = mp_forward(&w3, m, ci, ci->wqt, ci->wkt, ci->wvt, ci->wot, x, pos);
     if (rc)
       break;
-    double xmax = 0, vmax = 0;
-    for (size_t u = 0; u < T; u++) {
-      double xn = vnorm(x + u * dm, dm);
-      xmax = fmax(xmax, xn);
-      vmax = fmax(vmax, vnorm(w2.v.d + u * d, d) + ci->ev * xn);
-    }
+    /* step 1 */
     for (size_t t = 0; t < T; t++) {
-      double bound = 0, xt = vnorm(x + t * dm, dm);
+      const double *xt = x + t * dm;
+      for (size_t h = 0; h < G; h++)
+        dq[t * G + h] = pert(&ci->mq[h], ci->wq + h * d * dm,
+                             ci->wq2 + h * d * dm, xt, n, dm, d, buf);
+      dk[t] = pert(&ci->mk, ci->wk, ci->wk2, xt, n, dm, d, buf);
+      dv[t] = pert(&ci->mv, ci->wv, ci->wv2, xt, n, dm, d, buf);
+    }
+    double bv = 0; /* ||b_v|| */
+    for (size_t i = 0; dm > n && i < d; i++)
+      bv += ci->wv[i * dm + n] * ci->wv[i * dm + n];
+    bv = sqrt(bv);
+    double gn = gam((double)(G * d), U_D), gd = gam((double)d, U_D);
+    double dvmax = 0, vmax = 0;
+    for (size_t t = 0; t < T; t++) {
+      dvmax = fmax(dvmax, dv[t]);
+      vmax = fmax(vmax, onorm(&w2.v, t * d, d, p2) + dv[t]);
+      double bound = 0, nctx = 0, allow_m = 0;
       for (size_t h = 0; h < G; h++) {
-        double dq = ci->eq[h] * xt;
-        double qn = vnorm(w2.q.d + t * G * d + h * d, d);
-        double ds = 0;
+        /* step 2 */
+        double qn = onorm(&w2.q, t * G * d + h * d, d, p2), ds = 0;
         for (size_t u = 0; u <= t; u++) {
-          double dk = ci->ek * vnorm(x + u * dm, dm);
-          double kn = vnorm(w2.k.d + u * d, d);
-          ds = fmax(ds, (dq * kn + qn * dk + dq * dk) / sqrt((double)d));
+          double kn = onorm(&w2.k, u * d, d, p2), e = dq[t * G + h];
+          ds = fmax(ds, (e * kn + qn * dk[u] + e * dk[u]) / sqrt((double)d));
         }
-        double da = expm1(2 * ds);
-        double dctx = ci->ev * xmax + da * vmax;
-        double cn = vnorm(w2.ctx.d + t * G * d + h * d, d);
-        bound += ci->eo[h] * cn + (ci->nwo2[h] + ci->eo[h]) * dctx;
+        /* step 3 (ds bounds ||a'_t - a_t||_1, step 2) */
+        double dctx = dvmax + ds * vmax;
+        /* step 4: dA_h from the original pass's ctx_h */
+        const double *ch = w1.ctx.d + t * G * d + h * d;
+        double ce = p2 * vnorm(w1.ctx.e + t * G * d + h * d, d);
+        double cn = vnorm(ch, d) + ce;
+        nctx += cn * cn;
+        allow_m += ci->tolo[h] * cn;
+        for (size_t i = 0; i < d; i++)
+          buf[i] = ch[i] - (dm > n ? ci->wv[i * dm + n] : 0);
+        double ncb = vnorm(buf, d);
+        cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit,
+                    (int)d, ci->mv.Li, (int)d, buf, 1);
+        double nl = vnorm(buf, d) * (1 + gd) +
+                    ci->mv.nLi * (ce + U_D * ncb);
+        double dA = ci->mv.ef * nl + ci->mv.comp * (ncb + ce) +
+                    ci->mv.delta * bv;
+        bound += ci->sig[h] * (dctx + dA);
+        /* y_h = A^ ctx_h */
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0,
+                    ci->mv.M, (int)d, ch, 1, 0.0, y + h * d, 1);
       }
-      double diff = 0, on = 0, oe = 0;
-      for (size_t i = 0; i < n; i++) {
-        double a = w2.out.d[t * n + i], b = w1.out.d[t * n + i];
+      nctx = sqrt(nctx);
+      /* m_t = Wo'_g y - Wo_g ctx_g (measured) */
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)no, (int)(G * d), 1.0,
+                  ci->wo2, (int)(G * d), y, 1, 0.0, mv, 1);
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)no, (int)(G * d), -1.0,
+                  ci->wo, (int)(G * d), w1.ctx.d + t * G * d, 1, 1.0, mv, 1);
+      double nm = vnorm(mv, no), ny = vnorm(y, G * d);
+      double ce = p2 * vnorm(w1.ctx.e + t * G * d, G * d);
+      double em = gn * (ci->nwo2 * ny + ci->nwo * nctx) +
+                  ci->nwo2 * (gd * ci->mv.nM * nctx + ci->mv.nM * ce) +
+                  ci->nwo * ce + U_D * nm;
+      bound += fmin(nm + em, allow_m);
+      double diff = 0, on = 0, oe = 0, db = 0;
+      for (size_t i = 0; i < no; i++) {
+        double a = w2.out.d[t * no + i], b = w1.out.d[t * no + i];
         if (ci->bo) {
           a += ci->bo2[i];
           b += ci->bo[i];
+          db += (ci->bo2[i] - ci->bo[i]) * (ci->bo2[i] - ci->bo[i]);
         }
         diff += (a - b) * (a - b);
         on += a * a + b * b;
-        double e = w1.out.e[t * n + i] + w2.out.e[t * n + i];
+        if (twin) {
+          double tw = w3.out.d[t * no + i] + (bot ? bot[i] : 0);
+          st += (tw - b) * (tw - b);
+        }
+        double e = w1.out.e[t * no + i] + w2.out.e[t * no + i];
         oe += e * e;
       }
+      sd += diff;
+      st += 16 * U_D * U_D * on / 2;
       diff = sqrt(diff);
+      db = sqrt(db);
+      bound += ci->bo ? fmin(db * (1 + U_D), ci->ebo) : 0;
       /* oracle error 2^-P sqrt(sum e^2); doubles of the outputs: u |out| */
-      bound = (bound + ci->ebo) * (1 + 4 * U_D) + p2 * sqrt(oe) +
-              4 * U_D * sqrt(on);
+      bound = bound * (1 + 4 * U_D) + p2 * sqrt(oe) + 4 * U_D * sqrt(on);
       double ratio = bound > 0 ? diff / bound : (diff > 0 ? INFINITY : 0);
       if (ratio > ct->ratio) {
         ct->ratio = ratio;
@@ -666,6 +1005,13 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
         ct->pass = 0;
     }
   }
+  ct->twin = twin;
+  if (twin && st > 0) {
+    size_t n_ = ci->n > ci->d ? ci->n : ci->d + 1;
+    ct->noise_ratio = sqrt(sd / st) / sqrt((double)n_ / (double)(n_ - ci->d));
+    if (!(ct->noise_ratio <= FC_AUDIT_NOISE_K))
+      ct->pass = 0;
+  }
   if (rc && err && err->code == 0)
     fc_error_set(err, rc, "certification of layer %zu group %zu: %s",
                  ct->layer, ct->group, fc_strerror(rc));
@@ -673,8 +1019,10 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
     fc_mp_emat_clear(&m[i]);
   fc_mp_attn_clear(&w1);
   fc_mp_attn_clear(&w2);
+  fc_mp_attn_clear(&w3);
   free(x);
   free(pos);
+  free(dq);
   return rc;
 }
 
@@ -876,7 +1224,16 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
   double *Rk = malloc(KV * d * d * sizeof(double));
   double *A = malloc(KV * d * d * sizeof(double));
   double *Rq = malloc(d * d * sizeof(double));
-  double *eq = malloc((Gq + 1) * 3 * sizeof(double));
+  /* certification: every head's map and L^-1, the groups' L^-1 (cert_map),
+   * the Wo spectral bounds' scratch, the sampled output rows */
+  double *MqH = malloc(H * d * d * sizeof(double));
+  double *LqH = malloc(H * d * d * sizeof(double));
+  double *LkG = malloc(KV * d * d * sizeof(double));
+  double *LvG = malloc(KV * d * d * sizeof(double));
+  double *sig = malloc((2 * d * d + 2 * Gq + 2 * n) * sizeof(double));
+  cert_map *cmq = malloc(Gq * sizeof *cmq);
+  size_t nout = o->cert_rows > 0 && o->cert_rows < n ? o->cert_rows : n;
+  size_t *orow = malloc(n * sizeof *orow);
   double *wog = malloc(2 * n * Gq * d * sizeof(double));
   double *btmp = malloc((n > d ? n : d) * sizeof(double));
   /* certification slices with a bias column (allocated when needed) */
@@ -884,8 +1241,9 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
   unsigned char *zq = malloc(H * 2 + KV * 4 + H * 2);
   work wk;
   int wok = work_init(&wk, d, n);
-  int nomem = !a->head || !a->group || !a->cert || !Rk || !A || !Rq || !eq ||
-              !wog || !btmp || !zq || !certl || wok;
+  int nomem = !a->head || !a->group || !a->cert || !Rk || !A || !Rq ||
+              !wog || !btmp || !zq || !certl || wok || !MqH || !LqH ||
+              !LkG || !LvG || !sig || !cmq || !orow;
   for (int i = 0; i < 8; i++)
     nomem |= w[i] == NULL || b[i] == NULL;
   if (rc == FC_OK && nomem)
@@ -960,10 +1318,12 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
       G->group = g;
       fit(&G->k, Rk + g * d * d, &wk, w[1] + g * d * n, w[5] + g * d * n, n,
           us, eta, uc);
+      memcpy(LkG + g * d * d, wk.Gi, d * d * sizeof(double));
       if (G->k.ok)
         commutant(&G->k, NULL, Rk + g * d * d, &wk, s, rel);
       fit(&G->v, A + g * d * d, &wk, w[2] + g * d * n, w[6] + g * d * n, n,
           us, eta, uc);
+      memcpy(LvG + g * d * d, wk.Gi, d * d * sizeof(double));
       G->inv_fro = G->v.ok ? inv_fro(A + g * d * d, &wk) : -1;
       G->v_invertible = G->inv_fro >= 0;
       double df = 0;
@@ -1009,6 +1369,8 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
       hd->head = h;
       hd->group = g;
       fit(&hd->q, Rq, &wk, w[0] + h * d * n, w[4] + h * d * n, n, us, eta, uc);
+      memcpy(MqH + h * d * d, Rq, d * d * sizeof(double));
+      memcpy(LqH + h * d * d, wk.Gi, d * d * sizeof(double));
       if (hd->q.ok)
         commutant(&hd->q, hd, Rq, &wk, s, rel);
       hd->q.orth_tol += slack;
@@ -1059,6 +1421,11 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
                  "R^T) does not undo R", l, g, slacks[nrm + rk],
                  slacks[2 * nrm + rk]);
       a->count[hd->verdict]++;
+      if (hd->q.ok && grp[g].k.ok && (int)dt2 >= 0 && dt2 < 4) {
+        double fl = fmin(floor_rad(&hd->q), floor_rad(&grp[g].k));
+        a->floor_rad[dt2] = fmax(a->floor_rad[dt2], fl);
+        a->floor_heads[dt2]++;
+      }
     }
     /* certification */
     if (o->progress && o->progress_cb) {
@@ -1082,24 +1449,45 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
         fc_audit_cert *ct = &a->cert[a->ncert++];
         ct->layer = l;
         ct->group = g;
+        /* the output rows evaluated: all, or a sample of nout drawn
+         * from the seed (partial Fisher-Yates, then in order) */
+        for (size_t r = 0; r < n; r++)
+          orow[r] = r;
+        if (nout < n) {
+          char rid[64];
+          fc_rng rr;
+          snprintf(rid, sizeof rid, "audit.certify.rows.%zu.%zu", l, g);
+          fc_rng_stream(&rr, o->seed, rid, 0);
+          for (size_t i = 0; i < nout; i++) {
+            size_t j = i + (size_t)fc_rng_below(&rr, (uint64_t)(n - 1 - i));
+            size_t t = orow[i];
+            orow[i] = orow[j];
+            orow[j] = t;
+          }
+          qsort(orow, nout, sizeof *orow, cmp_size);
+        }
         double *wo1 = wog, *wo2 = wog + n * Gq * d;
-        for (size_t r = 0; r < n; r++) {
-          memcpy(wo1 + r * Gq * d, w[3] + r * H * d + g * Gq * d,
+        double *S = sig, *B = S + d * d, *sg = B + d * d, *tolo = sg + Gq,
+               *bo1 = tolo + Gq, *bo2 = bo1 + n;
+        for (size_t i = 0; i < nout; i++) {
+          size_t r = orow[i];
+          memcpy(wo1 + i * Gq * d, w[3] + r * H * d + g * Gq * d,
                  Gq * d * sizeof(double));
-          memcpy(wo2 + r * Gq * d, w[7] + r * H * d + g * Gq * d,
+          memcpy(wo2 + i * Gq * d, w[7] + r * H * d + g * Gq * d,
                  Gq * d * sizeof(double));
+          bo1[i] = b[3][r];
+          bo2[i] = b[7][r];
         }
         fc_audit_head *hh = &a->head[a->nhead - H + g * Gq];
         for (size_t h = 0; h < Gq; h++) {
-          eq[h] = hh[h].q.efro + (qkvb ? hh[h].bq.efro : 0);
-          eq[Gq + h] = hh[h].eo;
           double s2 = 0;
           for (size_t r = 0; r < n; r++)
             for (size_t cc = 0; cc < d; cc++) {
-              double v = wo2[r * Gq * d + h * d + cc];
+              double v = w[3][r * H * d + (g * Gq + h) * d + cc];
               s2 += v * v;
             }
-          eq[2 * Gq + h] = sqrt(s2);
+          tolo[h] = hh[h].comp_tol * sqrt(s2);
+          sg[h] = spec_bound(wo2 + h * d, nout, d, Gq * d, S, B);
         }
         const double *src[6] = {w[0] + g * Gq * d * n, w[1] + g * d * n,
                                 w[2] + g * d * n, w[4] + g * Gq * d * n,
@@ -1123,15 +1511,59 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
           }
         }
         fc_audit_group *G = &grp[g];
-        cert_in ci = {n, d, Gq, (size_t)o->T, dm,
+        cert_in ci = {n, d, Gq, (size_t)o->T, dm, nout,
                       slice[0], slice[1], slice[2], wo1,
                       slice[3], slice[4], slice[5], wo2,
-                      eq, eq + 2 * Gq, eq + Gq,
-                      G->k.efro + (qkvb ? G->bk.efro : 0),
-                      G->v.efro + (qkvb ? G->bv.efro : 0),
-                      (bp1 | bp2) & FC_BIAS_O ? b[3] : NULL,
-                      (bp1 | bp2) & FC_BIAS_O ? b[7] : NULL, G->bo.efro, s};
+                      cmq, {0}, {0}, tolo, sg,
+                      frob(wo1, nout * Gq * d), frob(wo2, nout * Gq * d),
+                      (bp1 | bp2) & FC_BIAS_O ? bo1 : NULL,
+                      (bp1 | bp2) & FC_BIAS_O ? bo2 : NULL, G->bo.efro, s,
+                      NULL, NULL, NULL, NULL};
+        int mrc = 0;
+        for (size_t h = 0; h < Gq; h++)
+          mrc |= cert_map_set(&cmq[h], &hh[h].q, qkvb ? hh[h].bq.efro : 0,
+                              MqH + (g * Gq + h) * d * d,
+                              LqH + (g * Gq + h) * d * d,
+                              slice[0] + h * d * dm, slice[3] + h * d * dm, n,
+                              dm, d, us, uc);
+        mrc |= cert_map_set(&ci.mk, &G->k, qkvb ? G->bk.efro : 0,
+                            Rk + g * d * d, LkG + g * d * d, slice[1],
+                            slice[4], n, dm, d, us, uc);
+        mrc |= cert_map_set(&ci.mv, &G->v, qkvb ? G->bv.efro : 0,
+                            A + g * d * d, LvG + g * d * d, slice[2],
+                            slice[5], n, dm, d, us, uc);
+        /* the noise twin: q heads, k, v, then Wo' A^ (rows S) */
+        double *tw = malloc(((Gq + 2) * d * dm + nout * Gq * d +
+                             2 * d * d + d * dm) * sizeof *tw);
+        if (mrc || tw == NULL) {
+          free(tw);
+          rc = fc_error_set(err, FC_ENOMEM, "out of memory");
+          break;
+        }
+        double *twq = tw, *twk = twq + Gq * d * dm, *twv = twk + d * dm,
+               *two = twv + d * dm, *tsc = two + nout * Gq * d;
+        int tok = G->k.ok && G->v.ok && G->v_invertible;
+        for (size_t h = 0; h < Gq && tok; h++)
+          tok = hh[h].q.ok &&
+                twin_map(twq + h * d * dm, slice[0] + h * d * dm,
+                         slice[3] + h * d * dm, MqH + (g * Gq + h) * d * d, d,
+                         dm, tsc) == 0;
+        tok = tok && twin_map(twk, slice[1], slice[4], Rk + g * d * d, d, dm,
+                              tsc) == 0;
+        tok = tok && twin_map(twv, slice[2], slice[5], A + g * d * d, d, dm,
+                              tsc) == 0;
+        for (size_t h = 0; h < Gq && tok; h++)
+          cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nout,
+                      (int)d, (int)d, 1.0, wo2 + h * d, (int)(Gq * d),
+                      A + g * d * d, (int)d, 0.0, two + h * d, (int)(Gq * d));
+        if (tok) {
+          ci.wqt = twq;
+          ci.wkt = twk;
+          ci.wvt = twv;
+          ci.wot = two;
+        }
         rc = certify(ct, &ci, o->seed, o->cases, o->prec, o->stop, err);
+        free(tw);
         if (o->progress && o->progress_cb) {
           char what[64];
           snprintf(what, sizeof what, "layer %zu group %zu certified", l, g);
@@ -1148,7 +1580,13 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
   free(Rk);
   free(A);
   free(Rq);
-  free(eq);
+  free(MqH);
+  free(LqH);
+  free(LkG);
+  free(LvG);
+  free(sig);
+  free(cmq);
+  free(orow);
   free(wog);
   free(btmp);
   free(aug);

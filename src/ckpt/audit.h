@@ -104,7 +104,11 @@ typedef struct fc_audit_cert {
   double out_norm;    /* RMS of ||out_t|| of the two passes at the worst
                          token (for the relative difference) */
   long worst_case;    /* case index of the worst ratio (replay: seed, case) */
-  int pass;
+  int twin;           /* the noise twin was evaluated (audit.c) */
+  double noise_ratio; /* rms ||out' - out|| over the rewrite's own rounding
+                         (the twin's), scaled to 1 for a correct rewrite;
+                         above FC_AUDIT_NOISE_K fails */
+  int pass;           /* ratio <= 1 and noise_ratio <= FC_AUDIT_NOISE_K */
 } fc_audit_cert;
 
 typedef struct fc_audit_opts {
@@ -143,7 +147,13 @@ typedef struct fc_audit_opts {
   /* Residual-stream rotation (stream.h; NULL: none): the heads are judged
    * on the weights it de-rotates, the gains it fuses. */
   const struct fc_stream *stream;
+  /* Certification rows: 0 evaluates every output row of a certified
+   * group; k > 0 a sample of k rows drawn from the seed (per layer and
+   * group), certified exactly (audit.c, certify()). */
+  size_t cert_rows;
 } fc_audit_opts;
+/* The default sample of output rows (the CLI's, without --certify-all). */
+#define FC_AUDIT_CERT_ROWS 256
 
 /* Read a rotation file (JSON): {"rotation": [[...d...], ...]} one d x d
  * matrix for every layer and KV group, or {"rotations": [layer][group]
@@ -182,6 +192,14 @@ typedef struct fc_audit {
   int cert_sampled; /* the certification covered a sample (cert_sample) */
   size_t cert_groups_total; /* KV groups of the certified-eligible layers */
   const struct fc_stream *stream; /* opts.stream: its verdict is reported */
+  /* Detection floor per format of the rewritten tensors (index fc_dtype:
+   * F64, F32, F16, BF16): the largest over the heads of that format of
+   * the smallest plane-mixing angle (radians, a Givens rotation between
+   * planes of distinct frequencies) that this run's thresholds flag in
+   * the head's Q or its group's K fit (audit.c, floor_rad); floor_heads
+   * counts those heads (0: no head of that format). */
+  double floor_rad[4];
+  size_t floor_heads[4];
 } fc_audit;
 
 /* Audit rewritten against original (same config figures, else FC_EPARSE);

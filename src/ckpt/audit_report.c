@@ -66,6 +66,11 @@ static void header_lines(FILE *out, const fc_audit *a, const char *pre)
   fprintf(out, "%sverdicts: %zu foldable, %zu vo-only, %zu online, %zu broken, "
           "%zu pruned\n", pre, a->count[0], a->count[1], a->count[2],
           a->count[3], a->count[4]);
+  for (int f = 0; f < 4; f++)
+    if (a->floor_heads[f])
+      fprintf(out, "%sdetection floor (%s): a plane mixing above %.2g rad is "
+              "flagged in each of the %zu heads\n", pre,
+              fc_dtype_name((fc_dtype)f), a->floor_rad[f], a->floor_heads[f]);
 }
 
 static const fc_audit_group *group_of(const fc_audit *a, const fc_audit_head *h)
@@ -135,12 +140,19 @@ static int write_text(FILE *out, const fc_audit *a, int md)
                 c->layer, c->group, c->cases, c->T, c->diff, c->bound,
                 c->ratio, c->pass ? "within" : "**exceeds**");
       else
+      {
+        char tws[64] = "";
+        if (c->twin)
+          snprintf(tws, sizeof tws, ", %.3g x its own rounding",
+                   c->noise_ratio);
         fprintf(out, "  layer %zu group %zu: %ld cases x T %ld: max "
                 "||out' - out|| = %.3g (%.2g of ||out||), bound %.3g (ratio "
-                "%.3g, case %ld): %s\n", c->layer, c->group, c->cases, c->T,
-                c->diff, c->out_norm > 0 ? c->diff / c->out_norm : 0, c->bound,
-                c->ratio, c->worst_case, c->pass ? "within the storage bound"
-                                                 : "EXCEEDS the storage bound");
+                "%.3g, case %ld)%s: %s\n", c->layer, c->group, c->cases,
+                c->T, c->diff, c->out_norm > 0 ? c->diff / c->out_norm : 0,
+                c->bound, c->ratio, c->worst_case, tws,
+                c->pass ? "within the storage bound" : c->ratio > 1
+                ? "EXCEEDS the storage bound" : "EXCEEDS its own rounding");
+      }
     }
   }
   fprintf(out, "\n%saudit time %.2f s\n", md ? "" : "", a->seconds);
@@ -216,6 +228,14 @@ static int write_json(FILE *out, const fc_audit *a)
         num(a->rot_orth), "orth_bound", num(a->rot_orth_tol)));
   if (a->stream)
     json_object_set_new(r, "residual_stream", fc_stream_json(a->stream));
+  json_t *fl = json_array();
+  for (int f = 0; f < 4; f++)
+    if (a->floor_heads[f])
+      json_array_append_new(fl, json_pack("{s:s,s:o,s:I}", "format",
+                            fc_dtype_name((fc_dtype)f), "radians",
+                            num(a->floor_rad[f]), "heads",
+                            (json_int_t)a->floor_heads[f]));
+  json_object_set_new(r, "detection_floor", fl);
   json_t *cnt = json_object();
   for (int v = 0; v < FC_VERDICT_COUNT; v++)
     json_object_set_new(cnt, fc_verdict_name((fc_verdict)v),
@@ -262,6 +282,9 @@ static int write_json(FILE *out, const fc_audit *a)
         (json_int_t)c->T, "max_difference", num(c->diff), "bound",
         num(c->bound), "output_norm", num(c->out_norm), "ratio", num(c->ratio), "worst_case",
         (json_int_t)c->worst_case, "pass", c->pass));
+    json_object_set_new(json_array_get(certs, json_array_size(certs) - 1),
+                        "noise_ratio", c->twin ? num(c->noise_ratio)
+                                               : json_null());
   }
   json_object_set_new(r, "heads_detail", heads);
   json_object_set_new(r, "kv_groups", groups);

@@ -39,8 +39,9 @@ static void help(void)
          "  --certify-layers LIST  layers to certify, among the audited ones\n"
          "                         (default a sample: the first, middle and\n"
          "                         last audited layer, the first and last KV\n"
-         "                         group of each)\n"
-         "  --certify-all          certify every KV group of every audited layer\n"
+         "                         group of each, 256 output rows)\n"
+         "  --certify-all          certify every KV group of every audited\n"
+         "                         layer, every output row\n"
          "  --cases N              certification inputs per KV group (default 2;\n"
          "                         0: no certification)\n"
          "  --tokens T             tokens per input (default 4)\n"
@@ -332,7 +333,7 @@ int fc_cli_audit(int argc, char **argv)
   fc_audit_opts o = {seed, cases, tokens, prec, layers ? lm : NULL,
                      cert ? cm : NULL, uarith, progress, rot, rl, rg, rotf,
                      fc_cli_install_stop(), rot_u, !cert_all, bar, &tty,
-                     strm};
+                     strm, cert_all ? 0 : FC_AUDIT_CERT_ROWS};
   fc_audit au;
   rc = fc_audit_run(&au, a, b, &o, &err);
   if (rc == FC_OK && !au.interrupted)
