@@ -761,7 +761,7 @@ static int cert_map_set(cert_map *cm, const fc_audit_fit *f, double eb,
   /* The rewriter's arithmetic term of e_F, (1 + u_s) gamma_d(u_c) ||M||_F
    * ||X||_F (fit()), bounds || |M| |X| ||_F, which we form here (in double,
    * rounding up by gamma_{d+n}): the certification uses the smaller. */
-  double *aM = malloc(d * d * sizeof *aM), *aX = malloc(d * n * sizeof *aX),
+  double *aM = calloc(d * d, sizeof *aM), *aX = calloc(d * n, sizeof *aX),
          *P = malloc(d * n * sizeof *P);
   if (!aM || !aX || !P) {
     free(aM);
