@@ -49,3 +49,8 @@ EXTRA_DIST += tests/cli-usage.sh tests/cli-run.sh tests/common.sh \
 include $(srcdir)/tests/reports.mk
 include $(srcdir)/tests/arith.mk
 include $(srcdir)/tests/large.mk
+
+## Issue 16: realistic bugs written as an exec client (NumPy), caught by the
+## property that owns each; tests/catch_table.py measures plugins and exec.
+TESTS += tests/cli-exec-bugs.sh
+EXTRA_DIST += tests/cli-exec-bugs.sh tests/catch_table.py
