@@ -18,7 +18,8 @@ libfcexample.so must pass); the bug descriptions come from
 examples/plugin/README.  --exec CMD: a client that prints its bug kinds
 with `CMD --list-bugs` (one "KIND<TAB>description" a line); `exec:CMD` is
 the honest kernel and `exec:CMD --bug KIND` each buggy one (--bugs K1,K2
-keeps those kinds only, plugins and exec alike).  --kernel NAME=SPEC adds
+keeps those kinds only, plugins and exec alike; --skip K1,K2 drops
+them).  --kernel NAME=SPEC adds
 one more.
 
 --stage PATTERNS (repeatable; space-separated property patterns, '' for
@@ -119,6 +120,7 @@ def main():
     ap.add_argument("--all-plugins", metavar="DIR")
     ap.add_argument("--exec", dest="exec_cmd", metavar="CMD")
     ap.add_argument("--bugs", metavar="K1,K2,...")
+    ap.add_argument("--skip", metavar="K1,K2,...")
     ap.add_argument("--stage", action="append", metavar="PATTERNS")
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("extra", nargs="*")
@@ -152,6 +154,9 @@ def main():
     if a.bugs:
         keep = set(a.bugs.split(","))
         kernels = [k for k in kernels if k[0] in keep]
+    if a.skip:
+        drop = set(a.skip.split(","))
+        kernels = [k for k in kernels if k[0] not in drop]
     if not kernels:
         ap.error("no kernel: give --all-plugins DIR, --exec CMD or "
                  "--kernel NAME=SPEC")

@@ -12,11 +12,7 @@
 . "$top_srcdir/tests/common.sh"
 set -e
 F=$FOLDCHECK
-PY=$(numpy_python) || true
-if [ -z "$PY" ]; then
-  echo "1..0 # SKIP python3-numpy is not installed"
-  exit 0
-fi
+need_numpy_python
 export PYTHONDONTWRITEBYTECODE=1 # keep the source tree clean (distcheck)
 CL="$top_srcdir/examples/python/foldcheck_client.py"
 # One client process per run (--threads 1).  A crashed client is restarted
