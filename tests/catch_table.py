@@ -126,6 +126,13 @@ def main():
     ap.add_argument("extra", nargs="*")
     a = ap.parse_args()
     extra = a.extra or ["--profile", "ci", "-x"]
+    # Each run works in a scratch directory (its .foldcheck/ database must
+    # not replay one kernel's failures on the next): paths become absolute.
+    fc = os.path.abspath(a.foldcheck)
+    if a.exec_cmd:
+        a.exec_cmd = " ".join(
+            shlex.quote(os.path.abspath(w) if os.path.exists(w) else w)
+            for w in shlex.split(a.exec_cmd))
     stages = [shlex.split(s) for s in (a.stage or [""])]
     kernels = []  # (bug, client kind, description, spec)
     if a.all_plugins:
@@ -168,7 +175,7 @@ def main():
     for name, kind, what, spec in kernels:
         secs = 0.0
         for pats in stages:
-            r = run_one(a.foldcheck, spec, pats, extra, a.timeout)
+            r = run_one(fc, spec, pats, extra, a.timeout)
             secs += r["secs"]
             if r["exit"] != 0:
                 break
