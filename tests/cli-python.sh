@@ -6,11 +6,7 @@
 . "$top_srcdir/tests/common.sh"
 set -e
 F=$FOLDCHECK
-PY=$(numpy_python) || true
-if [ -z "$PY" ]; then
-  echo "1..0 # SKIP python3-numpy is not installed"
-  exit 0
-fi
+need_numpy_python
 CL="$top_srcdir/examples/python/foldcheck_client.py"
 RUN="run --profile ci --cases 40 --quiet --threads 2"
 expect_exit 0 "the NumPy client passes every contract at fp32 bounds" -- \

@@ -46,6 +46,16 @@ numpy_python() {
   return 1
 }
 
+# need_numpy_python: sets PY to numpy_python's answer; without one, prints
+# a TAP skip plan (1..0, which automake counts as SKIP) and exits 0.
+need_numpy_python() {
+  PY=$(numpy_python) || true
+  if [ -z "$PY" ]; then
+    echo "1..0 # SKIP python3-numpy is not installed"
+    exit 0
+  fi
+}
+
 done_testing() {
   echo "1..$tap_n"
   [ "$tap_failed" -eq 0 ]

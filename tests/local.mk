@@ -62,3 +62,7 @@ EXTRA_DIST += tests/cli-families-kernels.sh
 # tests/large.mk and the bf16-storage test plugin).
 TESTS += tests/cli-fold-kernels.sh
 EXTRA_DIST += tests/cli-fold-kernels.sh
+## Issue 16: realistic bugs written as an exec client (NumPy), caught by the
+## property that owns each; tests/catch_table.py measures plugins and exec.
+TESTS += tests/cli-exec-bugs.sh
+EXTRA_DIST += tests/cli-exec-bugs.sh tests/catch_table.py
