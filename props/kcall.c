@@ -95,8 +95,11 @@ int fc_kx_call(fc_check_result *r, fc_kx *k, fc_kcall *c, double *const *dec,
     fc_check_kernel_failed(r, "%s (call %d)", why, ncall);
     return rc;
   }
-  if (rc != FC_OK)
+  if (rc != FC_OK) {
+    if (why[0] != '\0') /* the run's error says why (a failed restart) */
+      snprintf(r->note, sizeof r->note, "%s", why);
     return rc;
+  }
   for (size_t i = 0; i < c->nout && dec[i]; i++) {
     if (i == 0)
       fc_fmt_decode(dec[i], k->a.storage, c->out[i], ndec[i]);

@@ -90,4 +90,22 @@ expect_exit 1 "--bug d64 is caught by commutant.large.rope_accuracy" -- \
   --kernels "exec:$PY $CL --bug d64"
 grep -q "s.d = 64  (dimension)" "$TMP/out" && r=0 || r=1
 ok $r "--bug d64: shrunk to head dim 64"
+
+# A kernel process that crashes and then cannot restart within
+# --kernel-timeout (a slow start on every restart): the crash seen in the
+# run is real, but a candidate that only met the failed restart is no
+# simpler failing case.  The property is an error saying so, never a
+# counterexample shrunk onto a case where the bug does not occur.
+cat > "$TMP/slow.sh" <<SLOW_EOF
+#!/bin/sh
+if [ -e "$TMP/started" ]; then sleep 4; fi
+touch "$TMP/started"
+exec $PY $CL --bug segv
+SLOW_EOF
+rm -f "$TMP/started"
+expect_exit 1 "a crash followed by a failed restart" -- $F run \
+  contract.attention_accuracy --profile ci --seed 1 --threads 1 \
+  --kernel-timeout 2 --shrink-steps 20 --no-db --kernels "exec:sh $TMP/slow.sh"
+grep -q "ERROR: case [0-9]* failed, but shrinking it failed: .*did not restart: kernel timed out" "$TMP/out" && r=0 || r=1
+ok $r "a failed restart is an error of the run, not a shrunk counterexample"
 done_testing

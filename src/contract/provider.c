@@ -561,6 +561,16 @@ int fc_kprov_call(fc_kprov *p, fc_kcall *c, char *why, size_t nwhy)
         rc = FC_EKERNEL;
       }
     }
+    /* A restart (after an earlier call crashed or timed out) that fails
+     * says nothing about THIS call's inputs: an error of the run, never a
+     * failing case, or the shrinker would adopt any candidate that merely
+     * met a slow restart and end on a case where the bug does not occur. */
+    if (rc == FC_EKERNEL) {
+      char tmp[160];
+      snprintf(tmp, sizeof tmp, "%s", why);
+      snprintf(why, nwhy, "the kernel process did not restart: %s", tmp);
+      rc = FC_EIO;
+    }
   }
   if (rc == FC_OK)
     rc = worker_call(p, w, c, why, nwhy);

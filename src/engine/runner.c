@@ -476,8 +476,12 @@ int fc_run_property_with(fc_prop_result *res, const fc_property *p,
       }
       if (o->rc != FC_OK) {
         res->status = FC_STATUS_ERROR;
-        snprintf(res->message, sizeof res->message,
-                 "case %ld: %s", i, fc_strerror(o->rc));
+        if (o->r.note[0] != '\0') /* the check's own account */
+          snprintf(res->message, sizeof res->message, "case %ld: %s: %s", i,
+                   fc_strerror(o->rc), o->r.note);
+        else
+          snprintf(res->message, sizeof res->message,
+                   "case %ld: %s", i, fc_strerror(o->rc));
         break;
       }
       if (o->discarded) {
@@ -528,9 +532,24 @@ int fc_run_property_with(fc_prop_result *res, const fc_property *p,
                              cfg, k);
     fail_seq = NULL;
     if (rc != FC_OK) {
+      /* An error of the run while shrinking (out of memory, a kernel
+       * process that no longer restarts): the failure seen in case
+       * fail_index is real but cannot be shown shrunk or replayed, so the
+       * property is an error saying so, and the partial counterexample
+       * goes (a report never carries one without its values). */
+      fc_counterexample *cx = res->cex;
       res->status = FC_STATUS_ERROR;
-      snprintf(res->message, sizeof res->message, "shrinking failed: %s",
-               fc_strerror(rc));
+      snprintf(res->message, sizeof res->message,
+               "case %ld failed, but shrinking it failed: %s%s%s", fail_index,
+               fc_strerror(rc), cx && cx->orig_check.note[0] ? ": " : "",
+               cx ? cx->orig_check.note : "");
+      if (cx) {
+        fc_case_free(cx->values);
+        free(cx->choices);
+        free(cx->token);
+        free(cx);
+        res->cex = NULL;
+      }
     } else if (cfg->db_dir != NULL && p->expect == FC_EXPECT_HOLDS) {
       char *json = NULL;
       int src = fc_replay_record_json(&json, p, res->cex, cfg, 1);

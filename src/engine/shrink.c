@@ -421,6 +421,7 @@ int fc_shrink(fc_counterexample *cex, uint64_t **seq, size_t *n, int level,
                               s.scratch, p, s.best, s.nbest, cfg, k, 1.0);
     free(rec);
     if (rc != FC_OK) {
+      cex->orig_check = s.best_r; /* its note says why (fc_run reports it) */
       fc_case_free(s.scratch);
       return rc;
     }
