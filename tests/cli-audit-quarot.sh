@@ -11,13 +11,7 @@
 set -e
 F=$FOLDCHECK
 A="--rewrite-arith f64"   # the fixture rotates in float64, as QuaRot does
-PY=$(numpy_python) || true
-if [ -z "$PY" ]; then
-  echo "cli-audit-quarot.sh: SKIPPED: needs a python3 with numpy" \
-       "(Debian python3-numpy) for its fixtures" >&2
-  echo "1..0 # SKIP python3 with numpy (Debian python3-numpy) is needed"
-  exit 0
-fi
+need_numpy_python
 MK="$PY $top_srcdir/tests/mkckpt_quarot.py"
 
 # case SCENARIO EXIT STREAM VERDICTS [GREP [AUDIT OPTIONS]]: the forward

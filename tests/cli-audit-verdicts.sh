@@ -36,13 +36,7 @@
 #   ANGLE    the plane mixing's angle (rad) or -
 . "$top_srcdir/tests/common.sh"
 set -e
-PY=$(numpy_python) || true
-if [ -z "$PY" ]; then
-  echo "cli-audit-verdicts.sh: SKIPPED: no python3 with numpy (Debian" \
-       "python3-numpy) for the fixtures and the float64 forward pass" >&2
-  echo "1..0 # SKIP python3 with numpy (Debian python3-numpy) is needed"
-  exit 0
-fi
+need_numpy_python
 MK="$PY $top_srcdir/tests/mkckpt_bias.py"
 F=$FOLDCHECK
 A="--rewrite-arith f64"   # the fixtures form R W in double

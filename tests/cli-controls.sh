@@ -13,10 +13,7 @@
 . "$top_srcdir/tests/common.sh"
 set -e
 F=$FOLDCHECK
-FOLDCHECK_KERNEL_HOST="$top_builddir/foldcheck-kernel-host"
-export FOLDCHECK_KERNEL_HOST
-EX="$top_builddir/examples/plugin/.libs/libfcexample.so"
-BF="$top_builddir/tests/plugins/.libs/libbf16store.so"
+plugin_env
 RUN="run --profile ci --threads 2 --shrink-steps 40"
 FOLD=contract.fold_noncommuting
 ALLOC=contract.allocator_exact

@@ -14,10 +14,7 @@
 . "$top_srcdir/tests/common.sh"
 set -e
 F=$FOLDCHECK
-FOLDCHECK_KERNEL_HOST="$top_builddir/foldcheck-kernel-host"
-export FOLDCHECK_KERNEL_HOST
-EX="$top_builddir/examples/plugin/.libs/libfcexample.so"
-BF="$top_builddir/tests/plugins/.libs/libbf16store.so"
+plugin_env
 lib() { echo "$top_builddir/examples/plugin/.libs/libfcexample$1.so"; }
 RUN="run --profile ci --quiet --threads 2 --no-db"
 SEL="fold.folded_qkvo fold.multi.concat_projected fold.multi.shell gauge.attention_score_gauge_invariance fold.neg.noncommuting"

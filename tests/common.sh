@@ -51,9 +51,20 @@ numpy_python() {
 need_numpy_python() {
   PY=$(numpy_python) || true
   if [ -z "$PY" ]; then
-    echo "1..0 # SKIP python3-numpy is not installed"
+    echo "$(basename "$0"): SKIPPED: needs a python3 with NumPy" \
+         "(Debian python3-numpy)" >&2
+    echo "1..0 # SKIP python3 with numpy (Debian python3-numpy) is needed"
     exit 0
   fi
+}
+
+# plugin_env: the build tree's kernel host for plugin runs, EX the float32
+# example plugin and BF the bf16-storage test plugin.
+plugin_env() {
+  FOLDCHECK_KERNEL_HOST="$top_builddir/foldcheck-kernel-host"
+  export FOLDCHECK_KERNEL_HOST
+  EX="$top_builddir/examples/plugin/.libs/libfcexample.so"
+  BF="$top_builddir/tests/plugins/.libs/libbf16store.so"
 }
 
 done_testing() {
