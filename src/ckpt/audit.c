@@ -119,6 +119,8 @@ static int chol_inv(double *G, size_t d)
 typedef struct work {
   size_t d, n;
   double *G, *C, *Gi, *M, *P, *EP, *tmp;
+  double *Pinv; /* G^-1 of the last fit (d x d) */
+  double *rss;  /* the last fit's residual sum of squares per row (d) */
 } work;
 
 static int work_init(work *w, size_t d, size_t n)
@@ -132,7 +134,12 @@ static int work_init(work *w, size_t d, size_t n)
   w->P = malloc(d * d * sizeof(double));
   w->EP = malloc(d * d * sizeof(double));
   w->tmp = malloc((d * n > d * d ? d * n : d * d) * sizeof(double));
-  return w->G && w->C && w->Gi && w->P && w->EP && w->tmp ? 0 : -1;
+  w->Pinv = malloc(d * d * sizeof(double));
+  w->rss = malloc(d * sizeof(double));
+  return w->G && w->C && w->Gi && w->P && w->EP && w->tmp && w->Pinv &&
+                 w->rss
+             ? 0
+             : -1;
 }
 
 static void work_clear(work *w)
@@ -143,6 +150,8 @@ static void work_clear(work *w)
   free(w->P);
   free(w->EP);
   free(w->tmp);
+  free(w->Pinv);
+  free(w->rss);
 }
 
 /* Fit Y = M X (X, Y: d x n with leading dimension ld); M (d x d) out.
@@ -153,6 +162,8 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
 {
   size_t d = w->d, n = w->n;
   memset(f, 0, sizeof *f);
+  f->blk_tol = INFINITY; /* the plane test: commutant() */
+  f->blk_floor = 2 * atan(1.0);
   cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)d, (int)n, 1.0,
               X, (int)ld, 0.0, w->G, (int)d);
   for (size_t i = 0; i < d; i++)
@@ -180,6 +191,7 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
   double tr = 0;
   for (size_t i = 0; i < d; i++)
     tr += w->P[i * d + i];
+  memcpy(w->Pinv, w->P, d * d * sizeof(double));
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)d,
               (int)d, 1.0, w->C, (int)d, w->P, (int)d, 0.0, M, (int)d);
   double nM = frob(M, d * d);
@@ -197,7 +209,14 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
     memcpy(w->tmp + i * n, Y + i * ld, n * sizeof(double));
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)n,
               (int)d, -1.0, M, (int)d, X, (int)ld, 1.0, w->tmp, (int)n);
-  double res = frob(w->tmp, d * n);
+  double res = 0;
+  for (size_t i = 0; i < d; i++) {
+    w->rss[i] = 0;
+    for (size_t k = 0; k < n; k++)
+      w->rss[i] += w->tmp[i * n + k] * w->tmp[i * n + k];
+    res += w->rss[i];
+  }
+  res = sqrt(res);
   double res_tol = f->efro + gam((double)d, U_D) * nM * nX + comp * nX;
   /* The noise the data show (thresholds from the data): the residual
    * r = Y - M^ X = E (I - P_X) holds n - d of the n dimensions of each row
@@ -216,7 +235,102 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
   f->orth_tol = 2 * f->delta + f->delta * f->delta + gam((double)d, U_D) * nM * nM;
 }
 
-/* Distance to the commutant and the offending plane pairs. */
+/* ------------------------------------------------- the plane-pair test
+ *
+ * The Frobenius distance ||M^ - Pc(M^)||_F sums the noise of all d^2
+ * entries, so a mixing of two planes, which moves only the 8 entries of
+ * their two off-diagonal blocks, must exceed noise spread over d^2
+ * entries: at d = 128 in BF16 it sees 7e-3 rad and no less.  The plane
+ * test looks at each block between two planes i < j of distinct
+ * frequencies (rel 0: the commutant is 0 there, so the block of M^ is all
+ * deviation) against the noise of exactly those entries.
+ *
+ * Noise model (the data's, as for the Frobenius threshold): row r of E =
+ * Y - M X holds rounding errors spread evenly, variance s_r^2, rows
+ * independent.  Then row r of M^ - M = E_r X^+ has covariance s_r^2 G^-1,
+ * and the residual Y_r - M^_r X = E_r (I - P_X) has expected squared norm
+ * s_r^2 (n - d).  Summed over n columns, each entry of M^ - M is a sum of
+ * n independent small terms: Gaussian to high accuracy.  For one block,
+ * each of its 4 rows r contributes the whitened square
+ *   S_r = v^T (s_r^2 G^-1[c, c])^-1 v,  v = (M^[r, c1], M^[r, c2]),
+ * c = the two coordinates of the other plane; under H0 the block's
+ * S = sum S_r is chi^2 with 8 degrees of freedom.
+ *
+ * Thresholds (Laurent and Massart, Ann. Statist. 28 (2000), Lemma 1: for
+ * chi^2_k, P(X >= k + 2 sqrt(k x) + 2 x) <= e^-x and
+ * P(X <= k - 2 sqrt(k x)) <= e^-x), for a false flag probability of at
+ * most FC_AUDIT_ALPHA per fitted map:
+ *   s_r^2 is replaced by its upper confidence bound rss_r / (k - 2 sqrt(k
+ *   x1)), k = n - d, x1 = ln(2 d / alpha) (all d rows at once);
+ *   a block is flagged when S > 8 + 2 sqrt(8 x2) + 2 x2, x2 = ln(2 B /
+ *   alpha), B the number of blocks tested.
+ * The test is off (blk_tol +inf; the Frobenius test decides alone) when
+ * k - 2 sqrt(k x1) < k / 2: too few columns to measure each row's noise.
+ * At d = 128, n = 4096: x2 = 28.3, threshold 94.6; blk_floor below. */
+#define FC_AUDIT_ALPHA 1e-9
+
+static double chi2_upper(double k, double x) { return k + 2 * sqrt(k * x) + 2 * x; }
+static double chi2_lower(double k, double x) { return k - 2 * sqrt(k * x); }
+
+/* S_r for row r of M and the coordinates c1, c2 (P = G^-1, var = s_r^2). */
+static double whitened(const double *M, const double *P, size_t d, size_t r,
+                       size_t c1, size_t c2, double var)
+{
+  double p11 = P[c1 * d + c1], p22 = P[c2 * d + c2], p12 = P[c1 * d + c2];
+  double det = p11 * p22 - p12 * p12;
+  double v1 = M[r * d + c1], v2 = M[r * d + c2];
+  if (!(det > 0) || !(var > 0))
+    return INFINITY;
+  return (p22 * v1 * v1 - 2 * p12 * v1 * v2 + p11 * v2 * v2) / (det * var);
+}
+
+/* The largest eigenvalue of G^-1 restricted to the coordinates a, b. */
+static double lam2(const double *P, size_t d, size_t a, size_t b)
+{
+  double p11 = P[a * d + a], p22 = P[b * d + b], p12 = P[a * d + b];
+  double h = 0.5 * (p11 + p22), q = 0.5 * (p11 - p22);
+  return h + sqrt(q * q + p12 * p12);
+}
+
+/* Set up the plane test of fit f (w holds its G^-1 and residuals): the
+ * per-row variance bounds into var (d), f->blk_tol and f->blk_floor.
+ * Returns 0 when the test is off. */
+static int plane_test_init(fc_audit_fit *f, double *var, const work *w,
+                           const fc_schedule *s, const unsigned char *rel)
+{
+  size_t d = w->d, n = w->n, m = d / 2, nb = 0;
+  f->blk = 0;
+  f->blk_tol = INFINITY;
+  f->blk_floor = 2 * atan(1.0); /* pi / 2: nothing guaranteed */
+  if (!f->ok || n <= d)
+    return 0;
+  for (size_t i = 0; i < m; i++)
+    for (size_t j = i + 1; j < m; j++)
+      nb += rel[i * m + j] == 0;
+  double k = (double)(n - d);
+  double lo = chi2_lower(k, log(2.0 * (double)d / FC_AUDIT_ALPHA));
+  if (nb == 0 || !(lo >= k / 2))
+    return 0;
+  double vmax = 0, lmax = 0;
+  for (size_t r = 0; r < d; r++) {
+    var[r] = w->rss[r] / lo;
+    vmax = fmax(vmax, var[r]);
+  }
+  for (size_t i = 0; i < m; i++) {
+    size_t a, b;
+    fc_schedule_plane(&a, &b, s, i);
+    lmax = fmax(lmax, lam2(w->Pinv, d, a, b));
+  }
+  f->blk_tol = chi2_upper(8, log(2.0 * (double)nb / FC_AUDIT_ALPHA));
+  /* A Givens mixing by theta of coordinate a (plane i) and c (plane j)
+   * puts sin theta times a unit row of R into each of the two blocks
+   * (floor_rad below): S >= 2 sin^2 theta / (vmax lmax). */
+  f->blk_floor = asin(fmin(1, sqrt(f->blk_tol * vmax * lmax / 2)));
+  return 1;
+}
+
+/* Distance to the commutant, the plane test, and the offending plane
+ * pairs (hd, may be NULL). */
 static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
                       work *w, const fc_schedule *s, const unsigned char *rel)
 {
@@ -236,9 +350,11 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
   if (thr < tol)
     tol = thr;
   f->comm_tol = f->normM > 0 ? tol / f->normM : tol;
-  if (hd == NULL)
-    return;
-  hd->nplanes = 0;
+  /* w->EP is free again: the per-row variances of the plane test */
+  double *var = w->EP;
+  int ptest = plane_test_init(f, var, w, s, rel);
+  if (hd != NULL)
+    hd->nplanes = 0;
   /* block (i, j) and (j, i) together, for i <= j */
   for (size_t i = 0; i < m; i++)
     for (size_t j = i; j < m; j++) {
@@ -246,6 +362,15 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
       fc_schedule_plane(&ai, &bi, s, i);
       fc_schedule_plane(&aj, &bj, s, j);
       size_t ri[2] = {ai, bi}, rj[2] = {aj, bj};
+      double S = 0;
+      if (ptest && i != j && rel[i * m + j] == 0) {
+        for (int x = 0; x < 2; x++)
+          S += whitened(M, w->Pinv, d, ri[x], aj, bj, var[ri[x]]) +
+               whitened(M, w->Pinv, d, rj[x], ai, bi, var[rj[x]]);
+        f->blk = fmax(f->blk, S);
+      }
+      if (hd == NULL)
+        continue;
       double sq = 0;
       for (int x = 0; x < 2; x++)
         for (int y = 0; y < 2; y++) {
@@ -257,7 +382,7 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
           }
         }
       double nb = sqrt(sq);
-      if (!(nb > tol))
+      if (!(nb > tol) && !(S > f->blk_tol))
         continue;
       /* keep the 3 largest, sorted */
       int k;
@@ -283,6 +408,13 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
     }
 }
 
+/* 1 when fit f rejects "M commutes with RoPE": the Frobenius distance or
+ * a plane pair above its threshold. */
+static int off_commutant(const fc_audit_fit *f)
+{
+  return f->comm > f->comm_tol || f->blk > f->blk_tol;
+}
+
 /* The detection floor of one fit (audit.h, floor_rad): the smallest angle
  * theta of a Givens rotation G mixing one coordinate a of plane i with one
  * coordinate c of plane j (distinct frequencies), M = G R for a foldable R,
@@ -296,11 +428,12 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
  * and every theta with sqrt(2) sin theta > comm_tol ||M||_F is flagged:
  *   theta_floor = asin(min(1, comm_tol ||M||_F / sqrt 2)).
  * (comm_tol is relative to ||M||_F; R non-orthogonal, a score gauge, scales
- * both sides alike to first order.) */
+ * both sides alike to first order.)  The plane test flags down to its own
+ * blk_floor (plane_test_init); the floor is the smaller of the two. */
 static double floor_rad(const fc_audit_fit *f)
 {
   double t = f->normM > 0 ? f->comm_tol * f->normM : f->comm_tol;
-  return asin(fmin(1, t / sqrt(2)));
+  return fmin(asin(fmin(1, t / sqrt(2))), f->blk_floor);
 }
 
 /* ||Wo'_h A - Wo_h||_F (relative) and its bound. */
@@ -494,12 +627,21 @@ static void verdict(fc_audit_head *h, const fc_audit_group *g,
              "%.3g%s): scores change, folded or online; only the V/O fold is "
              "valid", h->gauge, h->gauge_tol,
              h->q.orth > h->q.orth_tol ? "; R_q not orthogonal" : "");
-  } else if (h->q.comm > h->q.comm_tol || g->k.comm > g->k.comm_tol) {
+  } else if (off_commutant(&h->q) || off_commutant(&g->k)) {
     h->verdict = FC_VERDICT_ONLINE;
-    int k = snprintf(r, rn, "%s, off the RoPE commutant by %.3g > %.3g: apply "
-                     "online after RoPE (F6 b); planes",
-                     h->q.orth <= h->q.orth_tol ? "orthogonal" : "score gauge",
-                     h->q.comm, h->q.comm_tol);
+    const fc_audit_fit *f = off_commutant(&h->q) ? &h->q : &g->k;
+    int k = f->comm > f->comm_tol
+                ? snprintf(r, rn, "%s, off the RoPE commutant by %.3g > %.3g: "
+                           "apply online after RoPE (F6 b); planes",
+                           h->q.orth <= h->q.orth_tol ? "orthogonal"
+                                                      : "score gauge",
+                           f->comm, f->comm_tol)
+                : snprintf(r, rn, "%s, a plane pair off the RoPE commutant "
+                           "(noise-whitened %.3g > %.3g): apply online after "
+                           "RoPE (F6 b); planes",
+                           h->q.orth <= h->q.orth_tol ? "orthogonal"
+                                                      : "score gauge",
+                           f->blk, f->blk_tol);
     for (int i = 0; i < h->nplanes && k > 0 && (size_t)k < rn; i++)
       k += snprintf(r + k, rn - (size_t)k, " %d-%d", h->plane_i[i],
                     h->plane_j[i]);
