@@ -60,8 +60,6 @@
  * that are not spread evenly. */
 #define FC_AUDIT_NOISE_K 3.0
 
-static double gam(double n, double u) { return n * u / (1 - n * u); }
-
 const char *fc_verdict_name(fc_verdict v)
 {
   switch (v) {
@@ -72,14 +70,6 @@ const char *fc_verdict_name(fc_verdict v)
   case FC_VERDICT_PRUNED: return "pruned";
   }
   return "?";
-}
-
-static double frob(const double *a, size_t n)
-{
-  double s = 0;
-  for (size_t i = 0; i < n; i++)
-    s += a[i] * a[i];
-  return sqrt(s);
 }
 
 /* LAPACK (OpenBLAS exports it): Cholesky and the inverse of a triangle. */
@@ -169,7 +159,7 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
   for (size_t i = 0; i < d; i++)
     for (size_t j = i + 1; j < d; j++)
       w->G[i * d + j] = w->G[j * d + i];
-  double nG = frob(w->G, d * d), nX2 = 0, nY2 = 0;
+  double nG = fc_ck_frob(w->G, d * d), nX2 = 0, nY2 = 0;
   for (size_t i = 0; i < d; i++) {
     nX2 += w->G[i * d + i];
     for (size_t k = 0; k < n; k++)
@@ -194,14 +184,14 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
   memcpy(w->Pinv, w->P, d * d * sizeof(double));
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)d,
               (int)d, 1.0, w->C, (int)d, w->P, (int)d, 0.0, M, (int)d);
-  double nM = frob(M, d * d);
+  double nM = fc_ck_frob(M, d * d);
   f->normM = nM;
   /* e_F and delta (header comment) */
-  double gd_c = gam((double)d, u_c);
+  double gd_c = fc_ck_gam((double)d, u_c);
   f->efro = u_s * nY + eta_s * sqrt((double)d * (double)n) +
             (1 + u_s) * gd_c * nM * nX;
-  double comp = tr * gam((double)n, U_D) * (nM * nX2 + nY * nX) +
-                gam(3.0 * (double)d, U_D) * nG * tr * nM;
+  double comp = tr * fc_ck_gam((double)n, U_D) * (nM * nX2 + nY * nX) +
+                fc_ck_gam(3.0 * (double)d, U_D) * nG * tr * nM;
   f->delta = f->efro * sqrt(tr) + comp;
   f->comp = comp;
   /* residual Y - M X */
@@ -217,7 +207,7 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
     res += w->rss[i];
   }
   res = sqrt(res);
-  double res_tol = f->efro + gam((double)d, U_D) * nM * nX + comp * nX;
+  double res_tol = f->efro + fc_ck_gam((double)d, U_D) * nM * nX + comp * nX;
   /* The noise the data show (thresholds from the data): the residual
    * r = Y - M^ X = E (I - P_X) holds n - d of the n dimensions of each row
    * of E; for rounding errors spread evenly (independent entries of
@@ -231,8 +221,8 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
               1.0, M, (int)d, M, (int)d, 0.0, w->P, (int)d);
   for (size_t i = 0; i < d; i++)
     w->P[i * d + i] -= 1;
-  f->orth = frob(w->P, d * d);
-  f->orth_tol = 2 * f->delta + f->delta * f->delta + gam((double)d, U_D) * nM * nM;
+  f->orth = fc_ck_frob(w->P, d * d);
+  f->orth_tol = 2 * f->delta + f->delta * f->delta + fc_ck_gam((double)d, U_D) * nM * nM;
 }
 
 /* ------------------------------------------------- the plane-pair test
@@ -338,8 +328,8 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
   fc_kernels_reference()->rope->project(w->P, w->EP, M, s, rel);
   for (size_t i = 0; i < d * d; i++)
     w->tmp[i] = M[i] - w->P[i];
-  double dist = frob(w->tmp, d * d);
-  double pe = frob(w->EP, d * d) + U_D * f->normM;
+  double dist = fc_ck_frob(w->tmp, d * d);
+  double pe = fc_ck_frob(w->EP, d * d) + U_D * f->normM;
   double tol = f->delta + pe;
   f->comm = f->normM > 0 ? dist / f->normM : dist;
   f->comm_bound = f->normM > 0 ? tol / f->normM : tol;
@@ -446,18 +436,18 @@ static void compensation(fc_audit_head *hd, const double *wo,
   /* tmp = Wo_h (n x d), then tmp = Wo'_h A - tmp */
   for (size_t r = 0; r < n; r++)
     memcpy(w->tmp + r * d, wo + r * ldo, d * sizeof(double));
-  double nWo = frob(w->tmp, n * d), nWo2 = 0;
+  double nWo = fc_ck_frob(w->tmp, n * d), nWo2 = 0;
   for (size_t r = 0; r < n; r++)
     for (size_t c = 0; c < d; c++)
       nWo2 += wo2[r * ldo + c] * wo2[r * ldo + c];
   nWo2 = sqrt(nWo2);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d,
               (int)d, 1.0, wo2, (int)ldo, A, (int)d, -1.0, w->tmp, (int)d);
-  double r = frob(w->tmp, n * d);
+  double r = fc_ck_frob(w->tmp, n * d);
   double nA = g->v.normM, dv = g->v.delta;
   hd->eo = u_s * nWo2 + eta_s * sqrt((double)n * (double)d) +
-           gam((double)d, u_c) * nWo * g->inv_fro;
-  double tol = hd->eo * (nA + dv) + nWo2 * dv + gam((double)d, U_D) * nWo2 * nA;
+           fc_ck_gam((double)d, u_c) * nWo * g->inv_fro;
+  double tol = hd->eo * (nA + dv) + nWo2 * dv + fc_ck_gam((double)d, U_D) * nWo2 * nA;
   hd->comp = nWo > 0 ? r / nWo : r;
   hd->comp_tol = nWo > 0 ? tol / nWo : tol;
 }
@@ -489,7 +479,7 @@ static void bias_check(fc_audit_bias *b, const double *M, double normM,
                        size_t len, double u_s, double eta_s, double u_c,
                        double *tmp)
 {
-  double nb0 = frob(b0, len), nb1 = frob(b1, len);
+  double nb0 = fc_ck_frob(b0, len), nb1 = fc_ck_frob(b1, len);
   memcpy(tmp, b1, len * sizeof *tmp);
   if (M)
     cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)len, (int)len, -1.0, M,
@@ -497,12 +487,12 @@ static void bias_check(fc_audit_bias *b, const double *M, double normM,
   else
     for (size_t i = 0; i < len; i++)
       tmp[i] -= b0[i];
-  b->diff = frob(tmp, len);
+  b->diff = fc_ck_frob(tmp, len);
   b->norm = nb0;
   b->efro = u_s * nb1 + eta_s * sqrt((double)len);
   if (M)
-    b->efro += (1 + u_s) * gam((double)len, u_c) * normM * nb0;
-  b->tol = b->efro + (M ? (delta + gam((double)len, U_D) * normM) * nb0 : 0);
+    b->efro += (1 + u_s) * fc_ck_gam((double)len, u_c) * normM * nb0;
+  b->tol = b->efro + (M ? (delta + fc_ck_gam((double)len, U_D) * normM) * nb0 : 0);
 }
 
 static int bias_bad(const fc_audit_bias *b)
@@ -820,7 +810,7 @@ static int mp_forward(fc_mp_attn *w, fc_mp_emat *m, const cert_in *ci,
 
 static double vnorm(const double *a, size_t n)
 {
-  return frob(a, n);
+  return fc_ck_frob(a, n);
 }
 
 /* ||value|| of an oracle row plus its error 2^-P ||E||: an upper bound on
@@ -852,7 +842,7 @@ static double pert(const cert_map *cm, const double *W, const double *W2,
   cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, -1.0, cm->M,
               (int)d, qh, 1, 1.0, a, 1);
   double na = vnorm(a, d), nq = vnorm(qh, d), nu = vnorm(u, d);
-  double gn = gam((double)dm, U_D), gd = gam((double)d, U_D);
+  double gn = fc_ck_gam((double)dm, U_D), gd = fc_ck_gam((double)d, U_D);
   double ea = gn * (cm->nW2 + cm->nM * cm->nW) * nx * (1 + gd) +
               gd * cm->nM * nq + U_D * na;
   /* L^-1 u (lower triangular) */
@@ -871,7 +861,7 @@ static double spec_bound(const double *W, size_t rows, size_t d, size_t ld,
 {
   cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d,
               (int)rows, 1.0, W, (int)ld, W, (int)ld, 0.0, S, (int)d);
-  double nS = frob(S, d * d), tr = 0;
+  double nS = fc_ck_frob(S, d * d), tr = 0;
   for (size_t i = 0; i < d; i++)
     tr += S[i * d + i];
   if (!(nS > 0))
@@ -883,9 +873,9 @@ static double spec_bound(const double *W, size_t rows, size_t d, size_t ld,
                 (int)d, 1.0, S, (int)d, S, (int)d, 0.0, B, (int)d);
     memcpy(S, B, d * d * sizeof *S);
   }
-  double lam = pow(frob(S, d * d), 1.0 / 8) * nS *
-               (1 + 16 * (double)d * (gam((double)rows, U_D) +
-                                      gam((double)d, U_D)));
+  double lam = pow(fc_ck_frob(S, d * d), 1.0 / 8) * nS *
+               (1 + 16 * (double)d * (fc_ck_gam((double)rows, U_D) +
+                                      fc_ck_gam((double)d, U_D)));
   return sqrt(fmin(lam, tr)); /* tr S = ||W||_F^2 */
 }
 
@@ -919,11 +909,11 @@ static int cert_map_set(cert_map *cm, const fc_audit_fit *f, double eb,
       aX[i * n + j] = fabs(W[i * dm + j]);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)n,
               (int)d, 1.0, aM, (int)d, aX, (int)n, 0.0, P, (int)n);
-  double nabs = frob(P, d * n) * (1 + gam((double)(d + n), U_D));
+  double nabs = fc_ck_frob(P, d * n) * (1 + fc_ck_gam((double)(d + n), U_D));
   free(aM);
   free(aX);
   free(P);
-  double gc = (1 + us) * gam((double)d, uc);
+  double gc = (1 + us) * fc_ck_gam((double)d, uc);
   cm->M = M;
   cm->Li = Li;
   cm->ef = f->efro - gc * fmax(0, f->normM * sqrt(s) - nabs);
@@ -931,9 +921,9 @@ static int cert_map_set(cert_map *cm, const fc_audit_fit *f, double eb,
   cm->delta = f->delta;
   cm->allow = f->efro + eb;
   cm->nW = sqrt(s);
-  cm->nW2 = frob(W2, d * dm);
+  cm->nW2 = fc_ck_frob(W2, d * dm);
   cm->nM = f->normM;
-  cm->nLi = frob(Li, d * d);
+  cm->nLi = fc_ck_frob(Li, d * d);
   return FC_OK;
 }
 
@@ -1065,7 +1055,7 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
     for (size_t i = 0; dm > n && i < d; i++)
       bv += ci->wv[i * dm + n] * ci->wv[i * dm + n];
     bv = sqrt(bv);
-    double gn = gam((double)(G * d), U_D), gd = gam((double)d, U_D);
+    double gn = fc_ck_gam((double)(G * d), U_D), gd = fc_ck_gam((double)d, U_D);
     double dvmax = 0, vmax = 0;
     for (size_t t = 0; t < T; t++) {
       dvmax = fmax(dvmax, dv[t]);
@@ -1181,13 +1171,6 @@ void fc_audit_clear(fc_audit *a)
   memset(a, 0, sizeof *a);
 }
 
-static double now_s(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* The F4/F5 fold of a rotation file, in double: per KV group g (and its
  * query heads) Wq' = R_g Wq, Wk' = R_g Wk, Wv' = R_g Wv, Wo'_h = Wo_h R_g^T;
  * biases bq' = R_g bq, bk' = R_g bk, bv' = R_g bv, bo' = bo.  Stored as
@@ -1248,8 +1231,8 @@ static int rotation_defect(fc_audit *a, double *slack, const fc_audit_opts *o,
                 (int)d, 1.0, R, (int)d, R, (int)d, 0.0, P, (int)d);
     for (size_t i = 0; i < d; i++)
       P[i * d + i] -= 1;
-    double eps = frob(P, d * d), nR = frob(R, d * d), u = o->rotation_u;
-    double tol = 2 * u * nR + u * u * nR * nR + gam((double)d, U_D) * nR * nR;
+    double eps = fc_ck_frob(P, d * d), nR = fc_ck_frob(R, d * d), u = o->rotation_u;
+    double tol = 2 * u * nR + u * u * nR * nR + fc_ck_gam((double)d, U_D) * nR * nR;
     eps_max = fmax(eps_max, eps);
     slack[k] = eps <= tol ? eps : 0;
     slack[nm + k] = eps;
@@ -1271,7 +1254,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
 {
   memset(a, 0, sizeof *a);
   a->stream = o->stream;
-  double t0 = now_s();
+  double t0 = fc_ck_now();
   const fc_ckpt_config *c1 = fc_ckpt_config_get(orig),
                        *c2 = rew ? fc_ckpt_config_get(rew) : c1;
   if (rew == NULL && o->rotation == NULL)
@@ -1523,10 +1506,10 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
                   (int)d);
       for (size_t i = 0; i < d; i++)
         wk.P[i * d + i] -= 1;
-      hd->gauge = frob(wk.P, d * d);
+      hd->gauge = fc_ck_frob(wk.P, d * d);
       double dq = hd->q.delta, dk = grp[g].k.delta;
       hd->gauge_tol = dq * (grp[g].k.normM + dk) + (hd->q.normM + dq) * dk +
-                      dq * dk + gam((double)d, U_D) * hd->q.normM * grp[g].k.normM +
+                      dq * dk + fc_ck_gam((double)d, U_D) * hd->q.normM * grp[g].k.normM +
                       slack;
       if (grp[g].v_invertible) {
         compensation(hd, w[3] + h * d, w[7] + h * d, H * d, A + g * d * d,
@@ -1549,7 +1532,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
         for (size_t r = 0; r < n; r++)
           for (size_t cc = 0; cc < d; cc++)
             so += w[3][r * H * d + h * d + cc] * w[3][r * H * d + h * d + cc];
-        hd->q.efro += e1 * frob(w[0] + h * d * n, d * n);
+        hd->q.efro += e1 * fc_ck_frob(w[0] + h * d * n, d * n);
         hd->eo += e1 * sqrt(so);
         hd->bq.efro += e1 * hd->bq.norm;
       }
@@ -1574,7 +1557,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
     if (o->progress && o->progress_cb) {
       char what[64];
       snprintf(what, sizeof what, "layer %zu checked", l);
-      o->progress_cb(o->progress_arg, ++pdone, ptotal, now_s() - t0, what);
+      o->progress_cb(o->progress_arg, ++pdone, ptotal, fc_ck_now() - t0, what);
     }
     if (o->cases > 0 && certl[l]) {
       int qkvb = (bp1 | bp2) & (FC_BIAS_Q | FC_BIAS_K | FC_BIAS_V);
@@ -1658,7 +1641,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
                       slice[0], slice[1], slice[2], wo1,
                       slice[3], slice[4], slice[5], wo2,
                       cmq, {0}, {0}, tolo, sg,
-                      frob(wo1, nout * Gq * d), frob(wo2, nout * Gq * d),
+                      fc_ck_frob(wo1, nout * Gq * d), fc_ck_frob(wo2, nout * Gq * d),
                       (bp1 | bp2) & FC_BIAS_O ? bo1 : NULL,
                       (bp1 | bp2) & FC_BIAS_O ? bo2 : NULL, G->bo.efro, s,
                       NULL, NULL, NULL, NULL};
@@ -1710,7 +1693,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
         if (o->progress && o->progress_cb) {
           char what[64];
           snprintf(what, sizeof what, "layer %zu group %zu certified", l, g);
-          o->progress_cb(o->progress_arg, ++pdone, ptotal, now_s() - t0,
+          o->progress_cb(o->progress_arg, ++pdone, ptotal, fc_ck_now() - t0,
                          what);
         }
       }
@@ -1738,7 +1721,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
   free(certl);
   work_clear(&wk);
   free(rel);
-  a->seconds = now_s() - t0;
+  a->seconds = fc_ck_now() - t0;
   a->interrupted = o->stop != NULL && *o->stop != 0;
   return rc;
 }
