@@ -24,18 +24,26 @@
  * A product or sum whose operands are all exactly 0 (magnitude and error
  * both 0) is exactly 0; the dot bounds count only the other terms.
  *
- * Each bound is evaluated in double from nonnegative terms with fewer than
- * 64 roundings along any path, so the computed value is at least (1 -
- * 2^-53)^64 > 1 - 2^-46 times its exact value; LIN_SAFE (1 + 2^-40) on
- * every bound and every magnitude this file returns covers that.  The
- * magnitudes of sin and cos come from MPFR (sinpi_mag) with a relative
- * error below 2^-250, folded into the same factor.  No factor is tuned. */
+ * Each bound and magnitude is evaluated in double from nonnegative terms
+ * with fewer than 64 roundings along any path, so the computed value is at
+ * least (1 - 2^-53)^64 > 1 - 2^-46 times its exact value, less at most 64
+ * half-ulps of the subnormal range (2^-1075 each) where the evaluation
+ * underflows.  up() multiplies by 1 + 2^-40 and adds 2^-1068 = 64 2^-1074,
+ * which covers both; an exactly zero value (every operand exactly 0) stays
+ * 0.  The magnitudes of sin and cos come from MPFR (sinpi_mag) with a
+ * relative error below 2^-250, folded into the same factor.  No factor is
+ * tuned. */
 #include <math.h>
 #include <mpfr.h>
 #include <stddef.h>
 #include "bounds/bounds.h"
 
-#define LIN_SAFE(x) ((x) * (1.0 + 0x1p-40))
+/* The harness's own rounding of a bound or magnitude x (see above); x is
+ * exactly 0 when !nonzero. */
+static double up(double x, int nonzero)
+{
+  return nonzero ? x * (1.0 + 0x1p-40) + 0x1p-1068 : 0.0;
+}
 
 /* Precision holding t, 2 t + 1/2 and t1 -/+ t2 exactly for any doubles:
  * their bits span at most 2^1025 .. 2^-1074, 2100 bits. */
@@ -57,8 +65,8 @@ static int zero_op(double m, double e) { return m == 0 && e == 0; }
  * 1-Lipschitz, so |sin v - sin(pi r)| <= 2^-255 |pi r| <= 2^-255 (pi/2)
  * |sin(pi r)| (|sin x| >= 2|x|/pi on |x| <= pi/2); with the rounding of sin
  * (2^-256 relative) |sin(pi r)| <= |fl(sin v)| (1 + 2^-252).  The result,
- * rounded up to double, is then multiplied by (1 + 2^-40) in the caller's
- * LIN_SAFE, which covers the factor (1 + 2^-252). */
+ * rounded up to double, goes through the caller's up(), whose factor
+ * (1 + 2^-40) covers the (1 + 2^-252). */
 static double sinpi_mag(mpfr_t h)
 {
   mpfr_t one, r, v;
@@ -105,15 +113,16 @@ double fc_bnd_lin_mul(int f, double am, double ea, double bm, double eb)
   if (zero_op(am, ea) || zero_op(bm, eb))
     return 0.0;
   const double u = fc_fmt_u(f), eta = fc_fmt_eta(f);
-  return LIN_SAFE(am * eb + bm * ea + ea * eb + u * (am + ea) * (bm + eb)
-                  + 0.5 * eta);
+  return up(am * eb + bm * ea + ea * eb + u * (am + ea) * (bm + eb)
+                + 0.5 * eta, 1);
 }
 
 /* fl(a^ +- b^) against a* +- b*:  ea + eb + u |a^ +- b^|
  *   <= ea + eb + u (am + ea + bm + eb). */
 double fc_bnd_lin_add(int f, double am, double ea, double bm, double eb)
 {
-  return LIN_SAFE(ea + eb + fc_fmt_u(f) * (am + ea + bm + eb));
+  return up(ea + eb + fc_fmt_u(f) * (am + ea + bm + eb),
+            !zero_op(am, ea) || !zero_op(bm, eb));
 }
 
 /* ---------------------------------------------------------------- dot */
@@ -139,7 +148,7 @@ double fc_bnd_lin_dot(int f, size_t n, const double *xm, const double *ex,
   if (k == 0)
     return 0.0;
   const double g = fc_fmt_gamma(f, k);
-  return LIN_SAFE(g * mag + (1.0 + g) * k * 0.5 * fc_fmt_eta(f) + prop);
+  return up(g * mag + (1.0 + g) * k * 0.5 * fc_fmt_eta(f) + prop, 1);
 }
 
 /* --------------------------------------------------------------- mul2 */
@@ -159,7 +168,9 @@ void fc_bnd_lin_mul2(int f, double EC[4], double CM[4], const double AM[4],
       if (EC)
         EC[2 * i + j] = fc_bnd_lin_dot(f, 2, xm, ex, ym, ey);
       if (CM)
-        CM[2 * i + j] = LIN_SAFE(xm[0] * ym[0] + xm[1] * ym[1]);
+        CM[2 * i + j] = up(xm[0] * ym[0] + xm[1] * ym[1],
+                           (xm[0] != 0 && ym[0] != 0)
+                               || (xm[1] != 0 && ym[1] != 0));
     }
 }
 
@@ -171,7 +182,7 @@ static void diff2(int f, double E[4], double M[4], const double PM[4],
 {
   for (int k = 0; k < 4; k++) {
     const double e = fc_bnd_lin_add(f, PM[k], EP[k], QM[k], EQ[k]);
-    const double m = LIN_SAFE(PM[k] + QM[k]);
+    const double m = up(PM[k] + QM[k], PM[k] != 0 || QM[k] != 0);
     if (E)
       E[k] = e;
     if (M)
@@ -197,7 +208,8 @@ void fc_bnd_lin_comm2(int f, double EC[4], double CM[4], const double AM[4],
 /* R = Rot(2 pi t) as the kernel forms it: c2 = fl_f(2 pi) = 2 pi (1 + d0),
  * w = fl(c2 t) = 2 pi t (1 + d0)(1 + d1) + h1, so
  *   |w - 2 pi t| <= gamma_2 |2 pi t| + eta/2 =: ew   (0 when t = 0: w = 0),
- * |2 pi t| <= fl(2 pi_d |t|)(1 + 2u) (pi_d = fl_64(pi) < pi (1 + 2^-53)).
+ * |2 pi t| <= fl(2 pi_d |t|)(1 + 2u) (1 + 2^-51) (pi_d = fl_64(pi), pi <=
+ * pi_d (1 + 2^-53), two roundings); up()'s factor covers the (1 + 2^-51).
  * Then s = sin(w): by the mean value theorem |sin w - sin 2 pi t| <= ew
  * |cos xi| with |cos xi| <= min(1, cm + ew), cm >= |cos 2 pi t|; the
  * library adds 2u |sin w| + eta <= 2u (sm + ew) + eta:
@@ -211,13 +223,11 @@ void fc_bnd_lin_rot(int f, double ER[4], double RM[4], double t)
   sincos_mag(&sm, &cm, t);
   const double w = 2.0 * 0x1.921fb54442d18p+1 * fabs(t) * (1.0 + 2.0 * u);
   const double ew = t == 0 ? 0.0 : fc_fmt_gamma(f, 2.0) * w + 0.5 * eta;
-  const double es = LIN_SAFE(ew * fmin(1.0, cm + ew) + 2.0 * u * (sm + ew)
-                             + eta);
-  const double ec = LIN_SAFE(ew * fmin(1.0, sm + ew) + 2.0 * u * (cm + ew)
-                             + eta);
+  const double es = up(ew * fmin(1.0, cm + ew) + 2.0 * u * (sm + ew) + eta, 1);
+  const double ec = up(ew * fmin(1.0, sm + ew) + 2.0 * u * (cm + ew) + eta, 1);
   const double e[4] = {ec, es, es, ec};
-  const double m[4] = {LIN_SAFE(cm), LIN_SAFE(sm), LIN_SAFE(sm),
-                       LIN_SAFE(cm)};
+  const double m[4] = {up(cm, cm != 0), up(sm, sm != 0), up(sm, sm != 0),
+                       up(cm, cm != 0)};
   for (int k = 0; k < 4; k++) {
     if (ER)
       ER[k] = e[k];
@@ -268,9 +278,9 @@ void fc_bnd_lin_sigmas(int f, double esig[2], double sigm[2], double t1,
     const double a = 0x1.921fb54442d18p+1 * fabs(hd) * (1.0 + 2.0 * u);
     const double ea = hd == 0 ? 0.0 : fc_fmt_gamma(f, 3.0) * a + 0.5 * eta;
     if (esig)
-      esig[k] = LIN_SAFE(2.0 * (ea + 2.0 * u * (sm + ea) + eta));
+      esig[k] = up(2.0 * (ea + 2.0 * u * (sm + ea) + eta), 1);
     if (sigm)
-      sigm[k] = LIN_SAFE(2.0 * sm);
+      sigm[k] = up(2.0 * sm, sm != 0);
   }
   mpfr_clear(h);
 }
@@ -289,14 +299,12 @@ void fc_bnd_lin_decomp(int f, double E[4], double M[4], const double RM[4],
   for (int k = 0; k < 4; k++) {
     const int i = pair[k][0], j = pair[k][1];
     const double ei = ein(ER, (size_t)i), ej = ein(ER, (size_t)j);
-    const double e =
-        zero_op(RM[i], ei) && zero_op(RM[j], ej)
-            ? 0.0
-            : LIN_SAFE(0.5 * (fc_bnd_lin_add(f, RM[i], ei, RM[j], ej))
-                       + 0.5 * fc_fmt_eta(f));
+    const int nz = !zero_op(RM[i], ei) || !zero_op(RM[j], ej);
+    const double e = up(0.5 * fc_bnd_lin_add(f, RM[i], ei, RM[j], ej)
+                        + 0.5 * fc_fmt_eta(f), nz);
     if (E)
       E[k] = e;
     if (M)
-      M[k] = LIN_SAFE(0.5 * (RM[i] + RM[j]));
+      M[k] = up(0.5 * (RM[i] + RM[j]), RM[i] != 0 || RM[j] != 0);
   }
 }
