@@ -7,7 +7,9 @@
  * kernels (src/bounds/lin.c): rot is within its bound at the edge angles;
  * over many generated cases the reference stays within every bound, which
  * is not vacuous (worst accuracy ratio >= 1/16), and a kernel 16 ulps
- * sloppier than the reference in its angle is caught (issue 16 item 3). */
+ * sloppier than the reference in its angle is caught; the rot bound at
+ * fp32 holds for a float32 Rot, which the fp64 bound rejects (issue 16
+ * item 3). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "oracle.h"
 #include "kernels/lin.h"
 #include "bounds/bounds.h"
+#include "props.h" /* fc_splitmix */
 
 /* ------------------------------------------------------------- helpers */
 
@@ -406,6 +409,23 @@ static void test_negative(const char *id, const fc_run_config *cfg)
 
 /* ------------------------------------------ harness bounds of lin */
 
+/* |R_i - Rot(2 pi t)_i| rounded up, Rot from s = sin, c = cos at 256 bits. */
+static double rot_entry_err(const double R[4], int i, mpfr_t s, mpfr_t c)
+{
+  mpfr_t d;
+  mpfr_init2(d, 256);
+  mpfr_set_d(d, R[i], MPFR_RNDN);
+  if (i == 0 || i == 3)
+    mpfr_sub(d, d, c, MPFR_RNDN);
+  else if (i == 1)
+    mpfr_add(d, d, s, MPFR_RNDN);
+  else
+    mpfr_sub(d, d, s, MPFR_RNDN);
+  const double e = fabs(mpfr_get_d(d, MPFR_RNDU));
+  mpfr_clear(d);
+  return e;
+}
+
 /* rot at the edge angles against MPFR, within fc_bnd_lin_rot: t = 0 (R = I
  * exactly), the half and quarter turns (libm's sin(fl(pi)) = 1.2e-16 must
  * fit), tiny t (the relative bound must follow |sin| down to 2^-1000), a
@@ -427,18 +447,7 @@ static void test_rot_bound(void)
     const double ex[4] = {mpfr_get_d(c, MPFR_RNDN), -mpfr_get_d(s, MPFR_RNDN),
                           mpfr_get_d(s, MPFR_RNDN), mpfr_get_d(c, MPFR_RNDN)};
     for (int i = 0; i < 4; i++) {
-      /* |R - exact| in MPFR (ex is only the nearest double) */
-      mpfr_t d;
-      mpfr_init2(d, 256);
-      mpfr_set_d(d, R[i], MPFR_RNDN);
-      if (i == 0 || i == 3)
-        mpfr_sub(d, d, c, MPFR_RNDN);
-      else if (i == 1)
-        mpfr_add(d, d, s, MPFR_RNDN);
-      else
-        mpfr_sub(d, d, s, MPFR_RNDN);
-      const double err = fabs(mpfr_get_d(d, MPFR_RNDU));
-      mpfr_clear(d);
+      const double err = rot_entry_err(R, i, s, c);
       if (!(err <= ER[i]) || !(fabs(ex[i]) <= RM[i]))
         sound = 0;
       if (ER[i] > 0 && err / ER[i] > worst)
@@ -458,6 +467,60 @@ static void test_rot_bound(void)
   fct_ok(ER[1] <= 8 * 0x1p-53 * RM[1],
          "rot bound at t = 2^-1000 is relative: %.3g <= 8u |sin| = 8u %.3g",
          ER[1], RM[1]);
+  mpfr_clears(s, c, (mpfr_ptr)0);
+}
+
+/* The same rot bound at another arithmetic: a float32 Rot (angle
+ * fl32(fl32(2 pi) t), sinf/cosf) on float t is within fc_bnd_lin_rot at
+ * fp32 and, the control, outside it at fp64. */
+static double rot32_err(double *R, const double *ER, float t, mpfr_t s,
+                        mpfr_t c)
+{
+  const float w = (2.0f * (float)0x1.921fb54442d18p+1) * t;
+  const float sn = sinf(w), cs = cosf(w);
+  R[0] = cs;
+  R[1] = -sn;
+  R[2] = sn;
+  R[3] = cs;
+  fc_mp_sincos_turns(s, c, t);
+  double worst = 0;
+  for (int i = 0; i < 4; i++) {
+    const double r = rot_entry_err(R, i, s, c) / ER[i];
+    if (r > worst)
+      worst = r;
+  }
+  return worst;
+}
+
+static void test_rot_bound_fp32(void)
+{
+  mpfr_t s, c;
+  mpfr_inits2(256, s, c, (mpfr_ptr)0);
+  uint64_t st = fct_seed() ^ 0x6c696e3332ULL;
+  double w32 = 0, w64 = 0;
+  const long n = 2000 * fct_multiplier();
+  for (long k = 0; k < n; k++) {
+    /* t uniform in [-1/2, 1/2), a quarter of them scaled down by up to
+     * 2^-40 (small angles), rounded to float */
+    double t = (double)(fc_splitmix(&st) >> 11) * 0x1p-53 - 0.5;
+    if ((fc_splitmix(&st) & 3) == 0)
+      t = ldexp(t, -(int)(fc_splitmix(&st) % 40));
+    const float tf = (float)t;
+    double R[4], E32[4], E64[4];
+    fc_bnd_lin_rot(FC_FMT_FP32, E32, NULL, tf);
+    fc_bnd_lin_rot(FC_FMT_FP64, E64, NULL, tf);
+    const double r32 = rot32_err(R, E32, tf, s, c);
+    const double r64 = rot32_err(R, E64, tf, s, c);
+    if (r32 > w32)
+      w32 = r32;
+    if (r64 > w64)
+      w64 = r64;
+  }
+  fct_ok(w32 <= 1 && w32 >= 1.0 / 16,
+         "float32 rot within fc_bnd_lin_rot at fp32 on %ld angles (worst "
+         "ratio %.3g)", n, w32);
+  fct_ok(w64 > 1, "control: the same float32 rot exceeds the fp64 bound "
+                  "(worst ratio %.3g)", w64);
   mpfr_clears(s, c, (mpfr_ptr)0);
 }
 
@@ -586,6 +649,7 @@ int main(void)
   test_negative("schur.neg_opposite", &cfg);
   test_negative("schur.neg_equal", &cfg);
   test_rot_bound();
+  test_rot_bound_fp32();
   test_lin_bounds(&cfg);
 
   /* Every lin mutant of the table, caught by its target. */
