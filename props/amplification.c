@@ -12,10 +12,11 @@
  *
  * Levels.  Statement: both sides in MPFR at P (and P + 64) bits, residual
  * |lhs - rhs| against 2^(-P+s) rhs.  Conformance: the kernel's colnorm_rms
- * against the kernel's frob / sqrt(n), bound = the two running bounds
- * (the latter propagated through fl(sqrt(n)) and the quotient).
- * Accuracy: each kernel output against the oracle's value, against its
- * running bound.
+ * against the kernel's frob / sqrt(n), bound = the harness's a-priori
+ * bounds of both (fc_bnd_quant_colnorm_rms, fc_bnd_quant_frob_rms: the
+ * latter through fl(sqrt(n)) and the quotient), from W and the table's
+ * declared arithmetic (fp64/fp64).  Accuracy: each kernel output against
+ * the oracle's value, against the same harness bounds.
  *
  * Negative control amplification.wrong_divisor: the average taken over the
  * m rows instead of the n columns (sqrt((1/m) sum_j ||W e_j||^2)); it differs
@@ -108,14 +109,15 @@ static int check_identity(fc_check_result *r, const fc_case *c,
   rc = fc_oracle_statement(r, stmt, &a, x);
   if (rc)
     return rc;
-  /* Kernels. */
-  double lhs = 0, elhs = 0, fro = 0, efro = 0;
-  const int rl = K->colnorm_rms(&lhs, &elhs, a.W, a.m, a.n);
-  const int rf = K->frob(&fro, &efro, a.W, a.m, a.n);
-  /* rhs = fro / fl(sqrt(n)): fl(sqrt(n)) within u sqrt(n) of sqrt(n). */
-  const double sn = sqrt((double)a.n);
-  const double rhs = fro / sn;
-  const double erhs = fc_qp_quot_err(rhs, fro, efro, sn, FC_U * sn);
+  /* Kernels, judged against the harness's bounds (from W only). */
+  const fc_kernel_arith *ar = fc_qp_arith();
+  double lhs = 0, fro = 0;
+  const int rl = K->colnorm_rms(&lhs, a.W, a.m, a.n);
+  const int rf = K->frob(&fro, a.W, a.m, a.n);
+  const double elhs = fc_bnd_quant_colnorm_rms(a.W, a.m, a.n, ar);
+  const double efro = fc_bnd_quant_frob(a.W, a.m, a.n, ar);
+  const double erhs = fc_bnd_quant_frob_rms(a.W, a.m, a.n, ar);
+  const double rhs = fro / sqrt((double)a.n);
   fc_qp_fold(&r->level[FC_LEVEL_CONFORMANCE], rl | rf, fabs(lhs - rhs),
              elhs + erhs, 0);
   /* Accuracy against the oracle at P. */
@@ -163,7 +165,7 @@ static void describe(FILE *out, const fc_case *c)
           a.n);
   for (size_t j = 0; j < a.n && j < 8; j++) {
     double s;
-    if (fc_kern_quant_ref.nrm2(&s, NULL, a.W + j, a.m, a.n) == FC_OK)
+    if (fc_kern_quant_ref.nrm2(&s, a.W + j, a.m, a.n) == FC_OK)
       fprintf(out, " %.6g", s);
   }
   fprintf(out, a.n > 8 ? " ...\n" : "\n");

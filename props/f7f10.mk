@@ -7,6 +7,7 @@ libfoldcheck_la_SOURCES += \
 	src/kernels/quant.h \
 	src/kernels/quant.c \
 	src/kernels/quant_mp.c \
+	src/bounds/quant.c \
 	oracles/quant.h \
 	oracles/quant.c \
 	oracles/quadrature.h \

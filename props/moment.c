@@ -36,7 +36,8 @@
  * a work size (fc_draw_size: small cases first, shrinks to the smallest).
  * The check runs the experiment deterministically from these: at every
  * d in {16, 64, 256, 1024, 4096}, n_d keys, sin^2 theta of each through the
- * kernel table's geom kernel (with its running error bound), the mean
+ * kernel table's geom kernel (its error bounded by the harness,
+ * fc_bnd_quant_key, from the key and fp64/fp64), the mean
  * m_d, the sample standard deviation and the 99% interval half-width
  * hw_d = 2.5758 sd/sqrt(n_d).  Sizes:
  *   fast (iid_floor, clt, control): n_d = max(64, W/d), W = 2^w, w drawn in
@@ -66,7 +67,7 @@
  *     interval: the oracle recomputes sin^2 of the first n_or samples of
  *     every d (n_or = min(n_d, max(4, 2^13/d))) in MPFR, and the double
  *     mean of those samples must be within the a-priori bound R (the sum of
- *     the kernel's per-sample bounds over n plus the summation's
+ *     the harness's per-sample bounds over n plus the summation's
  *     gamma_n) of the oracle's.
  * The convergence table (d, n, mean, 99% interval, 1 - beta, bias, fitted
  * bias, rounding) and the fitted slope are printed by the describe
@@ -888,14 +889,18 @@ static int run_mc(mc_result *res, const mc_spec *sp,
         rc = FC_ERANGE;
         break;
       }
+      fc_bnd_quant_key_t B;
+      rc = fc_bnd_quant_key(&B, k, d, fc_qp_arith());
+      if (rc)
+        break;
       const double dl = q.sin2 - m;
       m += dl / (double)(j + 1);
       m2 += dl * (q.sin2 - m);
-      esum += q.sin2_err;
+      esum += B.sin2;
       if (j < n_or) {
         memcpy(sub + (size_t)j * d, k, d * sizeof *k);
         ssum += q.sin2;
-        sesum += q.sin2_err;
+        sesum += B.sin2;
       }
     }
     if (rc)

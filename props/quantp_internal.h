@@ -8,6 +8,7 @@
 #include "props.h"
 #include "kernels/quant.h"
 #include "quant.h" /* oracles/quant.h */
+#include "bounds/bounds.h"
 
 /* The quant sub-table of the kernels under test, or NULL. */
 static inline const struct fc_kern_quant *fc_qp_kern(const fc_check_ctx *x)
@@ -25,17 +26,13 @@ static inline void fc_qp_fold(fc_measure *m, int rc, double err,
   fc_measure_fold(m, err, bound, ulps);
 }
 
-/* Error bound of a computed quotient q = fl(a / b), a within ea of A, b
- * within eb of B > eb:  |q - A/B| <= (ea + |a/b| eb) / (b - eb) + u |q|,
- * inflated by 2^-40 for the bound's own rounding. */
-static inline double fc_qp_quot_err(double q, double a, double ea, double b,
-                                    double eb)
+/* The declared arithmetic of the built-in quant table (fp64 storage and
+ * accumulation): what the harness bounds of src/bounds/quant.c are
+ * computed at for the F7-F10 properties that judge the table. */
+static inline const fc_kernel_arith *fc_qp_arith(void)
 {
-  (void)a;
-  const double den = fabs(b) - eb;
-  if (!(den > 0))
-    return INFINITY;
-  return ((ea + fabs(q) * eb) / den + FC_U * fabs(q)) * (1 + 0x1p-40);
+  static const fc_kernel_arith fp64 = {FC_FMT_FP64, FC_FMT_FP64, 0};
+  return &fp64;
 }
 
 /* A case field's reals with the expected element count, or NULL. */

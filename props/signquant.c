@@ -15,10 +15,11 @@
  * cases also hold "eps" (the relative step of alpha (1 +- eps)).
  *
  * Levels.  Statement: MPFR at P and P + 64, all quantities in [0, 1]
- * (scale 1).  Conformance: the identities with the double kernels (the
- * left side <k, s> / (||k|| ||s||) from the kernels' sign, dot and nrm2;
- * the right side from geom), bounds from the kernels' running bounds.
- * Accuracy: each kernel output against the oracle.  The sign vector must
+ * (scale 1).  Conformance: the identities with the double kernels, bounds
+ * from the harness (fc_bnd_quant_key, fc_bnd_quant_residual: a priori,
+ * from k and the table's declared fp64/fp64, never from a kernel's
+ * output).  Accuracy: each kernel output against the oracle, against the
+ * same harness bounds.  The sign vector must
  * be exact (bound 0).  cos_formula judges the run's sign_quant contract
  * entry instead (any kernel: cos_kernel below); residual_energy and
  * lattice_zero judge the built-in quant table's geom/residual/nrm2, which
@@ -399,13 +400,17 @@ static int stmt_res(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
   return rc;
 }
 
-/* Conformance with the kernels:
- *  (a) residual(alpha^) = sin2 within res_err + sin2_err + d ea^2 / ||k||^2
- *      (alpha^ misses alpha* by ea; the excess is d (alpha^-alpha*)^2 /
- *      ||k||^2, computed with the kernel's nrm2 and its bound);
+/* Conformance with the kernels, every bound the harness's (B =
+ * fc_bnd_quant_key of k: ea = B.alpha bounds |alpha^ - alpha*|, B.norm_lo
+ * <= ||k||, B.alpha_mag >= alpha*; e(al) = fc_bnd_quant_residual(k, al)
+ * for the residual kernel on its input al):
+ *  (a) residual(alpha^) = sin2 within e(alpha^) + B.sin2 + d ea^2 /
+ *      ||k||^2 (alpha^ misses alpha* by ea; the excess is exactly d
+ *      (alpha^ - alpha*)^2 / ||k||^2);
  *  (b) alpha^ is optimal: residual(alpha^ (1 +- eps)) >= residual(alpha^)
- *      up to both running bounds plus 2 d ea eps alpha^ / ||k||^2 (the
- *      first-order change of the quadratic when alpha^ is off by ea).
+ *      up to e(alpha^) + e(alpha^ (1 +- eps)) plus 2 d eps ea |alpha^| /
+ *      ||k||^2, |alpha^| <= alpha* + ea (the first-order change of the
+ *      quadratic when alpha^ is off by ea; its eps^2 part is >= 0).
  * Accuracy: cos, sin2, alpha and residual(alpha^) against the oracle. */
 static int check_res(fc_check_result *r, const fc_case *c,
                      const fc_check_ctx *x)
@@ -422,23 +427,27 @@ static int check_res(fc_check_result *r, const fc_case *c,
     return rc;
   fc_quant_geom g = {0};
   int rk = K->geom(&g, a.k, a.d);
-  double nk, enk, r0, e0;
-  rk |= K->nrm2(&nk, &enk, a.k, a.d, 1);
-  rk |= K->residual(&r0, &e0, a.k, a.d, g.alpha);
+  double r0 = NAN;
+  rk |= K->residual(&r0, a.k, a.d, g.alpha);
+  fc_bnd_quant_key_t B;
+  rc = fc_bnd_quant_key(&B, a.k, a.d, fc_qp_arith());
+  if (rc)
+    return rc;
+  const double e0 = fc_bnd_quant_residual(a.k, a.d, g.alpha, fc_qp_arith());
   const double dd = (double)a.d;
-  /* ||k|| from below; the ratios ea/||k|| and alpha/||k|| are formed
-   * first so that nothing overflows at 1e300. */
-  const double nlo = (nk - enk) * (1 - 4 * FC_U);
-  const double ra = nlo > 0 ? g.alpha_err / nlo : INFINITY;
-  const double rl = nlo > 0 ? fabs(g.alpha) / nlo : INFINITY;
-  const double qa = dd * ra * ra * (1 + 0x1p-40);
-  const double lin = 2 * dd * a.eps * ra * rl * (1 + 0x1p-40);
+  /* The ratios ea/||k|| and |alpha^|/||k|| are formed first so that
+   * nothing overflows at 1e300. */
+  const double ra = B.alpha / B.norm_lo;
+  const double rl = (B.alpha_mag + B.alpha) / B.norm_lo;
+  const double qa = dd * ra * ra * FC_BND_SAFETY;
+  const double lin = 2 * dd * a.eps * ra * rl * FC_BND_SAFETY;
   fc_qp_fold(&r->level[FC_LEVEL_CONFORMANCE], rk, fabs(r0 - g.sin2),
-             e0 + g.sin2_err + qa, 0);
+             e0 + B.sin2 + qa, 0);
   for (int sg = -1; sg <= 1; sg += 2) {
-    double r1, e1;
+    double r1 = NAN;
     const double al1 = g.alpha * (1.0 + sg * a.eps);
-    const int r1c = K->residual(&r1, &e1, a.k, a.d, al1);
+    const int r1c = K->residual(&r1, a.k, a.d, al1);
+    const double e1 = fc_bnd_quant_residual(a.k, a.d, al1, fc_qp_arith());
     /* al1 itself is a double: residual is evaluated exactly there, so
      * the rounding of alpha (1 +- eps) does not enter. */
     fc_qp_fold(&r->level[FC_LEVEL_CONFORMANCE], rk | r1c,
@@ -461,9 +470,9 @@ static int check_res(fc_check_result *r, const fc_case *c,
   }
   if (rc == FC_OK) {
     if (rk == FC_OK) {
-      fc_oracle_accuracy(r, g.cos_theta, cs, g.cos_err);
-      fc_oracle_accuracy(r, g.sin2, s2, g.sin2_err);
-      fc_oracle_accuracy(r, g.alpha, al, g.alpha_err);
+      fc_oracle_accuracy(r, g.cos_theta, cs, B.cos_theta);
+      fc_oracle_accuracy(r, g.sin2, s2, B.sin2);
+      fc_oracle_accuracy(r, g.alpha, al, B.alpha);
       fc_oracle_accuracy(r, r0, rr, e0);
     } else {
       fc_qp_fold(&r->level[FC_LEVEL_ACCURACY], rk, INFINITY, 0, 0);
@@ -512,7 +521,7 @@ static int stmt_lattice(mpfr_t r, mpfr_t S, void *argp, mpfr_prec_t prec)
 
 /* Conformance: the kernel's sin2 is exactly 0 on the lattice (bound 0: the
  * two-pass formula makes it so by construction) and > 0 off it.  Accuracy:
- * sin2 against the oracle with the running bound. */
+ * sin2 against the oracle with the harness's bound (fc_bnd_quant_key). */
 static int check_lattice(fc_check_result *r, const fc_case *c,
                          const fc_check_ctx *x)
 {
@@ -528,6 +537,10 @@ static int check_lattice(fc_check_result *r, const fc_case *c,
     return rc;
   fc_quant_geom g = {0};
   const int rg = K->geom(&g, a.k, a.d);
+  fc_bnd_quant_key_t B;
+  rc = fc_bnd_quant_key(&B, a.k, a.d, fc_qp_arith());
+  if (rc)
+    return rc;
   const int lattice = all_equal_magnitudes(a.k, a.d);
   const double e = lattice ? fabs(g.sin2) : (g.sin2 > 0 ? 0 : 1);
   fc_qp_fold(&r->level[FC_LEVEL_CONFORMANCE], rg, e, 0, 0);
@@ -540,7 +553,7 @@ static int check_lattice(fc_check_result *r, const fc_case *c,
   rc = fc_mp_key_geom(&w, a.k, NULL, s2, NULL, NULL);
   if (rc == FC_OK) {
     if (rg == FC_OK)
-      fc_oracle_accuracy(r, g.sin2, s2, g.sin2_err);
+      fc_oracle_accuracy(r, g.sin2, s2, B.sin2);
     else
       fc_qp_fold(&r->level[FC_LEVEL_ACCURACY], rg, INFINITY, 0, 0);
   }

@@ -20,10 +20,33 @@
 #include "kernels/kernels.h"
 #include "kernels/quant.h"
 #include "quant.h" /* oracles/quant.h */
+#include "bounds/bounds.h"
 
 static const struct fc_kern_quant *ref(void)
 {
   return fc_kernels_reference()->quant;
+}
+
+static const fc_kernel_arith fp64 = {FC_FMT_FP64, FC_FMT_FP64, 0};
+
+/* |v - exact(key)| for the MPFR geometry of k at 256 bits: what = 0 cos,
+ * 1 sin^2, 2 alpha. */
+static double geom_err(const double *k, size_t d, double v, int what)
+{
+  fc_mp_keyws w;
+  double e = INFINITY;
+  if (fc_mp_keyws_init(&w, d, 256) != FC_OK)
+    return e;
+  mpfr_t c, s2, al;
+  mpfr_inits2(256, c, s2, al, (mpfr_ptr)0);
+  if (fc_mp_key_geom(&w, k, c, s2, al, NULL) == FC_OK) {
+    mpfr_ptr x = what == 0 ? c : what == 1 ? s2 : al;
+    mpfr_sub_d(x, x, v, MPFR_RNDN);
+    e = fabs(mpfr_get_d(x, MPFR_RNDU));
+  }
+  mpfr_clears(c, s2, al, (mpfr_ptr)0);
+  fc_mp_keyws_clear(&w);
+  return e;
 }
 
 static void test_norms(void)
@@ -31,33 +54,54 @@ static void test_norms(void)
   const struct fc_kern_quant *K = ref();
   const struct fc_kern_quant *N = fc_kernels_find("mutant-quant-naive-nrm2")
                                       ->quant;
-  double x[4] = {3e300, 4e300, 0, 0}, r, e;
-  int rc = K->nrm2(&r, &e, x, 4, 1);
-  fct_ok(rc == FC_OK && fabs(r - 5e300) <= e && e < 1e286,
-         "nrm2 (3e300, 4e300) = 5e300 within its bound (%g, bound %g)", r,
-         e);
-  N->nrm2(&r, &e, x, 4, 1);
+  /* The harness's bound (src/bounds/quant.c) covers the reference at the
+   * extremes and is tight (a few hundred u relative, not vacuous); the
+   * naive mutant breaks it. */
+  double x[4] = {3e300, 4e300, 0, 0}, r;
+  double e = fc_bnd_quant_nrm2(x, 4, 1, &fp64);
+  int rc = K->nrm2(&r, x, 4, 1);
+  fct_ok(rc == FC_OK && fabs(r - 5e300) <= e && e < 5e300 * 0x1p-48,
+         "nrm2 (3e300, 4e300) = 5e300 within the harness bound (%g, bound "
+         "%g)", r, e);
+  N->nrm2(&r, x, 4, 1);
   fct_ok(isinf(r), "naive nrm2 of (3e300, 4e300) overflows (%g)", r);
   double y[3] = {3e-300, 4e-300, 0};
-  rc = K->nrm2(&r, &e, y, 3, 1);
+  e = fc_bnd_quant_nrm2(y, 3, 1, &fp64);
+  rc = K->nrm2(&r, y, 3, 1);
   fct_ok(rc == FC_OK && fabs(r - 5e-300) <= e,
-         "nrm2 (3e-300, 4e-300) = 5e-300 within its bound (%g)", r);
-  N->nrm2(&r, &e, y, 3, 1);
-  fct_ok(r == 0, "naive nrm2 of (3e-300, 4e-300) underflows to 0");
+         "nrm2 (3e-300, 4e-300) = 5e-300 within the harness bound (%g)", r);
+  N->nrm2(&r, y, 3, 1);
+  fct_ok(r == 0 && fabs(r - 5e-300) > e,
+         "naive nrm2 of (3e-300, 4e-300) underflows to 0, outside the "
+         "bound %g", e);
   double z[2] = {0x1p-1074, 0x1p-1074};
-  rc = K->nrm2(&r, &e, z, 2, 1);
+  e = fc_bnd_quant_nrm2(z, 2, 1, &fp64);
+  rc = K->nrm2(&r, z, 2, 1);
   fct_ok(rc == FC_OK && fabs(r - 0x1p-1074 * sqrt(2.0)) <= e,
-         "nrm2 of two smallest subnormals within its bound");
+         "nrm2 of two smallest subnormals within the harness bound");
   /* The identity on a 2 x 3 matrix with a zero column, at 1e300. */
   const double W[6] = {1e300, 0, 2e300, -3e300, 0, 1e300};
-  double a, ea, f, ef;
-  rc = K->colnorm_rms(&a, &ea, W, 2, 3);
-  rc |= K->frob(&f, &ef, W, 2, 3);
-  fct_ok(rc == FC_OK && fabs(a - f / sqrt(3.0)) <= ea + ef,
+  double a, f;
+  rc = K->colnorm_rms(&a, W, 2, 3);
+  rc |= K->frob(&f, W, 2, 3);
+  fct_ok(rc == FC_OK && fabs(a - f / sqrt(3.0)) <=
+                            fc_bnd_quant_colnorm_rms(W, 2, 3, &fp64) +
+                                fc_bnd_quant_frob_rms(W, 2, 3, &fp64),
          "colnorm_rms = frob / sqrt(n) at 1e300 with a zero column");
-  fct_ok(K->nrm2(&r, &e, (double[]){NAN}, 1, 1) == FC_EINVAL,
+  const double z6[6] = {0};
+  fct_ok(fc_bnd_quant_nrm2(z6, 6, 1, &fp64) == 0 &&
+             fc_bnd_quant_frob_rms(z6, 2, 3, &fp64) == 0,
+         "the bound of the norm of 0 is 0 (the table returns exactly 0)");
+  /* Vacuous where the model does not apply. */
+  const fc_kernel_arith narrow = {FC_FMT_FP64, FC_FMT_FP32, 0};
+  fct_ok(fc_bnd_vacuous(fc_bnd_quant_nrm2(x, 4, 1, &narrow)) &&
+             fc_bnd_vacuous(fc_bnd_quant_nrm2((double[]){NAN}, 1, 1, &fp64)) &&
+             fc_bnd_vacuous(fc_bnd_quant_colnorm_rms(W, 2, 0, &fp64)),
+         "quant bounds are vacuous for fp64 storage read at fp32, a NaN "
+         "input, n = 0");
+  fct_ok(K->nrm2(&r, (double[]){NAN}, 1, 1) == FC_EINVAL,
          "nrm2 refuses NaN input");
-  fct_ok(K->colnorm_rms(&r, &e, W, 2, 0) == FC_EINVAL,
+  fct_ok(K->colnorm_rms(&r, W, 2, 0) == FC_EINVAL,
          "colnorm_rms refuses n = 0");
 }
 
@@ -83,12 +127,53 @@ static void test_signquant(void)
     }
   fct_ok(exact, "sin^2 = 0 and alpha = |k_i| exactly on the sign lattice");
   fc_quant_geom g;
-  fct_ok(K->geom(&g, (double[]){0, 0}, 2) == FC_EINVAL,
-         "geom refuses the zero key");
+  fc_bnd_quant_key_t B;
+  fct_ok(K->geom(&g, (double[]){0, 0}, 2) == FC_EINVAL &&
+             fc_bnd_quant_key(&B, (double[]){0, 0}, 2, &fp64) == FC_EINVAL &&
+             fc_bnd_vacuous(B.sin2),
+         "geom and its bound refuse the zero key");
   /* cos theta of (1, 0): 1/sqrt(2) with sign(0) = +1. */
-  fct_ok(K->geom(&g, (double[]){1, 0}, 2) == FC_OK
-             && fabs(g.cos_theta - sqrt(0.5)) <= g.cos_err,
-         "cos theta of (1, 0) = 1/sqrt(2)");
+  fct_ok(K->geom(&g, (double[]){1, 0}, 2) == FC_OK &&
+             fc_bnd_quant_key(&B, (double[]){1, 0}, 2, &fp64) == FC_OK &&
+             fabs(g.cos_theta - sqrt(0.5)) <= B.cos_theta,
+         "cos theta of (1, 0) = 1/sqrt(2) within the harness bound");
+  /* A key near the sign lattice (one magnitude nudged by 3 ulps), d = 300,
+   * at 1e-300: the reference meets the harness bounds of cos, sin^2 and
+   * alpha; the 1 - cos^2 and RMS-scale mutants break them (negative
+   * controls of the bounds). */
+  static double kn[300];
+  for (size_t i = 0; i < 300; i++)
+    kn[i] = (i % 2 ? -1.25e-300 : 1.25e-300);
+  kn[7] = nextafter(nextafter(nextafter(kn[7], 1.0), 1.0), 1.0);
+  const struct fc_kern_quant *C = fc_kernels_find("mutant-quant-sin2-cancel")
+                                      ->quant;
+  const struct fc_kern_quant *R = fc_kernels_find("mutant-quant-alpha-rms")
+                                      ->quant;
+  int ok = fc_bnd_quant_key(&B, kn, 300, &fp64) == FC_OK &&
+           K->geom(&g, kn, 300) == FC_OK;
+  fct_ok(ok && geom_err(kn, 300, g.cos_theta, 0) <= B.cos_theta &&
+             geom_err(kn, 300, g.sin2, 1) <= B.sin2 &&
+             geom_err(kn, 300, g.alpha, 2) <= B.alpha &&
+             B.sin2 < 0x1p-60 && B.alpha < 1.25e-300 * 0x1p-50,
+         "near-lattice key at 1e-300: the reference within the harness "
+         "bounds (sin2 %a, bound %a)", g.sin2, B.sin2);
+  ok = C->geom(&g, kn, 300) == FC_OK;
+  fct_ok(ok && geom_err(kn, 300, g.sin2, 1) > B.sin2,
+         "1 - cos^2 near the lattice misses sin^2 by more than the bound "
+         "(%a vs %a)", geom_err(kn, 300, g.sin2, 1), B.sin2);
+  const double kg[4] = {1, -2, 3, 0.5};
+  ok = R->geom(&g, kg, 4) == FC_OK &&
+       fc_bnd_quant_key(&B, kg, 4, &fp64) == FC_OK;
+  fct_ok(ok && geom_err(kg, 4, g.alpha, 2) > B.alpha,
+         "the RMS scale misses ||k||_1/d by more than the alpha bound");
+  /* The residual kernel on its input alpha. */
+  double r0;
+  const double al = 1.625, e0 = fc_bnd_quant_residual(kg, 4, al, &fp64);
+  fct_ok(K->residual(&r0, kg, 4, al) == FC_OK &&
+             fabs(r0 - 3.6875 / 14.25) <= e0 &&
+             e0 < 0x1p-48,
+         "residual of (1, -2, 3, 0.5) at 1.625 within the harness bound "
+         "%a", e0);
 }
 
 static void test_quadrature(void)
@@ -141,6 +226,25 @@ static void test_certified(void)
   rc |= K->alloc_certified(&bc, &esc, key, 1, 512, 512);
   fct_ok(rc == FC_OK && bp == bc && !esc,
          "plain and certified agree far from the thresholds (%d bits)", bp);
+  /* The mean angle against MPFR within the harness's fc_bnd_mean_angle
+   * (written for the acos form; src/bounds/quant.c argues it covers the
+   * table's atan2 form). */
+  double ang;
+  fc_mp_keyws w;
+  mpfr_t ex;
+  mpfr_init2(ex, 256);
+  rc = K->mean_angle(&ang, key, 1, 512);
+  rc |= fc_mp_keyws_init(&w, 512, 256);
+  if (rc == FC_OK) {
+    rc = fc_mp_mean_angle_deg(ex, &w, key, 1);
+    fc_mp_keyws_clear(&w);
+  }
+  mpfr_sub_d(ex, ex, ang, MPFR_RNDN);
+  const double ea = fabs(mpfr_get_d(ex, MPFR_RNDU));
+  const double ba = fc_bnd_mean_angle(key, 1, 512, &fp64);
+  mpfr_clear(ex);
+  fct_ok(rc == FC_OK && ea <= ba && ba < 0x1p-30,
+         "mean angle within the harness bound (error %a, bound %a)", ea, ba);
   int cmp;
   rc = fc_quant_mp_cmp_mean_angle(&cmp, key, 1, 512, 0.0, 256);
   fct_ok(rc == FC_OK && cmp == 1, "MPFR escalation: angle > 0");

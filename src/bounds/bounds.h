@@ -156,6 +156,48 @@ double fc_bnd_mean_angle(const double *keys, size_t n, size_t d,
  * double: no storage rounding). */
 double fc_bnd_sign_alpha(const double *k, size_t n, const fc_kernel_arith *a);
 
+/* ---- quantisation geometry: the built-in quant table (F7-F10;
+ * src/bounds/quant.c, derivations there and in doc/error-model.md) ----
+ * Bounds of |computed - exact| for the table's scaled algorithms
+ * (src/kernels/quant.c) at the declared accumulation format, from the
+ * inputs only.  +inf (fc_bnd_vacuous) when the storage format is not
+ * contained in the accumulation format (the table reads its inputs in
+ * it), a gamma is undefined, or an input is not finite. */
+
+/* ||x||_2 of x[0], x[inc], ..., x[(n-1) inc]. */
+double fc_bnd_quant_nrm2(const double *x, size_t n, size_t inc,
+                         const fc_kernel_arith *a);
+/* ||W||_F of the row-major m x n matrix W. */
+double fc_bnd_quant_frob(const double *W, size_t m, size_t n,
+                         const fc_kernel_arith *a);
+/* The RMS of the column norms, sqrt((1/n) sum_j ||W e_j||^2) (n >= 1). */
+double fc_bnd_quant_colnorm_rms(const double *W, size_t m, size_t n,
+                                const fc_kernel_arith *a);
+/* fl(frob^ / fl(sqrt(n))) against ||W||_F / sqrt(n): the quotient formed
+ * from the table's frob (the F7 identity's right-hand side). */
+double fc_bnd_quant_frob_rms(const double *W, size_t m, size_t n,
+                             const fc_kernel_arith *a);
+
+/* The sign-quantisation geometry of one key k (d entries, k != 0): bounds
+ * of the table's cos theta, sin^2 theta and alpha = ||k||_1 / d, and two
+ * magnitudes the properties compose with (upper bound of alpha, lower
+ * bound of ||k||_2 > 0). */
+typedef struct fc_bnd_quant_key_t {
+  double cos_theta, sin2, alpha;
+  double alpha_mag, norm_lo;
+} fc_bnd_quant_key_t;
+/* Fills *B (bounds +inf when vacuous; the magnitudes are always set for a
+ * nonzero finite key).  FC_OK, or FC_EINVAL for NULL, d = 0, a zero or
+ * non-finite key (every bound +inf). */
+int fc_bnd_quant_key(fc_bnd_quant_key_t *B, const double *k, size_t d,
+                     const fc_kernel_arith *a);
+/* ||k - alpha sign(k)||^2 / ||k||^2 for the given double alpha (an input
+ * of the residual kernel). */
+double fc_bnd_quant_residual(const double *k, size_t d, double alpha,
+                             const fc_kernel_arith *a);
+/* The mean phase-collapse angle of the table (atan2 form) is bounded by
+ * fc_bnd_mean_angle above: src/bounds/quant.c says why. */
+
 /* 1 if the value is a vacuous bound (+inf or nan). */
 int fc_bnd_vacuous(double b);
 

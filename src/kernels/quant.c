@@ -1,12 +1,15 @@
 /* quant.c -- the quantisation-geometry kernels (quant.h): reference and
- * mutants.
+ * mutants.  Values only: the bounds the properties judge these kernels
+ * against are the harness's (src/bounds/quant.c, derived there for the
+ * algorithms below).  The one error bound left here is part of the
+ * certified allocator's ALGORITHM (key_angle, mean_angle_encl: the
+ * enclosure it decides with before escalating to MPFR); it never leaves
+ * the kernel and nothing is judged against it.
  *
- * Notation: u = 2^-53 (FC_U), gamma_n = n u / (1 - n u) (fc_gamma), ETA =
- * 2^-1074 (the smallest subnormal).  Every bound below is a first-order
- * Higham bound made safe by a small inflation (SAFE: relative 2^-40, far
- * above the neglected second-order terms, which are O(gamma_n^2) < 2^-80
- * for every n these kernels accept: n < 2^26).  The bounds themselves are
- * computed in double; SAFE also covers their own rounding.
+ * Notation there: u = 2^-53 (FC_U), gamma_n = n u / (1 - n u) (fc_gamma),
+ * ETA = 2^-1074 (the smallest subnormal), SAFE: a relative 2^-40 inflation
+ * covering the neglected second-order terms (O(gamma_n^2) < 2^-80 for n <
+ * 2^26) and the enclosure's own rounding.
  *
  * Scaling.  A norm or a sum of squares of values near 1e300 overflows, and
  * near 1e-300 underflows to 0.  The reference kernels scale by an exact
@@ -14,9 +17,7 @@
  * magnitude lies in [1, 2) (LAPACK 3.10's dnrm2 uses Blue's constants; the
  * power-of-two form is exact and simpler).  Scaling is exact except where a
  * scaled value falls into the subnormal range (only values 2^-1022 below the
- * largest); each such value is off by at most ETA/2, its square by at most
- * ETA, so a sum of n scaled squares (which is >= 1) is off by at most
- * n ETA: a relative error n 2^-1074, kept in the bounds as `n * ETA`. */
+ * largest). */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -68,21 +69,9 @@ static inline double scl(const scaler *s, double x) { return x * s->s1 * s->s2; 
 
 /* ------------------------------------------------------------------- F7 */
 
-/* ||x||_2, scaled.  ssq = sum fl(y_i^2), y_i = x_i 2^-E (exact but for the
- * underflow above).  Recursive summation of n rounded squares:
- *   |ssq^ - ssq| <= gamma_n ssq + n ETA <= (gamma_n + n ETA) ssq  (ssq >= 1).
- * r = fl(sqrt(ssq^)) 2^E: sqrt(1 + t) = 1 + t/2 + O(t^2) and the sqrt
- * rounds once (u), the power of two is exact (or, for a subnormal norm,
- * off by ETA/2):
- *   |r - ||x||| <= eps ||x|| + ETA,   eps = (gamma_n + n ETA)/2 + u,
- * and ||x|| <= r / (1 - eps), so err = SAFE(eps r / (1 - eps)) + ETA. */
-static double nrm2_eps(size_t n)
-{
-  return 0.5 * (fc_gamma((double)n) + (double)n * ETA) + FC_U;
-}
-
-static int nrm2_ref(double *r, double *err, const double *x, size_t n,
-                    size_t incx)
+/* ||x||_2, scaled: ssq = sum fl(y_i^2), y_i = x_i 2^-E, r = fl(sqrt(ssq))
+ * 2^E (bound: fc_bnd_quant_nrm2). */
+static int nrm2_ref(double *r, const double *x, size_t n, size_t incx)
 {
   if (r == NULL || (x == NULL && n > 0) || incx == 0)
     return FC_EINVAL;
@@ -91,8 +80,6 @@ static int nrm2_ref(double *r, double *err, const double *x, size_t n,
     return rc;
   if (zero) {
     *r = 0;
-    if (err)
-      *err = 0;
     return FC_OK;
   }
   const scaler s = make_scaler(E);
@@ -105,33 +92,23 @@ static int nrm2_ref(double *r, double *err, const double *x, size_t n,
   *r = v;
   if (!isfinite(v))
     return FC_ERANGE;
-  if (err) {
-    const double eps = nrm2_eps(n);
-    *err = SAFE(eps * v / (1 - eps)) + 2 * ETA;
-  }
   return FC_OK;
 }
 
-/* ||W||_F: nrm2 of the m n entries (same bound with n -> m n). */
-static int frob_ref(double *r, double *err, const double *W, size_t m,
-                    size_t n)
+/* ||W||_F: nrm2 of the m n entries. */
+static int frob_ref(double *r, const double *W, size_t m, size_t n)
 {
   if (W == NULL && m * n > 0)
     return FC_EINVAL;
-  return nrm2_ref(r, err, W, m * n, 1);
+  return nrm2_ref(r, W, m * n, 1);
 }
 
 /* sqrt((1/n) sum_j ||W e_j||^2), as deployed code computes an average
- * amplification: column norms c_j = nrm2(column j) (relative error <= e1 =
- * nrm2_eps(m), plus ETA absolute), then R = nrm2(c) / sqrt(n).
- * Propagation: | ||c^|| - ||c|| | <= ||c^ - c|| <= e1 ||c|| + sqrt(n) ETA;
- * the outer nrm2 adds e2 = nrm2_eps(n) relative (+ ETA); fl(sqrt(n)) and
- * the division add u each.  With F = ||W||_F = ||c||:
- *   |R^ - F/sqrt(n)| <= (e1 + e2 + 2u) F/sqrt(n) + (sqrt(n)+1) ETA/sqrt(n)
- * to first order; err = SAFE(eps R^/(1 - eps)) + 2 ETA, eps = e1 + e2 + 2u.
- * Needs n column norms of scratch: FC_ENOMEM when that fails. */
-static int colnorm_rms_impl(double *r, double *err, const double *W,
-                            size_t m, size_t n, size_t divisor)
+ * amplification: column norms c_j = nrm2(column j), then R = nrm2(c) /
+ * sqrt(n) (bound: fc_bnd_quant_colnorm_rms).  Needs n column norms of
+ * scratch: FC_ENOMEM when that fails. */
+static int colnorm_rms_impl(double *r, const double *W, size_t m, size_t n,
+                            size_t divisor)
 {
   if (r == NULL || n == 0 || (W == NULL && m > 0))
     return FC_EINVAL;
@@ -140,48 +117,33 @@ static int colnorm_rms_impl(double *r, double *err, const double *W,
     return FC_ENOMEM;
   int rc = FC_OK;
   for (size_t j = 0; j < n && rc == FC_OK; j++)
-    rc = m ? nrm2_ref(&c[j], NULL, W + j, m, n) : (c[j] = 0, FC_OK);
+    rc = m ? nrm2_ref(&c[j], W + j, m, n) : (c[j] = 0, FC_OK);
   double cn = 0;
   if (rc == FC_OK)
-    rc = nrm2_ref(&cn, NULL, c, n, 1);
+    rc = nrm2_ref(&cn, c, n, 1);
   free(c);
   if (rc)
     return rc;
-  const double v = cn / sqrt((double)divisor);
-  *r = v;
-  if (err) {
-    const double eps = nrm2_eps(m) + nrm2_eps(n) + 2 * FC_U;
-    *err = SAFE(eps * v / (1 - eps)) + 2 * ETA;
-  }
+  *r = cn / sqrt((double)divisor);
   return FC_OK;
 }
 
-static int colnorm_rms_ref(double *r, double *err, const double *W, size_t m,
-                           size_t n)
+static int colnorm_rms_ref(double *r, const double *W, size_t m, size_t n)
 {
-  return colnorm_rms_impl(r, err, W, m, n, n);
+  return colnorm_rms_impl(r, W, m, n, n);
 }
 
-/* x . y, recursive summation: |fl - exact| <= gamma_n sum |x_i y_i| plus
- * ETA per product that underflows.  The magnitude sum is computed alongside
- * (itself within gamma_n of its exact value), so err = SAFE(gamma_{n+1}
- * mag^) + n ETA. */
-static int dot_ref(double *r, double *err, const double *x, const double *y,
-                   size_t n)
+/* x . y, recursive summation (FC_ERANGE when it overflows). */
+static int dot_ref(double *r, const double *x, const double *y, size_t n)
 {
   if (r == NULL || (n > 0 && (x == NULL || y == NULL)))
     return FC_EINVAL;
-  double s = 0, mag = 0;
-  for (size_t i = 0; i < n; i++) {
-    const double p = x[i] * y[i];
-    s += p;
-    mag += fabs(p);
-  }
+  double s = 0;
+  for (size_t i = 0; i < n; i++)
+    s += x[i] * y[i];
   *r = s;
-  if (!isfinite(s) || !isfinite(mag))
+  if (!isfinite(s))
     return isnan(s) ? FC_EINVAL : FC_ERANGE;
-  if (err)
-    *err = SAFE(fc_gamma((double)n + 1) * mag) + (double)n * ETA;
   return FC_OK;
 }
 
@@ -194,7 +156,11 @@ static void sign_ref(double *s, const double *k, size_t d)
     s[i] = k[i] < 0 ? -1.0 : 1.0;
 }
 
-/* The geometry of k, scaled by 2^-E (a_i = |k_i| 2^-E, max a_i in [1,2)).
+/* The geometry of k, scaled by 2^-E (a_i = |k_i| 2^-E, max a_i in [1,2));
+ * bounds of the values: fc_bnd_quant_key.  When enc != NULL it also
+ * returns the radii of the certified allocator's enclosure (its own
+ * algorithm, key_angle below; derived here because they are computed from
+ * this function's intermediates):
  *
  *  S1 = sum a_i, S2 = sum a_i^2 (recursive):
  *    |S1^ - S1| <= e1 S1, e1 = gamma_{d-1} + d ETA  (S1 >= 1);
@@ -208,8 +174,7 @@ static void sign_ref(double *s, const double *k, size_t d)
  *    adds gamma_{d-1} sum |t_i^|, so with A^ = sum |t_i^| computed alongside
  *    |T^ - T| <= gamma_{d+2} A^ + d ETA (underflowed a_i); T/d and m + T/d
  *    round once each:
- *    ea = SAFE(u |alpha^| (1 + 2u) + (1 + 2u)(gamma_{d+2} A^ + d ETA)/d);
- *    unscaled: alpha_err = ea 2^E + ETA.
+ *    ea = SAFE(u |alpha^| (1 + 2u) + (1 + 2u)(gamma_{d+2} A^ + d ETA)/d).
  *  sin^2 = q / S2 with q = sum fl(fl(a_i - alpha^)^2), the two-pass form
  *    of 1 - cos^2 (no cancellation near the lattice).  Exactly
  *    sum (a_i - alpha^)^2 = sum (a_i - alpha)^2 + d (alpha^ - alpha)^2 with
@@ -218,8 +183,12 @@ static void sign_ref(double *s, const double *k, size_t d)
  *    sin2_err = SAFE((gamma_{d+2} + e2 + 2u) sin2 + (d ea^2 + d ETA)/S2^
  *               (1 + 2 e2)).
  *  On the sign lattice q = 0 exactly, so sin2 = 0 exactly. */
-static int geom_impl(fc_quant_geom *g, const double *k, size_t d, int cancel,
-                     int alpha_rms)
+typedef struct geom_encl {
+  double cos_err, sin2_err;
+} geom_encl;
+
+static int geom_impl(fc_quant_geom *g, geom_encl *enc, const double *k,
+                     size_t d, int cancel, int alpha_rms)
 {
   if (g == NULL || k == NULL || d == 0)
     return FC_EINVAL;
@@ -248,41 +217,36 @@ static int geom_impl(fc_quant_geom *g, const double *k, size_t d, int cancel,
     const double t = scl(&s, fabs(k[i])) - al;
     q += t * t;
   }
-  const double e1 = fc_gamma(dd - 1) + dd * ETA;
-  const double e2 = fc_gamma(dd) + dd * ETA;
-  const double ec = e1 + 0.5 * e2 + 4 * FC_U;
   g->cos_theta = S1 / (sqrt(dd) * sqrt(S2));
-  g->cos_err = SAFE(ec * g->cos_theta / (1 - ec));
-  const double ea = SAFE(FC_U * fabs(al) * (1 + 2 * FC_U)
-                         + (1 + 2 * FC_U)
-                               * (fc_gamma(dd + 2) * A + dd * ETA) / dd);
   g->alpha = ldexp(al, E);
-  g->alpha_err = ldexp(ea, E) + ETA;
   if (cancel) /* mutant: the textbook 1 - cos^2 */
     g->sin2 = 1 - g->cos_theta * g->cos_theta;
   else
     g->sin2 = q / S2;
-  g->sin2_err = SAFE((fc_gamma(dd + 2) + e2 + 2 * FC_U) * fabs(g->sin2)
-                     + (dd * ea * ea + dd * ETA) / S2 * (1 + 2 * e2));
+  if (enc) { /* the certified allocator's enclosure */
+    const double e1 = fc_gamma(dd - 1) + dd * ETA;
+    const double e2 = fc_gamma(dd) + dd * ETA;
+    const double ec = e1 + 0.5 * e2 + 4 * FC_U;
+    const double ea = SAFE(FC_U * fabs(al) * (1 + 2 * FC_U)
+                           + (1 + 2 * FC_U)
+                                 * (fc_gamma(dd + 2) * A + dd * ETA) / dd);
+    enc->cos_err = SAFE(ec * g->cos_theta / (1 - ec));
+    enc->sin2_err = SAFE((fc_gamma(dd + 2) + e2 + 2 * FC_U) * fabs(g->sin2)
+                         + (dd * ea * ea + dd * ETA) / S2 * (1 + 2 * e2));
+  }
   return FC_OK;
 }
 
 static int geom_ref(fc_quant_geom *g, const double *k, size_t d)
 {
-  return geom_impl(g, k, d, 0, 0);
+  return geom_impl(g, NULL, k, d, 0, 0);
 }
 
-/* ||k - alpha s||^2 / ||k||^2 with s = sign(k) from `sgn`, scaled by 2^-E,
- * E = ilogb(max(max |k_i|, |alpha|)).  v_i = fl(k_i 2^-E - (alpha 2^-E)
- * s_i): one rounding; squares and a recursive sum: the numerator is within
- * gamma_{d+2} of its exact value, the denominator within gamma_d, the
- * quotient rounds once; underflowed scaled values add at most d ETA to
- * each sum (the numerator's terms are below 4, the denominator >= its
- * largest term):
- *   err = SAFE(gamma_{2d+3} r) + 2 d ETA / den^. */
-static int residual_impl(double *r, double *err, const double *k, size_t d,
-                         double alpha, void (*sgn)(double *, const double *,
-                                                   size_t))
+/* ||k - alpha s||^2 / ||k||^2 with s = sign(k) from `sgn`, scaled by
+ * 2^-E, E = ilogb(max(max |k_i|, |alpha|)) (bound:
+ * fc_bnd_quant_residual). */
+static int residual_impl(double *r, const double *k, size_t d, double alpha,
+                         void (*sgn)(double *, const double *, size_t))
 {
   if (r == NULL || k == NULL || d == 0 || !isfinite(alpha))
     return FC_EINVAL;
@@ -310,16 +274,12 @@ static int residual_impl(double *r, double *err, const double *k, size_t d,
   if (!(den > 0))
     return FC_EINVAL;
   *r = num / den;
-  if (err)
-    *err = SAFE(fc_gamma(2.0 * (double)d + 3) * *r)
-           + 2 * (double)d * ETA / den;
   return FC_OK;
 }
 
-static int residual_ref(double *r, double *err, const double *k, size_t d,
-                        double alpha)
+static int residual_ref(double *r, const double *k, size_t d, double alpha)
 {
-  return residual_impl(r, err, k, d, alpha, sign_ref);
+  return residual_impl(r, k, d, alpha, sign_ref);
 }
 
 /* ------------------------------------------------------------------ F10 */
@@ -334,8 +294,10 @@ static double dn(double x) { return x - fabs(x) * 0x1p-51 - ETA; }
 static double lib_up(double x) { return x + fabs(x) * 0x1p-50 + ETA; }
 static double lib_dn(double x) { return x - fabs(x) * 0x1p-50 - ETA; }
 
-/* One key's angle in radians and an enclosure.  theta^ = atan2(sqrt(s2),
- * c) from the geometry kernel.  The exact theta lies in both
+/* The certified allocator's enclosure (its algorithm: which side of a
+ * threshold the exact angle is on, decided in double when it can be).
+ * One key's angle in radians and an enclosure.  theta^ = atan2(sqrt(s2),
+ * c) from the reference geometry.  The exact theta lies in both
  *   [acos(c + ec), acos(c - ec)]  (acos decreasing, c exact within ec)
  *   [asin(sqrt(s2 - e2)), asin(sqrt(s2 + e2))]  (theta in [0, pi/2])
  * with every argument rounded outward and every libm result widened by
@@ -343,18 +305,22 @@ static double lib_dn(double x) { return x - fabs(x) * 0x1p-50 - ETA; }
  * of theta^ is max(hi - theta^, theta^ - lo).  The cosine enclosure is
  * tight away from the lattice, the sine one near it (where acos is
  * ill-conditioned). */
-static int key_angle(double *th, double *err, const struct fc_kern_quant *K,
-                     const double *k, size_t d)
+static int key_angle(double *th, double *err, const double *k, size_t d)
 {
   fc_quant_geom g;
-  int rc = K->geom(&g, k, d);
+  geom_encl ge;
+  int rc = geom_impl(&g, &ge, k, d, 0, 0);
   if (rc)
     return rc;
   const double c = g.cos_theta, s2 = g.sin2 < 0 ? 0 : g.sin2;
   const double t = atan2(sqrt(s2), c);
-  double lo_c = lib_dn(acos(fmin(1.0, up(c + g.cos_err))));
-  double hi_c = lib_up(acos(fmax(-1.0, dn(c - g.cos_err))));
-  double slo = dn(s2 - g.sin2_err), shi = up(s2 + g.sin2_err);
+  if (err == NULL) {
+    *th = t;
+    return FC_OK;
+  }
+  double lo_c = lib_dn(acos(fmin(1.0, up(c + ge.cos_err))));
+  double hi_c = lib_up(acos(fmax(-1.0, dn(c - ge.cos_err))));
+  double slo = dn(s2 - ge.sin2_err), shi = up(s2 + ge.sin2_err);
   double lo_s = slo <= 0 ? 0 : lib_dn(asin(fmax(0.0, dn(sqrt(slo)))));
   double hi_s = lib_up(asin(fmin(1.0, up(sqrt(fmin(1.0, shi))))));
   double lo = fmax(fmax(lo_c, lo_s), 0.0), hi = fmin(hi_c, hi_s);
@@ -365,21 +331,23 @@ static int key_angle(double *th, double *err, const struct fc_kern_quant *K,
   return FC_OK;
 }
 
-/* Mean angle in degrees: deg_i = theta_i^ R with R = fl(180/fl(pi))
- * (relative error <= 2u against 180/pi) and one rounding (u); the sum of n
- * degrees adds gamma_{n-1} sum deg_i, the division by n one u:
+/* Mean angle in degrees: deg_i = theta_i^ R with R = fl(180/fl(pi)), the
+ * mean of the n (bound: fc_bnd_mean_angle).  With err != NULL (the
+ * certified allocator only) also the radius of its enclosure: R has
+ * relative error <= 2u against 180/pi, the product one rounding (u); the
+ * sum of n degrees adds gamma_{n-1} sum deg_i, the division by n one u:
  *   err = SAFE((sum err_i R (1 + 3u) + 3u sum deg_i)(1 + gamma_{n+1})/n
  *              + gamma_{n+1} sum deg_i / n). */
-static int mean_angle_ref(double *deg, double *err, const double *keys,
-                          size_t n, size_t d)
+static int mean_angle_encl(double *deg, double *err, const double *keys,
+                           size_t n, size_t d)
 {
   if (deg == NULL || keys == NULL || n == 0 || d == 0)
     return FC_EINVAL;
   const double R = 180.0 / M_PI;
   double sum = 0, esum = 0;
   for (size_t i = 0; i < n; i++) {
-    double t, e;
-    int rc = key_angle(&t, &e, &fc_kern_quant_ref, keys + i * d, d);
+    double t, e = 0;
+    int rc = key_angle(&t, err ? &e : NULL, keys + i * d, d);
     if (rc)
       return rc;
     const double di = t * R;
@@ -392,6 +360,12 @@ static int mean_angle_ref(double *deg, double *err, const double *keys,
     *err = SAFE(esum * (1 + fc_gamma(dn_ + 1)) / dn_
                 + fc_gamma(dn_ + 1) * sum / dn_);
   return FC_OK;
+}
+
+static int mean_angle_ref(double *deg, const double *keys, size_t n,
+                          size_t d)
+{
+  return mean_angle_encl(deg, NULL, keys, n, d);
 }
 
 static int rule_ref(int *bits, double angle, long d_l)
@@ -413,7 +387,7 @@ static int alloc_plain_ref(int *bits, double *angle, const double *keys,
                            size_t n, size_t d, long d_l)
 {
   double a;
-  int rc = mean_angle_ref(&a, NULL, keys, n, d);
+  int rc = mean_angle_ref(&a, keys, n, d);
   if (rc)
     return rc;
   if (angle)
@@ -455,7 +429,7 @@ static int alloc_cert_impl(int *bits, int *escalated, const double *keys,
   if (bits == NULL)
     return FC_EINVAL;
   double a, e;
-  int rc = mean_angle_ref(&a, &e, keys, n, d);
+  int rc = mean_angle_encl(&a, &e, keys, n, d);
   if (rc)
     return rc;
   int esc = 0, le40 = 0, le44 = 0;
@@ -495,11 +469,10 @@ const struct fc_kern_quant fc_kern_quant_ref = {
 
 /* ---------------------------------------------------------------- mutants */
 
-/* Naive norms: sqrt(sum x_i^2) with no scaling, claiming the reference's
- * bound.  Overflows to inf once x_i^2 does (|x_i| > 1.3e154, so at 1e200)
- * and loses everything below 1e-162 (1e-200 squares to 0). */
-static int nrm2_naive(double *r, double *err, const double *x, size_t n,
-                      size_t incx)
+/* Naive norms: sqrt(sum x_i^2) with no scaling.  Overflows to inf once
+ * x_i^2 does (|x_i| > 1.3e154, so at 1e200) and loses everything below
+ * 1e-162 (1e-200 squares to 0). */
+static int nrm2_naive(double *r, const double *x, size_t n, size_t incx)
 {
   if (r == NULL || (x == NULL && n > 0) || incx == 0)
     return FC_EINVAL;
@@ -507,21 +480,15 @@ static int nrm2_naive(double *r, double *err, const double *x, size_t n,
   for (size_t i = 0; i < n; i++)
     ssq += x[i * incx] * x[i * incx];
   *r = sqrt(ssq);
-  if (err) {
-    const double eps = nrm2_eps(n);
-    *err = SAFE(eps * *r / (1 - eps)) + ETA;
-  }
   return FC_OK;
 }
 
-static int frob_naive(double *r, double *err, const double *W, size_t m,
-                      size_t n)
+static int frob_naive(double *r, const double *W, size_t m, size_t n)
 {
-  return nrm2_naive(r, err, W, m * n, 1);
+  return nrm2_naive(r, W, m * n, 1);
 }
 
-static int colnorm_rms_naive(double *r, double *err, const double *W,
-                             size_t m, size_t n)
+static int colnorm_rms_naive(double *r, const double *W, size_t m, size_t n)
 {
   if (r == NULL || n == 0 || (W == NULL && m > 0))
     return FC_EINVAL;
@@ -530,10 +497,6 @@ static int colnorm_rms_naive(double *r, double *err, const double *W,
     for (size_t i = 0; i < m; i++)
       ssq += W[i * n + j] * W[i * n + j];
   *r = sqrt(ssq / (double)n);
-  if (err) {
-    const double eps = nrm2_eps(m) + nrm2_eps(n) + 2 * FC_U;
-    *err = SAFE(eps * *r / (1 - eps)) + 2 * ETA;
-  }
   return FC_OK;
 }
 
@@ -544,26 +507,24 @@ static void sign_zero(double *s, const double *k, size_t d)
     s[i] = (double)((k[i] > 0) - (k[i] < 0));
 }
 
-static int residual_sign0(double *r, double *err, const double *k, size_t d,
-                          double alpha)
+static int residual_sign0(double *r, const double *k, size_t d, double alpha)
 {
-  return residual_impl(r, err, k, d, alpha, sign_zero);
+  return residual_impl(r, k, d, alpha, sign_zero);
 }
 
 static int geom_cancel(fc_quant_geom *g, const double *k, size_t d)
 {
-  return geom_impl(g, k, d, 1, 0);
+  return geom_impl(g, NULL, k, d, 1, 0);
 }
 
 static int geom_alpha_rms(fc_quant_geom *g, const double *k, size_t d)
 {
-  return geom_impl(g, k, d, 0, 1);
+  return geom_impl(g, NULL, k, d, 0, 1);
 }
 
-static int colnorm_rms_rows(double *r, double *err, const double *W,
-                            size_t m, size_t n)
+static int colnorm_rms_rows(double *r, const double *W, size_t m, size_t n)
 {
-  return colnorm_rms_impl(r, err, W, m, n, m ? m : 1);
+  return colnorm_rms_impl(r, W, m, n, m ? m : 1);
 }
 
 static int alloc_cert_noesc(int *bits, int *escalated, const double *keys,
