@@ -37,12 +37,18 @@
  * c^) from its cosine and sine^2 instead.  Why that bound covers it: with
  * c^ = c (1 + r1), |r1| <= rc (fc_bnd_quant_key's relative cosine error,
  * at most (1.5 d + 3) u to first order) and s^ = s2 (1 + r2) + t, |r2|
- * <= (2 d + 4) u, the angle of the point (c^, sqrt(s^)) moves from theta
- * by at most c s (rc + (d + 2) u) to first order, <= (2.5 d + 5) u c; the
- * acos bound is at least acos'(.) times its window 2 c (rho + rho_h) >=
- * 2 c (2 (2 d + 3) u) = (8 d + 12) u c, more than three times larger for
- * every d (and g4 covers atan2's ulp as it covers acos's).  The properties
- * measure the margin (allocator.certified_exact's accuracy ratio). */
+ * <= (2 d + 4) u, t the absolute part of the sin^2 bound (of order d u^2),
+ * the atan2 angle is acos(c^ / sqrt(c^2 + s^)), and c^ / sqrt(c^2 + s^)
+ * = c (1 + s2 (r1 - r2/2) - t/2) to first order; so the angle moves from
+ * theta by at most c s (rc + (d + 2) u) + c t / (2 s) <= (2.5 d + 5) u c
+ * + c t / (2 s).  The acos bound is at least acos'(.) >= 1 times its
+ * window 2 c (rho + rho_h) >= 2 c (2 (2 d + 3) u) = (8 d + 12) u c, more
+ * than three times the first term for every d; the second matters only
+ * near the lattice (s -> 0), where the window acos(c (1 - rho')) ~ sqrt(2
+ * rho') >> sqrt(t) bounds it (t / s <= sqrt(t) once s >= sqrt(t), and
+ * the angle itself is below sqrt(2 t) before).  g4 covers atan2's ulp as
+ * it covers acos's.  The properties measure the margin
+ * (allocator.certified_exact's accuracy ratio). */
 #include <math.h>
 #include "foldcheck.h"
 #include "bounds/bounds.h"
