@@ -126,20 +126,35 @@ static double norm_hi(const mags *m)
   return ldexp(sqrt(m->s2hi), m->E);
 }
 
+/* The common start of the norm bounds: the table's format and the
+ * magnitudes of the n entries of x, or -1 with *early the whole answer
+ * (+inf for a declaration that is not a model of the table or bad
+ * arguments, 0 for no entry or every entry 0: the table's norm is then
+ * exactly 0). */
+static int norm_setup(mags *m, double *early, const double *x, size_t n,
+                      size_t inc, const fc_kernel_arith *a)
+{
+  const int f = table_fmt(a);
+  *early = INFINITY;
+  if (f < 0 || inc == 0 || (x == NULL && n > 0))
+    return -1;
+  *early = 0;
+  if (n == 0)
+    return -1;
+  mags_of(m, x, n, inc);
+  return m->zero ? -1 : f;
+}
+
 /* The scaled norm's result is r 2^E; a subnormal result rounds once more
  * (eta / 2, counted as eta). */
 double fc_bnd_quant_nrm2(const double *x, size_t n, size_t inc,
                          const fc_kernel_arith *a)
 {
-  const int f = table_fmt(a);
-  if (f < 0 || inc == 0 || (x == NULL && n > 0))
-    return INFINITY;
-  if (n == 0)
-    return 0;
   mags m;
-  mags_of(&m, x, n, inc);
-  if (m.zero)
-    return 0; /* the table returns exactly 0 */
+  double early;
+  const int f = norm_setup(&m, &early, x, n, inc, a);
+  if (f < 0)
+    return early;
   return (nrm2_rel(f, n) * norm_hi(&m) + fc_fmt_eta(f)) * FC_BND_SAFETY;
 }
 
@@ -159,15 +174,13 @@ double fc_bnd_quant_frob(const double *W, size_t m, size_t n,
 double fc_bnd_quant_colnorm_rms(const double *W, size_t m, size_t n,
                                 const fc_kernel_arith *a)
 {
-  const int f = table_fmt(a);
-  if (f < 0 || n == 0 || (W == NULL && m > 0))
+  if (n == 0)
     return INFINITY;
-  if (m == 0)
-    return 0;
   mags g;
-  mags_of(&g, W, m * n, 1);
-  if (g.zero)
-    return 0;
+  double early;
+  const int f = norm_setup(&g, &early, W, m * n, 1, a);
+  if (f < 0)
+    return early;
   const double u = fc_fmt_u(f), eta = fc_fmt_eta(f);
   const double rm = nrm2_rel(f, m), rn = nrm2_rel(f, n);
   const double rel = (1 + rm) * (1 + rn) * (1 + u) / (1 - u) - 1;
