@@ -12,6 +12,7 @@
  * fast sizes (a handful of cases); FC_TEST_MULTIPLIER scales the case
  * counts. */
 #include <float.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,30 @@ static void test_norms(void)
                             fc_bnd_quant_colnorm_rms(W, 2, 3, &fp64) +
                                 fc_bnd_quant_frob_rms(W, 2, 3, &fp64),
          "colnorm_rms = frob / sqrt(n) at 1e300 with a zero column");
+  /* Every size 1..64, the harness's bound of the reference against MPFR,
+   * and not vacuous (below 4 m u F: an a-priori bound is gamma-sized);
+   * m = 2 once lost its relative part to 1 + u rounding to 1. */
+  int cover = 1, tight = 1;
+  double Wr[64];
+  uint64_t st = 12345;
+  mpfr_t fx;
+  mpfr_init2(fx, 256);
+  for (size_t m = 1; m <= 64; m++) {
+    for (size_t i = 0; i < m; i++) {
+      st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+      Wr[i] = ldexp((double)(st >> 11), -53) + (i == 0);
+    }
+    double fr;
+    const double bf = fc_bnd_quant_frob(Wr, m, 1, &fp64);
+    rc = K->frob(&fr, Wr, m, 1);
+    rc |= fc_mp_frob(fx, Wr, m, 1);
+    mpfr_sub_d(fx, fx, fr, MPFR_RNDN);
+    cover &= rc == FC_OK && fabs(mpfr_get_d(fx, MPFR_RNDU)) <= bf;
+    tight &= bf <= 4 * (double)m * 0x1p-53 * fr;
+  }
+  mpfr_clear(fx);
+  fct_ok(cover && tight, "frob of m x 1, m = 1..64: the reference within "
+         "the harness bound, the bound below 4 m u ||W||");
   const double z6[6] = {0};
   fct_ok(fc_bnd_quant_nrm2(z6, 6, 1, &fp64) == 0 &&
              fc_bnd_quant_frob_rms(z6, 2, 3, &fp64) == 0,
@@ -166,6 +191,25 @@ static void test_signquant(void)
        fc_bnd_quant_key(&B, kg, 4, &fp64) == FC_OK;
   fct_ok(ok && geom_err(kg, 4, g.alpha, 2) > B.alpha,
          "the RMS scale misses ||k||_1/d by more than the alpha bound");
+  /* Every d in 1..64 (random keys, some coordinates 0): cos, sin^2 and
+   * alpha of the reference within the harness bounds against MPFR. */
+  int cover = 1;
+  double kr[64];
+  uint64_t st = 777;
+  for (size_t d = 1; d <= 64; d++) {
+    for (size_t i = 0; i < d; i++) {
+      st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+      kr[i] = (st >> 60) == 0 ? 0.0 : ldexp((double)(st >> 11), -53) - 0.5;
+    }
+    kr[0] = 1.5;
+    cover &= K->geom(&g, kr, d) == FC_OK &&
+             fc_bnd_quant_key(&B, kr, d, &fp64) == FC_OK &&
+             geom_err(kr, d, g.cos_theta, 0) <= B.cos_theta &&
+             geom_err(kr, d, g.sin2, 1) <= B.sin2 &&
+             geom_err(kr, d, g.alpha, 2) <= B.alpha;
+  }
+  fct_ok(cover, "geometry of random keys, d = 1..64: the reference within "
+         "the harness bounds");
   /* The residual kernel on its input alpha. */
   double r0;
   const double al = 1.625, e0 = fc_bnd_quant_residual(kg, 4, al, &fp64);

@@ -97,6 +97,19 @@ static void mags_of(mags *m, const double *x, size_t n, size_t inc)
   widen(NULL, &m->ahi, A, n);
 }
 
+/* Relative factors are combined without forming 1 + x (which rounds a
+ * relative error of order u away): comp(x, y) = (1 + x)(1 + y) - 1,
+ * over(x) = 1/(1 - x) - 1, sqrt_lo(t) = 1 - sqrt(1 - t) (>= sqrt(1 + t) -
+ * 1), inv_sqrt(t) = 1/sqrt(1 - t) - 1, each in a form free of
+ * cancellation. */
+static double comp(double x, double y) { return x + y + x * y; }
+static double over(double x) { return x / (1 - x); }
+static double sqrt_lo(double t) { return t / (1 + sqrt(1 - t)); }
+static double inv_sqrt(double t)
+{
+  return t / ((1 + sqrt(1 - t)) * sqrt(1 - t));
+}
+
 /* The format the table computes in, or -1 when the declaration is not a
  * model of it (storage not contained in the accumulation format). */
 static int table_fmt(const fc_kernel_arith *a)
@@ -117,7 +130,7 @@ static double nrm2_rel(int f, size_t n)
   const double t = fc_fmt_gamma(f, (double)n) + (double)n * fc_fmt_eta(f);
   if (!(t < 1))
     return INFINITY;
-  return (1 + (1 - sqrt(1 - t))) * (1 + fc_fmt_u(f)) - 1;
+  return comp(sqrt_lo(t), fc_fmt_u(f));
 }
 
 /* An upper bound of sqrt(S2) 2^E = ||x||_2 from the magnitudes. */
@@ -183,7 +196,7 @@ double fc_bnd_quant_colnorm_rms(const double *W, size_t m, size_t n,
     return early;
   const double u = fc_fmt_u(f), eta = fc_fmt_eta(f);
   const double rm = nrm2_rel(f, m), rn = nrm2_rel(f, n);
-  const double rel = (1 + rm) * (1 + rn) * (1 + u) / (1 - u) - 1;
+  const double rel = comp(comp(rm, rn), comp(u, over(u)));
   const double sn = sqrt((double)n);
   return (rel * norm_hi(&g) / sn + (sn * (1 + rn) + 2) * eta / sn) *
          FC_BND_SAFETY;
@@ -207,8 +220,8 @@ double fc_bnd_quant_frob_rms(const double *W, size_t m, size_t n,
   mags g;
   mags_of(&g, W, m * n, 1);
   const double u = fc_fmt_u(f), sn = sqrt((double)n);
-  const double q = (1 + u) / (1 - u);
-  return ((q - 1) * norm_hi(&g) / sn + eF * q / sn + fc_fmt_eta(f)) *
+  const double q = comp(u, over(u)); /* (1 + u)/(1 - u) - 1 */
+  return (q * norm_hi(&g) / sn + eF * (1 + q) / sn + fc_fmt_eta(f)) *
          FC_BND_SAFETY;
 }
 
@@ -271,8 +284,9 @@ int fc_bnd_quant_key(fc_bnd_quant_key_t *B, const double *k, size_t d,
   if (!(e2 < 1) || fc_bnd_vacuous(gd3))
     return FC_OK;
   /* cosine */
-  const double rc = (1 + e1) * (1 + u) /
-                        (pow(1 - u, 3) * sqrt(1 - e2)) - 1;
+  const double ou = over(u);
+  const double rc = comp(comp(e1, u), comp(comp(ou, ou), comp(ou,
+                                                               inv_sqrt(e2))));
   const double cos_hi = fmin(1.0, m.s1hi / (sqrt(dd) * sqrt(m.s2lo)));
   B->cos_theta = rc * cos_hi * FC_BND_SAFETY;
   /* alpha */
