@@ -30,7 +30,10 @@
  * 2) s + 3 n eta64 (the terms' own roundings included), so the exact sum
  * lies in [lo, hi] = [(s^ - 3 n eta64) / (1 + g64(n + 2)), (s^ + 3 n
  * eta64) / (1 - g64(n + 2))].  Every bound is finally multiplied by
- * FC_BND_SAFETY (bounds.h) for the few roundings of its own formula.
+ * FC_BND_SAFETY (bounds.h) for the few roundings of its own formula; the
+ * bounds of unscaled results (norms, alpha) add one eta64 more for the
+ * underflow of their own products (rel F is below the subnormal quantum
+ * when F is subnormal): HEPS.
  *
  * The mean angle of the allocator is bounded by fc_bnd_mean_angle
  * (bounds.c), written for the acos form; the table computes atan2(sqrt(s^),
@@ -52,6 +55,8 @@
 #include <math.h>
 #include "foldcheck.h"
 #include "bounds/bounds.h"
+
+#define HEPS fc_fmt_eta(FC_FMT_FP64)
 
 /* The harness's magnitudes of x[0], x[inc], ..., x[(n-1) inc] (n >= 1),
  * scaled by 2^-E: enclosures of S1 = sum a_i, S2 = sum a_i^2 and, when
@@ -168,7 +173,8 @@ double fc_bnd_quant_nrm2(const double *x, size_t n, size_t inc,
   const int f = norm_setup(&m, &early, x, n, inc, a);
   if (f < 0)
     return early;
-  return (nrm2_rel(f, n) * norm_hi(&m) + fc_fmt_eta(f)) * FC_BND_SAFETY;
+  return (nrm2_rel(f, n) * norm_hi(&m) + fc_fmt_eta(f) + HEPS) *
+         FC_BND_SAFETY;
 }
 
 double fc_bnd_quant_frob(const double *W, size_t m, size_t n,
@@ -198,7 +204,7 @@ double fc_bnd_quant_colnorm_rms(const double *W, size_t m, size_t n,
   const double rm = nrm2_rel(f, m), rn = nrm2_rel(f, n);
   const double rel = comp(comp(rm, rn), comp(u, over(u)));
   const double sn = sqrt((double)n);
-  return (rel * norm_hi(&g) / sn + (sn * (1 + rn) + 2) * eta / sn) *
+  return (rel * norm_hi(&g) / sn + (sn * (1 + rn) + 2) * eta / sn + HEPS) *
          FC_BND_SAFETY;
 }
 
@@ -221,7 +227,7 @@ double fc_bnd_quant_frob_rms(const double *W, size_t m, size_t n,
   mags_of(&g, W, m * n, 1);
   const double u = fc_fmt_u(f), sn = sqrt((double)n);
   const double q = comp(u, over(u)); /* (1 + u)/(1 - u) - 1 */
-  return (q * norm_hi(&g) / sn + eF * (1 + q) / sn + fc_fmt_eta(f)) *
+  return (q * norm_hi(&g) / sn + eF * (1 + q) / sn + fc_fmt_eta(f) + HEPS) *
          FC_BND_SAFETY;
 }
 
@@ -292,7 +298,7 @@ int fc_bnd_quant_key(fc_bnd_quant_key_t *B, const double *k, size_t d,
   /* alpha */
   const double ea = u * m.s1hi / dd + (1 + u) * (1 + u) *
                                           (gd2 * m.ahi + dd * eta) / dd;
-  B->alpha = (ldexp(ea, m.E) + eta) * FC_BND_SAFETY;
+  B->alpha = (ldexp(ea, m.E) + eta + HEPS) * FC_BND_SAFETY;
   /* sin^2: an upper bound of the exact value first */
   const double c = (m.s1lo + m.s1hi) / (2 * dd);
   double q = 0;
