@@ -280,19 +280,21 @@ static int angle_accuracy(fc_check_result *r, double *dist_ulps,
 }
 
 /* Precision-aware (issue 16, item 5): the crafted samples put the mean
- * angle within 8 fp64 ulps of a threshold, which only a storage holding
- * every double keeps; rounded to a narrower storage the keys' exact angle
- * moves about a storage ulp away, where no allocator at the declared
- * accumulation can be expected to err.  There the control is not
- * applicable (contract.allocator_exact is the same control at any storage:
- * keys on the bf16 grid). */
+ * angle within 2^-51 degrees of a threshold with keys on the fp64 grid,
+ * which only a storage holding every double keeps; rounded to a narrower
+ * storage the keys' exact angle moves about a storage ulp away, where no
+ * allocator at the declared accumulation can be expected to err.  There
+ * the control is not applicable (contract.allocator_exact is the same
+ * control at any storage: keys on the bf16 grid).  With fp64 storage it
+ * is applicable at every accumulation: 2^-51 is at most 1/16 of any
+ * format's spacing at 40 and 44 degrees. */
 static int plain_applicable(fc_check_result *r, const fc_kx *k)
 {
   if (fc_fmt_contains(k->a.storage, FC_FMT_FP64))
     return FC_OK;
   char ab[32];
   snprintf(r->note, sizeof r->note,
-           "not applicable at %s: keys within 8 fp64 ulps of a threshold "
+           "not applicable at %s: keys within 2^-51 deg of a threshold "
            "do not survive %s storage (contract.allocator_exact is this "
            "control there)",
            fc_arith_format(ab, sizeof ab, &k->a), fc_fmt_name(k->a.storage));
