@@ -999,6 +999,18 @@ static const long alloc_dims[] = {512, 16, 64, 128, 1024, 4096};
 #define ALLOC_NDIMS (sizeof alloc_dims / sizeof alloc_dims[0])
 #define ALLOC_NMAX 4
 
+/* Per key i < n: an angle offset delta[i] in -8..8 degrees (sixteenths,
+ * shrinking to 0) and the position of its large coordinate in 0..d-1. */
+static void draw_alloc_keys(double *delta, long *pos, fc_draw *dr, long n,
+                            long d)
+{
+  for (long i = 0; i < n; i++) {
+    const long v = fc_draw_int(dr, 0, 256);
+    delta[i] = (double)((v + 1) / 2) / 16 * ((v & 1) ? -1 : 1);
+    pos[i] = fc_draw_int(dr, 0, d - 1);
+  }
+}
+
 /* Keys near or away from a threshold.  Crafted (shrinks to it): the F10
  * family of props/allocator.c with the mean angle at 40 or 44 degrees plus
  * a drawn offset of 0, +-1e-12, ..., +-2 degrees (exact decisions away
@@ -1020,11 +1032,7 @@ static int gen_alloc(fc_case *c, fc_draw *dr)
   const double target = t + offs[(o + 1) / 2] * ((o & 1) ? -1 : 1);
   double delta[ALLOC_NMAX] = {0};
   long pos[ALLOC_NMAX] = {0};
-  for (long i = 0; i < n; i++) {
-    const long v = fc_draw_int(dr, 0, 256); /* +-8 degrees */
-    delta[i] = (double)((v + 1) / 2) / 16 * ((v & 1) ? -1 : 1);
-    pos[i] = fc_draw_int(dr, 0, d - 1);
-  }
+  draw_alloc_keys(delta, pos, dr, n, d);
   /* Drawn last, so that a random case shrinks into the crafted one its
    * earlier choices describe. */
   const int random = fc_draw_bool(dr, 0.25);
@@ -1096,11 +1104,7 @@ static int gen_alloc_near(fc_case *c, fc_draw *dr)
   const int side = fc_draw_bool(dr, 0.25) ? -1 : 1; /* shrinks to above */
   double delta[ALLOC_NMAX] = {0};
   long pos[ALLOC_NMAX] = {0};
-  for (long i = 0; i < n; i++) {
-    const long v = fc_draw_int(dr, 0, 256); /* +-8 degrees */
-    delta[i] = (double)((v + 1) / 2) / 16 * ((v & 1) ? -1 : 1);
-    pos[i] = fc_draw_int(dr, 0, d - 1);
-  }
+  draw_alloc_keys(delta, pos, dr, n, d);
   long d_l = fc_alloc_draw_dl(dr, d);
   if (t == FC_ALLOC_ANGLE_1BIT && d_l < FC_ALLOC_DIM_1BIT)
     d_l = FC_ALLOC_DIM_1BIT; /* below the gate 40 degrees decides nothing */
