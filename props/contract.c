@@ -999,6 +999,18 @@ static const long alloc_dims[] = {512, 16, 64, 128, 1024, 4096};
 #define ALLOC_NDIMS (sizeof alloc_dims / sizeof alloc_dims[0])
 #define ALLOC_NMAX 4
 
+/* Per key i < n: an angle offset delta[i] in -8..8 degrees (sixteenths,
+ * shrinking to 0) and the position of its large coordinate in 0..d-1. */
+static void draw_alloc_keys(double *delta, long *pos, fc_draw *dr, long n,
+                            long d)
+{
+  for (long i = 0; i < n; i++) {
+    const long v = fc_draw_int(dr, 0, 256);
+    delta[i] = (double)((v + 1) / 2) / 16 * ((v & 1) ? -1 : 1);
+    pos[i] = fc_draw_int(dr, 0, d - 1);
+  }
+}
+
 /* Keys near or away from a threshold.  Crafted (shrinks to it): the F10
  * family of props/allocator.c with the mean angle at 40 or 44 degrees plus
  * a drawn offset of 0, +-1e-12, ..., +-2 degrees (exact decisions away
@@ -1006,96 +1018,7 @@ static const long alloc_dims[] = {512, 16, 64, 128, 1024, 4096};
  * spread by +-8 degrees (so a mean of cosines differs from the mean of
  * angles by about a tenth of a degree).  Otherwise random keys
  * (first coordinate 1 + |v|, never a zero row). */
-/* near: the negative control's samples, the mean angle within 8 ulps of
- * the threshold (where any finite-precision allocator can go either way),
- * no random keys. */
-/* A key on the bf16 grid whose exact phase-collapse angle is as close to
- * target_deg as the grid allows: x at one coordinate (8 significant
- * bits), m coordinates 1 + 2^-7, m2 coordinates 1 - 2^-8 (one bf16 ulp
- * either side of 1), the rest 1.  Every such value is exact in bf16,
- * fp16, fp32 and fp64, so storage rounding leaves the case as drawn and
- * a near-threshold sample stays near the threshold at every declared
- * storage (the ulp-offset draws do not survive rounding to bf16: they
- * move by about a tenth of a degree, far outside what an fp32 mean can
- * get wrong).  About 2^16 grid points over a few tenths of a degree: the
- * best just ABOVE the threshold (the rule decides angle <= t, so a mean
- * rounded down onto t, as a correctly rounded fp32 mean within half an
- * ulp of 40 or 44 degrees (1.9e-6 degree) is, decides wrongly) lands
- * within about 1e-6 degree of it. */
-static long double grid_angle(long double x, long double m, long double m2,
-                              size_t d)
-{
-  const long double h = 0x1p-7L, l = 0x1p-8L, rest = (long double)d - 1 - m - m2;
-  const long double s1 = x + m * (1 + h) + m2 * (1 - l) + rest;
-  const long double s2 =
-      x * x + m * (1 + h) * (1 + h) + m2 * (1 - l) * (1 - l) + rest;
-  return acosl(s1 / (sqrtl((long double)d) * sqrtl(s2))) * 180 /
-         3.14159265358979323846264338327950288L;
-}
-
-/* The bf16 values (8 significant bits) below (up = 0) or above x. */
-static double bf16_grid(long double x, int up)
-{
-  int e;
-  frexpl(x, &e);
-  const long double f = ldexpl(x, 8 - e);
-  return (double)ldexpl(up ? ceill(f) : floorl(f), e - 8);
-}
-
-static int craft_grid(double *key, size_t d, long pos, double target_deg)
-{
-  const size_t M = d - 2 < 255 ? d - 2 : 255;
-  double bx = 0, best = INFINITY;
-  size_t bm = 0, bm2 = 0;
-  for (size_t m = 0; m <= M; m++)
-    for (size_t m2 = 0; m + m2 <= M; m2++) {
-      /* the continuous x: s1 = cos(target) sqrt(d s2) squared is a
-       * quadratic in x, (1 - K) x^2 + 2 A x + A^2 - K B = 0 */
-      const long double h = 0x1p-7L, l = 0x1p-8L,
-                        rest = (long double)(d - 1 - m - m2);
-      const long double A = m * (1 + h) + m2 * (1 - l) + rest,
-                        B = m * (1 + h) * (1 + h) + m2 * (1 - l) * (1 - l) +
-                            rest;
-      const long double cs = cosl(target_deg *
-                                  3.14159265358979323846264338327950288L /
-                                  180),
-                        K = cs * cs * (long double)d;
-      const long double qa = 1 - K, qb = 2 * A, qc = A * A - K * B;
-      const long double disc = qb * qb - 4 * qa * qc;
-      if (!(disc >= 0) || qa == 0)
-        continue;
-      const long double lo = (-qb - sqrtl(disc)) / (2 * qa),
-                        hi = (-qb + sqrtl(disc)) / (2 * qa);
-      const long double xr = lo > hi ? lo : hi;
-      const double xs[2] = {bf16_grid(xr, 0), bf16_grid(xr, 1)};
-      for (int i = 0; i < 2; i++) {
-        if (!(xs[i] > 1))
-          continue;
-        const double g = (double)(grid_angle(xs[i], m, m2, d) - target_deg);
-        if (g > 0 && g < best) {
-          best = g;
-          bx = xs[i];
-          bm = m;
-          bm2 = m2;
-        }
-      }
-    }
-  if (!(best < 1))
-    return FC_ERANGE;
-  const size_t px = (size_t)pos % d;
-  size_t j = 0;
-  for (size_t i = 0; i < d; i++) {
-    if (i == px) {
-      key[i] = bx;
-      continue;
-    }
-    key[i] = j < bm ? 1 + 0x1p-7 : (j < bm + bm2 ? 1 - 0x1p-8 : 1);
-    j++;
-  }
-  return FC_OK;
-}
-
-static int gen_alloc_mode(fc_case *c, fc_draw *dr, int near)
+static int gen_alloc(fc_case *c, fc_draw *dr)
 {
   static const double wd[ALLOC_NDIMS] = {3, 1, 1, 1, 1, 1};
   static const double offs[] = {0,    1e-12, 1e-9, 1e-6, 1e-3,
@@ -1106,39 +1029,13 @@ static int gen_alloc_mode(fc_case *c, fc_draw *dr, int near)
                                          : FC_ALLOC_ANGLE_1BIT;
   const long o =
       fc_draw_int(dr, 0, (long)(2 * (sizeof offs / sizeof offs[0]) - 2));
-  double target = t + offs[(o + 1) / 2] * ((o & 1) ? -1 : 1);
-  if (near) { /* o counts ulps instead: 0, -1, +1, -2, ... up to 8 */
-    target = t;
-    const long u = (o % 17 + 1) / 2;
-    for (long i = 0; i < u; i++)
-      target = nextafter(target, (o & 1) ? 0.0 : 90.0);
-  }
+  const double target = t + offs[(o + 1) / 2] * ((o & 1) ? -1 : 1);
   double delta[ALLOC_NMAX] = {0};
   long pos[ALLOC_NMAX] = {0};
-  for (long i = 0; i < n; i++) {
-    const long v = fc_draw_int(dr, 0, 256); /* +-8 degrees */
-    delta[i] = (double)((v + 1) / 2) / 16 * ((v & 1) ? -1 : 1);
-    pos[i] = fc_draw_int(dr, 0, d - 1);
-  }
+  draw_alloc_keys(delta, pos, dr, n, d);
   /* Drawn last, so that a random case shrinks into the crafted one its
    * earlier choices describe. */
-  const int random = !near && fc_draw_bool(dr, 0.25);
-  /* near: half the samples are one key on the bf16 grid (craft_grid),
-   * at d = 512 or more. */
-  const int grid = near && fc_draw_bool(dr, 0.5);
-  if (grid) {
-    const long dg = d < 512 ? 512 : d;
-    double *key = fc_case_add_dim(c, "d_l", dg) == FC_OK
-                      ? fc_case_add_reals(c, "keys", 1, (size_t)dg)
-                      : NULL;
-    if (key == NULL)
-      return FC_ENOMEM;
-    if (craft_grid(key, (size_t)dg, pos[0], t) != FC_OK) {
-      fc_draw_reject(dr);
-      return FC_OK;
-    }
-    return fc_draw_status(dr);
-  }
+  const int random = fc_draw_bool(dr, 0.25);
   int rc = fc_case_add_dim(c, "d_l", fc_alloc_draw_dl(dr, d));
   double *keys = rc == FC_OK
                      ? fc_case_add_reals(c, "keys", (size_t)n, (size_t)d)
@@ -1160,14 +1057,110 @@ static int gen_alloc_mode(fc_case *c, fc_draw *dr, int near)
   return rc ? rc : fc_draw_status(dr);
 }
 
-static int gen_alloc(fc_case *c, fc_draw *dr)
-{
-  return gen_alloc_mode(c, dr, 0);
-}
+/* The negative control's samples (issue 16, item 5), sized to the
+ * arithmetic the check is declared at.  The rule decides angle <= t, and
+ * a kernel's mean angle is a number of its accumulation format A, whose
+ * spacing at 40 and 44 degrees (both in [32, 64)) is ulp_A = 2^(6 - p_A):
+ * 2^-47 degrees in fp64, 2^-18 in fp32, 2^-5 in fp16, 2^-2 in bf16.  A
+ * sample whose exact mean m lies just ABOVE t, 0 < m - t <= D, is decided
+ * wrongly by every kernel whose computed mean, before its last rounding,
+ * is less than ulp_A/2 - D above m (the last rounding lands on t): every
+ * kernel that errs downwards, and a correctly rounded one.  A sample just
+ * BELOW t, 0 < t - m <= D, is decided wrongly by every kernel that errs
+ * upwards by more than ulp_A/2 + D.  With D <= ulp_A/8, the only kernels
+ * a sample of each side lets through are those that err upwards by about
+ * half an ulp on the first and by less on the second; a kernel with
+ * rounding errors of either sign errs on about half the samples above.
+ * Three quarters of the samples are drawn above, a quarter below.
+ *
+ * Each case holds two key sets, and the check takes the one the declared
+ * storage holds exactly:
+ *   keys       n keys (n <= 4, dimension d) in fp64: keys 1..n-1 of the
+ *              F10 family at t + delta_i, the last one crafted
+ *              (fc_alloc_near_craft, p = 53) so that the mean lies within
+ *              [D64/16, D64] of t on the drawn side, D64 = 2^-51 degrees
+ *              (ulp_fp64/16);
+ *   keys_grid  one key (dimension max(d, 512)) on the bf16 grid (exact in
+ *              bf16, fp16, fp32 and fp64), within [Dg/16, Dg] of t,
+ *              Dg = 2^-21 degrees (ulp_fp32/8).
+ * Both offsets are verified in MPFR (a case that misses is rejected).  The
+ * control is applicable at an arithmetic when the key set its storage
+ * holds has D <= ulp_A/8 (alloc_near_applicable): every storage with
+ * accumulation fp32 or narrower, fp64 storage with any accumulation; not
+ * with fp64 accumulation behind a narrower storage (bf16-grid keys sit
+ * up to 2^-21 degrees from t, where an honest fp64 mean, 2^-47 apart,
+ * decides exactly). */
+#define ALLOC_NEAR_DGRID 0x1p-21L
+#define ALLOC_NEAR_GRID_BITS 8 /* bf16 */
+#define ALLOC_NEAR_GRID_DMIN 512
 
 static int gen_alloc_near(fc_case *c, fc_draw *dr)
 {
-  return gen_alloc_mode(c, dr, 1);
+  static const double wd[ALLOC_NDIMS] = {3, 1, 1, 1, 1, 1};
+  const long d = alloc_dims[fc_draw_weighted(dr, wd, ALLOC_NDIMS)];
+  const long n = fc_draw_size(dr, 1, ALLOC_NMAX);
+  const double t = fc_draw_bool(dr, 0.5) ? FC_ALLOC_ANGLE_2BIT
+                                         : FC_ALLOC_ANGLE_1BIT;
+  const int side = fc_draw_bool(dr, 0.25) ? -1 : 1; /* shrinks to above */
+  double delta[ALLOC_NMAX] = {0};
+  long pos[ALLOC_NMAX] = {0};
+  draw_alloc_keys(delta, pos, dr, n, d);
+  long d_l = fc_alloc_draw_dl(dr, d);
+  if (t == FC_ALLOC_ANGLE_1BIT && d_l < FC_ALLOC_DIM_1BIT)
+    d_l = FC_ALLOC_DIM_1BIT; /* below the gate 40 degrees decides nothing */
+  const long dg = d < ALLOC_NEAR_GRID_DMIN ? ALLOC_NEAR_GRID_DMIN : d;
+  double *keys = NULL, *grid = NULL;
+  if (fc_case_add_dim(c, "d_l", d_l) == FC_OK)
+    keys = fc_case_add_reals(c, "keys", (size_t)n, (size_t)d);
+  if (keys != NULL)
+    grid = fc_case_add_reals(c, "keys_grid", 1, (size_t)dg);
+  if (grid == NULL)
+    return FC_ENOMEM;
+  const long double wg[2] = {ALLOC_NEAR_DGRID / 16, ALLOC_NEAR_DGRID};
+  int rc = FC_OK;
+  for (long i = 0; i + 1 < n && rc == FC_OK; i++)
+    rc = fc_alloc_craft(keys + i * d, 1, (size_t)d, t + delta[i], NULL,
+                        &pos[i], NULL);
+  if (rc == FC_OK)
+    rc = fc_alloc_near_last(keys, (size_t)n, (size_t)d, (size_t)pos[n - 1],
+                            t, side, FC_ALLOC_NEAR_D64);
+  if (rc == FC_OK)
+    rc = fc_alloc_near_craft(grid, (size_t)dg, (size_t)pos[0],
+                             ALLOC_NEAR_GRID_BITS, t,
+                             side > 0 ? wg[0] : -wg[1],
+                             side > 0 ? wg[1] : -wg[0]);
+  if (rc == FC_OK)
+    rc = fc_alloc_near_verify(keys, (size_t)n, (size_t)d, t, side,
+                              FC_ALLOC_NEAR_D64);
+  if (rc == FC_OK)
+    rc = fc_alloc_near_verify(grid, 1, (size_t)dg, t, side,
+                              ALLOC_NEAR_DGRID);
+  if (rc == FC_ERANGE || rc == FC_EREJECT) { /* not a case */
+    fc_draw_reject(dr);
+    return FC_OK;
+  }
+  return rc ? rc : fc_draw_status(dr);
+}
+
+/* The key set of the negative control at arithmetic a (gen_alloc_near),
+ * FC_OK when it is applicable there; else FC_ENOTPROVIDED with the
+ * reason in r->note. */
+static int alloc_near_applicable(fc_check_result *r, const char **set,
+                                 const fc_kernel_arith *a)
+{
+  const int fp64 = fc_fmt_contains(a->storage, FC_FMT_FP64);
+  const long double D = fp64 ? FC_ALLOC_NEAR_D64 : ALLOC_NEAR_DGRID;
+  const double ulp = ldexp(1.0, 6 - fc_fmt_bits(a->accum));
+  *set = fp64 ? "keys" : "keys_grid";
+  if (D <= ulp / 8)
+    return FC_OK;
+  char ab[32];
+  snprintf(r->note, sizeof r->note,
+           "not applicable at %s: %s-held keys lie up to %.2Lg deg from "
+           "40/44, over 1/8 of the %s ulp there (%.2g deg)",
+           fc_arith_format(ab, sizeof ab, a), fc_fmt_name(a->storage), D,
+           fc_fmt_name(a->accum), ulp);
+  return FC_ENOTPROVIDED;
 }
 
 /* The decision must be the exact rule's, except across a threshold t the
@@ -1175,19 +1168,29 @@ static int gen_alloc_near(fc_case *c, fc_draw *dr)
  * at the declared accumulation): accuracy err = max over the thresholds
  * between the two decisions of |m - t|, bound B (0 when they agree).  A
  * decision outside {1, 2, 3}, or 1 bit below the dimension gate, is an
- * infinite error. */
+ * infinite error.  exact_only (the negative control): any decision but
+ * the exact rule's counts, on the key set the declared storage holds
+ * (alloc_near_applicable), or FC_ENOTPROVIDED where the control is not
+ * applicable. */
 static int alloc_check(fc_check_result *r, const fc_case *c,
                        const fc_check_ctx *x, int exact_only)
 {
   size_t n, d;
-  const double *k0 = fc_case_reals(c, "keys", &n, &d);
-  if (k0 == NULL || n == 0 || d < 2)
-    return FC_EINVAL;
-  const long d_l = fc_case_dim(c, "d_l", (long)d);
   fc_kx k;
   int rc = fc_kx_open(&k, x);
   if (rc != FC_OK)
     return rc;
+  const char *set = "keys";
+  if (exact_only && (rc = alloc_near_applicable(r, &set, &k.a)) != FC_OK) {
+    fc_kx_close(&k);
+    return rc;
+  }
+  const double *k0 = fc_case_reals(c, set, &n, &d);
+  if (k0 == NULL || n == 0 || d < 2) {
+    fc_kx_close(&k);
+    return FC_EINVAL;
+  }
+  const long d_l = fc_case_dim(c, "d_l", (long)d);
   double *ks = malloc(n * d * sizeof *ks);
   int bits = 0;
   fc_mp_keyws w;

@@ -10,7 +10,8 @@ libfoldcheck_la_SOURCES += \
 	src/contract/provider.c \
 	props/kcall_internal.h \
 	props/kcall.c \
-	props/contract.c
+	props/contract.c \
+	props/alloc_near.c
 
 fckerneldir = $(includedir)/foldcheck
 fckernel_HEADERS = src/foldcheck/kernel.h

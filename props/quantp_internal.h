@@ -65,4 +65,35 @@ int fc_alloc_craft(double *keys, size_t n, size_t d, double target_deg,
  * 1-bit gate), 2048, 4096, 256, 64. */
 long fc_alloc_draw_dl(fc_draw *dr, long d);
 
+/* How near fp64 keys put the exact mean angle to a threshold (degrees):
+ * 2^-51, 1/16 of the fp64 spacing at 40 and 44 degrees (2^-47), so that
+ * every accumulation format's last rounding can land on the threshold
+ * (contract.c, gen_alloc_near, derives the rule). */
+#define FC_ALLOC_NEAR_D64 0x1p-51L
+
+/* Near-threshold allocator keys on a format's grid (props/alloc_near.c;
+ * issue 16, item 5).  Fill key (length d >= 3) with a key whose
+ * coordinates all have at most p significant bits (p in 2..53; values in
+ * [1 - 2^-p, 2^7) for targets of 40-44 degrees at d <= 4096, so p = 8 keys
+ * are exact in bf16, fp16, fp32 and fp64) and whose exact angle minus
+ * target lies in [lo, hi] degrees as evaluated in long double (within
+ * about 1e-17 degrees: verify in MPFR), its large coordinate at pos % d.
+ * FC_OK; FC_ERANGE when the search finds none; FC_EINVAL for bad
+ * arguments. */
+int fc_alloc_near_craft(double *key, size_t d, size_t pos, int p,
+                        long double target, long double lo, long double hi);
+/* The phase-collapse angle (degrees) of one key in long double. */
+long double fc_alloc_key_angle_ld(const double *key, size_t d);
+/* Recraft the last of the n keys (n x d, fp64 grid, its large coordinate
+ * at pos % d) so that the exact mean angle minus t lies in [D/16, D]
+ * (side 1, just above) or [-D, -D/16] (side -1, just below), keys 0..n-2
+ * as given.  Codes of fc_alloc_near_craft. */
+int fc_alloc_near_last(double *keys, size_t n, size_t d, size_t pos,
+                       double t, int side, long double D);
+/* FC_OK when the exact (MPFR, 128 bits) mean angle m of keys (n x d)
+ * satisfies 0 < m - t <= D (side 1) or 0 < t - m <= D (side -1);
+ * FC_EREJECT when it does not; FC_ENOMEM. */
+int fc_alloc_near_verify(const double *keys, size_t n, size_t d, double t,
+                         int side, long double D);
+
 #endif

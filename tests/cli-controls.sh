@@ -22,10 +22,15 @@ for s in 14 15 16 17; do
   expect_exit 0 "fp32 seed $s: both controls detected" -- \
     $F $RUN $FOLD $ALLOC --kernels "$EX" --seed $s
 done
-# Still detected at fp64 bounds (the example judged at fp32/fp64 is an
-# inexact kernel there, but a control only needs the violation seen).
-expect_exit 0 "fp32 kernel judged at fp32/fp64: controls detected" -- \
+# At fp32/fp64 fold_noncommuting is still detected (the example is an
+# inexact kernel there, but a control only needs the violation seen);
+# allocator_exact is not applicable there (fp32 storage holds only keys up
+# to 2^-21 degrees from a threshold, over 1/8 of the fp64 ulp; see
+# tests/cli-alloc-controls.sh): exit 0 either way.
+expect_exit 0 "fp32 kernel judged at fp32/fp64: exit 0" -- \
   $F $RUN $FOLD $ALLOC --kernels "$EX" --kernel-arith fp32/fp64 --seed 15
+grep -q "^$FOLD .*pass" "$TMP/out"
+ok $? "fp32/fp64: $FOLD detected"
 
 for s in 14 15 16 17; do
   expect_exit 0 "bf16 storage seed $s: allocator_exact detected" -- \

@@ -66,3 +66,14 @@ EXTRA_DIST += tests/cli-fold-kernels.sh
 ## property that owns each; tests/catch_table.py measures plugins and exec.
 TESTS += tests/cli-exec-bugs.sh
 EXTRA_DIST += tests/cli-exec-bugs.sh tests/catch_table.py
+## Issue 16, item 5: the allocator negative controls sized to the declared
+## arithmetic: detected on the seeds where they went undetected before
+## (NumPy float64 client), and not detected with an exact (MPFR) allocator.
+check_LTLIBRARIES += tests/plugins/libexactalloc.la
+tests_plugins_libexactalloc_la_SOURCES = tests/plugins/exact_alloc.c
+tests_plugins_libexactalloc_la_CPPFLAGS = $(EX_CPP)
+tests_plugins_libexactalloc_la_LDFLAGS = $(EXAMPLE_PLUGIN_LDFLAGS)
+tests_plugins_libexactalloc_la_CFLAGS = $(WARN_CFLAGS)
+tests_plugins_libexactalloc_la_LIBADD = -lm
+TESTS += tests/cli-alloc-controls.sh
+EXTRA_DIST += tests/cli-alloc-controls.sh
