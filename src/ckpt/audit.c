@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bounds/bounds.h"
 #include "ckpt/audit.h"
 #include "ckpt/audit_internal.h"
 #include "ckpt/stream.h"
@@ -221,7 +222,9 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
                       work *w, const fc_schedule *s, const unsigned char *rel)
 {
   size_t d = w->d, m = d / 2;
-  fc_kernels_reference()->rope->project(w->P, w->EP, M, s, rel);
+  /* the reference projection's values; its bound from M (src/bounds) */
+  fc_kernels_reference()->rope->project(w->P, M, s, rel);
+  fc_bnd_project(w->EP, M, s, rel);
   for (size_t i = 0; i < d * d; i++)
     w->tmp[i] = M[i] - w->P[i];
   double dist = frob(w->tmp, d * d);
