@@ -15,22 +15,23 @@
  * (dm x heads d).  The fold rewrites Wq, Wk, Wv -> R W (per head) and
  * Wo -> Wo B(R)^T with one rotation R for all heads.
  *
- * The double kernels run the whole block, original and folded (every
- * entry: when heads T^2 is small in one block call, otherwise one query
- * head at a time, the contexts concatenated and projected by the kernel's
- * gemm, so that at most T^2 scores are held at once).  Levels:
- *   conformance (holds only): |out - out'| <= E + E' over every entry of
- *       the T x dm output (the kernels' running bounds);
+ * Every kernel, the built-in tables and their mutants included, runs
+ * through the provider (fc_kx_open adapts a built-in table; the provider
+ * path below, "the user's kernels"): the fold through fold_weights, both
+ * blocks through attention_block, every bound the harness's (src/bounds:
+ * fc_bnd_fold, fc_bnd_block at the declared arithmetic; issue 16 item 3:
+ * no kernel computes a bound).  Levels:
+ *   conformance (holds only): |out - out'| <= E + E' + the exact effect of
+ *       the kernel's fold rounding, every column of the sampled rows;
  *   statement: the oracle's original and folded outputs on the sampled
  *       rows, every column: |out - out'| <= 2^(-P+s) (e + e'); the
  *       coefficients e are balls (first order: the neglected terms are
  *       2^-P smaller), so the statement is ball-certified (oracle.h) and
  *       the P + 64 recomputation runs when the residual leaves the balls
  *       or an accuracy check failed (fc_oracle_statement_ball);
- *   accuracy: each double context and output entry of the sampled rows
- *       (and, in one-call blocks, every score and probability of them)
- *       against the oracle, both blocks, against the kernel's bound plus
- *       the oracle's own 2^(-P+s) e.
+ *   accuracy: every output entry of the sampled rows against the oracle,
+ *       both blocks, and every fold output against the exact product,
+ *       against the harness's bound plus the oracle's own 2^(-P+s) e.
  * The sampled rows are drawn (fc_draw_*): shrinkable and replayable.  A
  * kernel bug that corrupts a fraction f of the rows is missed by one case
  * with probability (1 - f)^k, k the number of sampled rows; one that
@@ -50,14 +51,17 @@
  * classes, so R does not commute with the schedule, then a Haar-like
  * product H of up to 256 Givens) and applies it online after RoPE, q_t ->
  * R q_t for every query head, k_u -> R k_u for every key head, in the
- * kernels' block (rq_online / rk_online, R and its bound built by the
- * harness: fc_givens_build_d, fc_attn_givens_bound) and in the row oracle
- * (fc_mp_rows_in.rq_online / rk_online, R from fc_mp_emat_givens).
- * Levels: conformance over every output entry and every score of the
- * sampled rows (one-call blocks); statement over every score of the
- * sampled rows and every output column of them (original vs online, same
- * unrotated V: outputs are unchanged too); accuracy of both blocks as
- * above.  The side by side of SPEC F6: at P the same R folded into Wq and
+ * kernels' block (rq_online / rk_online: the built-in table, reference
+ * or mutant, called in process, since the contract has no online
+ * rotation; R built by the harness, fc_givens_build_d, with its bound
+ * fc_bnd_givens) and in the row oracle (fc_mp_rows_in.rq_online /
+ * rk_online, R from fc_mp_emat_givens).  The kernels' values are judged
+ * against fc_bnd_block with the online-rotation stage (in->rq / in->rk)
+ * on the sampled rows.  Levels: conformance over every output entry of
+ * the sampled rows; statement over every score of the sampled rows and
+ * every output column of them (original vs online, same unrotated V:
+ * outputs are unchanged too); accuracy of both blocks' outputs and
+ * contexts on the sampled rows.  The side by side of SPEC F6: at P the same R folded into Wq and
  * Wk before RoPE is evaluated on the same rows (one more row-oracle pass,
  * about a quarter of the case's oracle time) and its score residual/bound
  * goes into the note ("folded-before-RoPE residual/bound ..."): far above

@@ -66,3 +66,9 @@ EXTRA_DIST += tests/cli-fold-kernels.sh
 ## property that owns each; tests/catch_table.py measures plugins and exec.
 TESTS += tests/cli-exec-bugs.sh
 EXTRA_DIST += tests/cli-exec-bugs.sh tests/catch_table.py
+## Issue 16 item 3 (attention/RoPE family): the harness's Givens and
+## commutant-projection bounds (src/bounds/rotation.c) against MPFR, with
+## negative controls.
+check_PROGRAMS += tests/t-bounds-rot
+tests_t_bounds_rot_LDADD = $(FCTEST_LDADD)
+TESTS += tests/t-bounds-rot

@@ -184,13 +184,22 @@ typedef struct model {
   rnd outA;        /* a result of A stored into S: to E, then to S */
 } model;
 
+/* Half the smallest subnormal of f, the absolute term of one rounding; for
+ * fp64 eta/2 = 2^-1075 is not a double (computed, it is 0, which dropped
+ * every fp64 underflow term): the smallest double above it, eta. */
+static double half_eta(int f)
+{
+  const double h = fc_fmt_eta(f) / 2;
+  return h > 0 ? h : fc_fmt_eta(f);
+}
+
 /* The rounding of a value of `from` converted into `to`. */
 static rnd conv(int to, int from)
 {
   rnd r = {0, 0};
   if (!fc_fmt_contains(to, from)) {
     r.u = fc_fmt_u(to);
-    r.h = fc_fmt_eta(to) / 2;
+    r.h = half_eta(to);
   }
   return r;
 }
@@ -210,8 +219,8 @@ static void model_of(model *m, const fc_kernel_arith *a)
   m->E = fc_arith_elementwise(a);
   m->uE = fc_fmt_u(m->E);
   m->uA = fc_fmt_u(m->A);
-  m->hE = fc_fmt_eta(m->E) / 2;
-  m->hA = fc_fmt_eta(m->A) / 2;
+  m->hE = half_eta(m->E);
+  m->hA = half_eta(m->A);
   /* An elementwise op of a narrow E is often computed in A and rounded to
    * E (PyTorch computes bf16 ops in float): two roundings, whose sum can
    * exceed u_E by u_A.  Allowed: it costs u_A relative. */

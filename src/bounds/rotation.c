@@ -109,17 +109,20 @@ int fc_bnd_givens(double *EQ, const fc_givens *g)
  * nearest, Higham Thm 2.2: |fl(v) - v| <= u/(1+u) |v|; a sum that
  * underflows is exact), the halving is exact unless the result is
  * subnormal (eta/2):
- *   |y^ - y| <= u/(1+u) |x + y| / 2 + eta/2.
+ *   |y^ - y| <= u/(1+u) |x + y| / 2 + eta/2 <= ... + eta
+ * (eta/2 = 2^-1075 is below the smallest double: taken as eta).
  * |x + y| is the exact magnitude of the harness's inputs: the harness's
  * own fl_h(x + y) gives |x + y| <= |fl_h(x + y)| / (1 - u/(1+u)), so
- *   EY = (u / (1+u)) / (1 - u/(1+u)) |fl_h(x + y)| / 2 + eta/2
- *      = u |fl_h(x + y)| / 2 + eta/2,
+ *   EY = (u / (1+u)) / (1 - u/(1+u)) |fl_h(x + y)| / 2 + eta
+ *      = u |fl_h(x + y)| / 2 + eta,
  * times FC_BND_SAFETY for the few roundings of its evaluation.  An input
  * sum that overflows gives +inf (a vacuous bound, reported as such). */
 void fc_bnd_project(double *EY, const double *X, const fc_schedule *s,
                     const unsigned char *rel)
 {
-  const double u = fc_fmt_u(FC_FMT_FP64), h = fc_fmt_eta(FC_FMT_FP64) / 2;
+  /* eta/2 = 2^-1075 is not a double (it would round to 0): the absolute
+   * term is taken as eta, the smallest double above it */
+  const double u = fc_fmt_u(FC_FMT_FP64), h = fc_fmt_eta(FC_FMT_FP64);
   const size_t m = s->d / 2, d = s->d;
   for (size_t i = 0; i < m; i++) {
     size_t ai, bi;

@@ -26,8 +26,8 @@
  *   orthogonal M: ||M^T M^ - I||_F <= 2 delta + delta^2
  *              (+ gamma_d ||M^||_F^2 for forming the product),
  *   commuting M:  ||M^ - Pc(M^)||_F <= ||(I - Pc)(M^ - M)||_F <= delta
- *              (Pc is an orthogonal projection; + the projection kernel's
- *              running bound),
+ *              (Pc is an orthogonal projection; + the rounding of the
+ *              double projection, fc_bnd_project),
  *   same rotation for Q and K: ||R^_h - Rk^_g||_F <= delta_q + delta_k,
  *   Wo compensated (Wo'_h = fl(Wo_h A^-1)):
  *     ||Wo'_h A^ - Wo_h||_F <= ||E_o||_F (||A^||_F + delta_v)

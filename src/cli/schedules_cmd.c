@@ -18,7 +18,9 @@
  *       best position found (searched in double, confirmed in MPFR).
  *       --rope-error measures the RoPE kernel (reference, or --kernels
  *       TABLE) against the MPFR oracle at positions of the set, as
- *       error / bound; the exit status is 1 when a ratio exceeds 1.
+ *       error / bound, the bound the harness's fc_bnd_rope at fp64 (the
+ *       kernel computes values only); the exit status is 1 when a ratio
+ *       exceeds 1.
  * Bad input: one line "foldcheck: ..." on stderr and exit status 2. */
 #include <errno.h>
 #include <jansson.h>
