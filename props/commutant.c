@@ -519,8 +519,8 @@ static int check_projection(fc_check_result *r, const fc_case *c,
   fc_measure_fold(&r->level[FC_LEVEL_CONFORMANCE], frob(D, dd),
                   SAFE(frob(EZ, dd) * norm_slack(dd)), 0);
   fc_givens_build_d(Q, &g);
-  if (fc_bnd_givens(EQ, &g) != FC_OK) /* src/bounds/rotation.c */
-    return FC_EINVAL;
+  if ((rc = fc_bnd_givens(EQ, &g)) != FC_OK) /* src/bounds/rotation.c */
+    return rc;
   double nq[3] = {0};
   kr->project(Z, Q, &k.s, k.rel);
   fc_bnd_project(EZ, Q, &k.s, k.rel);
@@ -1016,8 +1016,8 @@ static int check_samples(fc_check_result *r, const fc_case *c,
     return rc;
   double Q[DMAX * DMAX], EQ[DMAX * DMAX], T[DMAX * DMAX], ET[DMAX * DMAX];
   fc_givens_build_d(Q, &g);
-  if (fc_bnd_givens(EQ, &g) != FC_OK) /* src/bounds/rotation.c */
-    return FC_EINVAL;
+  if ((rc = fc_bnd_givens(EQ, &g)) != FC_OK) /* src/bounds/rotation.c */
+    return rc;
   double worst = 0;
   fc_kx kx;
   if ((rc = fc_kx_open(&kx, x)) != FC_OK)
