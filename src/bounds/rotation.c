@@ -117,39 +117,38 @@ int fc_bnd_givens(double *EQ, const fc_givens *g)
  *      = u |fl_h(x + y)| / 2 + eta,
  * times FC_BND_SAFETY for the few roundings of its evaluation.  An input
  * sum that overflows gives +inf (a vacuous bound, reported as such). */
+/* The entries (00, 01, 10, 11) of the 2x2 block between planes i and j. */
+static void block_at(size_t k[4], const fc_schedule *s, size_t i, size_t j)
+{
+  size_t r[2], c[2];
+  fc_schedule_plane(&r[0], &r[1], s, i);
+  fc_schedule_plane(&c[0], &c[1], s, j);
+  for (int e = 0; e < 4; e++)
+    k[e] = r[e / 2] * s->d + c[e % 2];
+}
+
 void fc_bnd_project(double *EY, const double *X, const fc_schedule *s,
                     const unsigned char *rel)
 {
   /* eta/2 = 2^-1075 is not a double (it would round to 0): the absolute
    * term is taken as eta, the smallest double above it */
   const double u = fc_fmt_u(FC_FMT_FP64), h = fc_fmt_eta(FC_FMT_FP64);
-  const size_t m = s->d / 2, d = s->d;
-  for (size_t i = 0; i < m; i++) {
-    size_t ai, bi;
-    fc_schedule_plane(&ai, &bi, s, i);
-    for (size_t j = 0; j < m; j++) {
-      size_t aj, bj;
-      fc_schedule_plane(&aj, &bj, s, j);
-      const size_t k00 = ai * d + aj, k01 = ai * d + bj;
-      const size_t k10 = bi * d + aj, k11 = bi * d + bj;
-      const double x00 = X[k00], x01 = X[k01], x10 = X[k10], x11 = X[k11];
-      const int same = (rel[i * m + j] & FC_REL_SAME) != 0;
-      const int anti = (rel[i * m + j] & FC_REL_ANTI) != 0;
-      double e0 = 0, e1 = 0; /* diagonal pair, off-diagonal pair */
-      if (same != anti) {
-        const double sd = same ? x00 + x11 : x00 - x11;
-        const double so = same ? x10 - x01 : x01 + x10;
-        e0 = (u * fabs(sd) / 2 + h) * FC_BND_SAFETY;
-        e1 = (u * fabs(so) / 2 + h) * FC_BND_SAFETY;
-        if (!isfinite(sd))
-          e0 = INFINITY;
-        if (!isfinite(so))
-          e1 = INFINITY;
-      }
-      EY[k00] = e0;
-      EY[k11] = e0;
-      EY[k01] = e1;
-      EY[k10] = e1;
+  const size_t m = s->d / 2;
+  for (size_t b = 0; b < m * m; b++) {
+    size_t k[4];
+    block_at(k, s, b / m, b % m);
+    const int same = (rel[b] & FC_REL_SAME) != 0;
+    const int anti = (rel[b] & FC_REL_ANTI) != 0;
+    double e[2] = {0, 0}; /* the diagonal pair, the off-diagonal pair */
+    if (same != anti) {
+      /* same: (x00 + x11, x10 - x01); anti: (x00 - x11, x01 + x10) */
+      const double sum[2] = {same ? X[k[0]] + X[k[3]] : X[k[0]] - X[k[3]],
+                             same ? X[k[2]] - X[k[1]] : X[k[1]] + X[k[2]]};
+      for (int t = 0; t < 2; t++)
+        e[t] = isfinite(sum[t]) ? (u * fabs(sum[t]) / 2 + h) * FC_BND_SAFETY
+                                : INFINITY;
     }
+    EY[k[0]] = EY[k[3]] = e[0];
+    EY[k[1]] = EY[k[2]] = e[1];
   }
 }
