@@ -14,11 +14,13 @@
  *               term of its scale, so its residual is below 2^(3-P) S: the
  *               default slack s = 8 covers it with 5 bits to spare.
  *  conformance  the identity evaluated with the double kernels
- *               (x->kernels->lin) only, against the sum of the kernels'
- *               running bounds (plus the bounds of the few operations done
- *               here, derived where they happen).
+ *               (x->kernels->lin) only, against the harness's a-priori
+ *               bounds (src/bounds/lin.c) of every kernel output and of
+ *               the few operations done here, composed from the exact
+ *               inputs at the declared arithmetic fp64/fp64.
  *  accuracy     every double kernel output against the oracle's value of
- *               the same quantity, against the kernel's own bound.
+ *               the same quantity, against the same harness bound (one
+ *               bound for the reference and every mutant; issue 16).
  * Negative controls fill statement and accuracy (conformance of a false
  * identity is not a kernel property).
  */
@@ -27,18 +29,28 @@
 #include <string.h>
 #include "props.h"
 #include "kernels/lin.h"
+#include "bounds/bounds.h"
 
-#define ETA 0x1p-1074
-/* Bounds computed here are sums of fewer than 40 nonnegative terms in round
- * to nearest; (1 + 2^-40) covers their evaluation error and the rounding of
- * the final residual subtraction (relative u < 2^-40), as in lin.c. */
+/* The declared arithmetic of the built-in lin tables (fp64/fp64): every
+ * bound below is the harness's at this format. */
+#define F FC_FMT_FP64
+/* The residuals formed here are one subtraction of two doubles, compared
+ * with their bound: |fl(y)| <= |y| (1 + u), so (1 + 2^-40) on the bound
+ * covers it (and the few roundings of summing two bounds). */
 #define PSAFE(x) ((x) * (1.0 + 0x1p-40))
 
 static const double Jd[4] = {0, -1, 1, 0};
 static const double Id[4] = {1, 0, 0, 1};
+static const double Jm[4] = {0, 1, 1, 0}; /* |J|, J exact */
+
+static void abs4(double M[4], const double A[4])
+{
+  for (int k = 0; k < 4; k++)
+    M[k] = fabs(A[k]);
+}
 
 /* Entries: integers, short dyadics, then 52-bit values in [-16, 16] with a
- * wide exponent range (underflowing products are covered by ETA terms). */
+ * wide exponent range (underflowing products are covered by the eta terms of the bounds). */
 static const fc_double_spec entry_spec = {16.0, 0, 0};
 
 static const char *const anchors[] = {"commutesWithQuarterTurn_iff", NULL};
@@ -60,24 +72,6 @@ static int get1(double *v, const fc_case *cs, const char *name)
     return FC_EINVAL;
   *v = p[0];
   return FC_OK;
-}
-
-/* ------------------------------------------------- double error algebra */
-
-/* fl(a b) for a, b carrying absolute errors ea, eb:
- *   |fl(a b) - a* b*| <= |a| eb + |b| ea + ea eb + u |a b| + ETA. */
-static double emul(double *e, double a, double ea, double b, double eb)
-{
-  const double p = a * b;
-  *e = fabs(a) * eb + fabs(b) * ea + ea * eb + FC_U * fabs(p) + ETA;
-  return p;
-}
-
-/* fl(a - b):  |fl(a - b) - (a* - b*)| <= ea + eb + u (|a| + |b|). */
-static double esub(double *e, double a, double ea, double b, double eb)
-{
-  *e = ea + eb + FC_U * (fabs(a) + fabs(b));
-  return a - b;
 }
 
 /* ------------------------------------------------------------- oracle */
@@ -399,14 +393,20 @@ static int check_norm(fc_check_result *r, const fc_case *cs,
   int rc = fc_oracle_statement(r, st_norm, &arg, x);
   if (rc != FC_OK)
     return rc;
-  /* Double: C = comm2(R, J); n2 = C . C; rhs = 8 (c, d) . (c, d) (the
-   * factor 8 is exact, so its bound scales by 8). */
-  double C[4], EC[4], abcd[4], E[4], en2, erhs;
-  lin->comm2(C, EC, R, NULL, Jd, NULL);
-  const double n2 = lin->dot(&en2, C, EC, C, EC, 4);
-  lin->decomp(abcd, E, R, NULL);
-  const double rhs = 8.0 * lin->dot(&erhs, abcd + 2, E + 2, abcd + 2, E + 2, 2);
-  erhs *= 8.0;
+  /* Double: C = comm2(R, J); n2 = C . C; rhs = 8 (c, d) . (c, d). */
+  double C[4], abcd[4];
+  lin->comm2(C, R, Jd);
+  const double n2 = lin->dot(C, C, 4);
+  lin->decomp(abcd, R);
+  const double rhs = 8.0 * lin->dot(abcd + 2, abcd + 2, 2);
+  /* Harness bounds from R (exact): the dot products compose the comm2 and
+   * decomp bounds; the factor 8 is exact, so its bound scales by 8. */
+  double Rm[4], EC[4], CM[4], E[4], M[4];
+  abs4(Rm, R);
+  fc_bnd_lin_comm2(F, EC, CM, Rm, NULL, Jm, NULL);
+  const double en2 = fc_bnd_lin_dot(F, 4, CM, EC, CM, EC);
+  fc_bnd_lin_decomp(F, E, M, Rm, NULL);
+  const double erhs = 8.0 * fc_bnd_lin_dot(F, 2, M + 2, E + 2, M + 2, E + 2);
   conf(r, n2 - rhs, en2 + erhs);
   /* Accuracy at P. */
   f1_ws w;
@@ -426,6 +426,29 @@ static int check_norm(fc_check_result *r, const fc_case *cs,
   return rc;
 }
 
+/* The bounds of G = R^T R and of a^2 + b^2 for an R with magnitudes Rm and
+ * errors ER (NULL: exact), the inputs of check_span and check_rotation. */
+typedef struct {
+  double EC[4], EG[4], E[4], M[4], eab2;
+} f1_gram_bnd;
+
+static void gram_bounds(f1_gram_bnd *b, const double Rm[4],
+                        const double ER[4])
+{
+  const double Rtm[4] = {Rm[0], Rm[2], Rm[1], Rm[3]};
+  double ERt[4];
+  if (ER != NULL) {
+    ERt[0] = ER[0];
+    ERt[1] = ER[2];
+    ERt[2] = ER[1];
+    ERt[3] = ER[3];
+  }
+  fc_bnd_lin_comm2(F, b->EC, NULL, Rm, ER, Jm, NULL);
+  fc_bnd_lin_mul2(F, b->EG, NULL, Rtm, ER ? ERt : NULL, Rm, ER);
+  fc_bnd_lin_decomp(F, b->E, b->M, Rm, ER);
+  b->eab2 = fc_bnd_lin_dot(F, 2, b->M, b->E, b->M, b->E);
+}
+
 /* Members of span{I, J} commute with J and have R^T R = (a^2 + b^2) I. */
 static int check_span(fc_check_result *r, const fc_case *cs,
                       const fc_check_ctx *x)
@@ -442,23 +465,26 @@ static int check_span(fc_check_result *r, const fc_case *cs,
     return rc;
   /* Double: [R, J] = 0 entrywise within EC; R^T R - (a^2+b^2) I = 0
    * entrywise within EG (+ eab2 on the diagonal). */
-  double C[4], EC[4], G[4], EG[4], abcd[4], E[4], eab2;
+  double C[4], G[4], abcd[4], Rm[4];
   const double Rt[4] = {R[0], R[2], R[1], R[3]};
-  lin->comm2(C, EC, R, NULL, Jd, NULL);
+  lin->comm2(C, R, Jd);
+  lin->mul2(G, Rt, R);
+  lin->decomp(abcd, R);
+  const double ab2 = lin->dot(abcd, abcd, 2);
+  f1_gram_bnd b;
+  abs4(Rm, R);
+  gram_bounds(&b, Rm, NULL);
   for (int k = 0; k < 4; k++)
-    conf(r, C[k], EC[k]);
-  lin->mul2(G, EG, Rt, NULL, R, NULL);
-  lin->decomp(abcd, E, R, NULL);
-  const double ab2 = lin->dot(&eab2, abcd, E, abcd, E, 2);
+    conf(r, C[k], b.EC[k]);
   for (int k = 0; k < 4; k++)
-    conf(r, G[k] - Id[k] * ab2, EG[k] + Id[k] * eab2);
+    conf(r, G[k] - Id[k] * ab2, b.EG[k] + Id[k] * b.eab2);
   f1_ws w;
   if ((rc = f1_init(&w, (mpfr_prec_t)x->prec)) != FC_OK)
     return rc;
   if ((rc = f1_eval(&w, R, NAN)) == FC_OK) {
-    acc4(r, C, EC, w.C);
-    acc4(r, G, EG, w.G);
-    fc_oracle_accuracy(r, ab2, w.ab2, eab2);
+    acc4(r, C, b.EC, w.C);
+    acc4(r, G, b.EG, w.G);
+    fc_oracle_accuracy(r, ab2, w.ab2, b.eab2);
   }
   f1_clear(&w);
   snprintf(r->note, sizeof r->note, "a^2+b^2 = %.6g", ab2);
@@ -482,34 +508,39 @@ static int check_rotation(fc_check_result *r, const fc_case *cs,
     rc = fc_oracle_statement(r, st_unit, &arg, x);
   if (rc != FC_OK)
     return rc;
-  /* Double: R = rot(t) carries ER; everything downstream propagates it. */
-  double R[4], ER[4], C[4], EC[4], G[4], EG[4], abcd[4], E[4], eab2;
-  lin->rot(R, ER, t);
+  /* Double: R = rot(t); everything downstream uses the kernel's R. */
+  double R[4], C[4], G[4], abcd[4];
+  lin->rot(R, t);
   const double Rt[4] = {R[0], R[2], R[1], R[3]};
-  const double ERt[4] = {ER[0], ER[2], ER[1], ER[3]};
-  lin->comm2(C, EC, R, ER, Jd, NULL);
+  lin->comm2(C, R, Jd);
+  lin->mul2(G, Rt, R);
+  lin->decomp(abcd, R);
+  const double ab2 = lin->dot(abcd, abcd, 2);
+  /* Harness bounds: rot's (from t) composed through comm2, mul2, decomp
+   * and dot. */
+  double ER[4], RM[4];
+  f1_gram_bnd b;
+  fc_bnd_lin_rot(F, ER, RM, t);
+  gram_bounds(&b, RM, ER);
   for (int k = 0; k < 4; k++)
-    conf(r, C[k], EC[k]);
-  lin->mul2(G, EG, Rt, ERt, R, ER);
+    conf(r, C[k], b.EC[k]);
   for (int k = 0; k < 4; k++)
-    conf(r, G[k] - Id[k], EG[k]);
-  lin->decomp(abcd, E, R, ER);
-  const double ab2 = lin->dot(&eab2, abcd, E, abcd, E, 2);
-  conf(r, ab2 - 1.0, eab2);
-  conf(r, abcd[2], E[2]); /* c = 0 */
-  conf(r, abcd[3], E[3]); /* d = 0 */
+    conf(r, G[k] - Id[k], b.EG[k]);
+  conf(r, ab2 - 1.0, b.eab2);
+  conf(r, abcd[2], b.E[2]); /* c = 0 */
+  conf(r, abcd[3], b.E[3]); /* d = 0 */
   f1_ws w;
   if ((rc = f1_init(&w, (mpfr_prec_t)x->prec)) != FC_OK)
     return rc;
   if ((rc = f1_eval(&w, NULL, t)) == FC_OK) {
     acc4(r, R, ER, w.R);
-    acc4(r, C, EC, w.C);
-    acc4(r, G, EG, w.G);
-    fc_oracle_accuracy(r, abcd[0], w.a, E[0]);
-    fc_oracle_accuracy(r, abcd[1], w.b, E[1]);
-    fc_oracle_accuracy(r, abcd[2], w.c, E[2]);
-    fc_oracle_accuracy(r, abcd[3], w.d, E[3]);
-    fc_oracle_accuracy(r, ab2, w.ab2, eab2);
+    acc4(r, C, b.EC, w.C);
+    acc4(r, G, b.EG, w.G);
+    fc_oracle_accuracy(r, abcd[0], w.a, b.E[0]);
+    fc_oracle_accuracy(r, abcd[1], w.b, b.E[1]);
+    fc_oracle_accuracy(r, abcd[2], w.c, b.E[2]);
+    fc_oracle_accuracy(r, abcd[3], w.d, b.E[3]);
+    fc_oracle_accuracy(r, ab2, w.ab2, b.eab2);
   }
   f1_clear(&w);
   return rc;
@@ -530,19 +561,23 @@ static int check_rope(fc_check_result *r, const fc_case *cs,
   if (rc != FC_OK)
     return rc;
   /* Double: Rw = rot(t); C1 = comm2(R, Rw); C2 = comm2(R, J);
-   * Y = C1 - s C2 with s = Rw[2] (bound es = ERw[2]); exact Y* = 0:
-   *   EY = EC1 + e(fl(s C2)) + u (|C1| + |s C2|)       (esub)
-   *   e(fl(s C2)) = |s| EC2 + |C2| es + es EC2 + u|s C2| + ETA (emul). */
-  double Rw[4], ERw[4], C1[4], EC1[4], C2[4], EC2[4];
-  lin->rot(Rw, ERw, t);
-  lin->comm2(C1, EC1, R, NULL, Rw, ERw);
-  lin->comm2(C2, EC2, R, NULL, Jd, NULL);
-  const double s = Rw[2], es = ERw[2];
+   * Y = C1 - s C2 with s = Rw[2]; exact Y* = 0. */
+  double Rw[4], C1[4], C2[4];
+  lin->rot(Rw, t);
+  lin->comm2(C1, R, Rw);
+  lin->comm2(C2, R, Jd);
+  /* Harness bounds: rot from t, the two comm2 from R (exact) and rot's
+   * bound, then fl(s C2) and fl(C1 - s C2) (fc_bnd_lin_mul, _add). */
+  double Rm[4], ERw[4], RwM[4], EC1[4], C1M[4], EC2[4], C2M[4];
+  abs4(Rm, R);
+  fc_bnd_lin_rot(F, ERw, RwM, t);
+  fc_bnd_lin_comm2(F, EC1, C1M, Rm, NULL, RwM, ERw);
+  fc_bnd_lin_comm2(F, EC2, C2M, Rm, NULL, Jm, NULL);
+  const double s = Rw[2];
   for (int k = 0; k < 4; k++) {
-    double ep, ey;
-    const double p = emul(&ep, s, es, C2[k], EC2[k]);
-    const double y = esub(&ey, C1[k], EC1[k], p, ep);
-    conf(r, y, ey);
+    const double ep = fc_bnd_lin_mul(F, RwM[2], ERw[2], C2M[k], EC2[k]);
+    const double ey = fc_bnd_lin_add(F, C1M[k], EC1[k], RwM[2] * C2M[k], ep);
+    conf(r, C1[k] - s * C2[k], ey);
   }
   f1_ws w;
   if ((rc = f1_init(&w, (mpfr_prec_t)x->prec)) != FC_OK)
@@ -572,8 +607,10 @@ static int check_neg_all(fc_check_result *r, const fc_case *cs,
   int rc = fc_oracle_statement(r, st_commute, &arg, x);
   if (rc != FC_OK)
     return rc;
-  double C[4], EC[4];
-  lin->comm2(C, EC, R, NULL, Jd, NULL);
+  double C[4], EC[4], Rm[4];
+  lin->comm2(C, R, Jd);
+  abs4(Rm, R);
+  fc_bnd_lin_comm2(F, EC, NULL, Rm, NULL, Jm, NULL);
   f1_ws w;
   if ((rc = f1_init(&w, (mpfr_prec_t)x->prec)) != FC_OK)
     return rc;
@@ -584,8 +621,6 @@ static int check_neg_all(fc_check_result *r, const fc_case *cs,
            0.5 * (R[0] - R[3]), 0.5 * (R[1] + R[2]));
   return rc;
 }
-
-
 
 /* ----------------------------------------------------------- describe */
 

@@ -3,6 +3,7 @@
 libfoldcheck_la_SOURCES += \
 	src/kernels/lin.h \
 	src/kernels/lin.c \
+	src/bounds/lin.c \
 	props/commutant2d.c \
 	props/schur.c
 

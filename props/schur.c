@@ -25,16 +25,20 @@
  * Levels as in commutant2d.c: statement in MPFR against 2^(-P+s) times the
  * magnitude scale (each statement has fewer than 16 roundings per scale
  * term, residual below 2^(4-P) S: the default s = 8 covers it); conformance
- * with the double kernels against their running bounds; accuracy of each
- * kernel output against the oracle.
+ * with the double kernels against the harness's a-priori bounds
+ * (src/bounds/lin.c, from the exact inputs at the declared arithmetic
+ * fp64/fp64); accuracy of each kernel output against the oracle, within
+ * the same harness bound (one for the reference and every mutant).
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "props.h"
 #include "kernels/lin.h"
+#include "bounds/bounds.h"
 
-#define ETA 0x1p-1074
+/* The built-in lin tables' declared arithmetic (fp64/fp64). */
+#define F FC_FMT_FP64
 #define PSAFE(x) ((x) * (1.0 + 0x1p-40)) /* as in commutant2d.c */
 #define PI_D 0x1.921fb54442d18p+1
 
@@ -79,20 +83,7 @@ static int cos_equal(double t1, double t2)
   return t1 == t2 || t1 == -t2 || (fabs(t1) == 0.5 && fabs(t2) == 0.5);
 }
 
-/* ------------------------------------------------- double error algebra */
-
-static double emul(double *e, double a, double ea, double b, double eb)
-{
-  const double p = a * b;
-  *e = fabs(a) * eb + fabs(b) * ea + ea * eb + FC_U * fabs(p) + ETA;
-  return p;
-}
-
-static double eadd(double *e, double a, double ea, double b, double eb)
-{
-  *e = ea + eb + FC_U * (fabs(a) + fabs(b));
-  return a + b;
-}
+/* ------------------------------------------------------------ levels */
 
 static void conf(fc_check_result *r, double err, double bound)
 {
@@ -564,10 +555,10 @@ static void acc4(fc_check_result *r, const double *v, const double *e,
     fc_oracle_accuracy(r, v[k], exact->e[k], e[k]);
 }
 
-/* sq = sigma^2 and its bound. */
-static double sq_err(double *e, double s, double es)
+static void abs4(double M[4], const double A[4])
 {
-  return emul(e, s, es, s, es);
+  for (int k = 0; k < 4; k++)
+    M[k] = fabs(A[k]);
 }
 
 static int check_sv(fc_check_result *r, const fc_case *cs,
@@ -587,32 +578,47 @@ static int check_sv(fc_check_result *r, const fc_case *cs,
   /* Double: images of the basis under S and S* (sylv with -t1, -t2: Rot(-w)
    * = Rot(w)^T), their Gram matrices against D = diag(2 s0^2 ..) from the
    * closed forms, and s0 s1 against 2 |c1 - c2| from rot. */
-  double sig[2], esig[2], Y[4][4], EY[4][4], YA[4][4], EYA[4][4];
-  double G[4][4], EG[4][4], GA[4][4], EGA[4][4], D[2], ED[2];
-  lin->sigmas(sig, esig, t1, t2);
-  for (int k = 0; k < 2; k++) {
-    D[k] = 2.0 * sq_err(&ED[k], sig[k], esig[k]);
-    ED[k] *= 2.0;
-  }
+  double sig[2], Y[4][4], YA[4][4], G[4][4], GA[4][4], R1[4], R2[4];
+  lin->sigmas(sig, t1, t2);
   for (int a = 0; a < 4; a++) {
-    lin->sylv(Y[a], EY[a], Bd[a], NULL, t1, t2);
-    lin->sylv(YA[a], EYA[a], Bd[a], NULL, -t1, -t2);
+    lin->sylv(Y[a], Bd[a], t1, t2);
+    lin->sylv(YA[a], Bd[a], -t1, -t2);
   }
   for (int a = 0; a < 4; a++)
     for (int b = 0; b < 4; b++) {
-      const double dab = a == b ? D[a / 2] : 0.0;
+      G[a][b] = lin->dot(Y[a], Y[b], 4);
+      GA[a][b] = lin->dot(YA[a], YA[b], 4);
+    }
+  lin->rot(R1, t1);
+  lin->rot(R2, t2);
+  /* Harness bounds from t1, t2 and the exact basis: sigmas; D = 2 fl(s^2)
+   * (the doubling exact); sylv of B_a; the Gram dots; the product s0 s1
+   * and 2 |fl(c1 - c2)| (fabs and the doubling exact). */
+  double esig[2], sigm[2], ED[2], EY[4][4], YM[4][4], EYA[4][4], YAM[4][4];
+  double EG[4][4], EGA[4][4], ER1[4], RM1[4], ER2[4], RM2[4];
+  fc_bnd_lin_sigmas(F, esig, sigm, t1, t2);
+  for (int k = 0; k < 2; k++)
+    ED[k] = 2.0 * fc_bnd_lin_mul(F, sigm[k], esig[k], sigm[k], esig[k]);
+  for (int a = 0; a < 4; a++) {
+    double Bm[4];
+    abs4(Bm, Bd[a]);
+    fc_bnd_lin_sylv(F, EY[a], YM[a], Bm, NULL, t1, t2);
+    fc_bnd_lin_sylv(F, EYA[a], YAM[a], Bm, NULL, -t1, -t2);
+  }
+  for (int a = 0; a < 4; a++)
+    for (int b = 0; b < 4; b++) {
+      const double dab = a == b ? 2.0 * sig[a / 2] * sig[a / 2] : 0.0;
       const double edab = a == b ? ED[a / 2] : 0.0;
-      G[a][b] = lin->dot(&EG[a][b], Y[a], EY[a], Y[b], EY[b], 4);
-      GA[a][b] = lin->dot(&EGA[a][b], YA[a], EYA[a], YA[b], EYA[b], 4);
+      EG[a][b] = fc_bnd_lin_dot(F, 4, YM[a], EY[a], YM[b], EY[b]);
+      EGA[a][b] = fc_bnd_lin_dot(F, 4, YAM[a], EYA[a], YAM[b], EYA[b]);
       conf(r, G[a][b] - dab, EG[a][b] + edab);
       conf(r, GA[a][b] - dab, EGA[a][b] + edab);
     }
-  double R1[4], ER1[4], R2[4], ER2[4], ep, eq;
-  lin->rot(R1, ER1, t1);
-  lin->rot(R2, ER2, t2);
-  const double prod = emul(&ep, sig[0], esig[0], sig[1], esig[1]);
-  const double q = 2.0 * fabs(eadd(&eq, R1[0], ER1[0], -R2[0], ER2[0]));
-  conf(r, prod - q, ep + 2.0 * eq);
+  fc_bnd_lin_rot(F, ER1, RM1, t1);
+  fc_bnd_lin_rot(F, ER2, RM2, t2);
+  const double ep = fc_bnd_lin_mul(F, sigm[0], esig[0], sigm[1], esig[1]);
+  const double eq = fc_bnd_lin_add(F, RM1[0], ER1[0], RM2[0], ER2[0]);
+  conf(r, sig[0] * sig[1] - 2.0 * fabs(R1[0] - R2[0]), ep + 2.0 * eq);
   /* Accuracy. */
   f2_ws w;
   if ((rc = oracle_at_P(&w, x, NULL, t1, t2, 1)) != FC_OK)
@@ -635,29 +641,44 @@ static int check_sv(fc_check_result *r, const fc_case *cs,
 }
 
 /* Double side shared by sandwich and vanishing: Y = S(X), ny2 = ||Y||^2,
- * nx2 = ||X||^2, the sigmas. */
+ * nx2 = ||X||^2, the sigmas; and the harness bounds of each (from X, t1,
+ * t2): E* the error bounds, *m the magnitudes of the exact values. */
 typedef struct {
-  double Y[4], EY[4], ny2, eny2, nx2, enx2, sig[2], esig[2];
+  double Y[4], ny2, nx2, sig[2];
+  double EY[4], YM[4], eny2, enx2, nx2m, esig[2], sigm[2], Xm[4];
 } f2_dbl;
 
 static void f2_double(f2_dbl *v, const struct fc_kern_lin *lin,
                       const double *X, double t1, double t2)
 {
-  lin->sylv(v->Y, v->EY, X, NULL, t1, t2);
-  v->ny2 = lin->dot(&v->eny2, v->Y, v->EY, v->Y, v->EY, 4);
-  v->nx2 = lin->dot(&v->enx2, X, NULL, X, NULL, 4);
-  lin->sigmas(v->sig, v->esig, t1, t2);
+  lin->sylv(v->Y, X, t1, t2);
+  v->ny2 = lin->dot(v->Y, v->Y, 4);
+  v->nx2 = lin->dot(X, X, 4);
+  lin->sigmas(v->sig, t1, t2);
+  abs4(v->Xm, X);
+  fc_bnd_lin_sylv(F, v->EY, v->YM, v->Xm, NULL, t1, t2);
+  v->eny2 = fc_bnd_lin_dot(F, 4, v->YM, v->EY, v->YM, v->EY);
+  v->enx2 = fc_bnd_lin_dot(F, 4, v->Xm, NULL, v->Xm, NULL);
+  v->nx2m = 0.0;
+  for (int k = 0; k < 4; k++)
+    v->nx2m += v->Xm[k] * v->Xm[k];
+  fc_bnd_lin_sigmas(F, v->esig, v->sigm, t1, t2);
 }
 
-/* sigma^2 ||X||^2 for the smaller (want_max = 0) or larger sigma.  The
- * min/max of two values with errors errs by at most the larger error. */
+/* sigma^2 ||X||^2 for the smaller (want_max = 0) or larger sigma, and its
+ * bound.  The kernel's sigmas pick the index; the min (max) of two values
+ * with errors errs by at most the larger error, and its exact value is at
+ * most the min (max) of their magnitudes. */
 static double scaled_nx2(double *e, const f2_dbl *v, int want_max)
 {
   const int k = (v->sig[0] <= v->sig[1]) != want_max ? 0 : 1;
   const double es = fmax(v->esig[0], v->esig[1]);
-  double esq;
-  const double sq = sq_err(&esq, v->sig[k], es);
-  return emul(e, sq, esq, v->nx2, v->enx2);
+  const double sm = want_max ? fmax(v->sigm[0], v->sigm[1])
+                             : fmin(v->sigm[0], v->sigm[1]);
+  const double esq = fc_bnd_lin_mul(F, sm, es, sm, es);
+  *e = fc_bnd_lin_mul(F, sm * sm, esq, v->nx2m, v->enx2);
+  const double sq = v->sig[k] * v->sig[k];
+  return sq * v->nx2;
 }
 
 static void acc_common(fc_check_result *r, const f2_dbl *v, f2_ws *w)
@@ -685,16 +706,28 @@ static int check_sandwich(fc_check_result *r, const fc_case *cs,
   f2_dbl v;
   f2_double(&v, lin, X, t1, t2);
   /* ||S X||^2 = 2 s0^2 (a^2+b^2) + 2 s1^2 (c^2+d^2) (the factor 2 exact). */
-  double abcd[4], E[4], eab, ecd, e0, e1, es0, es1, erhs;
-  lin->decomp(abcd, E, X, NULL);
-  const double ab = lin->dot(&eab, abcd, E, abcd, E, 2);
-  const double cd = lin->dot(&ecd, abcd + 2, E + 2, abcd + 2, E + 2, 2);
-  const double s0 = sq_err(&es0, v.sig[0], v.esig[0]);
-  const double s1 = sq_err(&es1, v.sig[1], v.esig[1]);
-  const double p0 = 2.0 * emul(&e0, s0, es0, ab, eab);
-  const double p1 = 2.0 * emul(&e1, s1, es1, cd, ecd);
-  const double rhs = eadd(&erhs, p0, 2.0 * e0, p1, 2.0 * e1);
-  conf(r, v.ny2 - rhs, v.eny2 + erhs);
+  double abcd[4];
+  lin->decomp(abcd, X);
+  const double ab = lin->dot(abcd, abcd, 2);
+  const double cd = lin->dot(abcd + 2, abcd + 2, 2);
+  const double p0 = 2.0 * ((v.sig[0] * v.sig[0]) * ab);
+  const double p1 = 2.0 * ((v.sig[1] * v.sig[1]) * cd);
+  /* Bounds: decomp of X (exact), its two dots; fl(s^2), fl(s^2 ab), the
+   * doubling exact, then the sum. */
+  double E[4], M[4], es[2], sqm[2], pe[2], pm[2];
+  fc_bnd_lin_decomp(F, E, M, v.Xm, NULL);
+  const double ed[2] = {fc_bnd_lin_dot(F, 2, M, E, M, E),
+                        fc_bnd_lin_dot(F, 2, M + 2, E + 2, M + 2, E + 2)};
+  const double dm[2] = {M[0] * M[0] + M[1] * M[1],
+                        M[2] * M[2] + M[3] * M[3]};
+  for (int k = 0; k < 2; k++) {
+    es[k] = fc_bnd_lin_mul(F, v.sigm[k], v.esig[k], v.sigm[k], v.esig[k]);
+    sqm[k] = v.sigm[k] * v.sigm[k];
+    pe[k] = 2.0 * fc_bnd_lin_mul(F, sqm[k], es[k], dm[k], ed[k]);
+    pm[k] = 2.0 * sqm[k] * dm[k];
+  }
+  const double erhs = fc_bnd_lin_add(F, pm[0], pe[0], pm[1], pe[1]);
+  conf(r, v.ny2 - (p0 + p1), v.eny2 + erhs);
   /* Sandwich: violations (lo - ny2)+ and (ny2 - hi)+. */
   double elo, ehi;
   const double lo = scaled_nx2(&elo, &v, 0);
@@ -756,8 +789,10 @@ static int check_neg(fc_check_result *r, const fc_case *cs,
   int rc = statement(r, x, X, t1, t2, ST_IMPL);
   if (rc != FC_OK)
     return rc;
-  double Y[4], EY[4];
-  lin->sylv(Y, EY, X, NULL, t1, t2);
+  double Y[4], EY[4], Xm[4];
+  lin->sylv(Y, X, t1, t2);
+  abs4(Xm, X);
+  fc_bnd_lin_sylv(F, EY, NULL, Xm, NULL, t1, t2);
   f2_ws w;
   if ((rc = oracle_at_P(&w, x, X, t1, t2, 0)) != FC_OK)
     return rc;

@@ -27,7 +27,9 @@
 #   GEN      the generator: bias = tests/mkckpt_bias.py make OUT SCENARIO
 #            (add a word and a branch in gen() for another, e.g. residual-
 #            stream rotations)
-#   FORMAT   the rewritten tensors' format (F32, BF16), the noise reference
+#   FORMAT   the rewritten tensors' format (F32, BF16), the noise reference;
+#            BF16w: BF16 at hidden 1024 (mix_*_wide), where the audit's
+#            plane test has the columns it needs, with its own reference
 #   EXIT     foldcheck's expected exit
 #   CERT     within (every certified block within its bound and within
 #            3x its own rounding), exceeds (at least one block outside
@@ -42,8 +44,9 @@ F=$FOLDCHECK
 A="--rewrite-arith f64"   # the fixtures form R W in double
 
 REFS='
-F32  mix_0
-BF16 mix_0_bf16
+F32   mix_0
+BF16  mix_0_bf16
+BF16w mix_0_bf16_wide
 '
 CASES='
 qwen2-rotated       bias qwen2-rotated       F32  0 within  same    -
@@ -66,6 +69,9 @@ wo-not-compensated  bias nowo                F32  1 exceeds differs -
 bf16-correct        bias mix_0_bf16          BF16 0 within  same    0
 bf16-mix-1e-2       bias mix_1e-2_bf16       BF16 1 any     differs 1e-2
 bf16-mix-3e-3       bias mix_3e-3_bf16       BF16 0 within  differs 3e-3
+bf16w-correct       bias mix_0_bf16_wide     BF16w 0 within same    0
+bf16w-mix-3e-3      bias mix_3e-3_bf16_wide  BF16w 1 any    differs 3e-3
+bf16w-mix-1e-3      bias mix_1e-3_bf16_wide  BF16w 1 any    same    1e-3
 '
 
 gen() { # gen GEN SCENARIO OUTDIR
@@ -110,7 +116,7 @@ while read -r name g sc fmt want cert np angle; do
     exceeds) [ "$nx" -gt 0 ]
              ok $? "$name: the certification fails ($nx of $((nw + nx)) blocks outside, max ratio $ratio)" ;;
   esac
-  fl=$(sed -n "s/^detection floor ($fmt): a plane mixing above \([^ ]*\) rad.*/\1/p" "$D.txt")
+  fl=$(sed -n "s/^detection floor (${fmt%w}): a plane mixing above \([^ ]*\) rad.*/\1/p" "$D.txt")
   if [ "$angle" != "-" ] && [ "$angle" != 0 ]; then
     above=$(awk -v a="$angle" -v f="$fl" 'BEGIN{print (a > f) ? 1 : 0}')
     # above the floor: flagged; below it: passes (a documented miss when
@@ -120,6 +126,7 @@ while read -r name g sc fmt want cert np angle; do
   fi
   exp=$( [ "$want" -eq 0 ] && echo pass || echo flag)
   [ "$want" -eq 0 ] && [ "$np" = differs ] && exp="pass (below floor)"
+  [ "$want" -eq 1 ] && [ "$np" = same ] && exp="flag (below output noise)"
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$fmt" \
     "$exp" "$verd" "$want" "$ratio" "$own" "$r" "$xn" >> "$TABLE"
 done < "$TMP/cases"

@@ -39,10 +39,12 @@ on Q and K, another orthogonal A on V, Wo' = Wo A^T.  SCENARIO:
   pruned-broken     head zero in the original, nonzero in the rewrite
   deep              Qwen2 rotated, 5 layers, 4 KV heads (no GQA): for the
                     certification sample
-  mix_ANGLE[_bf16]  Llama without biases, the commuting R followed by a
-                    Givens rotation of ANGLE rad (e.g. 1e-4) between
+  mix_ANGLE[_bf16][_wide]  Llama without biases, the commuting R followed
+                    by a Givens rotation of ANGLE rad (e.g. 1e-4) between
                     planes 1 and 5 (different frequencies) on Q and K;
-                    _bf16: the rewrite stored in BF16 (the original F32)
+                    _bf16: the rewrite stored in BF16 (the original F32);
+                    _wide: hidden 1024 (enough columns per head for the
+                    audit's plane test, which needs about 420)
   refl              Llama, R followed by the reflection of coordinate 1
                     (orthogonal, off the commutant: online)
   broken            Llama rotated, layer 1's rewritten Wq drawn anew
@@ -120,6 +122,8 @@ def config(neox, bias):
     c = {"model_type": "gpt_neox" if neox else "llama", "hidden_size": N,
          "num_hidden_layers": L, "num_attention_heads": H,
          "rope_theta": THETA, "max_position_embeddings": 4096}
+    if N != H * D:
+        c["head_dim"] = D
     if neox:
         c["rotary_pct"] = 1.0
     else:
@@ -162,7 +166,9 @@ def make(out, sc, seed):
     if sc.startswith("mix_"):
         w = sc.split("_")
         mix = float(w[1])
-        st_dtype = "BF16" if len(w) > 2 and w[2] == "bf16" else "F32"
+        st_dtype = "BF16" if "bf16" in w[2:] else "F32"
+        if "wide" in w[2:]:
+            hidden(1024)
     rng = np.random.default_rng(seed)
     neox = sc.startswith("neox")
     kv = H if neox else KV
@@ -347,6 +353,7 @@ def fold(w, Rs):
 
 def forward(a, b, rotation, tol):
     c1, t1 = load(a)
+    hidden(c1["hidden_size"])
     if rotation:
         with open(rotation) as f:
             R = np.array(json.load(f)["rotations"], dtype=np.float64)
@@ -373,9 +380,16 @@ def verdict(what, worst, tol):
     print("equivalent" if worst < tol else "different")
 
 
+def hidden(n):
+    """The hidden size of the model made or read (default 64)."""
+    global N
+    N = n
+
+
 def rms(a, b):
     c1, t1 = load(a)
     c2, t2 = load(b)
+    hidden(c1["hidden_size"])
     rng = np.random.default_rng(11)
     sq, n, worst = 0.0, 0, 0.0
     for l in range(c1["num_hidden_layers"]):

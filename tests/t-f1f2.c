@@ -3,7 +3,13 @@
  * Proves: oracle primitives against hand values; every F1/F2 holds-property
  * passes on the reference kernels; every negative control is detected,
  * shrunk to simple values and replays from its token; every lin mutant is
- * caught by its target property and shrunk. */
+ * caught by its target property and shrunk.  The harness bounds of the lin
+ * kernels (src/bounds/lin.c): rot is within its bound at the edge angles;
+ * over many generated cases the reference stays within every bound, which
+ * is not vacuous (worst accuracy ratio >= 1/16), and a kernel 16 ulps
+ * sloppier than the reference in its angle is caught; the rot bound at
+ * fp32 holds for a float32 Rot, which the fp64 bound rejects (issue 16
+ * item 3). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +17,9 @@
 #include <mpfr.h>
 #include "fctest.h"
 #include "oracle.h"
+#include "kernels/lin.h"
+#include "bounds/bounds.h"
+#include "props.h" /* fc_splitmix */
 
 /* ------------------------------------------------------------- helpers */
 
@@ -398,6 +407,213 @@ static void test_negative(const char *id, const fc_run_config *cfg)
   fc_prop_result_clear(&res);
 }
 
+/* ------------------------------------------ harness bounds of lin */
+
+/* |R_i - Rot(2 pi t)_i| rounded up, Rot from s = sin, c = cos at 256 bits. */
+static double rot_entry_err(const double R[4], int i, mpfr_t s, mpfr_t c)
+{
+  mpfr_t d;
+  mpfr_init2(d, 256);
+  mpfr_set_d(d, R[i], MPFR_RNDN);
+  if (i == 0 || i == 3)
+    mpfr_sub(d, d, c, MPFR_RNDN);
+  else if (i == 1)
+    mpfr_add(d, d, s, MPFR_RNDN);
+  else
+    mpfr_sub(d, d, s, MPFR_RNDN);
+  const double e = fabs(mpfr_get_d(d, MPFR_RNDU));
+  mpfr_clear(d);
+  return e;
+}
+
+/* rot at the edge angles against MPFR, within fc_bnd_lin_rot: t = 0 (R = I
+ * exactly), the half and quarter turns (libm's sin(fl(pi)) = 1.2e-16 must
+ * fit), tiny t (the relative bound must follow |sin| down to 2^-1000), a
+ * large t (the angle's own rounding dominates), a subnormal t. */
+static void test_rot_bound(void)
+{
+  static const double ts[] = {0.0,      0.5,       -0.5,     0.25,
+                              0.125,    0x1p-1000, -0x1p-30, 0x1.8p-1074,
+                              12345.75, 0.3,       -0.4999999999999999};
+  mpfr_t s, c;
+  mpfr_inits2(256, s, c, (mpfr_ptr)0);
+  double worst = 0;
+  int sound = 1;
+  for (size_t k = 0; k < sizeof ts / sizeof ts[0]; k++) {
+    double R[4], ER[4], RM[4];
+    fc_kern_lin_ref.rot(R, ts[k]);
+    fc_bnd_lin_rot(FC_FMT_FP64, ER, RM, ts[k]);
+    fc_mp_sincos_turns(s, c, ts[k]);
+    const double ex[4] = {mpfr_get_d(c, MPFR_RNDN), -mpfr_get_d(s, MPFR_RNDN),
+                          mpfr_get_d(s, MPFR_RNDN), mpfr_get_d(c, MPFR_RNDN)};
+    for (int i = 0; i < 4; i++) {
+      const double err = rot_entry_err(R, i, s, c);
+      if (!(err <= ER[i]) || !(fabs(ex[i]) <= RM[i]))
+        sound = 0;
+      if (ER[i] > 0 && err / ER[i] > worst)
+        worst = err / ER[i];
+    }
+    if (ts[k] == 0)
+      fct_ok(R[0] == 1 && R[1] == 0 && R[2] == 0 && R[3] == 1 &&
+                 ER[1] <= 0x1p-1067 && ER[0] <= 0x1p-52 * (1 + 0x1p-39),
+             "rot(0) = I exactly; bounds: sin %.3g (one subnormal ulp and "
+             "the harness's 2^-1068), cos %.3g (libm's ulp at 1)", ER[1],
+             ER[0]);
+  }
+  fct_ok(sound, "rot at edge angles within fc_bnd_lin_rot, magnitudes "
+                "above |sin|, |cos| (worst ratio %.3g)", worst);
+  double ER[4], RM[4];
+  fc_bnd_lin_rot(FC_FMT_FP64, ER, RM, 0x1p-1000);
+  fct_ok(ER[1] <= 8 * 0x1p-53 * RM[1],
+         "rot bound at t = 2^-1000 is relative: %.3g <= 8u |sin| = 8u %.3g",
+         ER[1], RM[1]);
+  mpfr_clears(s, c, (mpfr_ptr)0);
+}
+
+/* The same rot bound at another arithmetic: a float32 Rot (angle
+ * fl32(fl32(2 pi) t), sinf/cosf) on float t is within fc_bnd_lin_rot at
+ * fp32 and, the control, outside it at fp64. */
+static double rot32_err(double *R, const double *ER, float t, mpfr_t s,
+                        mpfr_t c)
+{
+  const float w = (2.0f * (float)0x1.921fb54442d18p+1) * t;
+  const float sn = sinf(w), cs = cosf(w);
+  R[0] = cs;
+  R[1] = -sn;
+  R[2] = sn;
+  R[3] = cs;
+  fc_mp_sincos_turns(s, c, t);
+  double worst = 0;
+  for (int i = 0; i < 4; i++) {
+    const double r = rot_entry_err(R, i, s, c) / ER[i];
+    if (r > worst)
+      worst = r;
+  }
+  return worst;
+}
+
+static void test_rot_bound_fp32(void)
+{
+  mpfr_t s, c;
+  mpfr_inits2(256, s, c, (mpfr_ptr)0);
+  uint64_t st = fct_seed() ^ 0x6c696e3332ULL;
+  double w32 = 0, w64 = 0;
+  const long n = 2000 * fct_multiplier();
+  for (long k = 0; k < n; k++) {
+    /* t uniform in [-1/2, 1/2), a quarter of them scaled down by up to
+     * 2^-40 (small angles), rounded to float */
+    double t = (double)(fc_splitmix(&st) >> 11) * 0x1p-53 - 0.5;
+    if ((fc_splitmix(&st) & 3) == 0)
+      t = ldexp(t, -(int)(fc_splitmix(&st) % 40));
+    const float tf = (float)t;
+    double R[4], E32[4], E64[4];
+    fc_bnd_lin_rot(FC_FMT_FP32, E32, NULL, tf);
+    fc_bnd_lin_rot(FC_FMT_FP64, E64, NULL, tf);
+    const double r32 = rot32_err(R, E32, tf, s, c);
+    const double r64 = rot32_err(R, E64, tf, s, c);
+    if (r32 > w32)
+      w32 = r32;
+    if (r64 > w64)
+      w64 = r64;
+  }
+  fct_ok(w32 <= 1 && w32 >= 1.0 / 16,
+         "float32 rot within fc_bnd_lin_rot at fp32 on %ld angles (worst "
+         "ratio %.3g)", n, w32);
+  fct_ok(w64 > 1, "control: the same float32 rot exceeds the fp64 bound "
+                  "(worst ratio %.3g)", w64);
+  mpfr_clears(s, c, (mpfr_ptr)0);
+}
+
+/* A kernel whose angle carries 16 ulps of relative error (a 2 pi constant
+ * or angle kept a few bits short): within the old ad-hoc tolerance of a
+ * sloppy test, outside the harness bound gamma_2 |w| of a kernel that forms
+ * w = fl(fl(2 pi) t) (the negative control of the bound's tightness). */
+static void rot_sloppy(double R[4], double t)
+{
+  const double w = (2.0 * 0x1.921fb54442d18p+1) * t * (1.0 + 0x1p-49);
+  const double sn = sin(w), cs = cos(w);
+  R[0] = cs;
+  R[1] = -sn;
+  R[2] = sn;
+  R[3] = cs;
+}
+
+/* The same slip in the closed-form singular values' angle pi h. */
+static void sigmas_sloppy(double sig[2], double t1, double t2)
+{
+  sig[0] = 2.0 * fabs(sin(0x1.921fb54442d18p+1 * (t1 - t2) * (1.0 + 0x1p-49)));
+  sig[1] = 2.0 * fabs(sin(0x1.921fb54442d18p+1 * (t1 + t2) * (1.0 + 0x1p-49)));
+}
+
+/* Run p's check on n generated cases under table k; the worst ratio at
+ * `level` and how many cases fail at any level. */
+static int scan_cases(const fc_property *p, const fc_kernels *k, uint64_t n,
+                      int level, double *worst, long *nfail,
+                      const fc_run_config *cfg)
+{
+  *worst = 0;
+  *nfail = 0;
+  for (uint64_t i = 0; i < n; i++) {
+    fc_case *c = fct_generate(p, "t-f1f2.bounds", i, NULL, NULL);
+    if (c == NULL)
+      return FC_ENOMEM;
+    fc_check_result r;
+    memset(&r, 0, sizeof r);
+    fc_check_ctx x = {cfg->prec, cfg->slack_bits, k};
+    const int rc = p->check(&r, c, &x);
+    fc_case_free(c);
+    if (rc != FC_OK)
+      return rc;
+    if (r.level[level].ratio > *worst)
+      *worst = r.level[level].ratio;
+    if (fc_judge(NULL, &r, p, cfg, 1.0))
+      (*nfail)++;
+  }
+  return FC_OK;
+}
+
+static void test_lin_bounds(const fc_run_config *cfg)
+{
+  const uint64_t n = 300 * (uint64_t)fct_multiplier();
+  /* The reference within every bound; the bounds not vacuous: the worst
+   * accuracy ratio over n cases reaches 1/16 (each bound is a few gamma_k
+   * of the magnitudes; random inputs realise a good part of it). */
+  for (size_t i = 0; i < sizeof holds / sizeof holds[0]; i++) {
+    const fc_property *p = fc_properties_find(holds[i]);
+    double worst = 0;
+    long nfail = 0;
+    int rc = p ? scan_cases(p, fc_kernels_reference(), n,
+                            FC_LEVEL_ACCURACY, &worst, &nfail, cfg)
+               : FC_EINVAL;
+    fct_ok(rc == FC_OK && nfail == 0 && worst >= 1.0 / 16 && worst <= 1,
+           "%s: reference within the harness bounds on %llu cases, worst "
+           "accuracy ratio %.3g (>= 1/16: not vacuous)", holds[i],
+           (unsigned long long)n, worst);
+  }
+  /* The sloppy-angle kernels are caught, at the accuracy level. */
+  struct fc_kern_lin sl_rot = fc_kern_lin_ref, sl_sig = fc_kern_lin_ref;
+  sl_rot.rot = rot_sloppy;
+  sl_sig.sigmas = sigmas_sloppy;
+  const struct {
+    const char *id;
+    const struct fc_kern_lin *lin;
+  } ctl[] = {{"commutant2d.rotation", &sl_rot},
+             {"schur.singular_values", &sl_sig}};
+  for (size_t i = 0; i < sizeof ctl / sizeof ctl[0]; i++) {
+    const fc_property *p = fc_properties_find(ctl[i].id);
+    fc_kernels k = *fc_kernels_reference();
+    k.lin = ctl[i].lin;
+    double worst = 0;
+    long nfail = 0;
+    int rc = p ? scan_cases(p, &k, n, FC_LEVEL_ACCURACY, &worst, &nfail, cfg)
+               : FC_EINVAL;
+    fct_ok(rc == FC_OK && nfail > 0 && worst > 1,
+           "%s: a 16-ulp sloppy angle is caught in %ld of %llu cases "
+           "(worst accuracy ratio %.3g)", ctl[i].id, nfail,
+           (unsigned long long)n, worst);
+  }
+}
+
 static void test_mutant(const char *mutant, const fc_run_config *cfg)
 {
   const fc_kernels *k = fc_kernels_find(mutant);
@@ -432,6 +648,9 @@ int main(void)
   test_negative("commutant2d.neg_all_commute", &cfg);
   test_negative("schur.neg_opposite", &cfg);
   test_negative("schur.neg_equal", &cfg);
+  test_rot_bound();
+  test_rot_bound_fp32();
+  test_lin_bounds(&cfg);
 
   /* Every lin mutant of the table, caught by its target. */
   size_t nmut = 0;

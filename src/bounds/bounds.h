@@ -189,4 +189,39 @@ void fc_bnd_project(double *EY, const double *X, const fc_schedule *s,
 /* 1 if the value is a vacuous bound (+inf or nan). */
 int fc_bnd_vacuous(double b);
 
+/* ---- F1/F2: the 2x2 linear-algebra kernels (src/bounds/lin.c) ----
+ * The kernels of src/kernels/lin.h return values only; these are their
+ * bounds, for a kernel doing every operation in format f (the built-in
+ * tables: FC_FMT_FP64).  2x2 matrices are row-major double[4].  An input is
+ * described by a magnitude (M: an upper bound of |exact value|, entrywise)
+ * and an error bound (E: |computed - exact|; NULL: exact, as held).  Each
+ * function returns the bound of the computed result (E out) and, where a
+ * composition needs it, a magnitude of the exact result (M out; either
+ * output may be NULL).  Turns t are exact doubles (angle 2 pi t).  The
+ * derivations are in lin.c. */
+/* fl(a b), fl(a +- b) of two bounded operands (a property's own ops). */
+double fc_bnd_lin_mul(int f, double am, double ea, double bm, double eb);
+double fc_bnd_lin_add(int f, double am, double ea, double bm, double eb);
+/* x . y of length n (ex, ey may be NULL). */
+double fc_bnd_lin_dot(int f, size_t n, const double *xm, const double *ex,
+                      const double *ym, const double *ey);
+/* C = A B and C = A B - B A. */
+void fc_bnd_lin_mul2(int f, double EC[4], double CM[4], const double AM[4],
+                     const double EA[4], const double BM[4],
+                     const double EB[4]);
+void fc_bnd_lin_comm2(int f, double EC[4], double CM[4], const double AM[4],
+                      const double EA[4], const double BM[4],
+                      const double EB[4]);
+/* R = Rot(2 pi t) (magnitudes |cos|, |sin| of the exact angle, by MPFR). */
+void fc_bnd_lin_rot(int f, double ER[4], double RM[4], double t);
+/* Y = X Rot(2 pi t1) - Rot(2 pi t2) X. */
+void fc_bnd_lin_sylv(int f, double EY[4], double YM[4], const double XM[4],
+                     const double EX[4], double t1, double t2);
+/* sig[k] = 2 |sin(pi (t1 -/+ t2))| (k = 0: minus, 1: plus). */
+void fc_bnd_lin_sigmas(int f, double esig[2], double sigm[2], double t1,
+                       double t2);
+/* abcd of R = a I + b J + c K + d L. */
+void fc_bnd_lin_decomp(int f, double E[4], double M[4], const double RM[4],
+                       const double ER[4]);
+
 #endif

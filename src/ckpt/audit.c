@@ -61,8 +61,6 @@
  * that are not spread evenly. */
 #define FC_AUDIT_NOISE_K 3.0
 
-static double gam(double n, double u) { return n * u / (1 - n * u); }
-
 const char *fc_verdict_name(fc_verdict v)
 {
   switch (v) {
@@ -73,14 +71,6 @@ const char *fc_verdict_name(fc_verdict v)
   case FC_VERDICT_PRUNED: return "pruned";
   }
   return "?";
-}
-
-static double frob(const double *a, size_t n)
-{
-  double s = 0;
-  for (size_t i = 0; i < n; i++)
-    s += a[i] * a[i];
-  return sqrt(s);
 }
 
 /* LAPACK (OpenBLAS exports it): Cholesky and the inverse of a triangle. */
@@ -120,6 +110,8 @@ static int chol_inv(double *G, size_t d)
 typedef struct work {
   size_t d, n;
   double *G, *C, *Gi, *M, *P, *EP, *tmp;
+  double *Pinv; /* G^-1 of the last fit (d x d) */
+  double *rss;  /* the last fit's residual sum of squares per row (d) */
 } work;
 
 static int work_init(work *w, size_t d, size_t n)
@@ -133,7 +125,12 @@ static int work_init(work *w, size_t d, size_t n)
   w->P = malloc(d * d * sizeof(double));
   w->EP = malloc(d * d * sizeof(double));
   w->tmp = malloc((d * n > d * d ? d * n : d * d) * sizeof(double));
-  return w->G && w->C && w->Gi && w->P && w->EP && w->tmp ? 0 : -1;
+  w->Pinv = malloc(d * d * sizeof(double));
+  w->rss = malloc(d * sizeof(double));
+  return w->G && w->C && w->Gi && w->P && w->EP && w->tmp && w->Pinv &&
+                 w->rss
+             ? 0
+             : -1;
 }
 
 static void work_clear(work *w)
@@ -144,6 +141,8 @@ static void work_clear(work *w)
   free(w->P);
   free(w->EP);
   free(w->tmp);
+  free(w->Pinv);
+  free(w->rss);
 }
 
 /* Fit Y = M X (X, Y: d x n with leading dimension ld); M (d x d) out.
@@ -154,12 +153,14 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
 {
   size_t d = w->d, n = w->n;
   memset(f, 0, sizeof *f);
+  f->blk_tol = INFINITY; /* the plane test: commutant() */
+  f->blk_floor = 2 * atan(1.0);
   cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)d, (int)n, 1.0,
               X, (int)ld, 0.0, w->G, (int)d);
   for (size_t i = 0; i < d; i++)
     for (size_t j = i + 1; j < d; j++)
       w->G[i * d + j] = w->G[j * d + i];
-  double nG = frob(w->G, d * d), nX2 = 0, nY2 = 0;
+  double nG = fc_ck_frob(w->G, d * d), nX2 = 0, nY2 = 0;
   for (size_t i = 0; i < d; i++) {
     nX2 += w->G[i * d + i];
     for (size_t k = 0; k < n; k++)
@@ -181,16 +182,17 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
   double tr = 0;
   for (size_t i = 0; i < d; i++)
     tr += w->P[i * d + i];
+  memcpy(w->Pinv, w->P, d * d * sizeof(double));
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)d,
               (int)d, 1.0, w->C, (int)d, w->P, (int)d, 0.0, M, (int)d);
-  double nM = frob(M, d * d);
+  double nM = fc_ck_frob(M, d * d);
   f->normM = nM;
   /* e_F and delta (header comment) */
-  double gd_c = gam((double)d, u_c);
+  double gd_c = fc_ck_gam((double)d, u_c);
   f->efro = u_s * nY + eta_s * sqrt((double)d * (double)n) +
             (1 + u_s) * gd_c * nM * nX;
-  double comp = tr * gam((double)n, U_D) * (nM * nX2 + nY * nX) +
-                gam(3.0 * (double)d, U_D) * nG * tr * nM;
+  double comp = tr * fc_ck_gam((double)n, U_D) * (nM * nX2 + nY * nX) +
+                fc_ck_gam(3.0 * (double)d, U_D) * nG * tr * nM;
   f->delta = f->efro * sqrt(tr) + comp;
   f->comp = comp;
   /* residual Y - M X */
@@ -198,8 +200,15 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
     memcpy(w->tmp + i * n, Y + i * ld, n * sizeof(double));
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)n,
               (int)d, -1.0, M, (int)d, X, (int)ld, 1.0, w->tmp, (int)n);
-  double res = frob(w->tmp, d * n);
-  double res_tol = f->efro + gam((double)d, U_D) * nM * nX + comp * nX;
+  double res = 0;
+  for (size_t i = 0; i < d; i++) {
+    w->rss[i] = 0;
+    for (size_t k = 0; k < n; k++)
+      w->rss[i] += w->tmp[i * n + k] * w->tmp[i * n + k];
+    res += w->rss[i];
+  }
+  res = sqrt(res);
+  double res_tol = f->efro + fc_ck_gam((double)d, U_D) * nM * nX + comp * nX;
   /* The noise the data show (thresholds from the data): the residual
    * r = Y - M^ X = E (I - P_X) holds n - d of the n dimensions of each row
    * of E; for rounding errors spread evenly (independent entries of
@@ -213,11 +222,106 @@ static void fit(fc_audit_fit *f, double *M, work *w, const double *X,
               1.0, M, (int)d, M, (int)d, 0.0, w->P, (int)d);
   for (size_t i = 0; i < d; i++)
     w->P[i * d + i] -= 1;
-  f->orth = frob(w->P, d * d);
-  f->orth_tol = 2 * f->delta + f->delta * f->delta + gam((double)d, U_D) * nM * nM;
+  f->orth = fc_ck_frob(w->P, d * d);
+  f->orth_tol = 2 * f->delta + f->delta * f->delta + fc_ck_gam((double)d, U_D) * nM * nM;
 }
 
-/* Distance to the commutant and the offending plane pairs. */
+/* ------------------------------------------------- the plane-pair test
+ *
+ * The Frobenius distance ||M^ - Pc(M^)||_F sums the noise of all d^2
+ * entries, so a mixing of two planes, which moves only the 8 entries of
+ * their two off-diagonal blocks, must exceed noise spread over d^2
+ * entries: at d = 128 in BF16 it sees 7e-3 rad and no less.  The plane
+ * test looks at each block between two planes i < j of distinct
+ * frequencies (rel 0: the commutant is 0 there, so the block of M^ is all
+ * deviation) against the noise of exactly those entries.
+ *
+ * Noise model (the data's, as for the Frobenius threshold): row r of E =
+ * Y - M X holds rounding errors spread evenly, variance s_r^2, rows
+ * independent.  Then row r of M^ - M = E_r X^+ has covariance s_r^2 G^-1,
+ * and the residual Y_r - M^_r X = E_r (I - P_X) has expected squared norm
+ * s_r^2 (n - d).  Summed over n columns, each entry of M^ - M is a sum of
+ * n independent small terms: Gaussian to high accuracy.  For one block,
+ * each of its 4 rows r contributes the whitened square
+ *   S_r = v^T (s_r^2 G^-1[c, c])^-1 v,  v = (M^[r, c1], M^[r, c2]),
+ * c = the two coordinates of the other plane; under H0 the block's
+ * S = sum S_r is chi^2 with 8 degrees of freedom.
+ *
+ * Thresholds (Laurent and Massart, Ann. Statist. 28 (2000), Lemma 1: for
+ * chi^2_k, P(X >= k + 2 sqrt(k x) + 2 x) <= e^-x and
+ * P(X <= k - 2 sqrt(k x)) <= e^-x), for a false flag probability of at
+ * most FC_AUDIT_ALPHA per fitted map:
+ *   s_r^2 is replaced by its upper confidence bound rss_r / (k - 2 sqrt(k
+ *   x1)), k = n - d, x1 = ln(2 d / alpha) (all d rows at once);
+ *   a block is flagged when S > 8 + 2 sqrt(8 x2) + 2 x2, x2 = ln(2 B /
+ *   alpha), B the number of blocks tested.
+ * The test is off (blk_tol +inf; the Frobenius test decides alone) when
+ * k - 2 sqrt(k x1) < k / 2: too few columns to measure each row's noise.
+ * At d = 128, n = 4096: x2 = 28.3, threshold 94.6; blk_floor below. */
+#define FC_AUDIT_ALPHA 1e-9
+
+static double chi2_upper(double k, double x) { return k + 2 * sqrt(k * x) + 2 * x; }
+static double chi2_lower(double k, double x) { return k - 2 * sqrt(k * x); }
+
+/* S_r for row r of M and the coordinates c1, c2 (P = G^-1, var = s_r^2). */
+static double whitened(const double *M, const double *P, size_t d, size_t r,
+                       size_t c1, size_t c2, double var)
+{
+  double p11 = P[c1 * d + c1], p22 = P[c2 * d + c2], p12 = P[c1 * d + c2];
+  double det = p11 * p22 - p12 * p12;
+  double v1 = M[r * d + c1], v2 = M[r * d + c2];
+  if (!(det > 0) || !(var > 0))
+    return INFINITY;
+  return (p22 * v1 * v1 - 2 * p12 * v1 * v2 + p11 * v2 * v2) / (det * var);
+}
+
+/* The largest eigenvalue of G^-1 restricted to the coordinates a, b. */
+static double lam2(const double *P, size_t d, size_t a, size_t b)
+{
+  double p11 = P[a * d + a], p22 = P[b * d + b], p12 = P[a * d + b];
+  double h = 0.5 * (p11 + p22), q = 0.5 * (p11 - p22);
+  return h + sqrt(q * q + p12 * p12);
+}
+
+/* Set up the plane test of fit f (w holds its G^-1 and residuals): the
+ * per-row variance bounds into var (d), f->blk_tol and f->blk_floor.
+ * Returns 0 when the test is off. */
+static int plane_test_init(fc_audit_fit *f, double *var, const work *w,
+                           const fc_schedule *s, const unsigned char *rel)
+{
+  size_t d = w->d, n = w->n, m = d / 2, nb = 0;
+  f->blk = 0;
+  f->blk_tol = INFINITY;
+  f->blk_floor = 2 * atan(1.0); /* pi / 2: nothing guaranteed */
+  if (!f->ok || n <= d)
+    return 0;
+  for (size_t i = 0; i < m; i++)
+    for (size_t j = i + 1; j < m; j++)
+      nb += rel[i * m + j] == 0;
+  double k = (double)(n - d);
+  double lo = chi2_lower(k, log(2.0 * (double)d / FC_AUDIT_ALPHA));
+  if (nb == 0 || !(lo >= k / 2))
+    return 0;
+  double vmax = 0, lmax = 0;
+  for (size_t r = 0; r < d; r++) {
+    var[r] = w->rss[r] / lo;
+    vmax = fmax(vmax, var[r]);
+  }
+  for (size_t i = 0; i < m; i++) {
+    size_t a, b;
+    fc_schedule_plane(&a, &b, s, i);
+    lmax = fmax(lmax, lam2(w->Pinv, d, a, b));
+  }
+  f->blk_tol = chi2_upper(8, log(2.0 * (double)nb / FC_AUDIT_ALPHA));
+  /* A Givens mixing by theta of coordinate a (plane i) and c (plane j)
+   * puts sin theta times a unit row of R into each of the two blocks
+   * (floor_rad below): S >= 2 sin^2 theta / (vmax lmax). */
+  f->blk_floor = asin(fmin(1, sqrt(f->blk_tol * vmax * lmax / 2)));
+  return 1;
+}
+
+/* Distance to the commutant, the plane test, and the offending plane
+ * pairs (hd, may be NULL). */
 static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
                       work *w, const fc_schedule *s, const unsigned char *rel)
 {
@@ -227,8 +331,8 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
   fc_bnd_project(w->EP, M, s, rel);
   for (size_t i = 0; i < d * d; i++)
     w->tmp[i] = M[i] - w->P[i];
-  double dist = frob(w->tmp, d * d);
-  double pe = frob(w->EP, d * d) + U_D * f->normM;
+  double dist = fc_ck_frob(w->tmp, d * d);
+  double pe = fc_ck_frob(w->EP, d * d) + U_D * f->normM;
   double tol = f->delta + pe;
   f->comm = f->normM > 0 ? dist / f->normM : dist;
   f->comm_bound = f->normM > 0 ? tol / f->normM : tol;
@@ -239,9 +343,11 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
   if (thr < tol)
     tol = thr;
   f->comm_tol = f->normM > 0 ? tol / f->normM : tol;
-  if (hd == NULL)
-    return;
-  hd->nplanes = 0;
+  /* w->EP is free again: the per-row variances of the plane test */
+  double *var = w->EP;
+  int ptest = plane_test_init(f, var, w, s, rel);
+  if (hd != NULL)
+    hd->nplanes = 0;
   /* block (i, j) and (j, i) together, for i <= j */
   for (size_t i = 0; i < m; i++)
     for (size_t j = i; j < m; j++) {
@@ -249,6 +355,15 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
       fc_schedule_plane(&ai, &bi, s, i);
       fc_schedule_plane(&aj, &bj, s, j);
       size_t ri[2] = {ai, bi}, rj[2] = {aj, bj};
+      double S = 0;
+      if (ptest && i != j && rel[i * m + j] == 0) {
+        for (int x = 0; x < 2; x++)
+          S += whitened(M, w->Pinv, d, ri[x], aj, bj, var[ri[x]]) +
+               whitened(M, w->Pinv, d, rj[x], ai, bi, var[rj[x]]);
+        f->blk = fmax(f->blk, S);
+      }
+      if (hd == NULL)
+        continue;
       double sq = 0;
       for (int x = 0; x < 2; x++)
         for (int y = 0; y < 2; y++) {
@@ -260,7 +375,7 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
           }
         }
       double nb = sqrt(sq);
-      if (!(nb > tol))
+      if (!(nb > tol) && !(S > f->blk_tol))
         continue;
       /* keep the 3 largest, sorted */
       int k;
@@ -286,6 +401,13 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
     }
 }
 
+/* 1 when fit f rejects "M commutes with RoPE": the Frobenius distance or
+ * a plane pair above its threshold. */
+static int off_commutant(const fc_audit_fit *f)
+{
+  return f->comm > f->comm_tol || f->blk > f->blk_tol;
+}
+
 /* The detection floor of one fit (audit.h, floor_rad): the smallest angle
  * theta of a Givens rotation G mixing one coordinate a of plane i with one
  * coordinate c of plane j (distinct frequencies), M = G R for a foldable R,
@@ -299,11 +421,12 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
  * and every theta with sqrt(2) sin theta > comm_tol ||M||_F is flagged:
  *   theta_floor = asin(min(1, comm_tol ||M||_F / sqrt 2)).
  * (comm_tol is relative to ||M||_F; R non-orthogonal, a score gauge, scales
- * both sides alike to first order.) */
+ * both sides alike to first order.)  The plane test flags down to its own
+ * blk_floor (plane_test_init); the floor is the smaller of the two. */
 static double floor_rad(const fc_audit_fit *f)
 {
   double t = f->normM > 0 ? f->comm_tol * f->normM : f->comm_tol;
-  return asin(fmin(1, t / sqrt(2)));
+  return fmin(asin(fmin(1, t / sqrt(2))), f->blk_floor);
 }
 
 /* ||Wo'_h A - Wo_h||_F (relative) and its bound. */
@@ -316,18 +439,18 @@ static void compensation(fc_audit_head *hd, const double *wo,
   /* tmp = Wo_h (n x d), then tmp = Wo'_h A - tmp */
   for (size_t r = 0; r < n; r++)
     memcpy(w->tmp + r * d, wo + r * ldo, d * sizeof(double));
-  double nWo = frob(w->tmp, n * d), nWo2 = 0;
+  double nWo = fc_ck_frob(w->tmp, n * d), nWo2 = 0;
   for (size_t r = 0; r < n; r++)
     for (size_t c = 0; c < d; c++)
       nWo2 += wo2[r * ldo + c] * wo2[r * ldo + c];
   nWo2 = sqrt(nWo2);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d,
               (int)d, 1.0, wo2, (int)ldo, A, (int)d, -1.0, w->tmp, (int)d);
-  double r = frob(w->tmp, n * d);
+  double r = fc_ck_frob(w->tmp, n * d);
   double nA = g->v.normM, dv = g->v.delta;
   hd->eo = u_s * nWo2 + eta_s * sqrt((double)n * (double)d) +
-           gam((double)d, u_c) * nWo * g->inv_fro;
-  double tol = hd->eo * (nA + dv) + nWo2 * dv + gam((double)d, U_D) * nWo2 * nA;
+           fc_ck_gam((double)d, u_c) * nWo * g->inv_fro;
+  double tol = hd->eo * (nA + dv) + nWo2 * dv + fc_ck_gam((double)d, U_D) * nWo2 * nA;
   hd->comp = nWo > 0 ? r / nWo : r;
   hd->comp_tol = nWo > 0 ? tol / nWo : tol;
 }
@@ -359,7 +482,7 @@ static void bias_check(fc_audit_bias *b, const double *M, double normM,
                        size_t len, double u_s, double eta_s, double u_c,
                        double *tmp)
 {
-  double nb0 = frob(b0, len), nb1 = frob(b1, len);
+  double nb0 = fc_ck_frob(b0, len), nb1 = fc_ck_frob(b1, len);
   memcpy(tmp, b1, len * sizeof *tmp);
   if (M)
     cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)len, (int)len, -1.0, M,
@@ -367,12 +490,12 @@ static void bias_check(fc_audit_bias *b, const double *M, double normM,
   else
     for (size_t i = 0; i < len; i++)
       tmp[i] -= b0[i];
-  b->diff = frob(tmp, len);
+  b->diff = fc_ck_frob(tmp, len);
   b->norm = nb0;
   b->efro = u_s * nb1 + eta_s * sqrt((double)len);
   if (M)
-    b->efro += (1 + u_s) * gam((double)len, u_c) * normM * nb0;
-  b->tol = b->efro + (M ? (delta + gam((double)len, U_D) * normM) * nb0 : 0);
+    b->efro += (1 + u_s) * fc_ck_gam((double)len, u_c) * normM * nb0;
+  b->tol = b->efro + (M ? (delta + fc_ck_gam((double)len, U_D) * normM) * nb0 : 0);
 }
 
 static int bias_bad(const fc_audit_bias *b)
@@ -497,12 +620,21 @@ static void verdict(fc_audit_head *h, const fc_audit_group *g,
              "%.3g%s): scores change, folded or online; only the V/O fold is "
              "valid", h->gauge, h->gauge_tol,
              h->q.orth > h->q.orth_tol ? "; R_q not orthogonal" : "");
-  } else if (h->q.comm > h->q.comm_tol || g->k.comm > g->k.comm_tol) {
+  } else if (off_commutant(&h->q) || off_commutant(&g->k)) {
     h->verdict = FC_VERDICT_ONLINE;
-    int k = snprintf(r, rn, "%s, off the RoPE commutant by %.3g > %.3g: apply "
-                     "online after RoPE (F6 b); planes",
-                     h->q.orth <= h->q.orth_tol ? "orthogonal" : "score gauge",
-                     h->q.comm, h->q.comm_tol);
+    const fc_audit_fit *f = off_commutant(&h->q) ? &h->q : &g->k;
+    int k = f->comm > f->comm_tol
+                ? snprintf(r, rn, "%s, off the RoPE commutant by %.3g > %.3g: "
+                           "apply online after RoPE (F6 b); planes",
+                           h->q.orth <= h->q.orth_tol ? "orthogonal"
+                                                      : "score gauge",
+                           f->comm, f->comm_tol)
+                : snprintf(r, rn, "%s, a plane pair off the RoPE commutant "
+                           "(noise-whitened %.3g > %.3g): apply online after "
+                           "RoPE (F6 b); planes",
+                           h->q.orth <= h->q.orth_tol ? "orthogonal"
+                                                      : "score gauge",
+                           f->blk, f->blk_tol);
     for (int i = 0; i < h->nplanes && k > 0 && (size_t)k < rn; i++)
       k += snprintf(r + k, rn - (size_t)k, " %d-%d", h->plane_i[i],
                     h->plane_j[i]);
@@ -681,7 +813,7 @@ static int mp_forward(fc_mp_attn *w, fc_mp_emat *m, const cert_in *ci,
 
 static double vnorm(const double *a, size_t n)
 {
-  return frob(a, n);
+  return fc_ck_frob(a, n);
 }
 
 /* ||value|| of an oracle row plus its error 2^-P ||E||: an upper bound on
@@ -713,7 +845,7 @@ static double pert(const cert_map *cm, const double *W, const double *W2,
   cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, -1.0, cm->M,
               (int)d, qh, 1, 1.0, a, 1);
   double na = vnorm(a, d), nq = vnorm(qh, d), nu = vnorm(u, d);
-  double gn = gam((double)dm, U_D), gd = gam((double)d, U_D);
+  double gn = fc_ck_gam((double)dm, U_D), gd = fc_ck_gam((double)d, U_D);
   double ea = gn * (cm->nW2 + cm->nM * cm->nW) * nx * (1 + gd) +
               gd * cm->nM * nq + U_D * na;
   /* L^-1 u (lower triangular) */
@@ -732,7 +864,7 @@ static double spec_bound(const double *W, size_t rows, size_t d, size_t ld,
 {
   cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d,
               (int)rows, 1.0, W, (int)ld, W, (int)ld, 0.0, S, (int)d);
-  double nS = frob(S, d * d), tr = 0;
+  double nS = fc_ck_frob(S, d * d), tr = 0;
   for (size_t i = 0; i < d; i++)
     tr += S[i * d + i];
   if (!(nS > 0))
@@ -744,9 +876,9 @@ static double spec_bound(const double *W, size_t rows, size_t d, size_t ld,
                 (int)d, 1.0, S, (int)d, S, (int)d, 0.0, B, (int)d);
     memcpy(S, B, d * d * sizeof *S);
   }
-  double lam = pow(frob(S, d * d), 1.0 / 8) * nS *
-               (1 + 16 * (double)d * (gam((double)rows, U_D) +
-                                      gam((double)d, U_D)));
+  double lam = pow(fc_ck_frob(S, d * d), 1.0 / 8) * nS *
+               (1 + 16 * (double)d * (fc_ck_gam((double)rows, U_D) +
+                                      fc_ck_gam((double)d, U_D)));
   return sqrt(fmin(lam, tr)); /* tr S = ||W||_F^2 */
 }
 
@@ -780,11 +912,11 @@ static int cert_map_set(cert_map *cm, const fc_audit_fit *f, double eb,
       aX[i * n + j] = fabs(W[i * dm + j]);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)n,
               (int)d, 1.0, aM, (int)d, aX, (int)n, 0.0, P, (int)n);
-  double nabs = frob(P, d * n) * (1 + gam((double)(d + n), U_D));
+  double nabs = fc_ck_frob(P, d * n) * (1 + fc_ck_gam((double)(d + n), U_D));
   free(aM);
   free(aX);
   free(P);
-  double gc = (1 + us) * gam((double)d, uc);
+  double gc = (1 + us) * fc_ck_gam((double)d, uc);
   cm->M = M;
   cm->Li = Li;
   cm->ef = f->efro - gc * fmax(0, f->normM * sqrt(s) - nabs);
@@ -792,9 +924,9 @@ static int cert_map_set(cert_map *cm, const fc_audit_fit *f, double eb,
   cm->delta = f->delta;
   cm->allow = f->efro + eb;
   cm->nW = sqrt(s);
-  cm->nW2 = frob(W2, d * dm);
+  cm->nW2 = fc_ck_frob(W2, d * dm);
   cm->nM = f->normM;
-  cm->nLi = frob(Li, d * d);
+  cm->nLi = fc_ck_frob(Li, d * d);
   return FC_OK;
 }
 
@@ -926,7 +1058,7 @@ static int certify(fc_audit_cert *ct, const cert_in *ci, uint64_t seed,
     for (size_t i = 0; dm > n && i < d; i++)
       bv += ci->wv[i * dm + n] * ci->wv[i * dm + n];
     bv = sqrt(bv);
-    double gn = gam((double)(G * d), U_D), gd = gam((double)d, U_D);
+    double gn = fc_ck_gam((double)(G * d), U_D), gd = fc_ck_gam((double)d, U_D);
     double dvmax = 0, vmax = 0;
     for (size_t t = 0; t < T; t++) {
       dvmax = fmax(dvmax, dv[t]);
@@ -1042,13 +1174,6 @@ void fc_audit_clear(fc_audit *a)
   memset(a, 0, sizeof *a);
 }
 
-static double now_s(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* The F4/F5 fold of a rotation file, in double: per KV group g (and its
  * query heads) Wq' = R_g Wq, Wk' = R_g Wk, Wv' = R_g Wv, Wo'_h = Wo_h R_g^T;
  * biases bq' = R_g bq, bk' = R_g bk, bv' = R_g bv, bo' = bo.  Stored as
@@ -1109,8 +1234,8 @@ static int rotation_defect(fc_audit *a, double *slack, const fc_audit_opts *o,
                 (int)d, 1.0, R, (int)d, R, (int)d, 0.0, P, (int)d);
     for (size_t i = 0; i < d; i++)
       P[i * d + i] -= 1;
-    double eps = frob(P, d * d), nR = frob(R, d * d), u = o->rotation_u;
-    double tol = 2 * u * nR + u * u * nR * nR + gam((double)d, U_D) * nR * nR;
+    double eps = fc_ck_frob(P, d * d), nR = fc_ck_frob(R, d * d), u = o->rotation_u;
+    double tol = 2 * u * nR + u * u * nR * nR + fc_ck_gam((double)d, U_D) * nR * nR;
     eps_max = fmax(eps_max, eps);
     slack[k] = eps <= tol ? eps : 0;
     slack[nm + k] = eps;
@@ -1132,7 +1257,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
 {
   memset(a, 0, sizeof *a);
   a->stream = o->stream;
-  double t0 = now_s();
+  double t0 = fc_ck_now();
   const fc_ckpt_config *c1 = fc_ckpt_config_get(orig),
                        *c2 = rew ? fc_ckpt_config_get(rew) : c1;
   if (rew == NULL && o->rotation == NULL)
@@ -1384,10 +1509,10 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
                   (int)d);
       for (size_t i = 0; i < d; i++)
         wk.P[i * d + i] -= 1;
-      hd->gauge = frob(wk.P, d * d);
+      hd->gauge = fc_ck_frob(wk.P, d * d);
       double dq = hd->q.delta, dk = grp[g].k.delta;
       hd->gauge_tol = dq * (grp[g].k.normM + dk) + (hd->q.normM + dq) * dk +
-                      dq * dk + gam((double)d, U_D) * hd->q.normM * grp[g].k.normM +
+                      dq * dk + fc_ck_gam((double)d, U_D) * hd->q.normM * grp[g].k.normM +
                       slack;
       if (grp[g].v_invertible) {
         compensation(hd, w[3] + h * d, w[7] + h * d, H * d, A + g * d * d,
@@ -1410,7 +1535,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
         for (size_t r = 0; r < n; r++)
           for (size_t cc = 0; cc < d; cc++)
             so += w[3][r * H * d + h * d + cc] * w[3][r * H * d + h * d + cc];
-        hd->q.efro += e1 * frob(w[0] + h * d * n, d * n);
+        hd->q.efro += e1 * fc_ck_frob(w[0] + h * d * n, d * n);
         hd->eo += e1 * sqrt(so);
         hd->bq.efro += e1 * hd->bq.norm;
       }
@@ -1435,7 +1560,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
     if (o->progress && o->progress_cb) {
       char what[64];
       snprintf(what, sizeof what, "layer %zu checked", l);
-      o->progress_cb(o->progress_arg, ++pdone, ptotal, now_s() - t0, what);
+      o->progress_cb(o->progress_arg, ++pdone, ptotal, fc_ck_now() - t0, what);
     }
     if (o->cases > 0 && certl[l]) {
       int qkvb = (bp1 | bp2) & (FC_BIAS_Q | FC_BIAS_K | FC_BIAS_V);
@@ -1519,7 +1644,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
                       slice[0], slice[1], slice[2], wo1,
                       slice[3], slice[4], slice[5], wo2,
                       cmq, {0}, {0}, tolo, sg,
-                      frob(wo1, nout * Gq * d), frob(wo2, nout * Gq * d),
+                      fc_ck_frob(wo1, nout * Gq * d), fc_ck_frob(wo2, nout * Gq * d),
                       (bp1 | bp2) & FC_BIAS_O ? bo1 : NULL,
                       (bp1 | bp2) & FC_BIAS_O ? bo2 : NULL, G->bo.efro, s,
                       NULL, NULL, NULL, NULL};
@@ -1571,7 +1696,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
         if (o->progress && o->progress_cb) {
           char what[64];
           snprintf(what, sizeof what, "layer %zu group %zu certified", l, g);
-          o->progress_cb(o->progress_arg, ++pdone, ptotal, now_s() - t0,
+          o->progress_cb(o->progress_arg, ++pdone, ptotal, fc_ck_now() - t0,
                          what);
         }
       }
@@ -1599,7 +1724,7 @@ int fc_audit_run(fc_audit *a, const fc_ckpt *orig, const fc_ckpt *rew,
   free(certl);
   work_clear(&wk);
   free(rel);
-  a->seconds = now_s() - t0;
+  a->seconds = fc_ck_now() - t0;
   a->interrupted = o->stop != NULL && *o->stop != 0;
   return rc;
 }

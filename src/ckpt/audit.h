@@ -58,6 +58,13 @@ typedef struct fc_audit_fit {
   double delta;          /* ||M - M_exact||_F bound (absolute) */
   double efro;           /* ||E||_F bound of the storage rounding of Y */
   double normM;          /* ||M||_F */
+  /* The plane-pair test (audit.c, commutant()): the largest whitened
+   * statistic S of a block between two planes of distinct frequencies
+   * (chi^2 with 8 degrees of freedom under H0) and its threshold; blk_tol
+   * is +inf when the fit has too few columns to measure the noise of each
+   * row (the Frobenius test alone then decides).  blk_floor: the smallest
+   * plane mixing (rad) this test flags. */
+  double blk, blk_tol, blk_floor;
 } fc_audit_fit;
 
 /* One bias checked under its weight's map: b' = M b for q, k, v (M the

@@ -1,9 +1,33 @@
-/* audit_internal.h -- audit.c's least-squares fit, shared with the
- * residual-stream audit (stream.c).  Not installed. */
+/* audit_internal.h -- audit.c's least-squares fit and small helpers,
+ * shared with the residual-stream audit (stream.c).  Not installed. */
 #ifndef FC_CKPT_AUDIT_INTERNAL_H
 #define FC_CKPT_AUDIT_INTERNAL_H
 
+#include <math.h>
+#include <stddef.h>
+#include <time.h>
 #include "ckpt/audit.h"
+
+/* Higham's gamma_n = n u / (1 - n u). */
+static inline double fc_ck_gam(double n, double u) { return n * u / (1 - n * u); }
+
+/* ||a||_F of n doubles (plain sum of squares: the audit's norms are of
+ * weights and their differences, far from overflow or underflow). */
+static inline double fc_ck_frob(const double *a, size_t n)
+{
+  double s = 0;
+  for (size_t i = 0; i < n; i++)
+    s += a[i] * a[i];
+  return sqrt(s);
+}
+
+/* Monotonic seconds (for the reports' timings). */
+static inline double fc_ck_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* Fit Y = M X (X, Y: d x n, row-major with leading dimension ld; M: d x d
  * out) by the normal equations, and fill f with the residual, the

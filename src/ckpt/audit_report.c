@@ -175,6 +175,11 @@ static json_t *fit_json(const fc_audit_fit *f)
     json_object_set_new(o, "commutant_worst_case_bound", json_real(f->comm_bound));
     json_object_set_new(o, "noise", isfinite(f->noise) ? json_real(f->noise)
                                                         : json_null());
+    /* the plane test (null threshold: off, too few columns) */
+    json_object_set_new(o, "plane_statistic", json_real(f->blk));
+    json_object_set_new(o, "plane_threshold", isfinite(f->blk_tol)
+                                                  ? json_real(f->blk_tol)
+                                                  : json_null());
   }
   return o;
 }
@@ -299,14 +304,19 @@ static int write_json(FILE *out, const fc_audit *a)
 /* ------------------------------------------------ pages for a person
  *
  * Every head's distance to the commutant is shown against its own bound
- * (the threshold): r = ||R - Pc(R)|| / bound, flagged above 1. */
+ * (the threshold): r = ||R - Pc(R)|| / bound, or, when larger, the plane
+ * test's sqrt(S / threshold) (a norm ratio, like the first), flagged above
+ * 1. */
 
 static double ratio_of(const fc_audit_head *h)
 {
   if (!h->q.ok)
     return NAN;
-  return h->q.comm_tol > 0 ? h->q.comm / h->q.comm_tol
-                           : (h->q.comm > 0 ? INFINITY : 0);
+  double r = h->q.comm_tol > 0 ? h->q.comm / h->q.comm_tol
+                               : (h->q.comm > 0 ? INFINITY : 0);
+  if (isfinite(h->q.blk_tol) && h->q.blk_tol > 0)
+    r = fmax(r, sqrt(h->q.blk / h->q.blk_tol));
+  return r;
 }
 
 static int flagged(const fc_audit_head *h)

@@ -56,23 +56,6 @@
  * few percent of its mean; 3x leaves room for unevenly spread errors. */
 #define FC_STREAM_NOISE_K 3.0
 
-static double gam(double n, double u) { return n * u / (1 - n * u); }
-
-static double frob(const double *a, size_t n)
-{
-  double s = 0;
-  for (size_t i = 0; i < n; i++)
-    s += a[i] * a[i];
-  return sqrt(s);
-}
-
-static double now_s(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ------------------------------------------------------------- reading */
 
 /* A tensor of exactly `rows` x cols (rows 0: any) or a vector (cols 0).
@@ -203,7 +186,7 @@ static int check_in(fc_stream_check *c, const fc_stream *s, const fc_ckpt *a,
     /* y <- y - x Q^T */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)n,
                 (int)n, -1.0, x, (int)n, s->Q, (int)n, 1.0, y, (int)n);
-    nR2 += frob(y, nr * n) * frob(y, nr * n);
+    nR2 += fc_ck_frob(y, nr * n) * fc_ck_frob(y, nr * n);
   }
   free(x);
   free(y);
@@ -213,8 +196,8 @@ static int check_in(fc_stream_check *c, const fc_stream *s, const fc_ckpt *a,
          eta = fc_dtype_subnormal_eta(t2->dtype), nX = sqrt(nX2),
          nY = sqrt(nY2), sn = sqrt((double)n);
   double tol = us * nY + eta * sqrt((double)rows * (double)n) +
-               (1 + us) * gam((double)n, u_c) * nX * sn +
-               s->dq2 * nX + (gam((double)n, U_D) * sn + U_D) * nX;
+               (1 + us) * fc_ck_gam((double)n, u_c) * nX * sn +
+               s->dq2 * nX + (fc_ck_gam((double)n, U_D) * sn + U_D) * nX;
   c->res = nY > 0 ? sqrt(nR2) / nY : sqrt(nR2);
   c->tol = nY > 0 ? tol / nY : tol;
   c->bad = !(c->res <= c->tol);
@@ -280,7 +263,7 @@ static int check_out(fc_stream_check *c, const fc_stream *s,
   if (rc == FC_OK)
     rc = fc_ckpt_rows_d(y, b, t2, 0, n, err);
   if (rc == FC_OK) {
-    double nX = frob(x, n * m), nY = frob(y, n * m), sn = sqrt((double)n);
+    double nX = fc_ck_frob(x, n * m), nY = fc_ck_frob(y, n * m), sn = sqrt((double)n);
     if (s->hadamard_down)
       fwht_rows(y, n, m);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)m,
@@ -292,11 +275,11 @@ static int check_out(fc_stream_check *c, const fc_stream *s,
       lg++;
     double had = s->hadamard_down ? sqrt((double)m) : 1;
     double tol = us * nY + eta * sqrt((double)n * (double)m) +
-                 (1 + us) * gam((double)n + (s->hadamard_down ? (double)m : 0),
+                 (1 + us) * fc_ck_gam((double)n + (s->hadamard_down ? (double)m : 0),
                                 u_c) * sn * had * nX +
-                 s->dq2 * nX + (gam((double)n, U_D) * sn + U_D) * nX +
-                 (s->hadamard_down ? gam(lg + 1, U_D) * had * nY : 0);
-    double r = frob(y, n * m);
+                 s->dq2 * nX + (fc_ck_gam((double)n, U_D) * sn + U_D) * nX +
+                 (s->hadamard_down ? fc_ck_gam(lg + 1, U_D) * had * nY : 0);
+    double r = fc_ck_frob(y, n * m);
     c->res = nY > 0 ? r / nY : r;
     c->tol = nY > 0 ? tol / nY : tol;
     c->bad = !(c->res <= c->tol);
@@ -368,7 +351,7 @@ static int polar(fc_stream *s, double *A, double *B)
                 (int)n, 1.0, U, (int)n, U, (int)n, 0.0, A, (int)n);
     for (size_t i = 0; i < n; i++)
       A[i * n + i] -= 1;
-    eo = frob(A, n * n);
+    eo = fc_ck_frob(A, n * n);
     if (!(eo < 0.5) || !(eo < prev))
       break; /* too far to converge, or converged to rounding */
     prev = eo;
@@ -397,11 +380,11 @@ static void compare(double *diff, double *tol, const double *A,
 {
   for (size_t i = 0; i < n * n; i++)
     tmp[i] = A[i] - B[i];
-  *diff = frob(tmp, n * n);
-  double worst = fa->delta + fb->delta + gam(1, U_D) * (fa->normM + fb->normM);
+  *diff = fc_ck_frob(tmp, n * n);
+  double worst = fa->delta + fb->delta + fc_ck_gam(1, U_D) * (fa->normM + fb->normM);
   double thr = FC_STREAM_NOISE_K * sqrt(fa->noise * fa->noise +
                                         fb->noise * fb->noise) +
-               fa->comp + fb->comp + gam(1, U_D) * (fa->normM + fb->normM);
+               fa->comp + fb->comp + fc_ck_gam(1, U_D) * (fa->normM + fb->normM);
   *tol = isfinite(thr) && thr < worst ? thr : worst;
 }
 
@@ -537,7 +520,7 @@ int fc_stream_run(fc_stream **out, const fc_ckpt *orig, const fc_ckpt *rew,
   *out = NULL;
   if (mode == FC_RESIDUAL_OFF || rew == NULL)
     return FC_OK;
-  double t0 = now_s();
+  double t0 = fc_ck_now();
   const fc_ckpt_config *c = fc_ckpt_config_get(orig);
   size_t n = c->hidden, L = c->layers, l0 = 0;
   while (layers && l0 < L && !layers[l0])
@@ -706,7 +689,7 @@ int fc_stream_run(fc_stream **out, const fc_ckpt *orig, const fc_ckpt *rew,
   if (rc == FC_OK && s->have_q) {
     rc = polar(s, tmp, Ql);
     /* u_extra: the recovered Q's error in the de-rotated tensors */
-    s->u_extra = s->dq2 + gam((double)n, U_D) * sqrt((double)n);
+    s->u_extra = s->dq2 + fc_ck_gam((double)n, U_D) * sqrt((double)n);
     for (size_t i = 0; rc == FC_OK && i < s->nlayer; i++)
       rc = layer_checks(s, &s->layer[i], orig, rew, &bf, uc, err);
     if (rc == FC_OK)
@@ -739,7 +722,7 @@ int fc_stream_run(fc_stream **out, const fc_ckpt *orig, const fc_ckpt *rew,
   free(Qalt);
   free(Ql);
   free(tmp);
-  s->seconds = now_s() - t0;
+  s->seconds = fc_ck_now() - t0;
   if (rc) {
     fc_stream_free(s);
     return rc;
