@@ -33,8 +33,10 @@
  * basis vectors through the provider, issue 16: the user's plugin or exec
  * kernel, or the built-in table adapted; bound fc_bnd_rope at the declared
  * arithmetic) and the harness's double projection (the rope sub-table's
- * `project`: harness code, no kernel contract entry computes it), against
- * the bounds derived at each helper below.  Accuracy: Theta(p) and the
+ * `project`: harness code, no kernel contract entry computes it; bound
+ * fc_bnd_project) and Givens products (fc_givens_build_d, bound
+ * fc_bnd_givens; both src/bounds/rotation.c), against the bounds derived
+ * at each helper below.  Accuracy: Theta(p) and the
  * projection against the oracle's. */
 #include <math.h>
 #include <stdio.h>
@@ -248,49 +250,6 @@ static void comm_d(double *nc, double *nb, double *C, const double *X,
     }
   *nc = sqrt(c2);
   *nb = SAFE(sqrt(b2) * norm_slack(d * d));
-}
-
-/* The Givens product of g as fc_givens_build_d forms it (Q <- G_k Q, rows
- * i and j mixed with c = cos w, s = sin w, w = fl(fl(2 pi) t)), with a
- * running entrywise bound B >= |Q_d - Q| against the exact product:
- *   angle: |w - 2 pi t| <= |2 pi t - fl(2pi) t| + u|w| <= 2u|w| + ETA
- *          (|fl(2 pi) - 2 pi| < 0.4 u 2 pi);
- *   libm (1 ulp, as rope.c): ec = 2u|c| + ETA + ew (|s| + ew), es alike;
- *   each new entry c qi - s qj: gamma_2 (|c qi| + |s qj|) + 2 ETA
- *          + ec |qi| + es |qj| + (|c| + ec) Bi + (|s| + es) Bj.
- * The reflection negates a column: exact.  Valid for any evaluation that
- * applies the rotations to rows in this order (givens.c does). */
-static void givens_bound(double *B, const fc_givens *g)
-{
-  const size_t n = g->n;
-  double M[DMAX * DMAX];
-  const double g2 = fc_gamma(2);
-  for (size_t r = 0; r < n * n; r++) {
-    M[r] = (r / n) == (r % n);
-    B[r] = 0;
-  }
-  for (size_t k = 0; k < g->count; k++) {
-    const double w = 2 * M_PI * g->turns[k];
-    const double c = cos(w), s = sin(w);
-    const double ew = 2 * FC_U * fabs(w) + ETA;
-    const double ec = 2 * FC_U * fabs(c) + ETA + ew * (fabs(s) + ew);
-    const double es = 2 * FC_U * fabs(s) + ETA + ew * (fabs(c) + ew);
-    const size_t i = (size_t)g->i[k], j = (size_t)g->j[k];
-    for (size_t col = 0; col < n; col++) {
-      const double qi = M[i * n + col], qj = M[j * n + col];
-      const double bi = B[i * n + col], bj = B[j * n + col];
-      M[i * n + col] = c * qi - s * qj;
-      M[j * n + col] = s * qi + c * qj;
-      B[i * n + col] = g2 * (fabs(c * qi) + fabs(s * qj)) + 2 * ETA
-                       + ec * fabs(qi) + es * fabs(qj)
-                       + (fabs(c) + ec) * bi + (fabs(s) + es) * bj;
-      B[j * n + col] = g2 * (fabs(s * qi) + fabs(c * qj)) + 2 * ETA
-                       + es * fabs(qi) + ec * fabs(qj)
-                       + (fabs(s) + es) * bi + (fabs(c) + ec) * bj;
-    }
-  }
-  for (size_t r = 0; r < n * n; r++)
-    B[r] = SAFE(B[r]);
 }
 
 /* ||Q^T Q - I||_F in double and its bound: exact Q* is orthogonal, so
@@ -551,16 +510,20 @@ static int check_projection(fc_check_result *r, const fc_case *c,
   const size_t d = k.d, dd = d * d;
   double Y[DMAX * DMAX], EY[DMAX * DMAX], Z[DMAX * DMAX], EZ[DMAX * DMAX];
   double Q[DMAX * DMAX], EQ[DMAX * DMAX], D[DMAX * DMAX] = {0};
-  kr->project(Y, EY, X, &k.s, k.rel);
-  kr->project(Z, EZ, Y, &k.s, k.rel);
+  kr->project(Y, X, &k.s, k.rel);
+  fc_bnd_project(EY, X, &k.s, k.rel);
+  kr->project(Z, Y, &k.s, k.rel);
+  fc_bnd_project(EZ, Y, &k.s, k.rel);
   for (size_t e = 0; e < dd; e++)
     D[e] = Z[e] - Y[e];
   fc_measure_fold(&r->level[FC_LEVEL_CONFORMANCE], frob(D, dd),
                   SAFE(frob(EZ, dd) * norm_slack(dd)), 0);
   fc_givens_build_d(Q, &g);
-  givens_bound(EQ, &g);
+  if ((rc = fc_bnd_givens(EQ, &g)) != FC_OK) /* src/bounds/rotation.c */
+    return rc;
   double nq[3] = {0};
-  kr->project(Z, EZ, Q, &k.s, k.rel);
+  kr->project(Z, Q, &k.s, k.rel);
+  fc_bnd_project(EZ, Q, &k.s, k.rel);
   for (size_t e = 0; e < dd; e++)
     D[e] = Z[e] - Q[e];
   nq[0] = frob(D, dd);
@@ -575,7 +538,8 @@ static int check_projection(fc_check_result *r, const fc_case *c,
     rc = theta_kx(r, &kx, T, ET, &k.s, k.pos[q]);
     if (rc != FC_OK)
       break;
-    kr->project(Z, EZ, T, &k.s, k.rel);
+    kr->project(Z, T, &k.s, k.rel);
+    fc_bnd_project(EZ, T, &k.s, k.rel);
     for (size_t e = 0; e < dd; e++)
       D[e] = Z[e] - T[e];
     const double nd = frob(D, dd);
@@ -724,7 +688,8 @@ static int check_iff(fc_check_result *r, const fc_case *c,
    * Theta(p) is 0 and the double one is bounded by comm_d's bound. */
   const size_t dd = k.d * k.d;
   double X[DMAX * DMAX], EX[DMAX * DMAX], T[DMAX * DMAX], ET[DMAX * DMAX];
-  kr->project(X, EX, Y, &k.s, k.rel);
+  kr->project(X, Y, &k.s, k.rel);
+  fc_bnd_project(EX, Y, &k.s, k.rel);
   double worst = 0;
   fc_kx kx;
   if ((rc = fc_kx_open(&kx, x)) != FC_OK)
@@ -897,7 +862,8 @@ static int check_gap(fc_check_result *r, const fc_case *c,
   const size_t dd = k.d * k.d;
   double P[DMAX * DMAX], EP[DMAX * DMAX], Nd[DMAX * DMAX] = {0};
   double T[DMAX * DMAX], ET[DMAX * DMAX];
-  kr->project(P, EP, X, &k.s, k.rel);
+  kr->project(P, X, &k.s, k.rel);
+  fc_bnd_project(EP, X, &k.s, k.rel);
   for (size_t e = 0; e < dd; e++)
     Nd[e] = X[e] - P[e];
   const double nn = frob(Nd, dd);
@@ -1050,7 +1016,8 @@ static int check_samples(fc_check_result *r, const fc_case *c,
     return rc;
   double Q[DMAX * DMAX], EQ[DMAX * DMAX], T[DMAX * DMAX], ET[DMAX * DMAX];
   fc_givens_build_d(Q, &g);
-  givens_bound(EQ, &g);
+  if ((rc = fc_bnd_givens(EQ, &g)) != FC_OK) /* src/bounds/rotation.c */
+    return rc;
   double worst = 0;
   fc_kx kx;
   if ((rc = fc_kx_open(&kx, x)) != FC_OK)
@@ -1194,8 +1161,8 @@ static int check_rope(fc_check_result *r, const fc_case *c,
                       const fc_check_ctx *x)
 {
   /* Every kernel, the built-in tables included, through the provider
-   * path (issue 16, item 3: the harness bound fc_bnd_rope, never the
-   * table's own running bound). */
+   * path (issue 16, item 3: the harness bound fc_bnd_rope; no kernel
+   * computes a bound). */
   f3case k;
   int rc = load(&k, c);
   if (rc)

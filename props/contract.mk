@@ -6,6 +6,7 @@ libfoldcheck_la_SOURCES += \
 	src/bounds/bounds.h \
 	src/bounds/bounds.c \
 	src/bounds/arith.c \
+	src/bounds/rotation.c \
 	src/contract/provider.h \
 	src/contract/provider.c \
 	props/kcall_internal.h \

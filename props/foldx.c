@@ -1721,7 +1721,7 @@ void fc_fx_describe_with(FILE *out, const fc_case *c, int rewrite)
         for (size_t j = 0; j < d; j++) { /* Theta(p) column by column */
           for (size_t i = 0; i < d; i++)
             e[i] = i == j;
-          K->rope->apply(e, NULL, e, s, p);
+          K->rope->apply(e, e, s, p);
           for (size_t i = 0; i < d; i++)
             Th[i * d + j] = e[i];
         }

@@ -51,9 +51,11 @@
  *   accuracy: every entry of the double kernel's Theta(p) x_p against the
  *       oracle's (the P-bit outputs of the statement's first evaluation,
  *       which are fc_mp_rope_apply's at P: one oracle pass per case),
- *       against the kernel's own running bound (src/kernels/rope.c, the
- *       `err` output of apply: position-dependent through ulp(fl(p
- *       theta))).
+ *       against the harness bound fc_bnd_rope at the declared arithmetic
+ *       (src/bounds; position-dependent through gamma_3 |p theta|).  Every
+ *       kernel, the built-in tables and their mutants included, runs
+ *       through the provider (fc_kx_open adapts a built-in table; issue 16
+ *       item 3: no kernel computes a bound).
  * The kernel runs first, over every position, into arrays the check owns;
  * the statement function only reads them (the oracle never calls a
  * kernel).  The note gives the worst error/bound, where, and the largest
@@ -306,25 +308,13 @@ static int acc_failed(void *arg)
   return m->present && !(m->ratio <= 1);
 }
 
-/* The kernel outputs and their bounds, every position, from the
- * built-in table: its own running bound (kernels/rope.c). */
-static int run_builtin(double *out, double *err, const rcase *k,
-                       const fc_check_ctx *x)
-{
-  if (x == NULL || x->kernels == NULL || x->kernels->rope == NULL ||
-      x->kernels->rope->apply == NULL)
-    return FC_EINVAL;
-  for (size_t q = 0; q < k->npos; q++)
-    x->kernels->rope->apply(out + q * k->d, err + q * k->d,
-                            k->x + q * k->d, &k->s, k->pos[q]);
-  return FC_OK;
-}
-
-/* The same from the user's kernels (issue 16): the inputs rounded into the
- * declared storage (xs, which the oracle then reads too), one rope_apply
- * call over every position, the harness bound fc_bnd_rope at the declared
- * arithmetic.  FC_EKERNEL: the failure is recorded in r. */
-static int run_user(double *out, double *err, double *xs, const rcase *k,
+/* The kernel outputs and their bounds, every position, from the run's
+ * provider (the user's kernels, or the built-in table adapted; issue 16):
+ * the inputs rounded into the declared storage (xs, which the oracle then
+ * reads too), one rope_apply call over every position, the harness bound
+ * fc_bnd_rope at the declared arithmetic.  FC_EKERNEL: the failure is
+ * recorded in r. */
+static int run_kx(double *out, double *err, double *xs, const rcase *k,
                     const fc_check_ctx *x, fc_check_result *r,
                     fc_kernel_arith *a)
 {
@@ -379,17 +369,16 @@ static int check_rope_large(fc_check_result *r, const fc_case *c,
   fc_kernel_arith arith = {FC_FMT_FP64, FC_FMT_FP64, 0};
   double *out = malloc(np * d * sizeof *out);
   double *err = malloc(np * d * sizeof *err);
-  double *xs = user ? malloc(np * d * sizeof *xs) : NULL;
+  double *xs = malloc(np * d * sizeof *xs);
   double *qw = calloc(np, sizeof *qw);
-  if (out == NULL || err == NULL || qw == NULL || (user && xs == NULL)) {
+  if (out == NULL || err == NULL || qw == NULL || xs == NULL) {
     free(out);
     free(err);
     free(xs);
     free(qw);
     return FC_ENOMEM;
   }
-  rc = user ? run_user(out, err, xs, &k, x, r, &arith)
-            : run_builtin(out, err, &k, x);
+  rc = run_kx(out, err, xs, &k, x, r, &arith);
   if (rc != FC_OK) {
     free(out);
     free(err);
@@ -397,8 +386,7 @@ static int check_rope_large(fc_check_result *r, const fc_case *c,
     free(qw);
     return rc == FC_EKERNEL ? FC_OK : rc;
   }
-  if (user)
-    k.x = xs; /* the oracle reads the values the kernel read */
+  k.x = xs; /* the oracle reads the values the kernel read */
   /* Conformance (as commutant.rope_accuracy), whoever computed out and
    * err: |o^2 - o*^2| <= E (2|o| + E) per coordinate, sum o*^2 = ||x||^2
    * exactly; each sum of d squares gamma_d; the subtraction u. */

@@ -3,9 +3,11 @@
  *
  *   tests/bench-large KERNELS [T] [heads] [kv] [dm] [schedule] [rows]
  *
- * KERNELS: "-" for the built-in reference table (the in-process double
- * kernels with their running bounds), else a plugin path or exec:CMD (the
- * provider path: the harness's bounds, src/bounds).  Builds one case of
+ * KERNELS: "-" for the built-in reference table (adapted in process by
+ * the property itself, fc_kx_open), else a provider spec: "reference", a
+ * plugin path or exec:CMD.  Every path is the provider path with the
+ * harness's bounds (src/bounds; issue 16 item 3: no property calls the
+ * built-in kernels for a bound).  Builds one case of
  * the property's shape (defaults: T = 4096, 32 query heads over 8
  * key/value heads, dm = 32, llama2 (d = 128), 4 sampled rows, p0 = 0,
  * causal, values k/16 scaled as the generator scales them, a commuting

@@ -77,3 +77,9 @@ tests_plugins_libexactalloc_la_CFLAGS = $(WARN_CFLAGS)
 tests_plugins_libexactalloc_la_LIBADD = -lm
 TESTS += tests/cli-alloc-controls.sh
 EXTRA_DIST += tests/cli-alloc-controls.sh
+## Issue 16 item 3 (attention/RoPE family): the harness's Givens and
+## commutant-projection bounds (src/bounds/rotation.c) against MPFR, with
+## negative controls.
+check_PROGRAMS += tests/t-bounds-rot
+tests_t_bounds_rot_LDADD = $(FCTEST_LDADD)
+TESTS += tests/t-bounds-rot

@@ -171,7 +171,7 @@ static void test_noncommuting_shrink(const fc_run_config *cfg0)
 /* Bound honesty: thousands of oracle-checked cases of the whole kernel
  * stack (RMSNorm, projections, RoPE at positions up to 2^20, scores with
  * ranges past 1e4, softmax, contexts, output, residual), each output
- * against its running bound: never exceeded. */
+ * against the harness bound (fc_bnd_block): never exceeded. */
 static void test_bound_honesty(const fc_run_config *cfg0)
 {
   fc_run_config cfg = *cfg0;

@@ -25,7 +25,8 @@
  *   is detected and shrinks to d = 4, T = 2, one head.
  * - Mutant kernels (causal mask off by one, softmax without the max,
  *   Wo R instead of Wo R^T) are caught by fold.large.folded_qkvo and
- *   replay. */
+ *   replay; float accumulation, a float RoPE phase and a missing 1/sqrt(d)
+ *   by fold.large.online_any (the harness bound of the online path). */
 #include <math.h>
 #include <mpfr.h>
 #include <stdlib.h>
@@ -432,5 +433,14 @@ int main(void)
                                         "mutant-attn-fold-wo-untransposed"};
   for (size_t i = 0; i < sizeof mutants / sizeof mutants[0]; i++)
     fct_expect_caught("fold.large.folded_qkvo", mutants[i], &cfg);
+  /* The online path judges the built-in block against fc_bnd_block with
+   * the online-rotation stage (issue 16 item 3): precision bugs the
+   * kernel's own bound used to judge are caught by the harness bound. */
+  static const char *const online_mutants[] = {
+      "mutant-attn-float-accumulation", "mutant-rope-phase-float",
+      "mutant-attn-no-scale"};
+  for (size_t i = 0; i < sizeof online_mutants / sizeof online_mutants[0];
+       i++)
+    fct_expect_caught("fold.large.online_any", online_mutants[i], &cfg);
   return fct_end();
 }

@@ -184,13 +184,22 @@ typedef struct model {
   rnd outA;        /* a result of A stored into S: to E, then to S */
 } model;
 
+/* Half the smallest subnormal of f, the absolute term of one rounding; for
+ * fp64 eta/2 = 2^-1075 is not a double (computed, it is 0, which dropped
+ * every fp64 underflow term): the smallest double above it, eta. */
+static double half_eta(int f)
+{
+  const double h = fc_fmt_eta(f) / 2;
+  return h > 0 ? h : fc_fmt_eta(f);
+}
+
 /* The rounding of a value of `from` converted into `to`. */
 static rnd conv(int to, int from)
 {
   rnd r = {0, 0};
   if (!fc_fmt_contains(to, from)) {
     r.u = fc_fmt_u(to);
-    r.h = fc_fmt_eta(to) / 2;
+    r.h = half_eta(to);
   }
   return r;
 }
@@ -210,8 +219,8 @@ static void model_of(model *m, const fc_kernel_arith *a)
   m->E = fc_arith_elementwise(a);
   m->uE = fc_fmt_u(m->E);
   m->uA = fc_fmt_u(m->A);
-  m->hE = fc_fmt_eta(m->E) / 2;
-  m->hA = fc_fmt_eta(m->A) / 2;
+  m->hE = half_eta(m->E);
+  m->hA = half_eta(m->A);
   /* An elementwise op of a narrow E is often computed in A and rounded to
    * E (PyTorch computes bf16 ops in float): two roundings, whose sum can
    * exceed u_E by u_A.  Allowed: it costs u_A relative. */
@@ -699,6 +708,60 @@ void fc_bnd_fold(double *E, const double *W, const double *R, size_t d,
 
 /* ---------------------------------------------------------------- block */
 
+/* The online rotation of F6 (b) on the head slices of M (n tokens x nh
+ * heads of d; magnitudes, errors EM, both updated in place): y = R x per
+ * head and token, R as the kernel receives it (exact as held) within ER of
+ * the exact rotation R*.  The product R x is bnd_proj's (d terms in A,
+ * stored in S: the rotated q and k are a stage result); the distance to
+ * R* x* adds |R - R*| |x*| <= ER (|x| + ex) (computed as a dgemm of
+ * nonnegative terms, taken times 1 + gamma_d(fp64) for the harness's own
+ * sum); the magnitude of y* is at most |R| |x| + ER (|x| + ex), bnd_proj's
+ * Ymag plus that term.  FC_OK or FC_ENOMEM. */
+static int bnd_rotate(double *M, double *EM, size_t n, size_t nh, size_t d,
+                      const double *R, const double *ER,
+                      const fc_kernel_arith *a)
+{
+  const size_t ld = nh * d;
+  const double gh = fc_fmt_gamma(FC_FMT_FP64, (double)d);
+  double *X = malloc((n ? n : 1) * d * sizeof *X);
+  double *EX = malloc((n ? n : 1) * d * sizeof *EX);
+  double *Y = malloc((n ? n : 1) * d * sizeof *Y);
+  double *EY = malloc((n ? n : 1) * d * sizeof *EY);
+  double *P = ER ? malloc((n ? n : 1) * d * sizeof *P) : NULL;
+  int rc = FC_ENOMEM;
+  if (!X || !EX || !Y || !EY || (ER && !P))
+    goto done;
+  for (size_t h = 0; h < nh; h++) {
+    for (size_t t = 0; t < n; t++)
+      for (size_t i = 0; i < d; i++) {
+        X[t * d + i] = M[t * ld + h * d + i];
+        EX[t * d + i] = EM[t * ld + h * d + i];
+      }
+    if (bnd_proj(EY, Y, R, X, EX, n, d, d, a) != FC_OK)
+      goto done;
+    if (ER) { /* an infinite x (vacuous upstream): kept out of the
+               * product (0 inf = NaN), its row vacuous below */
+      for (size_t i = 0; i < n * d; i++) {
+        X[i] += EX[i];
+        if (!isfinite(X[i]))
+          X[i] = 0, Y[i] = EY[i] = INFINITY;
+      }
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)d,
+                  (int)d, 1.0, X, (int)d, ER, (int)d, 0.0, P, (int)d);
+    }
+    for (size_t t = 0; t < n; t++)
+      for (size_t i = 0; i < d; i++) {
+        const double pr = P ? P[t * d + i] * (1 + gh) : 0;
+        M[t * ld + h * d + i] = (Y[t * d + i] + pr) * FC_BND_SAFETY;
+        EM[t * ld + h * d + i] = (EY[t * d + i] + pr) * FC_BND_SAFETY;
+      }
+  }
+  rc = FC_OK;
+done:
+  free(X); free(EX); free(Y); free(EY); free(P);
+  return rc;
+}
+
 /* The block as a composition (each stage's bound above, errors carried as
  * absolute bounds with magnitude upper bounds):
  * RMSNorm (gain given): var = eps + sum_j x_j^2 / dm and the factor f =
@@ -715,6 +778,7 @@ void fc_bnd_fold(double *E, const double *W, const double *R, size_t d,
  * RoPE on q and k head by head: fc_bnd_rope with the magnitudes and errors
  *   of the projections (the magnitude bound after the rotation of a plane
  *   is |q_a| + |q_b| per coordinate).
+ * Online rotation (optional, in->rq / in->rk): bnd_rotate.
  * Attention: fc_bnd_attention on those magnitudes and errors.
  * Output: bnd_proj with c = heads d terms; with the residual x + o one
  *   addition in E (both read into E: inE) and the store (outE). */
@@ -822,8 +886,15 @@ static int bnd_block_all(double *E, const fc_bnd_block_in *in,
         }
     }
   }
+  if ((in->rq && bnd_rotate(Q2, EQ2, nq, in->heads, d, in->rq, in->erq,
+                            a) != FC_OK) ||
+      (in->rk && bnd_rotate(K2, EK2, T, in->kv, d, in->rk, in->erk, a) !=
+                     FC_OK))
+    goto done;
   att_bound(EC, C, Q2, EQ2, K2, EK2, V, EV, T, d, in->heads, in->kv,
             in->causal, a, qr, nq);
+  if (in->ectx)
+    memcpy(in->ectx, EC, nq * hd * sizeof *EC);
   if (bnd_proj(E, O, in->wo, C, EC, nq, dm, hd, a) != FC_OK)
     goto done;
   if (in->residual)

@@ -136,6 +136,17 @@ typedef struct fc_bnd_block_in {
    * row, E is T x dm. */
   const size_t *rows;
   size_t nrows;
+  /* Optional (issue 16, F6 (b) at realistic sizes): an online rotation R
+   * (d x d, the same for every head) applied after RoPE to every query
+   * head (rq) and every key head (rk), each given as its values as the
+   * kernel receives them and an entrywise bound of their distance to the
+   * exact rotation the theorem names (e.g. fc_bnd_givens; NULL: exact).
+   * NULL rq / rk: no rotation on that side. */
+  const double *rq, *erq, *rk, *erk;
+  /* Optional output: the contexts' bounds (nrows x heads d, or T x heads
+   * d without rows) against the exact contexts of the exact inputs, as
+   * the kernel concatenates them before Wo.  NULL: not wanted. */
+  double *ectx;
 } fc_bnd_block_in;
 int fc_bnd_block(double *E, const fc_bnd_block_in *in,
                  const fc_kernel_arith *a);
@@ -197,6 +208,24 @@ double fc_bnd_quant_residual(const double *k, size_t d, double alpha,
                              const fc_kernel_arith *a);
 /* The mean phase-collapse angle of the table (atan2 form) is bounded by
  * fc_bnd_mean_angle above: src/bounds/quant.c says why. */
+/* ---- rotations and the commutant projection (src/bounds/rotation.c;
+ * issue 16 item 3, the attention/RoPE family).  Quantities the harness
+ * computes itself in binary64 from inputs it holds exactly; the bounds are
+ * a-priori, from those inputs at fp64. ---- */
+
+/* EQ (n x n) bounds |fc_givens_build_d(g) - Q*| entrywise, Q* the exact
+ * Givens product of g (angles exactly 2 pi t).  From g alone.  FC_OK;
+ * FC_EINVAL (n = 0 or > 4096, a bad plane, a non-finite turn);
+ * FC_ENOMEM. */
+struct fc_givens;
+int fc_bnd_givens(double *EQ, const struct fc_givens *g);
+
+/* EY (d x d) bounds |Y - Pc(X)| entrywise for Y the rope sub-table's
+ * project(X) (the commutant projection under rel, fc_schedule_relations)
+ * of an exact d x d X: the rounding of each kept coefficient, 0 on copied
+ * and zeroed entries. */
+void fc_bnd_project(double *EY, const double *X, const fc_schedule *s,
+                    const unsigned char *rel);
 
 /* 1 if the value is a vacuous bound (+inf or nan). */
 int fc_bnd_vacuous(double b);

@@ -26,8 +26,8 @@
  *   orthogonal M: ||M^T M^ - I||_F <= 2 delta + delta^2
  *              (+ gamma_d ||M^||_F^2 for forming the product),
  *   commuting M:  ||M^ - Pc(M^)||_F <= ||(I - Pc)(M^ - M)||_F <= delta
- *              (Pc is an orthogonal projection; + the projection kernel's
- *              running bound),
+ *              (Pc is an orthogonal projection; + the rounding of the
+ *              double projection, fc_bnd_project),
  *   same rotation for Q and K: ||R^_h - Rk^_g||_F <= delta_q + delta_k,
  *   Wo compensated (Wo'_h = fl(Wo_h A^-1)):
  *     ||Wo'_h A^ - Wo_h||_F <= ||E_o||_F (||A^||_F + delta_v)
@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bounds/bounds.h"
 #include "ckpt/audit.h"
 #include "ckpt/audit_internal.h"
 #include "ckpt/stream.h"
@@ -325,7 +326,9 @@ static void commutant(fc_audit_fit *f, fc_audit_head *hd, const double *M,
                       work *w, const fc_schedule *s, const unsigned char *rel)
 {
   size_t d = w->d, m = d / 2;
-  fc_kernels_reference()->rope->project(w->P, w->EP, M, s, rel);
+  /* the reference projection's values; its bound from M (src/bounds) */
+  fc_kernels_reference()->rope->project(w->P, M, s, rel);
+  fc_bnd_project(w->EP, M, s, rel);
   for (size_t i = 0; i < d * d; i++)
     w->tmp[i] = M[i] - w->P[i];
   double dist = fc_ck_frob(w->tmp, d * d);

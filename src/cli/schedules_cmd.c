@@ -18,7 +18,9 @@
  *       best position found (searched in double, confirmed in MPFR).
  *       --rope-error measures the RoPE kernel (reference, or --kernels
  *       TABLE) against the MPFR oracle at positions of the set, as
- *       error / bound; the exit status is 1 when a ratio exceeds 1.
+ *       error / bound, the bound the harness's fc_bnd_rope at fp64 (the
+ *       kernel computes values only); the exit status is 1 when a ratio
+ *       exceeds 1.
  * Bad input: one line "foldcheck: ..." on stderr and exit status 2. */
 #include <errno.h>
 #include <jansson.h>
@@ -29,6 +31,7 @@
 #include <string.h>
 #include "foldcheck.h"
 #include "cli.h"
+#include "bounds/bounds.h"
 #include "gen/presets.h"
 #include "gen/schedule.h"
 #include "kernels/rope.h"
@@ -416,7 +419,11 @@ static int rope_error(report *r, const pset *ps, const fc_kernels *k)
     rope_row row = {p, 0, 0, 0, 0, 0};
     for (size_t v = 0; v < 4; v++) {
       const double *xv = x + v * d;
-      k->rope->apply(out, err, xv, &r->b.s, p);
+      /* the kernel's values, the harness's bound at fp64 (src/bounds) */
+      const int64_t p64 = p;
+      const fc_kernel_arith fp64 = {FC_FMT_FP64, FC_FMT_FP64, 0};
+      k->rope->apply(out, xv, &r->b.s, p);
+      fc_bnd_rope(err, xv, NULL, 1, &p64, &r->b.s, &fp64);
       for (size_t i = 0; i < d; i++)
         mpfr_set_d(in[i], xv[i], MPFR_RNDN);
       fc_mp_rope_apply(ex, in, &r->b.s, p);

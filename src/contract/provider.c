@@ -123,7 +123,7 @@ static int builtin_call(const fc_kernels *k, fc_kcall *c)
     const int64_t *pos = c->in[1];
     double *out = c->out[0];
     for (size_t r = 0; r < rows; r++)
-      k->rope->apply(out + r * d, NULL, in + r * d, &s, (long)pos[r]);
+      k->rope->apply(out + r * d, in + r * d, &s, (long)pos[r]);
     return FC_OK;
   }
   case FC_KC_ATTENTION: {
@@ -138,13 +138,13 @@ static int builtin_call(const fc_kernels *k, fc_kcall *c)
     int rc = FC_OK;
     for (size_t h = 0; h < H && rc == FC_OK; h++) {
       const size_t g = h / (H / kv);
-      rc = k->attn->scores(k, s, NULL, q + h * d, NULL, H * d, kk + g * d,
-                           NULL, kv * d, T, d, causal);
+      rc = k->attn->scores(k, s, q + h * d, H * d, kk + g * d, kv * d, T,
+                           d, causal);
       if (rc == FC_OK)
-        rc = k->attn->softmax(s, NULL, s, NULL, T);
+        rc = k->attn->softmax(s, s, T);
       if (rc == FC_OK)
-        rc = k->attn->gemm(ctx + h * d, NULL, H * d, s, NULL, T, v + g * d,
-                           NULL, kv * d, 0, T, d, T);
+        rc = k->attn->gemm(ctx + h * d, H * d, s, T, v + g * d, kv * d, 0,
+                           T, d, T);
     }
     free(s);
     return rc;
@@ -192,10 +192,8 @@ static int builtin_call(const fc_kernels *k, fc_kcall *c)
   case FC_KC_FOLD: {
     const size_t d = (size_t)c->ip[0], n = (size_t)c->ip[1];
     if (c->ip[2] == 0)
-      return k->attn->fold_left(k, c->out[0], NULL, n, c->in[1], NULL,
-                                c->in[0], NULL, d, n);
-    return k->attn->fold_right_t(k, c->out[0], NULL, d, c->in[0], NULL,
-                                 c->in[1], NULL, n, d);
+      return k->attn->fold_left(k, c->out[0], n, c->in[1], c->in[0], d, n);
+    return k->attn->fold_right_t(k, c->out[0], d, c->in[0], c->in[1], n, d);
   }
   case FC_KC_SIGN: {
     const size_t d = (size_t)c->ip[0];

@@ -5,13 +5,11 @@
  * the residual add and the transformer shell (RMSNorm with gain before
  * attention), plus the fold operators that rewrite the weights.
  *
- * Every kernel returns, beside each result, a running absolute error bound
- * per output (Higham, ch. 3; SPEC.md "How to bound a double kernel"): the
- * computed value differs from the exact value of the same expression on the
- * exact inputs by at most the bound.  Inputs may carry absolute error bounds
- * of their own (arrays of the same shape and leading dimension; NULL means
- * exact), which the kernels propagate.  The derivation of each bound sits
- * next to its code in attn.c.
+ * The kernels compute values only (issue 16 item 3): the bound a property
+ * judges them against is the harness's, from the inputs at the declared
+ * arithmetic (src/bounds/bounds.h: fc_bnd_block, fc_bnd_attention,
+ * fc_bnd_fold; the online rotation's fc_bnd_givens), the same for the
+ * reference and every mutant.
  *
  * Layouts are row-major.  Sequences are rows: x is T x dm, q is
  * T x (heads d) with head h in columns [h d, (h+1) d), k and v are
@@ -29,8 +27,9 @@
  * explain_cmd.c included, the test helper fct_start, tests/bench-f4), the
  * test environment also sets OPENBLAS_NUM_THREADS=1, and the harness
  * parallelises over cases with its own threads, each case computed by one
- * thread.  The bounds hold for any summation order, so they stay valid
- * whatever OpenBLAS does; only bit-reproducibility needs the pinning.
+ * thread.  The harness's bounds hold for any summation order, so they
+ * stay valid whatever OpenBLAS does; only bit-reproducibility needs the
+ * pinning.
  */
 #ifndef FC_KERN_ATTN_H
 #define FC_KERN_ATTN_H
@@ -49,12 +48,10 @@ typedef struct fc_attn_geom {
   size_t dout;  /* rows of Wo (output width); == dm with a residual */
 } fc_attn_geom;
 
-/* One attention block (inputs borrowed, not copied).  Error arrays are the
- * absolute error bounds of inputs that were themselves computed (folded
- * weights); NULL means exact. */
+/* One attention block (inputs borrowed, not copied). */
 typedef struct fc_attn_block {
   fc_attn_geom g;
-  const double *x;           /* T x dm, exact */
+  const double *x;           /* T x dm */
   const long *pos;           /* T positions (unused without RoPE) */
   const fc_schedule *sched;  /* kv schedules (query head h uses
                                 sched[h / (heads/kv)]), or NULL: no RoPE */
@@ -63,30 +60,30 @@ typedef struct fc_attn_block {
                                 NULL: no norm (the block reads x itself) */
   double eps;                /* RMSNorm epsilon (> 0 unless rows are
                                 nonzero) */
-  const double *wq, *ewq;    /* (heads d) x dm */
-  const double *wk, *ewk;    /* (kv d) x dm */
-  const double *wv, *ewv;    /* (kv d) x dm */
-  const double *wo, *ewo;    /* dout x (heads d); NULL: stop at the
+  const double *wq;          /* (heads d) x dm */
+  const double *wk;          /* (kv d) x dm */
+  const double *wv;          /* (kv d) x dm */
+  const double *wo;          /* dout x (heads d); NULL: stop at the
                                 context (no output projection) */
   int residual;              /* 1: out = x + Wo concat (needs dout == dm) */
   /* Online rotations (SPEC F6 (b)): after RoPE, q_t <- Rq_h q_t per query
-   * head and k_t <- Rk_g k_t per key head; each a d x d matrix with an
-   * error bound (NULL: exact).  NULL arrays: none. */
-  const double *const *rq_online, *const *erq_online; /* heads entries */
-  const double *const *rk_online, *const *erk_online; /* kv entries */
+   * head and k_t <- Rk_g k_t per key head; each a d x d matrix (NULL
+   * entry: none).  NULL arrays: none. */
+  const double *const *rq_online; /* heads entries */
+  const double *const *rk_online; /* kv entries */
 } fc_attn_block;
 
-/* Outputs of a block; each pair (value, bound) may be NULL when not
- * wanted.  Shapes as in the layout note above.  Masked scores are -inf with
- * bound 0; their probabilities are exactly 0 with bound 0. */
+/* Outputs of a block; each may be NULL when not wanted.  Shapes as in the
+ * layout note above.  Masked scores are -inf; their probabilities are
+ * exactly 0. */
 typedef struct fc_attn_out {
-  double *q, *eq;           /* T x (heads d), after RoPE (and online) */
-  double *k, *ek;           /* T x (kv d) */
-  double *v, *ev;           /* T x (kv d) */
-  double *scores, *escores; /* heads x T x T */
-  double *probs, *eprobs;   /* heads x T x T */
-  double *ctx, *ectx;       /* T x (heads d): the concat of the contexts */
-  double *out, *eout;       /* T x dout (with Wo) */
+  double *q;      /* T x (heads d), after RoPE (and online) */
+  double *k;      /* T x (kv d) */
+  double *v;      /* T x (kv d) */
+  double *scores; /* heads x T x T */
+  double *probs;  /* heads x T x T */
+  double *ctx;    /* T x (heads d): the concat of the contexts */
+  double *out;    /* T x dout (with Wo) */
 } fc_attn_out;
 
 /* Roles for the positional encoding of a projection. */
@@ -94,51 +91,41 @@ enum { FC_ATTN_Q = 0, FC_ATTN_K = 1, FC_ATTN_V = 2 };
 
 struct fc_kern_attn {
   /* C = A op(B), C m x n, A m x kk, op(B) = B (kk x n) when !transb, B^T
-   * (B n x kk) when transb; leading dimensions lda, ldb, ldc; EA, EB error
-   * bounds with the leading dimensions of A and B (NULL: exact); EC (may be
-   * NULL) gets the bound, with ldc.  C must not alias A, B or their bounds.
-   * FC_OK, FC_EINVAL. */
-  int (*gemm)(double *C, double *EC, size_t ldc, const double *A,
-              const double *EA, size_t lda, const double *B,
-              const double *EB, size_t ldb, int transb, size_t m, size_t n,
+   * (B n x kk) when transb; leading dimensions lda, ldb, ldc.  C must not
+   * alias A or B.  FC_OK, FC_EINVAL. */
+  int (*gemm)(double *C, size_t ldc, const double *A, size_t lda,
+              const double *B, size_t ldb, int transb, size_t m, size_t n,
               size_t kk);
   /* y = RMSNorm(x) * gain row by row (T x n), y_ti = g_i x_ti /
-   * sqrt(eps + sum_i x_ti^2 / n); ey (may be NULL) gets the bound.  x
-   * exact.  y must not alias x.  FC_OK, FC_EINVAL. */
-  int (*rmsnorm)(double *y, double *ey, const double *x, const double *gain,
-                 double eps, size_t T, size_t n);
+   * sqrt(eps + sum_i x_ti^2 / n).  y must not alias x.  FC_OK,
+   * FC_EINVAL. */
+  int (*rmsnorm)(double *y, const double *x, const double *gain, double eps,
+                 size_t T, size_t n);
   /* The positional encoding of one projection, in place on a T x d slice
-   * (leading dimension ld) with its bound ey (may be NULL): RoPE (through
-   * k->rope) at positions pos for queries and keys, nothing for values.
-   * FC_OK, FC_EINVAL, FC_ENOMEM. */
-  int (*embed)(const fc_kernels *k, double *y, double *ey, size_t ld,
-               size_t T, const fc_schedule *s, const long *pos, int role);
+   * (leading dimension ld): RoPE (through k->rope) at positions pos for
+   * queries and keys, nothing for values.  FC_OK, FC_EINVAL. */
+  int (*embed)(const fc_kernels *k, double *y, size_t ld, size_t T,
+               const fc_schedule *s, const long *pos, int role);
   /* Scores of one head: s_tu = q_t . k_u / sqrt(d) (T x T, dense), masked
-   * entries (causal, u > t) -inf with bound 0.  q, k are T x d slices with
-   * leading dimensions ldq, ldk and bounds (NULL: exact).  FC_OK,
-   * FC_EINVAL, FC_ENOMEM. */
-  int (*scores)(const fc_kernels *k, double *s, double *es, const double *q,
-                const double *eq, size_t ldq, const double *kk,
-                const double *ek, size_t ldk, size_t T, size_t d,
+   * entries (causal, u > t) -inf.  q, k are T x d slices with leading
+   * dimensions ldq, ldk.  FC_OK, FC_EINVAL, FC_ENOMEM. */
+  int (*scores)(const fc_kernels *k, double *s, const double *q, size_t ldq,
+                const double *kk, size_t ldk, size_t T, size_t d,
                 int causal);
   /* Row-wise softmax of a T x T block (entries -inf are masked: weight 0),
-   * subtracting the row maximum; ea (may be NULL) gets the bound, from the
-   * score bounds es (NULL: exact scores).  Every row must hold a finite
-   * entry.  a may alias s (ea must not alias es).  FC_OK, FC_EINVAL. */
-  int (*softmax)(double *a, double *ea, const double *s, const double *es,
-                 size_t T);
+   * subtracting the row maximum.  A row without a finite entry gives NaN.
+   * a may alias s.  FC_OK, FC_EINVAL, FC_ENOMEM. */
+  int (*softmax)(double *a, const double *s, size_t T);
   /* Fold from the left: W2 = R W (R d x d, W d x n, leading dimension
-   * ldw for W, W2 and their bounds).  FC_OK, FC_EINVAL. */
-  int (*fold_left)(const fc_kernels *k, double *W2, double *EW2, size_t ldw,
-                   const double *R, const double *ER, const double *W,
-                   const double *EW, size_t d, size_t n);
+   * ldw for W and W2).  FC_OK, FC_EINVAL. */
+  int (*fold_left)(const fc_kernels *k, double *W2, size_t ldw,
+                   const double *R, const double *W, size_t d, size_t n);
   /* Fold into the output projection: W2 = W R^T on a column block
-   * (W rows x d with leading dimension ldw, also for W2 and the bounds;
-   * R d x d).  This is Wo -> Wo R^T of SPEC F4, one head block at a time
-   * for B(R)^T = blockdiag(R_1..R_h)^T.  FC_OK, FC_EINVAL. */
-  int (*fold_right_t)(const fc_kernels *k, double *W2, double *EW2,
-                      size_t ldw, const double *W, const double *EW,
-                      const double *R, const double *ER, size_t rows,
+   * (W rows x d with leading dimension ldw, also for W2; R d x d).  This
+   * is Wo -> Wo R^T of SPEC F4, one head block at a time for B(R)^T =
+   * blockdiag(R_1..R_h)^T.  FC_OK, FC_EINVAL. */
+  int (*fold_right_t)(const fc_kernels *k, double *W2, size_t ldw,
+                      const double *W, const double *R, size_t rows,
                       size_t d);
   /* The whole block: norm, projections, RoPE, (online rotations), scores,
    * mask, softmax, contexts, concat, output projection, residual.  Calls
@@ -146,12 +133,6 @@ struct fc_kern_attn {
    * block).  FC_OK, FC_EINVAL, FC_ENOMEM. */
   int (*block)(const fc_kernels *k, fc_attn_out *o, const fc_attn_block *b);
 };
-
-/* Bound of Q = fc_givens_build_d(g): EQ (n x n) such that |Q - Q_exact| <=
- * EQ entrywise, Q_exact the exact Givens product of g (exact angles 2 pi t).
- * Q is the computed matrix (fc_givens_build_d's output).  Derivation in
- * attn.c.  FC_OK, FC_EINVAL, FC_ENOMEM. */
-int fc_attn_givens_bound(double *EQ, const double *Q, const fc_givens *g);
 
 /* Mutants (attn.c): the reference with one realistic bug each. */
 extern const struct fc_kern_attn fc_kern_attn_mut_nomax;

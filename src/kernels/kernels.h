@@ -5,9 +5,11 @@
  * declared in its own header, so a mutant replaces one sub-table (or one
  * function in a copy of it) and leaves the rest as the reference.
  *
- * A kernel never consults the oracle.  Each kernel documents its a-priori
- * error bound next to its code, and where it can, computes a running error
- * bound alongside its result. */
+ * A kernel never consults the oracle and computes values only: the bound
+ * a property judges it against is the harness's (src/bounds, at the table's
+ * declared arithmetic fp64/fp64), the same for the reference and every
+ * mutant (issue 16).  FC_U and fc_gamma below serve the kernels' own
+ * algorithms (the certified allocator's escalation enclosure). */
 #ifndef FC_KERNELS_H
 #define FC_KERNELS_H
 

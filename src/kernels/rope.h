@@ -1,9 +1,9 @@
 /* rope.h -- the RoPE kernel sub-table (issue 3 fills the reference).
  *
  * apply: out = Theta(p) in for a d-vector, computing the angle as deployed
- * kernels do: w = fl(p * theta_i), then cos/sin from libm.  `err` (may be
- * NULL) receives a running absolute error bound per output coordinate
- * (documented in rope.c).  out may alias in. */
+ * kernels do: w = fl(p * theta_i), then cos/sin from libm.  Values only:
+ * the bound a property judges it against is the harness's (fc_bnd_rope,
+ * src/bounds/bounds.h; issue 16 item 3).  out may alias in. */
 #ifndef FC_KERN_ROPE_H
 #define FC_KERN_ROPE_H
 
@@ -11,18 +11,18 @@
 #include "gen/schedule.h"
 
 struct fc_kern_rope {
-  void (*apply)(double *out, double *err, const double *in,
-                const fc_schedule *s, long p);
+  void (*apply)(double *out, const double *in, const fc_schedule *s,
+                long p);
   /* Added (issue 3): Y = Pc(X), the projection of a d x d row-major X onto
    * the commutant described by rel (fc_schedule_relations): each 2x2 block
    * X_ij between planes i, j keeps its span{I, J} part
    * ((x00+x11)/2, (x10-x01)/2) when rel has FC_REL_SAME, its span{K, L}
    * part ((x00-x11)/2, (x01+x10)/2) when FC_REL_ANTI, both (the block
-   * unchanged) when both, nothing otherwise.  EY (may be NULL) receives a
-   * running absolute error bound per entry against the exact projection of
-   * X.  Y may alias X. */
-  void (*project)(double *Y, double *EY, const double *X,
-                  const fc_schedule *s, const unsigned char *rel);
+   * unchanged) when both, nothing otherwise.  Values only: its bound
+   * against the exact projection of X is fc_bnd_project (src/bounds).  Y
+   * may alias X. */
+  void (*project)(double *Y, const double *X, const fc_schedule *s,
+                  const unsigned char *rel);
 };
 
 /* Mutants (rope.c): the reference with one realistic bug in apply. */
