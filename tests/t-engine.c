@@ -392,6 +392,17 @@ static const fc_property toy_table = {
     .id = "toy.table", .title = "calls the built-in tables",
     .anchors = none, .expect = FC_EXPECT_HOLDS, .generate = gen_all,
     .check = check_counting, .kernels_via = FC_KV_TABLE};
+/* A negative control whose generator rejects every draw. */
+static int gen_reject_all(fc_case *c, fc_draw *d)
+{
+  (void)c;
+  fc_draw_reject(d);
+  return FC_OK;
+}
+static const fc_property toy_ctl_nocase = {
+    .id = "toy.ctl_nocase", .title = "a control that never gets a case",
+    .anchors = none, .expect = FC_EXPECT_DETECT, .generate = gen_reject_all,
+    .check = check_counting, .kernels_via = FC_KV_NONE};
 static const fc_property toy_no_entry = {
     .id = "toy.no_entry", .title = "its provider lacks the entry",
     .anchors = none, .expect = FC_EXPECT_HOLDS, .generate = gen_all,
@@ -493,6 +504,17 @@ static void test_not_provided(void)
              fc_report_count(&rep, FC_STATUS_NOT_PROVIDED) == 1,
          "a run whose only property is not provided is ok (exit 0 unless "
          "--require-all)");
+  fc_prop_result_clear(&res);
+
+  /* A control that judged no case is an error of the run, as a holds
+   * property is: not a control "not detected in 0 cases" (a FAIL that
+   * blamed the kernel for a generator that discarded its one draw). */
+  rc = fc_run_property(&res, &toy_ctl_nocase, &cfg, &err);
+  fct_ok(rc == FC_OK && res.status == FC_STATUS_ERROR && res.cases == 0 &&
+             res.discarded == 5 &&
+             strstr(res.message, "no case could be generated") != NULL,
+         "a negative control with every draw discarded: error, not a "
+         "failed control (%s: %s)", fc_status_name(res.status), res.message);
   fc_prop_result_clear(&res);
 
   /* Item 7: the engine runs the list and the kernel table it is given

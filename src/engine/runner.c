@@ -576,6 +576,13 @@ int fc_run_property_with(fc_prop_result *res, const fc_property *p,
         snprintf(res->message, sizeof res->message,
                  "no case could be generated (%ld discarded)", res->discarded);
       }
+    } else if (!res->cex && res->cases == 0 && !res->interrupted &&
+               !res->stopped_by_time) {
+      /* Nothing was judged: no more a failed control than a passed
+       * property (the holds branch above says the same). */
+      res->status = FC_STATUS_ERROR;
+      snprintf(res->message, sizeof res->message,
+               "no case could be generated (%ld discarded)", res->discarded);
     } else {
       res->status = res->cex ? FC_STATUS_PASS : FC_STATUS_FAIL;
       if (!res->cex)
